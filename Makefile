@@ -1,0 +1,64 @@
+# openledgerd — thin wrapper over npm scripts. Everything runs on Node >= 22; where the machine's Node
+# is older, the pinned Node 24 LTS below is fetched from the npm registry (package node-linux-<arch>)
+# into .tools/ and put first on PATH for every target (see ../shared/DESIGN.md: libp2p 3 cannot dial on 20).
+NODE_PIN   := 24.21.0
+ARCH       := $(shell uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')
+TOOLS      := $(CURDIR)/.tools
+PINNED_DIR := $(TOOLS)/node/node_modules/node-linux-$(ARCH)/bin
+SYS_OK     := $(shell node -e 'process.exit(+process.versions.node.split(".")[0] >= 22 ? 0 : 1)' 2>/dev/null && echo yes)
+ifeq ($(SYS_OK),yes)
+NODE_DEP   :=
+else
+NODE_DEP   := $(PINNED_DIR)/node
+export PATH := $(PINNED_DIR):$(PATH)
+endif
+STAMP      := node_modules/.install-stamp
+
+.PHONY: all deps build typecheck proto proto-check run test test-unit test-e2e bench clean localnet localnet-stop soak
+
+all: build
+
+$(PINNED_DIR)/node:
+	@echo "make: Node $$(node --version 2>/dev/null || echo none) is older than 22; fetching Node $(NODE_PIN) from the npm registry"
+	@mkdir -p $(TOOLS)/node
+	npm install --prefix $(TOOLS)/node --no-save --no-package-lock --loglevel=error node-linux-$(ARCH)@$(NODE_PIN)
+	@test -x $@
+
+$(STAMP): package.json package-lock.json $(NODE_DEP)
+	npm ci --loglevel=error
+	@touch $@
+
+deps: $(STAMP)
+
+# Generated TS for proto/openledger/** into proto/gen (committed; `make proto-check` fails on drift).
+proto: deps
+	rm -rf proto/gen && mkdir -p proto/gen
+	npx buf generate proto --template proto/buf.gen.yaml
+	@echo "proto: regenerated proto/gen"
+
+proto-check: proto
+	@git diff --exit-code --stat -- proto/gen || (echo "proto/gen is stale: run make proto and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- proto/gen)" || (git status --porcelain -- proto/gen; echo "proto/gen has untracked drift: run make proto and commit"; exit 1)
+
+typecheck: deps
+	npx tsc -p tsconfig.json
+
+build: deps typecheck
+
+run: build
+	./cli/openledgerd dev --home .openledger-dev
+
+test: build proto-check
+	npm run --silent test:all
+
+test-unit: build
+	npm run --silent test:unit
+
+test-e2e: build
+	npm run --silent test:e2e
+
+bench: build
+	npm run --silent bench
+
+clean:
+	rm -rf node_modules .tools

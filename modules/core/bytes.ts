@@ -1,0 +1,123 @@
+/** Byte helpers shared by every layer. Pure and deterministic. */
+import type { Bytes } from "./abci.ts";
+
+const HEX = "0123456789abcdef";
+const enc = new TextEncoder();
+const dec = new TextDecoder("utf-8", { fatal: true });
+
+export const EMPTY: Bytes = new Uint8Array(0);
+
+export function utf8(s: string): Bytes {
+  return enc.encode(s);
+}
+
+/** strict UTF-8 decoding: throws on malformed input. */
+export function fromUtf8(b: Bytes): string {
+  return dec.decode(b);
+}
+
+export function toHex(b: Bytes): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) {
+    const v = b[i] as number;
+    s += HEX[v >> 4]! + HEX[v & 15]!;
+  }
+  return s;
+}
+
+export function fromHex(s: string): Bytes {
+  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new Error(`invalid hex: ${s.slice(0, 16)}`);
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function toBase64(b: Bytes): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
+}
+
+export function fromBase64(s: string): Bytes {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw new Error("invalid base64");
+  return new Uint8Array(Buffer.from(s, "base64"));
+}
+
+export function concat(...parts: Bytes[]): Bytes {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function equal(a: Bytes, b: Bytes): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** lexicographic byte order: negative, zero or positive. */
+export function compare(a: Bytes, b: Bytes): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+export function startsWith(b: Bytes, prefix: Bytes): boolean {
+  if (b.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
+  return true;
+}
+
+/**
+ * The smallest key greater than every key with this prefix (undefined when the prefix is all 0xff).
+ * Used as the exclusive upper bound of a prefix scan.
+ */
+export function prefixEnd(prefix: Bytes): Bytes | undefined {
+  const end = Uint8Array.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if ((end[i] as number) < 0xff) {
+      end[i] = (end[i] as number) + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A string whose UTF-16 code units are the bytes (latin1): Map key whose `<` order equals byte order.
+ */
+export function toKeyString(b: Bytes): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+}
+
+export function fromKeyString(s: string): Bytes {
+  return new Uint8Array(Buffer.from(s, "latin1"));
+}
+
+/** big-endian fixed 8-byte encoding of a non-negative integer (keys that sort numerically). */
+export function u64be(n: bigint): Bytes {
+  if (n < 0n || n > 0xffffffffffffffffn) throw new RangeError(`u64 out of range: ${n}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, n);
+  return out;
+}
+
+export function readU64be(b: Bytes, offset = 0): bigint {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(offset);
+}
+
+/** a length-prefixed (1 byte) part of a composite key, so that variable parts never collide. */
+export function lengthPrefixed(b: Bytes): Bytes {
+  if (b.length > 255) throw new RangeError("key part longer than 255 bytes");
+  const out = new Uint8Array(b.length + 1);
+  out[0] = b.length;
+  out.set(b, 1);
+  return out;
+}

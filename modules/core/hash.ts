@@ -1,0 +1,23 @@
+/**
+ * Hash functions of the state machine. node:crypto's one-shot hashes are deterministic pure functions
+ * (OpenSSL); this file is the only place in modules/ that may import node:crypto (test/architecture).
+ */
+import { hash } from "node:crypto";
+import type { Bytes } from "./abci.ts";
+
+function view(b: Bytes): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function sha256(data: Bytes): Bytes {
+  return new Uint8Array(hash("sha256", view(data), "buffer"));
+}
+
+export function ripemd160(data: Bytes): Bytes {
+  return new Uint8Array(hash("ripemd160", view(data), "buffer"));
+}
+
+/** Cosmos account address bytes of a secp256k1 compressed public key. */
+export function addressFromSecp256k1(pubkey33: Bytes): Bytes {
+  return ripemd160(sha256(pubkey33));
+}

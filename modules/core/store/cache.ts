@@ -1,0 +1,132 @@
+/**
+ * CacheStore: a write-buffering layer over a parent KVStoreReader (Cosmos CacheKVStore). Writes and
+ * deletes live in a Map keyed by latin1 strings (whose order equals byte order); iteration merges the
+ * sorted overlay with the parent's ordered iteration. `write()` flushes into the parent, which must then
+ * be a KVStore (or a sink function given at construction).
+ */
+import type { Bytes } from "../abci.ts";
+import { compare, fromKeyString, prefixEnd, toKeyString } from "../bytes.ts";
+import type { CacheStore, IterateOptions, KV, KVStore, KVStoreReader } from "./types.ts";
+
+type Entry = { key: Bytes; value: Bytes | null };
+
+export type FlushSink = (entries: Iterable<Entry>) => void;
+
+export class CacheKVStore implements CacheStore {
+  private readonly parent: KVStoreReader;
+  private readonly sink: FlushSink | null;
+  private readonly cache = new Map<string, Entry>();
+
+  /** `sink` receives the writes on `write()`; by default they are applied to `parent` (a KVStore). */
+  constructor(parent: KVStoreReader, sink?: FlushSink) {
+    this.parent = parent;
+    this.sink = sink ?? null;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  get(key: Bytes): Bytes | undefined {
+    const e = this.cache.get(toKeyString(key));
+    if (e !== undefined) return e.value ?? undefined;
+    return this.parent.get(key);
+  }
+
+  has(key: Bytes): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: Bytes, value: Bytes): void {
+    if (key.length === 0) throw new Error("store: empty key");
+    this.cache.set(toKeyString(key), { key: Uint8Array.from(key), value });
+  }
+
+  delete(key: Bytes): void {
+    this.cache.set(toKeyString(key), { key: Uint8Array.from(key), value: null });
+  }
+
+  branch(): CacheStore {
+    return new CacheKVStore(this);
+  }
+
+  write(): void {
+    if (this.cache.size === 0) return;
+    if (this.sink !== null) {
+      this.sink(this.cache.values());
+    } else {
+      const p = this.parent as KVStore;
+      for (const e of this.cache.values()) {
+        if (e.value === null) p.delete(e.key);
+        else p.set(e.key, e.value);
+      }
+    }
+    this.cache.clear();
+  }
+
+  /** buffered entries in key order (deletes have value null). */
+  entries(): Entry[] {
+    const keys = [...this.cache.keys()].sort();
+    return keys.map((k) => this.cache.get(k) as Entry);
+  }
+
+  async *iterate(opts: IterateOptions = {}): AsyncIterable<KV> {
+    const { lo, hi } = bounds(opts);
+    const reverse = opts.reverse === true;
+    const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    if (limit <= 0) return;
+    // overlay entries within bounds, sorted in iteration order
+    const loS = lo === undefined ? undefined : toKeyString(lo);
+    const hiS = hi === undefined ? undefined : toKeyString(hi);
+    const mine: Entry[] = [];
+    for (const [k, e] of this.cache) {
+      if (loS !== undefined && k < loS) continue;
+      if (hiS !== undefined && k >= hiS) continue;
+      mine.push(e);
+    }
+    mine.sort((a, b) => (reverse ? compare(b.key, a.key) : compare(a.key, b.key)));
+    const parentOpts: IterateOptions = { reverse };
+    if (lo !== undefined) parentOpts.gte = lo;
+    if (hi !== undefined) parentOpts.lt = hi;
+    const it = this.parent.iterate(parentOpts)[Symbol.asyncIterator]();
+    let p = await it.next();
+    let i = 0;
+    let n = 0;
+    const before = (a: Bytes, b: Bytes) => (reverse ? compare(a, b) > 0 : compare(a, b) < 0);
+    try {
+      while (n < limit) {
+        const m = mine[i];
+        if (p.done && m === undefined) break;
+        if (m !== undefined && (p.done || !before(p.value[0], m.key))) {
+          // overlay entry comes first or shadows the parent's equal key
+          if (!p.done && compare(p.value[0], m.key) === 0) p = await it.next();
+          i++;
+          if (m.value !== null) {
+            n++;
+            yield [m.key, m.value];
+          }
+        } else if (!p.done) {
+          n++;
+          yield p.value;
+          p = await it.next();
+        }
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+}
+
+export function bounds(opts: IterateOptions): { lo: Bytes | undefined; hi: Bytes | undefined } {
+  let lo = opts.gte;
+  let hi = opts.lt;
+  if (opts.prefix !== undefined && opts.prefix.length > 0) {
+    const pEnd = prefixEnd(opts.prefix);
+    if (lo === undefined || compare(lo, opts.prefix) < 0) lo = opts.prefix;
+    if (pEnd !== undefined && (hi === undefined || compare(hi, pEnd) > 0)) hi = pEnd;
+  }
+  return { lo, hi };
+}
+
+/** rebuilds a key from a cache map key (exported for stores that keep latin1-keyed maps). */
+export const keyFromString = fromKeyString;

@@ -1,0 +1,67 @@
+/**
+ * Node options (what config/config.toml and config/app.toml hold, after parsing by cli/config).
+ * Defaults follow DESIGN.md's table. Durations are milliseconds.
+ */
+export interface NodeOptions {
+  /** the node home (config/, data/). */
+  home: string;
+  moniker: string;
+  chainId: string;
+  rpc: {
+    /** "127.0.0.1:26657"; "" disables the server. */
+    laddr: string;
+    corsAllowedOrigins: string[];
+    maxBodyBytes: number;
+    maxSubscriptionsPerClient: number;
+    /** broadcast_tx_commit waits at most this long. */
+    timeoutBroadcastTxCommitMs: number;
+  };
+  p2p: { laddr: string; persistentPeers: string[]; seeds: string[] };
+  mempool: {
+    maxTxs: number;
+    maxTxsBytes: number;
+    maxTxBytes: number;
+    /** per-sender limit of pending txs. */
+    maxTxsPerSender: number;
+    cacheSize: number;
+    recheck: boolean;
+  };
+  consensus: {
+    /** single-validator block interval (dev chain); BFT timeouts come with the consensus engine. */
+    blockIntervalMs: number;
+    /** produce blocks even when the mempool is empty. */
+    createEmptyBlocks: boolean;
+  };
+  app: {
+    /** "0.0025uopen" */
+    minimumGasPrices: string;
+    /** extra checks in the state machine after each block (slow; tests). */
+    invariantCheckPeriod: number;
+  };
+  instrumentation: { prometheus: boolean; laddr: string };
+  log: { level: string; format: "json" | "pretty" };
+}
+
+export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, "home" | "chainId"> = {
+  moniker: "openledger",
+  rpc: {
+    laddr: "127.0.0.1:26657",
+    corsAllowedOrigins: ["*"],
+    maxBodyBytes: 2 * 1024 * 1024,
+    maxSubscriptionsPerClient: 5,
+    timeoutBroadcastTxCommitMs: 10_000,
+  },
+  p2p: { laddr: "127.0.0.1:26656", persistentPeers: [], seeds: [] },
+  mempool: {
+    maxTxs: 20_000,
+    maxTxsBytes: 256 * 1024 * 1024,
+    maxTxBytes: 1024 * 1024,
+    maxTxsPerSender: 1_000,
+    cacheSize: 10_000,
+    recheck: true,
+  },
+  consensus: { blockIntervalMs: 1000, createEmptyBlocks: true },
+  app: { minimumGasPrices: "0.0025uopen", invariantCheckPeriod: 0 },
+  instrumentation: { prometheus: false, laddr: "127.0.0.1:26660" },
+  log: { level: "info", format: "json" },
+};

@@ -1,0 +1,110 @@
+/**
+ * What the RPC servers may read and call: narrow consumer-side interfaces (CometBFT rpc/core/env.go).
+ * node/node.ts builds an RpcEnv from the concrete components; RPC tests build fakes.
+ */
+import type {
+  AbciEvent,
+  Bytes,
+  CheckTxResponse,
+  ConsensusParams,
+  ExecTxResult,
+  FinalizeBlockResponse,
+  InfoResponse,
+  QueryRequest,
+  QueryResponse,
+} from "../../modules/core/abci.ts";
+import type { Block, BlockMeta, Commit, Validator } from "../types/block.ts";
+import type { GenesisDoc } from "../types/genesis.ts";
+
+export interface BlockStoreReader {
+  /** lowest stored height (0 when empty). */
+  base(): bigint;
+  /** highest stored height (0 when empty). */
+  height(): bigint;
+  loadBlock(height: bigint): Block | undefined;
+  loadBlockByHash(hash: Bytes): Block | undefined;
+  loadBlockMeta(height: bigint): BlockMeta | undefined;
+  /** the canonical commit for `height` (from block height+1's last_commit, else the seen commit). */
+  loadCommit(height: bigint): { commit: Commit; canonical: boolean } | undefined;
+}
+
+export interface StateReader {
+  /** validator set that signs block `height` (undefined when unknown). */
+  loadValidators(height: bigint): Validator[] | undefined;
+  loadConsensusParams(height: bigint): ConsensusParams | undefined;
+  loadFinalizeBlockResponse(height: bigint): FinalizeBlockResponse | undefined;
+}
+
+/** one indexed tx (CometBFT abci.TxResult). */
+export interface TxRecord {
+  height: bigint;
+  index: number;
+  tx: Bytes;
+  /** SHA-256 of tx. */
+  hash: Bytes;
+  result: ExecTxResult;
+}
+
+export interface TxSearchOptions {
+  page: number;
+  perPage: number;
+  orderBy: "asc" | "desc";
+}
+
+export interface TxIndexReader {
+  getByHash(hash: Bytes): TxRecord | undefined;
+  /** `query` in the CometBFT pubsub grammar (tx.hash, tx.height, type.key=value, AND, <, <=, >, >=, CONTAINS, EXISTS). */
+  search(query: string, opts: TxSearchOptions): Promise<{ total: number; txs: TxRecord[] }>;
+}
+
+export interface MempoolView {
+  /** CheckTx then admission; never throws for app-level rejection (code != 0 in the response). */
+  checkAndAdd(tx: Bytes): Promise<CheckTxResponse>;
+  /** CheckTx only, nothing added. */
+  checkOnly(tx: Bytes): Promise<CheckTxResponse>;
+  size(): number;
+  sizeBytes(): number;
+  reap(limit: number): Bytes[];
+}
+
+/** CometBFT event data pushed to WebSocket subscribers. */
+export type BusEvent =
+  | { type: "NewBlock"; block: Block; blockId: import("../types/block.ts").BlockID; result: FinalizeBlockResponse }
+  | { type: "NewBlockHeader"; block: Block }
+  | { type: "Tx"; tx: TxRecord };
+
+export interface EventBusView {
+  /** listener receives every event; returns an unsubscribe function. */
+  on(listener: (ev: BusEvent) => void): () => void;
+}
+
+export interface NodeInfoView {
+  /** libp2p/cometbft node id (hex). */
+  id: string;
+  listenAddr: string;
+  network: string;
+  moniker: string;
+  rpcAddress: string;
+}
+
+export interface RpcEnv {
+  nodeInfo: NodeInfoView;
+  genesis: GenesisDoc;
+  /** the genesis file exactly as on disk (JSON text), served by the `genesis` method. */
+  genesisJson: string;
+  blockStore: BlockStoreReader;
+  state: StateReader;
+  txIndex: TxIndexReader;
+  mempool: MempoolView;
+  events: EventBusView;
+  app: {
+    query(req: QueryRequest): Promise<QueryResponse>;
+    info(): Promise<InfoResponse>;
+  };
+  validatorInfo: { address: Bytes; pubKey: Bytes; votingPower: bigint };
+  catchingUp(): boolean;
+  /** peers for net_info (empty on a single validator). */
+  peers(): { id: string; address: string }[];
+  /** events of the finalize-block itself (begin/end) for block_results. */
+  blockEvents?(height: bigint): AbciEvent[];
+}
