@@ -25,7 +25,7 @@ $(PINNED_DIR)/node:
 	@test -x $@
 
 $(STAMP): package.json package-lock.json $(NODE_DEP)
-	npm ci --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: $(STAMP)
