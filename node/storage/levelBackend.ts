@@ -1,0 +1,84 @@
+/**
+ * LevelBackend: the node's KvBackend over classic-level (LevelDB). Keys and values are raw bytes
+ * ('view' encodings, i.e. Uint8Array in and out), ordered by bytes (LevelDB's bytewise comparator).
+ * Reads are synchronous (getSync), iteration is an async iterator that pulls entries in chunks
+ * (nextv) and closes the LevelDB iterator when the consumer stops early, and `write` is one atomic
+ * batch (optionally fsynced).
+ */
+import { ClassicLevel } from "classic-level";
+import type { Bytes } from "../../modules/core/abci.ts";
+import { bounds } from "../../modules/core/store/cache.ts";
+import type { BatchOp, IterateOptions, KV, KvBackend } from "../../modules/core/store/types.ts";
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>;
+
+const ENC = { keyEncoding: "view", valueEncoding: "view" } as const;
+/** entries fetched per nextv call while iterating. */
+const CHUNK = 256;
+
+export class LevelBackend implements KvBackend {
+  readonly path: string;
+  private readonly db: Db;
+
+  constructor(path: string, db: Db) {
+    this.path = path;
+    this.db = db;
+  }
+
+  get(key: Bytes): Bytes | undefined {
+    const v = this.db.getSync(key, ENC);
+    return v === undefined ? undefined : plain(v);
+  }
+
+  async *iterate(opts: IterateOptions = {}): AsyncIterable<KV> {
+    const { lo, hi } = bounds(opts);
+    const limit = opts.limit ?? -1;
+    if (limit === 0) return;
+    const iopts: {
+      gte?: Uint8Array;
+      lt?: Uint8Array;
+      reverse: boolean;
+      limit: number;
+      keyEncoding: "view";
+      valueEncoding: "view";
+    } = { ...ENC, reverse: opts.reverse === true, limit: Number.isFinite(limit) ? limit : -1 };
+    if (lo !== undefined) iopts.gte = lo;
+    if (hi !== undefined) iopts.lt = hi;
+    const it = this.db.iterator(iopts);
+    try {
+      for (;;) {
+        const chunk = await it.nextv(CHUNK);
+        if (chunk.length === 0) return;
+        for (const [k, v] of chunk) yield [plain(k), plain(v)] as KV;
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  async write(ops: readonly BatchOp[], opts: { sync: boolean }): Promise<void> {
+    if (ops.length === 0 && !opts.sync) return;
+    const batch = this.db.batch();
+    for (const op of ops) {
+      if (op.type === "put") batch.put(op.key, op.value, ENC);
+      else batch.del(op.key, ENC);
+    }
+    await batch.write({ sync: opts.sync });
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+/** LevelDB hands back Buffers; expose plain Uint8Array views (no copy) so deepEqual and subclass checks agree. */
+function plain(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** opens (creating if missing) the LevelDB at `path`. */
+export async function openLevelBackend(path: string): Promise<LevelBackend> {
+  const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(path, ENC);
+  await db.open();
+  return new LevelBackend(path, db);
+}
