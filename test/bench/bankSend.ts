@@ -1,0 +1,205 @@
+/**
+ * Benchmark `bank-send`: signed bank sends through the whole pipeline of one validator process
+ * (broadcast_tx_sync → CheckTx → mempool → block → FinalizeBlock → commit → tx index), from txs signed
+ * before the clock starts. Baseline, measured in the same run: the one-core verify rate of the native
+ * libsecp256k1 binding. Prints one `BENCH {...}` line.
+ *
+ * Env: BENCH_SENDERS (default 2000), BENCH_TXS_PER_SENDER (10), BENCH_BLOCK_INTERVAL ("1s"),
+ * BENCH_CONCURRENCY (64).
+ */
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { createHash } from "node:crypto";
+import { TxRaw, TxBody, AuthInfo, SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+import { bech32 } from "@scure/base";
+import { cleanup, initNode, rpc, startNode } from "../e2e/harness.ts";
+
+const require = createRequire(import.meta.url);
+
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 2000);
+const PER_SENDER = Number(process.env.BENCH_TXS_PER_SENDER ?? 10);
+const BLOCK_INTERVAL = process.env.BENCH_BLOCK_INTERVAL ?? "1s";
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const CHAIN_ID = "openledger-bench-1";
+
+interface Secp {
+  ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array };
+  ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean;
+  publicKeyCreate(key: Uint8Array, compressed?: boolean): Uint8Array;
+}
+
+function loadNativeSecp(): Secp {
+  // the package's index falls back to pure JS when the addon fails to load; require the addon itself
+  const native = require("secp256k1/bindings") as Secp;
+  const nodeGypBuild = require("node-gyp-build") as { path(dir: string): string };
+  const dir = require.resolve("secp256k1/package.json").replace(/package\.json$/, "");
+  const addon = nodeGypBuild.path(dir);
+  if (!addon.endsWith(".node")) throw new Error("native libsecp256k1 binding not found");
+  return native;
+}
+
+const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
+const ripemd160 = (b: Uint8Array) => new Uint8Array(createHash("ripemd160").update(b).digest());
+
+function measureVerifyRate(secp: Secp, ms = 2000): number {
+  const key = sha256(new TextEncoder().encode("bench-key"));
+  const pub = secp.publicKeyCreate(key, true);
+  const msgs = Array.from({ length: 256 }, (_, i) => sha256(new Uint8Array([i, 1, 2])));
+  const sigs = msgs.map((m) => secp.ecdsaSign(m, key).signature);
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    for (let i = 0; i < 256; i++) if (!secp.ecdsaVerify(sigs[i]!, msgs[i]!, pub)) throw new Error("verify failed");
+    n += 256;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function benchBankSend(): Promise<Record<string, unknown>> {
+  const secp = loadNativeSecp();
+  const verifyRate = measureVerifyRate(secp);
+
+  // accounts and pre-signed txs (before the clock)
+  const keys = Array.from({ length: SENDERS }, (_, i) => sha256(new TextEncoder().encode(`bench-sender-${i}`)));
+  const pubs = keys.map((k) => secp.publicKeyCreate(k, true));
+  const addrs = pubs.map((p) => bech32.encode("open", bech32.toWords(ripemd160(sha256(p)))));
+  const home = await initNode("bench", CHAIN_ID, addrs.map((address) => ({ address, coins: [{ denom: "uopen", amount: "100000000000" }] })));
+  const genesis = JSON.parse(readFileSync(`${home}/config/genesis.json`, "utf8"));
+  const accNum = new Map<string, bigint>();
+  for (const a of genesis.app_state.auth.accounts) accNum.set(a.address, BigInt(a.account_number));
+
+  const txs: { bytes: Uint8Array; hash: string }[] = [];
+  for (let seq = 0; seq < PER_SENDER; seq++) {
+    for (let i = 0; i < SENDERS; i++) {
+      const from = addrs[i]!;
+      const to = addrs[(i + 1) % SENDERS]!;
+      const body = TxBody.encode(TxBody.fromPartial({
+        messages: [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.encode({ fromAddress: from, toAddress: to, amount: [{ denom: "uopen", amount: "1" }] }).finish() }],
+        memo: "",
+      })).finish();
+      const authInfo = AuthInfo.encode(AuthInfo.fromPartial({
+        signerInfos: [{
+          publicKey: { typeUrl: "/cosmos.crypto.secp256k1.PubKey", value: PubKey.encode({ key: pubs[i]! }).finish() },
+          modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } },
+          sequence: BigInt(seq),
+        }],
+        fee: { amount: [{ denom: "uopen", amount: "500" }], gasLimit: 200000n },
+      })).finish();
+      const signDoc = SignDoc.encode({ bodyBytes: body, authInfoBytes: authInfo, chainId: CHAIN_ID, accountNumber: accNum.get(from)! }).finish();
+      const sig = secp.ecdsaSign(sha256(signDoc), keys[i]!).signature;
+      const bytes = TxRaw.encode({ bodyBytes: body, authInfoBytes: authInfo, signatures: [sig] }).finish();
+      txs.push({ bytes, hash: Buffer.from(sha256(bytes)).toString("hex").toUpperCase() });
+    }
+  }
+
+  const node = await startNode(home, { blockInterval: BLOCK_INTERVAL });
+  try {
+    const url = new URL(node.rpcUrl);
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const post = (body: string) =>
+      new Promise<string>((res, rej) => {
+        const req = request({ host: url.hostname, port: url.port, path: "/", method: "POST", agent, headers: { "content-type": "application/json" } }, (r) => {
+          let b = "";
+          r.setEncoding("utf8");
+          r.on("data", (d) => (b += d));
+          r.on("end", () => res(b));
+        });
+        req.on("error", rej);
+        req.end(body);
+      });
+
+    const sentAt = new Map<string, number>();
+    const committedAt = new Map<string, number>();
+    let rejected = 0;
+    let firstReject = "";
+    let lastSeenHeight = Number((await rpc(node.rpcUrl, "status")).sync_info.latest_block_height);
+    let blocks = 0;
+    const blockTimes: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const h = Number((await rpc(node.rpcUrl, "status")).sync_info.latest_block_height);
+        const now = performance.now();
+        for (let k = lastSeenHeight + 1; k <= h; k++) {
+          const b = await rpc(node.rpcUrl, "block", { height: String(k) });
+          blocks++;
+          blockTimes.push(Date.parse(b.block.header.time));
+          for (const t of (b.block.data.txs ?? []) as string[]) {
+            committedAt.set(createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase(), now);
+          }
+        }
+        lastSeenHeight = h;
+        if (committedAt.size + rejected >= txs.length) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+
+    const t0 = performance.now();
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= txs.length) return;
+        const tx = txs[i]!;
+        sentAt.set(tx.hash, performance.now());
+        const ans = JSON.parse(await post(JSON.stringify({ jsonrpc: "2.0", id: i, method: "broadcast_tx_sync", params: { tx: Buffer.from(tx.bytes).toString("base64") } })));
+        if (ans.error !== undefined || ans.result?.code !== 0) {
+          rejected++;
+          if (firstReject === "") firstReject = JSON.stringify(ans).slice(0, 300);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const tSent = performance.now();
+    const deadline = Date.now() + 300_000;
+    while (committedAt.size + rejected < txs.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    polling = false;
+    await poller;
+    agent.destroy();
+    const lastCommit = Math.max(...committedAt.values());
+    const committed = committedAt.size;
+    const seconds = (lastCommit - t0) / 1000;
+    const tps = committed / seconds;
+    const lat = [...committedAt.entries()].map(([h, t]) => t - (sentAt.get(h) ?? t)).sort((a, b) => a - b);
+    const status = readFileSync(`/proc/${node.proc.pid}/status`, "utf8");
+    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    const intervals = blockTimes.slice(1).map((t, i) => t - blockTimes[i]!);
+    return {
+      name: "bank-send",
+      value: Math.round(tps),
+      unit: "tx/s",
+      baseline: Math.round(verifyRate),
+      baseline_name: "native libsecp256k1 verify, one core (verifies/s)",
+      ratio: Number((tps / verifyRate).toFixed(4)),
+      txs: txs.length,
+      committed,
+      rejected,
+      first_reject: firstReject,
+      broadcast_seconds: Number(((tSent - t0) / 1000).toFixed(2)),
+      seconds: Number(seconds.toFixed(2)),
+      latency_p50_ms: Math.round(percentile(lat, 50)),
+      latency_p99_ms: Math.round(percentile(lat, 99)),
+      peak_rss_mb: Math.round(hwm),
+      blocks,
+      block_interval_setting: BLOCK_INTERVAL,
+      mean_block_interval_ms: intervals.length ? Math.round(intervals.reduce((a, b) => a + b, 0) / intervals.length) : null,
+    };
+  } finally {
+    await node.stop();
+    cleanup(home);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await benchBankSend();
+  console.log(`BENCH ${JSON.stringify(r)}`);
+}
