@@ -1,0 +1,35 @@
+/** The `openledgerd` command tree (commander). main.ts runs it; tests build it in-process too. */
+import { Command } from "commander";
+import type { CliIo } from "./util/io.ts";
+import { addGlobalOptions } from "./cmds/common.ts";
+import { keysCommand } from "./cmds/keys/index.ts";
+
+export const VERSION = "0.1.0";
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("openledgerd")
+    .description("OpenLedger appchain node: datanets, attested compute and Proof of Attribution on a Cosmos-style chain")
+    .version(VERSION, "-v, --version", "print the version")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  addGlobalOptions(program);
+  program.addCommand(keysCommand(io));
+  for (const c of allCommands(program)) {
+    c.showHelpAfterError("(run with --help for usage)");
+    c.configureHelp({ showGlobalOptions: true });
+  }
+  return program;
+}
+
+/** Every command and subcommand (for help tests and uniform settings). */
+export function allCommands(root: Command): Command[] {
+  const out: Command[] = [];
+  const walk = (c: Command) => {
+    for (const s of c.commands) {
+      out.push(s);
+      walk(s);
+    }
+  };
+  walk(root);
+  return out;
+}
