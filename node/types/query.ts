@@ -98,14 +98,15 @@ export function parseQuery(source: string): Query {
     skipWs();
     let operand: Operand | undefined;
     if (op !== "EXISTS") {
-      operand = parseOperand(s, i);
-      i = operand.end;
-      if (op === "CONTAINS" && operand.operand.kind !== "string")
+      const parsed = parseOperand(s, i);
+      i = parsed.end;
+      operand = parsed.operand;
+      if (op === "CONTAINS" && operand.kind !== "string")
         throw new QueryParseError(`CONTAINS needs a quoted string operand`, i);
-      if (op !== "=" && op !== "CONTAINS" && operand.operand.kind === "string")
+      if (op !== "=" && op !== "CONTAINS" && operand.kind === "string")
         throw new QueryParseError(`operator ${op} needs a number, DATE or TIME operand, not a string`, i);
     }
-    conditions.push(operand === undefined ? { key, op } : { key, op, operand: operand.operand });
+    conditions.push(operand === undefined ? { key, op } : { key, op, operand });
     skipWs();
     if (i >= s.length) break;
     const andStart = i;

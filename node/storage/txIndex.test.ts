@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import type { ExecTxResult } from "../../modules/core/abci.ts";
+import { toHex, utf8 } from "../../modules/core/bytes.ts";
+import { sha256 } from "../../modules/core/hash.ts";
+import type { TxRecord } from "../rpc/env.ts";
+import { MemoryBatch, MemoryBucket } from "../rpc/testing/memoryBucket.ts";
+import { matches, parseQuery } from "../types/query.ts";
+import { decodeTxRecord, encodeTxRecord, TxIndex, TxSearchError, txEventMap } from "./txIndex.ts";
+
+/** seeded PRNG (mulberry32) */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SENDERS = ["open1alice", "open1bob", "open1carol", "open1dave", "open1erin"];
+
+function makeResult(rnd: () => number, i: number): ExecTxResult {
+  const sender = SENDERS[Math.floor(rnd() * SENDERS.length)]!;
+  const recipient = SENDERS[Math.floor(rnd() * SENDERS.length)]!;
+  const amount = Math.floor(rnd() * 1000);
+  const failed = rnd() < 0.15;
+  return {
+    code: failed ? 5 : 0,
+    data: failed ? new Uint8Array(0) : Uint8Array.of(0x12, 0x00),
+    log: failed ? "insufficient funds" : "",
+    info: "",
+    gasWanted: 200000n,
+    gasUsed: BigInt(50000 + i),
+    codespace: failed ? "sdk" : "",
+    events: [
+      { type: "tx", attributes: [{ key: "fee", value: "5000uopen", index: true }, { key: "acc_seq", value: `${sender}/${i}`, index: true }] },
+      { type: "message", attributes: [{ key: "sender", value: sender, index: true }, { key: "secret", value: "x", index: false }] },
+      ...(failed
+        ? []
+        : [
+            {
+              type: "transfer",
+              attributes: [
+                { key: "recipient", value: recipient, index: true },
+                { key: "sender", value: sender, index: true },
+                { key: "amount", value: `${amount}uopen`, index: true },
+              ],
+            },
+          ]),
+    ],
+  };
+}
+
+describe("storage/txIndex", () => {
+  const bucket = new MemoryBucket();
+  const idx = new TxIndex(bucket);
+  const all: TxRecord[] = [];
+
+  before(async () => {
+    const rnd = prng(42);
+    let n = 0;
+    for (let h = 1n; h <= 60n; h++) {
+      const count = Math.floor(rnd() * 7);
+      const txs: Uint8Array[] = [];
+      const results: ExecTxResult[] = [];
+      for (let i = 0; i < count; i++) {
+        const tx = utf8(`tx-${h}-${i}-${n++}`);
+        const result = makeResult(rnd, n);
+        txs.push(tx);
+        results.push(result);
+        all.push({ height: h, index: i, tx, hash: sha256(tx), result });
+      }
+      const batch = new MemoryBatch();
+      idx.indexBlock(batch, h, txs, results);
+      await bucket.commit(batch);
+    }
+    assert.ok(all.length > 100, `generated ${all.length} txs`);
+  });
+
+  it("round-trips a record through its encoding", () => {
+    const r = all[3]!;
+    assert.deepEqual(decodeTxRecord(encodeTxRecord(r)), r);
+  });
+
+  it("finds by hash (any case) and reports unknown hashes as undefined", async () => {
+    const r = all[10]!;
+    assert.deepEqual(idx.getByHash(r.hash), r);
+    assert.equal(idx.getByHash(new Uint8Array(32)), undefined);
+    for (const hex of [toHex(r.hash).toUpperCase(), toHex(r.hash)]) {
+      const res = await idx.search(`tx.hash='${hex}'`, { page: 1, perPage: 30, orderBy: "asc" });
+      assert.equal(res.total, 1, hex);
+      assert.deepEqual(res.txs[0], r);
+    }
+    const none = await idx.search(`tx.hash='${"00".repeat(32)}'`, { page: 1, perPage: 30, orderBy: "asc" });
+    assert.deepEqual(none, { total: 0, txs: [] });
+    assert.equal((await idx.search("tx.hash='zz'", {})).total, 0);
+  });
+
+  const queries = [
+    "tx.height=5",
+    "tx.height>=5 AND tx.height<10",
+    "tx.height>58",
+    "tx.height<=3",
+    "tx.height>5.5 AND tx.height<7.5",
+    "message.sender='open1alice'",
+    "tm.event='Tx' AND message.sender='open1bob'",
+    "message.sender='open1alice' AND transfer.recipient='open1bob'",
+    "message.sender='open1alice' AND tx.height>20",
+    "transfer.amount>500",
+    "transfer.amount>500 AND transfer.amount<=600 AND message.sender='open1carol'",
+    "transfer.amount CONTAINS '99'",
+    "transfer.recipient EXISTS",
+    "message.secret='x'",
+    "message.sender='nobody'",
+    "tx.fee='5000uopen'",
+    "tm.event='NewBlock'",
+    "",
+    "tx.height='5'",
+    "transfer.sender='open1dave' AND transfer.recipient='open1dave'",
+  ];
+
+  for (const q of queries) {
+    it(`search ${JSON.stringify(q)} equals a brute-force scan`, async () => {
+      const parsed = parseQuery(q);
+      let want = q.includes("NewBlock") ? [] : all.filter((r) => matches(parsed, txEventMap(r)));
+      if (q.includes("tx.height='5'")) want = all.filter((r) => r.height === 5n);
+      const res = await idx.search(q, { page: 1, perPage: 100, orderBy: "asc" });
+      assert.equal(res.total, want.length, `total of ${q}`);
+      assert.deepEqual(
+        res.txs.map((t) => `${t.height}/${t.index}`),
+        want.slice(0, 100).map((t) => `${t.height}/${t.index}`),
+        `txs of ${q}`,
+      );
+    });
+  }
+
+  it("includes failed txs", async () => {
+    const failed = all.filter((r) => r.result.code !== 0);
+    assert.ok(failed.length > 0);
+    const f = failed[0]!;
+    const res = await idx.search(`tx.hash='${toHex(f.hash).toUpperCase()}'`, {});
+    assert.equal(res.txs[0]?.result.code, 5);
+  });
+
+  it("pages through every match exactly once, ascending and descending", async () => {
+    const q = "message.sender='open1alice'";
+    const want = all.filter((r) => matches(parseQuery(q), txEventMap(r)));
+    for (const orderBy of ["asc", "desc"] as const) {
+      const got: TxRecord[] = [];
+      let page = 1;
+      for (;;) {
+        const res = await idx.search(q, { page, perPage: 7, orderBy });
+        assert.equal(res.total, want.length);
+        got.push(...res.txs);
+        if (got.length >= res.total) break;
+        page++;
+      }
+      const exp = orderBy === "asc" ? want : [...want].reverse();
+      assert.deepEqual(got.map((t) => `${t.height}/${t.index}`), exp.map((t) => `${t.height}/${t.index}`), orderBy);
+      await assert.rejects(
+        idx.search(q, { page: page + 1, perPage: 7, orderBy }),
+        (e: unknown) => e instanceof TxSearchError && e.kind === "page" && e.message === `page should be within [1, ${page}] range, given ${page + 1}`,
+      );
+    }
+  });
+
+  it("defaults perPage to 30, caps it at 100, allows page 1 of nothing, refuses page 0", async () => {
+    const everything = await idx.search("", {});
+    assert.equal(everything.total, all.length);
+    assert.equal(everything.txs.length, 30);
+    assert.equal((await idx.search("", { perPage: 1000 })).txs.length, 100);
+    assert.deepEqual(await idx.search("message.sender='nobody'", { page: 1 }), { total: 0, txs: [] });
+    await assert.rejects(idx.search("", { page: 0 }), TxSearchError);
+    await assert.rejects(idx.search("message.sender='nobody'", { page: 2 }), /\[1, 1\] range, given 2/);
+  });
+
+  it("rejects a query that does not parse", async () => {
+    await assert.rejects(idx.search("tx.height >> 5", {}), (e: unknown) => e instanceof TxSearchError && e.kind === "query");
+  });
+
+  it("a failed re-inclusion does not hide the successful record", async () => {
+    const r = all.find((x) => x.result.code === 0)!;
+    const batch = new MemoryBatch();
+    idx.indexBlock(batch, 999n, [r.tx], [{ ...r.result, code: 7 }]);
+    await bucket.commit(batch);
+    assert.equal(idx.getByHash(r.hash)?.height, r.height);
+  });
+});

@@ -1,0 +1,483 @@
+/**
+ * TxIndex: the tx indexer behind `tx`, `tx_search` and cosmjs's getTx/searchTx (CometBFT state/txindex/kv).
+ *
+ * Keys inside the bucket (all integers big-endian, so byte order = numeric order):
+ *   0x01 | hash(32)                                          → record (height, index, tx, ExecTxResult)
+ *   0x02 | height u64 | index u32                            → hash
+ *   0x03 | u16 len | "type.key" | u16 len | value | height u64 | index u32 → hash
+ *
+ * One 0x03 key per event attribute with index=true (failed txs are indexed too, with whatever events
+ * they carry); `tx.height` is answered from 0x02 and `tx.hash` from 0x01. Search picks candidates from
+ * the index (hash lookup, the intersection of every event-key clause's scan, or a height range), then
+ * filters anything the index could not decide on the record itself, sorts by (height, index), and pages.
+ */
+import type { ExecTxResult } from "../../modules/core/abci.ts";
+import { concat, fromHex, fromKeyString, prefixEnd, readU64be, toHex, toKeyString, u64be, utf8 } from "../../modules/core/bytes.ts";
+import { sha256 } from "../../modules/core/hash.ts";
+import type { TxIndexReader, TxRecord, TxSearchOptions } from "../rpc/env.ts";
+import { type Condition, matches, parseQuery, type Query } from "../types/query.ts";
+import type { Batch, Bucket } from "./types.ts";
+
+const P_RECORD = 0x01;
+const P_POSITION = 0x02;
+const P_EVENT = 0x03;
+
+export const DEFAULT_PER_PAGE = 30;
+export const MAX_PER_PAGE = 100;
+
+/** thrown by search: kind "query" (the text does not parse) or "page" (beyond the last page). */
+export class TxSearchError extends Error {
+  readonly kind: "query" | "page";
+  constructor(kind: "query" | "page", message: string) {
+    super(message);
+    this.name = "TxSearchError";
+    this.kind = kind;
+  }
+}
+
+const dec = new TextDecoder();
+
+// ---------------------------------------------------------------- record codec
+
+class Writer {
+  private parts: Uint8Array[] = [];
+  private n = 0;
+  u8(v: number): void {
+    this.push(Uint8Array.of(v & 0xff));
+  }
+  u32(v: number): void {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v >>> 0);
+    this.push(b);
+  }
+  i64(v: bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigInt64(0, BigInt.asIntN(64, v));
+    this.push(b);
+  }
+  bytes(b: Uint8Array): void {
+    this.u32(b.length);
+    this.push(b);
+  }
+  str(s: string): void {
+    this.bytes(utf8(s));
+  }
+  private push(b: Uint8Array): void {
+    this.parts.push(b);
+    this.n += b.length;
+  }
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.n);
+    let o = 0;
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+}
+
+class Reader {
+  private o = 0;
+  private readonly dv: DataView;
+  private readonly b: Uint8Array;
+  constructor(b: Uint8Array) {
+    this.b = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  u8(): number {
+    return this.dv.getUint8(this.o++);
+  }
+  u32(): number {
+    const v = this.dv.getUint32(this.o);
+    this.o += 4;
+    return v;
+  }
+  i64(): bigint {
+    const v = this.dv.getBigInt64(this.o);
+    this.o += 8;
+    return v;
+  }
+  bytes(): Uint8Array {
+    const n = this.u32();
+    if (this.o + n > this.b.length) throw new Error("tx index record truncated");
+    const v = this.b.slice(this.o, this.o + n);
+    this.o += n;
+    return v;
+  }
+  str(): string {
+    return dec.decode(this.bytes());
+  }
+}
+
+const RECORD_VERSION = 1;
+
+export function encodeTxRecord(r: TxRecord): Uint8Array {
+  const w = new Writer();
+  w.u8(RECORD_VERSION);
+  w.i64(r.height);
+  w.u32(r.index);
+  w.bytes(r.tx);
+  const x = r.result;
+  w.u32(x.code);
+  w.bytes(x.data);
+  w.str(x.log);
+  w.str(x.info);
+  w.i64(x.gasWanted);
+  w.i64(x.gasUsed);
+  w.str(x.codespace);
+  w.u32(x.events.length);
+  for (const ev of x.events) {
+    w.str(ev.type);
+    w.u32(ev.attributes.length);
+    for (const a of ev.attributes) {
+      w.str(a.key);
+      w.str(a.value);
+      w.u8(a.index ? 1 : 0);
+    }
+  }
+  return w.finish();
+}
+
+export function decodeTxRecord(b: Uint8Array): TxRecord {
+  const r = new Reader(b);
+  const v = r.u8();
+  if (v !== RECORD_VERSION) throw new Error(`unknown tx index record version ${v}`);
+  const height = r.i64();
+  const index = r.u32();
+  const tx = r.bytes();
+  const code = r.u32();
+  const data = r.bytes();
+  const log = r.str();
+  const info = r.str();
+  const gasWanted = r.i64();
+  const gasUsed = r.i64();
+  const codespace = r.str();
+  const nEvents = r.u32();
+  const events: ExecTxResult["events"] = [];
+  for (let i = 0; i < nEvents; i++) {
+    const type = r.str();
+    const nAttrs = r.u32();
+    const attributes = [];
+    for (let j = 0; j < nAttrs; j++) attributes.push({ key: r.str(), value: r.str(), index: r.u8() === 1 });
+    events.push({ type, attributes });
+  }
+  return { height, index, tx, hash: sha256(tx), result: { code, data, log, info, gasWanted, gasUsed, events, codespace } };
+}
+
+// ---------------------------------------------------------------- keys
+
+function u32be(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0);
+  return b;
+}
+
+function lp16(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length + 2);
+  new DataView(out.buffer).setUint16(0, b.length);
+  out.set(b, 2);
+  return out;
+}
+
+const MAX_PART = 0xffff;
+
+function recordKey(hash: Uint8Array): Uint8Array {
+  return concat(Uint8Array.of(P_RECORD), hash);
+}
+
+function positionKey(height: bigint, index: number): Uint8Array {
+  return concat(Uint8Array.of(P_POSITION), u64be(height), u32be(index));
+}
+
+function eventKeyPrefix(compositeKey: string): Uint8Array {
+  return concat(Uint8Array.of(P_EVENT), lp16(utf8(compositeKey)));
+}
+
+/** 12 bytes height|index, as a latin1 string whose `<` order is (height, index) order. */
+type Pos = string;
+
+function posOf(height: bigint, index: number): Pos {
+  return toKeyString(concat(u64be(height), u32be(index)));
+}
+
+function posHeight(p: Pos): bigint {
+  return readU64be(fromKeyString(p), 0);
+}
+
+/** the event map CometBFT's indexer matches against: indexed attributes plus tm.event, tx.hash and tx.height. */
+export function txEventMap(r: TxRecord): Record<string, string[]> {
+  const m: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  m["tm.event"] = ["Tx"];
+  m["tx.hash"] = [toHex(r.hash).toUpperCase()];
+  m["tx.height"] = [r.height.toString()];
+  for (const ev of r.result.events) {
+    for (const a of ev.attributes) {
+      if (!a.index || ev.type === "" || a.key === "") continue;
+      const k = `${ev.type}.${a.key}`;
+      (m[k] ??= []).push(a.value);
+    }
+  }
+  return m;
+}
+
+interface HeightRange {
+  lo: bigint;
+  hi: bigint;
+}
+
+/** the integer height range implied by numeric tx.height conditions (undefined when a condition is not numeric). */
+function heightRange(conds: Condition[]): HeightRange | undefined {
+  let lo = 0n;
+  let hi = (1n << 63n) - 1n;
+  for (const c of conds) {
+    const o = c.operand;
+    if (c.op === "EXISTS") continue;
+    if (o === undefined || o.kind !== "number") return undefined;
+    const p = 10n ** BigInt(o.scale);
+    // floor and ceil of o.int / p
+    const fl = o.int >= 0n ? o.int / p : -((-o.int + p - 1n) / p);
+    const exact = o.int % p === 0n;
+    const ce = exact ? fl : fl + 1n;
+    switch (c.op) {
+      case "=":
+        if (!exact) return { lo: 1n, hi: 0n };
+        lo = lo > fl ? lo : fl;
+        hi = hi < fl ? hi : fl;
+        break;
+      case ">":
+        lo = lo > fl + 1n ? lo : fl + 1n;
+        break;
+      case ">=":
+        lo = lo > ce ? lo : ce;
+        break;
+      case "<":
+        hi = hi < ce - 1n ? hi : ce - 1n;
+        break;
+      case "<=":
+        hi = hi < fl ? hi : fl;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return { lo: lo < 0n ? 0n : lo, hi };
+}
+
+function clampPerPage(n: number): number {
+  if (!Number.isFinite(n) || n < 1) return DEFAULT_PER_PAGE;
+  return Math.min(Math.floor(n), MAX_PER_PAGE);
+}
+
+export class TxIndex implements TxIndexReader {
+  private readonly bucket: Bucket;
+
+  constructor(bucket: Bucket) {
+    this.bucket = bucket;
+  }
+
+  /** stages the records and index keys of one block's txs into `batch`. */
+  indexBlock(batch: Batch, height: bigint, txs: readonly Uint8Array[], results: readonly ExecTxResult[]): void {
+    if (txs.length !== results.length) throw new Error(`indexBlock: ${txs.length} txs but ${results.length} results`);
+    for (let i = 0; i < txs.length; i++) {
+      const tx = txs[i] as Uint8Array;
+      const result = results[i] as ExecTxResult;
+      const hash = sha256(tx);
+      // as CometBFT: a failed re-inclusion of a tx never hides its earlier successful record
+      if (result.code !== 0) {
+        const prev = this.bucket.get(recordKey(hash));
+        if (prev !== undefined) {
+          try {
+            if (decodeTxRecord(prev).result.code === 0) continue;
+          } catch {
+            // unreadable old record: overwrite it
+          }
+        }
+      }
+      this.indexTx(batch, { height, index: i, tx, hash, result });
+    }
+  }
+
+  private indexTx(batch: Batch, r: TxRecord): void {
+    const tail = concat(u64be(r.height), u32be(r.index));
+    this.bucket.put(batch, recordKey(r.hash), encodeTxRecord(r));
+    this.bucket.put(batch, positionKey(r.height, r.index), r.hash);
+    const seen = new Set<string>();
+    for (const ev of r.result.events) {
+      for (const a of ev.attributes) {
+        if (!a.index || ev.type === "" || a.key === "") continue;
+        const ck = utf8(`${ev.type}.${a.key}`);
+        const v = utf8(a.value);
+        if (ck.length > MAX_PART || v.length > MAX_PART) continue;
+        const key = concat(Uint8Array.of(P_EVENT), lp16(ck), lp16(v), tail);
+        const ks = toKeyString(key);
+        if (seen.has(ks)) continue;
+        seen.add(ks);
+        this.bucket.put(batch, key, r.hash);
+      }
+    }
+  }
+
+  getByHash(hash: Uint8Array): TxRecord | undefined {
+    if (hash.length !== 32) return undefined;
+    const v = this.bucket.get(recordKey(hash));
+    return v === undefined ? undefined : decodeTxRecord(v);
+  }
+
+  /** the tx at (height, index), if indexed. */
+  getByPosition(height: bigint, index: number): TxRecord | undefined {
+    const h = this.bucket.get(positionKey(height, index));
+    return h === undefined ? undefined : this.getByHash(h);
+  }
+
+  async search(queryText: string, opts: Partial<TxSearchOptions> = {}): Promise<{ total: number; txs: TxRecord[] }> {
+    let query: Query;
+    try {
+      query = parseQuery(queryText);
+    } catch (e) {
+      throw new TxSearchError("query", e instanceof Error ? e.message : String(e));
+    }
+    const page = opts.page ?? 1;
+    const perPage = clampPerPage(opts.perPage ?? DEFAULT_PER_PAGE);
+    const desc = opts.orderBy === "desc";
+
+    const { positions, needsFilter } = await this.candidates(query);
+    let hits: { pos: Pos; hash: Uint8Array; rec?: TxRecord }[] = [];
+    if (needsFilter) {
+      for (const [pos, hash] of positions) {
+        const rec = this.getByHash(hash);
+        if (rec === undefined || posOf(rec.height, rec.index) !== pos) continue;
+        if (matches(query, txEventMap(rec))) hits.push({ pos, hash, rec });
+      }
+    } else {
+      for (const [pos, hash] of positions) hits.push({ pos, hash });
+    }
+    hits.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
+    if (desc) hits.reverse();
+    const total = hits.length;
+    const pages = Math.max(1, Math.ceil(total / perPage));
+    if (!Number.isInteger(page) || page < 1 || page > pages) {
+      throw new TxSearchError("page", `page should be within [1, ${pages}] range, given ${page}`);
+    }
+    hits = hits.slice((page - 1) * perPage, page * perPage);
+    const txs: TxRecord[] = [];
+    for (const h of hits) {
+      const rec = h.rec ?? this.getByHash(h.hash);
+      if (rec !== undefined) txs.push(rec);
+    }
+    return { total, txs };
+  }
+
+  /**
+   * candidate positions → hash. `needsFilter` is false when the index scans alone decided every
+   * condition (then no record has to be read to count the total).
+   */
+  private async candidates(query: Query): Promise<{ positions: Map<Pos, Uint8Array>; needsFilter: boolean }> {
+    const empty = { positions: new Map<Pos, Uint8Array>(), needsFilter: false };
+    const eventConds: Condition[] = [];
+    const heightConds: Condition[] = [];
+    let hashCond: Condition | undefined;
+    let needsFilter = false;
+    for (const c of query.conditions) {
+      if (c.key === "tm.event") {
+        // tx_search looks only at Tx events
+        if (c.op === "EXISTS") continue;
+        if (c.op === "=" && c.operand?.kind === "string" && c.operand.value === "Tx") continue;
+        if (c.op === "CONTAINS" && c.operand?.kind === "string" && "Tx".includes(c.operand.value)) continue;
+        return empty;
+      }
+      if (c.key === "tx.hash") {
+        if (c.op === "=" && c.operand?.kind === "string" && hashCond === undefined) hashCond = c;
+        else needsFilter = true;
+        continue;
+      }
+      if (c.key === "tx.height") {
+        heightConds.push(c);
+        continue;
+      }
+      eventConds.push(c);
+    }
+    const range = heightConds.length > 0 ? heightRange(heightConds) : undefined;
+    if (heightConds.length > 0 && range === undefined) needsFilter = true;
+    if (range !== undefined && range.lo > range.hi) return empty;
+    const inRange = (p: Pos): boolean => {
+      if (range === undefined) return true;
+      const h = posHeight(p);
+      return h >= range.lo && h <= range.hi;
+    };
+
+    // 1. by hash
+    if (hashCond !== undefined) {
+      const text = (hashCond.operand as { value: string }).value;
+      let hash: Uint8Array;
+      try {
+        hash = fromHex(text);
+      } catch {
+        return empty;
+      }
+      const rec = this.getByHash(hash);
+      const positions = new Map<Pos, Uint8Array>();
+      if (rec !== undefined) positions.set(posOf(rec.height, rec.index), rec.hash);
+      // every other condition is checked on the record
+      return { positions, needsFilter: query.conditions.length > 1 };
+    }
+
+    // 2. every event-key condition from its own index scan, smallest first, intersected
+    if (eventConds.length > 0) {
+      // equality on a string first (exact prefix scans are the cheapest and most selective)
+      const ordered = [...eventConds].sort((a, b) => rank(a) - rank(b));
+      let acc: Map<Pos, Uint8Array> | undefined;
+      for (const c of ordered) {
+        // each scan is restricted to the survivors of the previous ones
+        acc = await this.scanCondition(c, inRange, acc);
+        if (acc.size === 0) return { positions: acc, needsFilter: false };
+      }
+      return { positions: acc ?? new Map(), needsFilter };
+    }
+
+    // 3. by height range (or everything)
+    const lo = range?.lo ?? 0n;
+    const hi = range?.hi ?? (1n << 63n) - 1n;
+    const positions = new Map<Pos, Uint8Array>();
+    const gte = concat(Uint8Array.of(P_POSITION), u64be(lo));
+    const lt = hi >= 0xffffffffffffffffn ? prefixEnd(Uint8Array.of(P_POSITION)) : concat(Uint8Array.of(P_POSITION), u64be(hi + 1n));
+    const opts = lt === undefined ? { gte } : { gte, lt };
+    for await (const [k, v] of this.bucket.iterate(opts)) {
+      if (k[0] !== P_POSITION || k.length !== 13) continue;
+      positions.set(toKeyString(k.subarray(1)), v);
+    }
+    return { positions, needsFilter };
+  }
+
+  /** positions whose indexed attribute satisfies `c` (restricted to `within` when given). */
+  private async scanCondition(
+    c: Condition,
+    inRange: (p: Pos) => boolean,
+    within: Map<Pos, Uint8Array> | undefined,
+  ): Promise<Map<Pos, Uint8Array>> {
+    const out = new Map<Pos, Uint8Array>();
+    const keyPrefix = eventKeyPrefix(c.key);
+    const exact = c.op === "=" && c.operand?.kind === "string";
+    const prefix = exact ? concat(keyPrefix, lp16(utf8((c.operand as { value: string }).value))) : keyPrefix;
+    for await (const [k, v] of this.bucket.iterate({ prefix })) {
+      if (k.length < keyPrefix.length + 2 + 12) continue;
+      const p = toKeyString(k.subarray(k.length - 12));
+      if (within !== undefined && !within.has(p)) continue;
+      if (!inRange(p)) continue;
+      if (!exact) {
+        const vlen = (k[keyPrefix.length]! << 8) | k[keyPrefix.length + 1]!;
+        const value = dec.decode(k.subarray(keyPrefix.length + 2, keyPrefix.length + 2 + vlen));
+        if (!matches({ source: "", conditions: [c] }, { [c.key]: [value] })) continue;
+      }
+      out.set(p, v);
+    }
+    return out;
+  }
+}
+
+function rank(c: Condition): number {
+  if (c.op === "=" && c.operand?.kind === "string") return 0;
+  if (c.op === "=") return 1;
+  if (c.op === "EXISTS") return 3;
+  return 2;
+}
