@@ -120,3 +120,15 @@ export const EMPTY_BLOCK_ID: BlockID = Object.freeze({
   hash: new Uint8Array(0),
   partSetHeader: Object.freeze({ total: 0, hash: new Uint8Array(0) }),
 }) as BlockID;
+
+/** a proposal (CometBFT types.Proposal): type is always SignedMsgType.Proposal (32). */
+export interface Proposal {
+  type: typeof SignedMsgType.Proposal;
+  height: bigint;
+  round: number;
+  /** -1 when there is no proof-of-lock round. */
+  polRound: number;
+  blockId: BlockID;
+  timestamp: Timestamp;
+  signature: Bytes;
+}
