@@ -2,9 +2,12 @@
 import { Command } from "commander";
 import type { CliIo } from "./util/io.ts";
 import { addGlobalOptions } from "./cmds/common.ts";
+import { genesisCommand } from "./cmds/genesis/index.ts";
+import { initCommand } from "./cmds/init/index.ts";
 import { keysCommand } from "./cmds/keys/index.ts";
+import { VERSION } from "./version.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.ts";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("openledgerd")
@@ -13,7 +16,9 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
   addGlobalOptions(program);
+  program.addCommand(initCommand(io));
   program.addCommand(keysCommand(io));
+  program.addCommand(genesisCommand(io));
   for (const c of allCommands(program)) {
     c.showHelpAfterError("(run with --help for usage)");
     c.configureHelp({ showGlobalOptions: true });
