@@ -1,0 +1,283 @@
+/**
+ * The authenticated, versioned application store (CommitStore in types.ts), over any KvBackend.
+ *
+ * Backend layout (one-byte prefixes; a number is never reused):
+ *   0x01 FLAT   || key            -> value          latest committed state, for fast reads and iteration
+ *   0x02 NODE   || hash(32)       -> node record    tree nodes, content-addressed (tree.ts encodeNode)
+ *   0x03 ROOT   || version(u64be) -> root(32)       root hash of every committed version
+ *   0x04 META   || key            -> value          commit metadata (not part of the tree)
+ *   0x05 LATEST                   -> version(u64be) the last committed version
+ *
+ * The tree (tree.ts) is a binary sparse Merkle tree over sha256(key) in the shape of ICS-23's SmtSpec;
+ * its root is the app hash. Nodes are immutable and stored by hash, so every committed version stays
+ * readable through its root (getAt, prove). No pruning yet: old nodes are kept forever.
+ *
+ * Writes of a block go to the working layer: `working()` is a CacheStore (the same object until the
+ * store is closed; branch it per tx) whose writes land in the block's write set. `workingRoot()`
+ * flushes the working layer into the write set, sorts the dirty keys by sha256(key) and rebuilds only
+ * the affected paths of the last committed tree (each dirty node hashed once); the result is cached
+ * until the working layer changes, and `commit()` reuses it. `commit(version, meta)` writes the flat
+ * changes, the new nodes, the version's root, the meta entries and the latest version in ONE synced
+ * backend batch; a version with an empty write set still records its root. A new store over the same
+ * backend resumes at the last version with the same root.
+ */
+import type { Bytes } from "../abci.ts";
+import { readU64be, u64be } from "../bytes.ts";
+import { sha256 } from "../hash.ts";
+import { bounds, CacheKVStore } from "./cache.ts";
+import {
+  buildExistenceProof,
+  encodeExistenceProof,
+  encodeNonExistenceProof,
+} from "./ics23.ts";
+import {
+  applyBatch,
+  type BatchResult,
+  type DirtyEntry,
+  EMPTY_HASH,
+  encodeNode,
+  lookup,
+  NodeCache,
+  neighbours,
+  sortEntries,
+  walk,
+} from "./tree.ts";
+import type {
+  BatchOp,
+  CacheStore,
+  CommitStore,
+  IterateOptions,
+  KV,
+  KVStoreReader,
+  KvBackend,
+  ProofResult,
+} from "./types.ts";
+
+export const PREFIX = { flat: 0x01, node: 0x02, root: 0x03, meta: 0x04, latest: 0x05 } as const;
+
+const LATEST_KEY = Uint8Array.of(PREFIX.latest);
+const DEFAULT_CACHE_NODES = 200_000;
+
+export interface CommitStoreOptions {
+  /** nodes kept in the in-memory node cache (default 200,000). */
+  cacheNodes?: number;
+}
+
+function withPrefix(p: number, key: Bytes): Bytes {
+  const out = new Uint8Array(key.length + 1);
+  out[0] = p;
+  out.set(key, 1);
+  return out;
+}
+
+/** read-only view of the flat latest-state table. */
+class FlatReader implements KVStoreReader {
+  private readonly backend: KvBackend;
+  constructor(backend: KvBackend) {
+    this.backend = backend;
+  }
+  get(key: Bytes): Bytes | undefined {
+    return this.backend.get(withPrefix(PREFIX.flat, key));
+  }
+  has(key: Bytes): boolean {
+    return this.get(key) !== undefined;
+  }
+  async *iterate(opts: IterateOptions = {}): AsyncIterable<KV> {
+    const { lo, hi } = bounds(opts);
+    const o: IterateOptions = {
+      gte: lo === undefined ? Uint8Array.of(PREFIX.flat) : withPrefix(PREFIX.flat, lo),
+      lt: hi === undefined ? Uint8Array.of(PREFIX.flat + 1) : withPrefix(PREFIX.flat, hi),
+    };
+    if (opts.reverse === true) o.reverse = true;
+    if (opts.limit !== undefined) o.limit = opts.limit;
+    for await (const [k, v] of this.backend.iterate(o)) yield [k.subarray(1), v];
+  }
+}
+
+/** the working layer: a CacheKVStore that counts mutations (to invalidate the cached working root). */
+class WorkingStore extends CacheKVStore {
+  mutations = 0;
+  override set(key: Bytes, value: Bytes): void {
+    super.set(key, value);
+    this.mutations++;
+  }
+  override delete(key: Bytes): void {
+    super.delete(key);
+    this.mutations++;
+  }
+}
+
+class SmtCommitStore implements CommitStore {
+  private readonly backend: KvBackend;
+  private readonly flat: FlatReader;
+  private readonly nodes: NodeCache;
+  private _version: bigint;
+  private _root: Bytes;
+  /** the block's write set: a cache layer over the flat table, fed by `work`'s flushes. */
+  private writeSet: CacheKVStore;
+  private readonly work: WorkingStore;
+  private dropping = false;
+  private cached: { mutations: number; result: BatchResult } | null = null;
+  private closed = false;
+
+  constructor(backend: KvBackend, cacheNodes: number, version: bigint, root: Bytes) {
+    this.backend = backend;
+    this.flat = new FlatReader(backend);
+    this.nodes = new NodeCache((h) => backend.get(withPrefix(PREFIX.node, h)), cacheNodes);
+    this._version = version;
+    this._root = root;
+    this.writeSet = new CacheKVStore(this.flat);
+    // `work` reads through to the current write set and flushes into it
+    const parent: KVStoreReader = {
+      get: (k) => this.writeSet.get(k),
+      has: (k) => this.writeSet.has(k),
+      iterate: (o) => this.writeSet.iterate(o),
+    };
+    this.work = new WorkingStore(parent, (entries) => {
+      if (this.dropping) return;
+      for (const e of entries) {
+        if (e.value === null) this.writeSet.delete(e.key);
+        else this.writeSet.set(e.key, e.value);
+      }
+    });
+  }
+
+  get version(): bigint {
+    return this._version;
+  }
+
+  get root(): Bytes {
+    return this._root;
+  }
+
+  committed(): KVStoreReader {
+    return this.flat;
+  }
+
+  working(): CacheStore {
+    return this.work;
+  }
+
+  workingRoot(): Bytes {
+    return this.compute().root;
+  }
+
+  private compute(): BatchResult {
+    this.assertOpen();
+    const m = this.work.mutations;
+    if (this.cached !== null && this.cached.mutations === m) return this.cached.result;
+    this.work.write();
+    const dirty: DirtyEntry[] = this.writeSet
+      .entries()
+      .map((e) => ({ keyHash: sha256(e.key), key: e.key, value: e.value }));
+    const result = applyBatch(this.nodes, this._root, sortEntries(dirty));
+    this.cached = { mutations: m, result };
+    return result;
+  }
+
+  async commit(version: bigint, meta: readonly KV[] = []): Promise<Bytes> {
+    this.assertOpen();
+    if (version <= this._version) throw new Error(`store: commit version ${version} <= ${this._version}`);
+    const result = this.compute();
+    const ops: BatchOp[] = [];
+    for (const e of this.writeSet.entries()) {
+      if (e.value === null) ops.push({ type: "del", key: withPrefix(PREFIX.flat, e.key) });
+      else ops.push({ type: "put", key: withPrefix(PREFIX.flat, e.key), value: e.value });
+    }
+    for (const n of result.created) ops.push({ type: "put", key: withPrefix(PREFIX.node, n.hash), value: encodeNode(n) });
+    const v = u64be(version);
+    ops.push({ type: "put", key: withPrefix(PREFIX.root, v), value: result.root });
+    for (const [k, val] of meta) ops.push({ type: "put", key: withPrefix(PREFIX.meta, k), value: val });
+    ops.push({ type: "put", key: LATEST_KEY, value: v });
+    await this.backend.write(ops, { sync: true });
+    for (const n of result.created) this.nodes.add(n);
+    this._version = version;
+    this._root = result.root;
+    this.writeSet = new CacheKVStore(this.flat);
+    this.cached = null;
+    return result.root;
+  }
+
+  discard(): void {
+    this.dropping = true;
+    try {
+      this.work.write();
+    } finally {
+      this.dropping = false;
+    }
+    this.writeSet = new CacheKVStore(this.flat);
+    this.cached = null;
+    this.work.mutations++;
+  }
+
+  getMeta(key: Bytes): Bytes | undefined {
+    return this.backend.get(withPrefix(PREFIX.meta, key));
+  }
+
+  rootAt(version: bigint): Bytes | undefined {
+    if (version < 1n || version > this._version) return undefined;
+    if (version === this._version) return this._root;
+    return this.backend.get(withPrefix(PREFIX.root, u64be(version)));
+  }
+
+  private rootOrThrow(version: bigint): Bytes {
+    const r = this.rootAt(version);
+    if (r === undefined) throw new Error(`store: no committed version ${version}`);
+    return r;
+  }
+
+  getAt(key: Bytes, version: bigint): Bytes | undefined {
+    return lookup(this.nodes, this.rootOrThrow(version), sha256(key))?.value;
+  }
+
+  prove(key: Bytes, version: bigint): ProofResult {
+    const root = this.rootOrThrow(version);
+    const kh = sha256(key);
+    const w = walk(this.nodes, root, kh);
+    if (w.terminal !== null && equalHash(w.terminal.keyHash, kh)) {
+      const value = w.terminal.value;
+      return { kind: "exist", key, value, proof: encodeExistenceProof(buildExistenceProof(key, value, w.siblings)) };
+    }
+    const { left, right } = neighbours(this.nodes, root, kh);
+    const side = (leaf: { key: Bytes; value: Bytes; keyHash: Bytes }) =>
+      buildExistenceProof(leaf.key, leaf.value, walk(this.nodes, root, leaf.keyHash).siblings);
+    const np: Parameters<typeof encodeNonExistenceProof>[0] = { key };
+    if (left !== undefined) np.left = side(left);
+    if (right !== undefined) np.right = side(right);
+    return { kind: "nonexist", key, proof: encodeNonExistenceProof(np) };
+  }
+
+  /** closes the store and its backend (the store owns the backend it was created over). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.backend.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error("store: closed");
+  }
+}
+
+function equalHash(a: Bytes, b: Bytes): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** opens the store over `backend`, resuming at its last committed version (0n and the empty root when new). */
+export async function createCommitStore(backend: KvBackend, opts: CommitStoreOptions = {}): Promise<CommitStore> {
+  const cacheNodes = opts.cacheNodes ?? DEFAULT_CACHE_NODES;
+  const latest = backend.get(LATEST_KEY);
+  let version = 0n;
+  let root: Bytes = EMPTY_HASH;
+  if (latest !== undefined) {
+    version = readU64be(latest);
+    const r = backend.get(withPrefix(PREFIX.root, u64be(version)));
+    if (r === undefined) throw new Error(`store: missing root of latest version ${version}`);
+    root = r;
+  }
+  return new SmtCommitStore(backend, cacheNodes, version, root);
+}
+
+/** the empty-tree root (32 zero bytes). */
+export const EMPTY_ROOT: Bytes = EMPTY_HASH;

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Bytes } from "../abci.ts";
+import { compare, toHex, utf8 } from "../bytes.ts";
+import { sha256 } from "../hash.ts";
+import { rng } from "./testRng.ts";
+import {
+  applyBatch,
+  bitAt,
+  decodeNode,
+  type DirtyEntry,
+  EMPTY_HASH,
+  encodeNode,
+  innerHash,
+  leafHash,
+  lookup,
+  makeLeaf,
+  NodeCache,
+  neighbours,
+  sortEntries,
+  type TreeNode,
+} from "./tree.ts";
+
+/** an independent from-scratch root of a key set (the definition of the tree's shape). */
+function naiveRoot(kv: Map<string, Bytes>): Bytes {
+  const leaves = [...kv].map(([k, v]) => ({ kh: sha256(utf8(k)), v }));
+  leaves.sort((a, b) => compare(a.kh, b.kh));
+  const rec = (ls: typeof leaves, depth: number): Bytes => {
+    if (ls.length === 0) return EMPTY_HASH;
+    if (ls.length === 1) return leafHash(ls[0]!.kh, ls[0]!.v);
+    const l = ls.filter((x) => bitAt(x.kh, depth) === 0);
+    const r = ls.filter((x) => bitAt(x.kh, depth) === 1);
+    return innerHash(rec(l, depth + 1), rec(r, depth + 1));
+  };
+  return rec(leaves, 0);
+}
+
+/** an in-memory node table around a NodeCache, persisting what each batch creates. */
+function memTree(capacity = 1000) {
+  const table = new Map<string, Bytes>();
+  const nodes = new NodeCache((h) => table.get(toHex(h)), capacity);
+  let root = EMPTY_HASH;
+  return {
+    nodes,
+    table,
+    get root() {
+      return root;
+    },
+    apply(entries: Array<[string, Bytes | null]>) {
+      const es: DirtyEntry[] = entries.map(([k, v]) => ({ key: utf8(k), keyHash: sha256(utf8(k)), value: v }));
+      const res = applyBatch(nodes, root, sortEntries(es));
+      for (const n of res.created) table.set(toHex(n.hash), encodeNode(n));
+      root = res.root;
+      return res;
+    },
+  };
+}
+
+describe("store/tree", () => {
+  it("the empty tree is 32 zero bytes and a single key's root is its leaf hash", () => {
+    const t = memTree();
+    t.apply([]);
+    assert.deepEqual(t.root, EMPTY_HASH);
+    t.apply([["a", utf8("1")]]);
+    assert.deepEqual(t.root, leafHash(sha256(utf8("a")), utf8("1")));
+    t.apply([["a", null]]);
+    assert.deepEqual(t.root, EMPTY_HASH);
+  });
+
+  it("encodes and decodes leaf and inner records", () => {
+    const leaf = makeLeaf(utf8("key"), utf8("value"));
+    const l2 = decodeNode(leaf.hash, encodeNode(leaf));
+    assert.deepEqual({ ...l2 }, { ...leaf });
+    const inner: TreeNode = { kind: 1, hash: innerHash(leaf.hash, EMPTY_HASH), left: leaf.hash, right: EMPTY_HASH };
+    assert.deepEqual(decodeNode(inner.hash, encodeNode(inner)), inner);
+    assert.throws(() => decodeNode(inner.hash, Uint8Array.of(7, 1, 2)));
+  });
+
+  it("batched updates equal the from-scratch root over random put/delete blocks (seed 7)", () => {
+    const r = rng(7);
+    const t = memTree(64); // small cache: most loads go to the table
+    const model = new Map<string, Bytes>();
+    for (let block = 0; block < 40; block++) {
+      const batch = new Map<string, Bytes | null>();
+      const n = 1 + r.int(block < 5 ? 60 : 25);
+      for (let i = 0; i < n; i++) {
+        const k = `k${r.int(300)}`;
+        const v = r.int(4) === 0 ? null : r.bytes(1 + r.int(20));
+        batch.set(k, v);
+      }
+      for (const [k, v] of batch) {
+        if (v === null) model.delete(k);
+        else model.set(k, v);
+      }
+      t.apply([...batch]);
+      assert.deepEqual(toHex(t.root), toHex(naiveRoot(model)), `block ${block}`);
+    }
+    for (const [k, v] of model) assert.deepEqual(lookup(t.nodes, t.root, sha256(utf8(k)))?.value, v, k);
+    assert.equal(lookup(t.nodes, t.root, sha256(utf8("absent"))), undefined);
+  });
+
+  it("deleting everything collapses back to the empty root; re-adding gives the same root", () => {
+    const t = memTree();
+    const keys = Array.from({ length: 50 }, (_, i) => `x${i}`);
+    t.apply(keys.map((k) => [k, utf8(k)]));
+    const full = t.root;
+    t.apply(keys.slice(0, 49).map((k) => [k, null]));
+    assert.deepEqual(t.root, leafHash(sha256(utf8("x49")), utf8("x49")), "one left: root is its leaf");
+    t.apply(keys.slice(0, 49).map((k) => [k, utf8(k)]));
+    assert.deepEqual(t.root, full);
+  });
+
+  it("the root does not depend on how writes are split into batches or ordered", () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+    const a = memTree();
+    a.apply(keys.map((k) => [k, utf8(`v${k}`)]));
+    const b = memTree();
+    for (let i = keys.length - 1; i >= 0; i -= 7) b.apply(keys.slice(Math.max(0, i - 6), i + 1).reverse().map((k) => [k, utf8(`v${k}`)]));
+    assert.deepEqual(a.root, b.root);
+  });
+
+  it("an unchanged write rebuilds the same root and no-op deletes change nothing", () => {
+    const t = memTree();
+    t.apply([["a", utf8("1")], ["b", utf8("2")], ["c", utf8("3")]]);
+    const root = t.root;
+    t.apply([["b", utf8("2")]]);
+    assert.deepEqual(t.root, root);
+    t.apply([["zz", null]]);
+    assert.deepEqual(t.root, root);
+  });
+
+  it("neighbours are the predecessor and successor in key-hash order", () => {
+    const t = memTree();
+    const keys = Array.from({ length: 64 }, (_, i) => `n${i}`);
+    t.apply(keys.map((k) => [k, utf8(k)]));
+    const sorted = keys.map((k) => ({ k, kh: sha256(utf8(k)) })).sort((x, y) => compare(x.kh, y.kh));
+    for (let i = 0; i < 40; i++) {
+      const probe = `absent${i}`;
+      const kh = sha256(utf8(probe));
+      const below = sorted.filter((s) => compare(s.kh, kh) < 0).at(-1);
+      const above = sorted.find((s) => compare(s.kh, kh) > 0);
+      const nb = neighbours(t.nodes, t.root, kh);
+      assert.equal(nb.left === undefined ? undefined : toHex(nb.left.key), below && toHex(utf8(below.k)), probe);
+      assert.equal(nb.right === undefined ? undefined : toHex(nb.right.key), above && toHex(utf8(above.k)), probe);
+    }
+  });
+});
