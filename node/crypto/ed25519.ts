@@ -1,0 +1,66 @@
+/**
+ * Ed25519 for consensus keys. Signing is RFC 8032 (deterministic); verification is pinned to ZIP-215
+ * semantics (as CometBFT's curve25519-voi: non-canonical point encodings accepted, cofactored
+ * equation), through @noble/curves with `zip215: true` passed explicitly, so that every node agrees
+ * on validity whatever the library's default. Addresses are SHA-256(pubkey)[0:20].
+ */
+import { randomBytes } from "node:crypto";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import type { Bytes } from "../../modules/core/abci.ts";
+import { sha256 } from "../../modules/core/hash.ts";
+
+export const ED25519_PUBKEY_SIZE = 32;
+export const ED25519_SIGNATURE_SIZE = 64;
+/** a CometBFT ed25519 private key is seed(32) ‖ pubkey(32). */
+export const ED25519_PRIVKEY_SIZE = 64;
+
+export interface Ed25519Key {
+  /** the 32-byte seed (RFC 8032 secret key). */
+  seed: Bytes;
+  publicKey: Bytes;
+}
+
+export function ed25519FromSeed(seed: Bytes): Ed25519Key {
+  if (seed.length !== 32) throw new Error(`ed25519 seed must be 32 bytes, got ${seed.length}`);
+  return { seed: Uint8Array.from(seed), publicKey: ed25519.getPublicKey(seed) };
+}
+
+export function generateEd25519(): Ed25519Key {
+  return ed25519FromSeed(new Uint8Array(randomBytes(32)));
+}
+
+/** CometBFT's 64-byte private key encoding: seed ‖ pubkey. */
+export function ed25519PrivKeyBytes(key: Ed25519Key): Bytes {
+  const out = new Uint8Array(64);
+  out.set(key.seed, 0);
+  out.set(key.publicKey, 32);
+  return out;
+}
+
+/** parses seed ‖ pubkey, checking that the public half matches the seed. */
+export function ed25519FromPrivKeyBytes(priv: Bytes): Ed25519Key {
+  if (priv.length !== ED25519_PRIVKEY_SIZE) throw new Error(`ed25519 private key must be 64 bytes, got ${priv.length}`);
+  const key = ed25519FromSeed(priv.subarray(0, 32));
+  const pub = priv.subarray(32);
+  if (!key.publicKey.every((v, i) => v === pub[i])) throw new Error("ed25519 private key: public half does not match the seed");
+  return key;
+}
+
+export function signEd25519(key: Pick<Ed25519Key, "seed">, msg: Bytes): Bytes {
+  return ed25519.sign(msg, key.seed);
+}
+
+/** ZIP-215 verification; false (never a throw) for malformed keys or signatures. */
+export function verifyEd25519(publicKey: Bytes, msg: Bytes, sig: Bytes): boolean {
+  if (publicKey.length !== ED25519_PUBKEY_SIZE || sig.length !== ED25519_SIGNATURE_SIZE) return false;
+  try {
+    return ed25519.verify(sig, msg, publicKey, { zip215: true });
+  } catch {
+    return false;
+  }
+}
+
+/** CometBFT address of an ed25519 public key: SHA-256(pubkey)[0:20]. */
+export function ed25519Address(publicKey: Bytes): Bytes {
+  return sha256(publicKey).subarray(0, 20);
+}
