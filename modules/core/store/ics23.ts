@@ -223,7 +223,7 @@ export function verifyNonMembership(root: Bytes, proof: Bytes, key: Bytes): bool
   const cp = decodeProof(proof);
   const np = cp?.nonexist;
   if (np === undefined || key.length === 0) return false;
-  if (np.key.length > 0 && !equal(np.key, key)) return false;
+  // np.key is informational (cosmos/ics23 does not check it; celestia's SMT puts the key hash there)
   const { left, right } = np;
   if (left === undefined && right === undefined) return equal(root, EMPTY_ROOT);
   const kh = sha256(key);

@@ -1,0 +1,280 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Bytes } from "../abci.ts";
+import { compare, fromKeyString, toHex, toKeyString, utf8 } from "../bytes.ts";
+import { createCommitStore, EMPTY_ROOT, PREFIX } from "./commitStore.ts";
+import { verifyMembership, verifyNonMembership } from "./ics23.ts";
+import { MemoryBackend } from "./memory.ts";
+import { rng } from "./testRng.ts";
+import type { CommitStore, KV, KVStoreReader } from "./types.ts";
+
+async function collect(it: AsyncIterable<KV>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const [k, v] of it) out.push(`${toHex(k)}=${toHex(v)}`);
+  return out;
+}
+
+function modelIter(model: Map<string, Bytes>, opts: { prefix?: Bytes; reverse?: boolean; limit?: number } = {}): string[] {
+  let keys = [...model.keys()].sort();
+  if (opts.prefix !== undefined) {
+    const p = toKeyString(opts.prefix);
+    keys = keys.filter((k) => k.startsWith(p));
+  }
+  if (opts.reverse === true) keys.reverse();
+  if (opts.limit !== undefined) keys = keys.slice(0, opts.limit);
+  return keys.map((k) => `${toHex(fromKeyString(k))}=${toHex(model.get(k)!)}`);
+}
+
+/** asserts `reader` holds exactly `model` (get, has, iterate with prefix/reverse/limit). */
+export async function assertMatches(reader: KVStoreReader, model: Map<string, Bytes>, probe: Bytes[], what: string) {
+  for (const k of probe) {
+    const want = model.get(toKeyString(k));
+    assert.deepEqual(reader.get(k), want, `${what}: get ${toHex(k)}`);
+    assert.equal(reader.has(k), want !== undefined, `${what}: has ${toHex(k)}`);
+  }
+  assert.deepEqual(await collect(reader.iterate()), modelIter(model), `${what}: iterate`);
+  assert.deepEqual(await collect(reader.iterate({ prefix: Uint8Array.of(2) })), modelIter(model, { prefix: Uint8Array.of(2) }), `${what}: prefix`);
+  assert.deepEqual(
+    await collect(reader.iterate({ reverse: true, limit: 5 })),
+    modelIter(model, { reverse: true, limit: 5 }),
+    `${what}: reverse limit`,
+  );
+}
+
+/** random blocks of puts/deletes on `store`, mirrored in `model`; checks working and committed views. */
+export async function randomBlocks(store: CommitStore, model: Map<string, Bytes>, seed: number, blocks: number) {
+  const r = rng(seed);
+  const key = () => Uint8Array.of(1 + r.int(3), r.int(40));
+  const probe: Bytes[] = [];
+  for (let i = 0; i < 30; i++) probe.push(key());
+  for (let b = 0; b < blocks; b++) {
+    const w = store.working();
+    const next = new Map(model);
+    const n = 1 + r.int(30);
+    for (let i = 0; i < n; i++) {
+      const k = key();
+      // some writes go through a tx branch, some straight into the working layer
+      const target = r.int(2) === 0 ? w : w.branch();
+      if (r.int(4) === 0) {
+        target.delete(k);
+        next.delete(toKeyString(k));
+      } else {
+        const v = r.bytes(1 + r.int(8));
+        target.set(k, v);
+        next.set(toKeyString(k), v);
+      }
+      if (target !== w) target.write();
+    }
+    await assertMatches(w, next, probe, `seed ${seed} block ${b} working`);
+    if (r.int(8) === 0) {
+      // an abandoned block: discard and check nothing leaked
+      store.discard();
+      await assertMatches(store.working(), model, probe, `seed ${seed} block ${b} after discard`);
+      continue;
+    }
+    const wr = store.workingRoot();
+    const v = store.version + 1n;
+    const root = await store.commit(v, [[utf8("height"), utf8(String(v))]]);
+    assert.deepEqual(root, wr, "commit returns the working root");
+    model.clear();
+    for (const [k, val] of next) model.set(k, val);
+    await assertMatches(store.committed(), model, probe, `seed ${seed} block ${b} committed`);
+  }
+}
+
+describe("store/commitStore", () => {
+  it("starts at version 0 with the empty root", async () => {
+    const s = await createCommitStore(new MemoryBackend());
+    assert.equal(s.version, 0n);
+    assert.deepEqual(s.root, EMPTY_ROOT);
+    assert.deepEqual(s.workingRoot(), EMPTY_ROOT);
+    assert.equal(s.rootAt(0n), undefined);
+    assert.throws(() => s.getAt(utf8("a"), 1n));
+  });
+
+  it("random blocks match a model Map, in working and committed views", async () => {
+    const s = await createCommitStore(new MemoryBackend(), { cacheNodes: 16 });
+    const model = new Map<string, Bytes>();
+    await randomBlocks(s, model, 11, 40);
+    assert.ok(s.version > 20n);
+  });
+
+  it("workingRoot is cached until the working layer changes, and equals a fresh store's root", async () => {
+    const s = await createCommitStore(new MemoryBackend());
+    s.working().set(utf8("a"), utf8("1"));
+    const r1 = s.workingRoot();
+    assert.equal(s.workingRoot(), r1, "same object while nothing changed");
+    const br = s.working().branch();
+    br.set(utf8("b"), utf8("2"));
+    assert.equal(s.workingRoot(), r1, "an unflushed branch is not part of the working layer");
+    br.write();
+    const r2 = s.workingRoot();
+    assert.notDeepEqual(r2, r1);
+    s.working().delete(utf8("b"));
+    assert.deepEqual(s.workingRoot(), r1);
+  });
+
+  it("a version with no writes still records its root; versions must increase", async () => {
+    const s = await createCommitStore(new MemoryBackend());
+    s.working().set(utf8("a"), utf8("1"));
+    const r1 = await s.commit(1n);
+    const r2 = await s.commit(2n);
+    assert.deepEqual(r2, r1);
+    assert.deepEqual(s.rootAt(2n), r1);
+    assert.deepEqual(s.rootAt(1n), r1);
+    await assert.rejects(s.commit(2n));
+    await s.commit(5n); // gaps are allowed (initial height)
+    assert.equal(s.rootAt(4n), undefined);
+    assert.deepEqual(s.rootAt(5n), r1);
+  });
+
+  it("commit is one synced backend write with flat state, nodes, root, meta and latest version", async () => {
+    const be = new MemoryBackend();
+    const writes: Array<{ n: number; sync: boolean }> = [];
+    const orig = be.write.bind(be);
+    be.write = async (ops, opts) => {
+      writes.push({ n: ops.length, sync: opts.sync });
+      const prefixes = new Set(ops.map((o) => o.key[0]));
+      for (const p of [PREFIX.flat, PREFIX.node, PREFIX.root, PREFIX.meta, PREFIX.latest]) assert.ok(prefixes.has(p), `prefix ${p}`);
+      return orig(ops, opts);
+    };
+    const s = await createCommitStore(be);
+    s.working().set(utf8("a"), utf8("1"));
+    s.working().set(utf8("b"), utf8("2"));
+    await s.commit(1n, [[utf8("app"), utf8("x")]]);
+    assert.equal(writes.length, 1);
+    assert.equal(writes[0]!.sync, true);
+    assert.deepEqual(s.getMeta(utf8("app")), utf8("x"));
+    assert.equal(s.getMeta(utf8("nope")), undefined);
+  });
+
+  it("a new store over the same backend resumes with the same version, root, meta and state", async () => {
+    const be = new MemoryBackend();
+    const s = await createCommitStore(be);
+    const model = new Map<string, Bytes>();
+    await randomBlocks(s, model, 5, 15);
+    // a copy of the backend, as a restarted process would find it
+    const be2 = new MemoryBackend();
+    for await (const [k, v] of be.iterate()) be2.set(k, v);
+    const s2 = await createCommitStore(be2);
+    assert.equal(s2.version, s.version);
+    assert.deepEqual(s2.root, s.root);
+    assert.deepEqual(s2.getMeta(utf8("height")), utf8(String(s.version)));
+    // both continue with the same blocks and stay identical
+    const m2 = new Map(model);
+    await randomBlocks(s, model, 99, 10);
+    await randomBlocks(s2, m2, 99, 10);
+    assert.deepEqual(s2.root, s.root);
+  });
+
+  it("two stores fed the same blocks in different write orders have the same roots", async () => {
+    const r = rng(3);
+    const blocks = Array.from({ length: 10 }, () =>
+      Array.from({ length: 40 }, () => [r.bytes(1 + r.int(6)), r.int(5) === 0 ? null : r.bytes(4)] as const),
+    );
+    const a = await createCommitStore(new MemoryBackend());
+    const b = await createCommitStore(new MemoryBackend());
+    for (const [i, ops] of blocks.entries()) {
+      // b applies the block's final write set in reverse key order; a applies the ops as they come
+      for (const [k, v] of ops) v === null ? a.working().delete(k) : a.working().set(k, v);
+      const last = new Map<string, readonly [Bytes, Bytes | null]>();
+      for (const op of ops) last.set(toKeyString(op[0]), op);
+      const final = [...last.values()].sort((x, y) => compare(y[0], x[0]));
+      for (const [k, v] of final) v === null ? b.working().delete(k) : b.working().set(k, v);
+      const ra = await a.commit(BigInt(i + 1));
+      const rb = await b.commit(BigInt(i + 1));
+      assert.deepEqual(toHex(ra), toHex(rb), `block ${i}`);
+    }
+  });
+
+  it("getAt reads old versions from their trees", async () => {
+    const s = await createCommitStore(new MemoryBackend(), { cacheNodes: 4 });
+    const k = utf8("k");
+    s.working().set(k, utf8("v1"));
+    await s.commit(1n);
+    s.working().set(k, utf8("v2"));
+    s.working().set(utf8("other"), utf8("o"));
+    await s.commit(2n);
+    s.working().delete(k);
+    await s.commit(3n);
+    assert.deepEqual(s.getAt(k, 1n), utf8("v1"));
+    assert.deepEqual(s.getAt(k, 2n), utf8("v2"));
+    assert.equal(s.getAt(k, 3n), undefined);
+    assert.equal(s.committed().get(k), undefined);
+    assert.throws(() => s.getAt(k, 4n));
+  });
+
+  it("iterate merges working writes and deletes over committed state", async () => {
+    const s = await createCommitStore(new MemoryBackend());
+    const w = s.working();
+    for (const x of [1, 3, 5, 7]) w.set(Uint8Array.of(x), Uint8Array.of(x));
+    await s.commit(1n);
+    w.set(Uint8Array.of(4), Uint8Array.of(40));
+    w.delete(Uint8Array.of(5));
+    w.set(Uint8Array.of(7), Uint8Array.of(70));
+    const tx = w.branch();
+    tx.set(Uint8Array.of(2), Uint8Array.of(20));
+    tx.delete(Uint8Array.of(1));
+    assert.deepEqual(await collect(tx.iterate()), ["03=03", "04=28", "07=46", "02=14"].sort());
+    assert.deepEqual(await collect(w.iterate({ reverse: true })), ["07=46", "04=28", "03=03", "01=01"]);
+    assert.deepEqual(await collect(s.committed().iterate()), ["01=01", "03=03", "05=05", "07=07"]);
+    tx.write();
+    await s.commit(2n);
+    assert.deepEqual(await collect(s.committed().iterate({ gte: Uint8Array.of(3), lt: Uint8Array.of(7) })), ["03=03", "04=28"]);
+  });
+
+  it("proves presence and absence at current and older versions", async () => {
+    const s = await createCommitStore(new MemoryBackend(), { cacheNodes: 8 });
+    const keys = Array.from({ length: 100 }, (_, i) => utf8(`key${i}`));
+    for (const k of keys) s.working().set(k, utf8(`v1-${toHex(k)}`));
+    await s.commit(1n);
+    for (const k of keys.slice(0, 50)) s.working().set(k, utf8("v2"));
+    for (const k of keys.slice(90)) s.working().delete(k);
+    await s.commit(2n);
+    for (const version of [1n, 2n]) {
+      const root = s.rootAt(version)!;
+      for (const [i, k] of keys.entries()) {
+        const p = s.prove(k, version);
+        const present = version === 1n || i < 90;
+        assert.equal(p.kind, present ? "exist" : "nonexist", `v${version} key${i}`);
+        if (p.kind === "exist") {
+          assert.deepEqual(p.value, s.getAt(k, version));
+          assert.ok(verifyMembership(root, p.proof, k, p.value), `v${version} key${i} exist`);
+          assert.ok(!verifyMembership(root, p.proof, k, utf8("wrong")), "changed value");
+          assert.ok(!verifyMembership(root, p.proof, utf8("key-other"), p.value), "other key");
+          assert.ok(!verifyNonMembership(root, p.proof, k), "exist proof is no absence proof");
+        } else {
+          assert.ok(verifyNonMembership(root, p.proof, k), `v${version} key${i} nonexist`);
+        }
+        const other = version === 1n ? s.rootAt(2n)! : s.rootAt(1n)!;
+        if (p.kind === "exist" && i < 50) assert.ok(!verifyMembership(other, p.proof, k, p.value), "other root");
+      }
+      for (let i = 0; i < 50; i++) {
+        const k = utf8(`absent${i}`);
+        const p = s.prove(k, version);
+        assert.equal(p.kind, "nonexist");
+        assert.ok(verifyNonMembership(root, p.proof, k), `absent${i}`);
+        assert.ok(!verifyNonMembership(root, p.proof, utf8(`absent${i + 1}`)) || i === 49, "proof is bound to its key");
+        assert.ok(!verifyNonMembership(root, p.proof, keys[0]!), "a present key");
+      }
+    }
+  });
+
+  it("proves in the empty tree and the single-key tree", async () => {
+    const s = await createCommitStore(new MemoryBackend());
+    await s.commit(1n);
+    const p0 = s.prove(utf8("a"), 1n);
+    assert.equal(p0.kind, "nonexist");
+    assert.ok(verifyNonMembership(EMPTY_ROOT, p0.proof, utf8("a")));
+    s.working().set(utf8("only"), utf8("1"));
+    const root = await s.commit(2n);
+    const p1 = s.prove(utf8("only"), 2n);
+    assert.equal(p1.kind, "exist");
+    assert.ok(verifyMembership(root, p1.proof, utf8("only"), utf8("1")));
+    const p2 = s.prove(utf8("a"), 2n);
+    assert.equal(p2.kind, "nonexist");
+    assert.ok(verifyNonMembership(root, p2.proof, utf8("a")));
+    assert.ok(!verifyNonMembership(EMPTY_ROOT, p2.proof, utf8("a")));
+    assert.ok(!verifyNonMembership(root, p0.proof, utf8("a")), "an empty-tree proof only holds for the empty root");
+  });
+});
