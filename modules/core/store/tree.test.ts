@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { Bytes } from "../abci.ts";
 import { compare, toHex, utf8 } from "../bytes.ts";
 import { sha256 } from "../hash.ts";
-import { rng } from "./testRng.ts";
+import { rng } from "./testing/rng.ts";
 import {
   applyBatch,
   bitAt,
