@@ -3,6 +3,7 @@ import { Command } from "commander";
 import type { CliIo } from "./util/io.ts";
 import { addGlobalOptions } from "./cmds/common.ts";
 import { genesisCommand } from "./cmds/genesis/index.ts";
+import { queryCommand, statusCommand } from "./cmds/query/index.ts";
 import { initCommand } from "./cmds/init/index.ts";
 import { keysCommand } from "./cmds/keys/index.ts";
 import { VERSION } from "./version.ts";
@@ -19,6 +20,8 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(initCommand(io));
   program.addCommand(keysCommand(io));
   program.addCommand(genesisCommand(io));
+  program.addCommand(queryCommand(io));
+  program.addCommand(statusCommand(io));
   for (const c of allCommands(program)) {
     c.showHelpAfterError("(run with --help for usage)");
     c.configureHelp({ showGlobalOptions: true });
