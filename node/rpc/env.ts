@@ -57,8 +57,19 @@ export interface TxIndexReader {
   search(query: string, opts: TxSearchOptions): Promise<{ total: number; txs: TxRecord[] }>;
 }
 
+/**
+ * What CometBFT answers (JSON-RPC -32603, data) when a broadcast tx is already in the mempool cache.
+ * MempoolView.checkAndAdd signals that case by rejecting with an Error whose `code` is "TX_IN_CACHE"
+ * (or whose message contains this text); the RPC server maps it to this exact error.
+ */
+export const ERR_TX_IN_CACHE = "tx already exists in cache";
+
 export interface MempoolView {
-  /** CheckTx then admission; never throws for app-level rejection (code != 0 in the response). */
+  /**
+   * CheckTx then admission; never throws for app-level rejection (code != 0 in the response).
+   * Rejects with {code: "TX_IN_CACHE"} for a tx already seen (ERR_TX_IN_CACHE); any other rejection
+   * (mempool full, tx too large) becomes a JSON-RPC -32603 whose data is the error's message.
+   */
   checkAndAdd(tx: Bytes): Promise<CheckTxResponse>;
   /** CheckTx only, nothing added. */
   checkOnly(tx: Bytes): Promise<CheckTxResponse>;
