@@ -4,6 +4,7 @@ import type { CliIo } from "./util/io.ts";
 import { addGlobalOptions } from "./cmds/common.ts";
 import { genesisCommand } from "./cmds/genesis/index.ts";
 import { queryCommand, statusCommand } from "./cmds/query/index.ts";
+import { txCommand } from "./cmds/tx/index.ts";
 import { initCommand } from "./cmds/init/index.ts";
 import { keysCommand } from "./cmds/keys/index.ts";
 import { VERSION } from "./version.ts";
@@ -20,6 +21,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(initCommand(io));
   program.addCommand(keysCommand(io));
   program.addCommand(genesisCommand(io));
+  program.addCommand(txCommand(io));
   program.addCommand(queryCommand(io));
   program.addCommand(statusCommand(io));
   for (const c of allCommands(program)) {
