@@ -2,14 +2,9 @@
  * `--prove`: fetch a raw store entry with an ICS-23 proof at height h (abci_query "/store/<module>/key",
  * prove=true), wait for header h+1 and check the proof against its app_hash.
  */
-import { loadModule } from "../../deps.ts";
+import { PROOF_OP_TYPE, verifyMembership, verifyNonMembership } from "../../../modules/core/store/ics23.ts";
 import { abciQuery, b64, rpcCall, sleep } from "../../rpc/client.ts";
 import { errorMessage, UserError } from "../../util/errors.ts";
-
-interface Ics23Api {
-  verifyMembership(root: Uint8Array, proof: Uint8Array, key: Uint8Array, value: Uint8Array): boolean | void;
-  verifyNonMembership(root: Uint8Array, proof: Uint8Array, key: Uint8Array): boolean | void;
-}
 
 export interface ProofResult {
   verified: true;
@@ -41,13 +36,12 @@ export async function appHashOfBlock(url: string, h: bigint, timeoutMs = 30_000)
 }
 
 export async function proveStoreEntry(url: string, store: string, key: Uint8Array, height: bigint | undefined): Promise<ProofResult> {
-  const ics23 = await loadModule<Ics23Api>("../modules/core/store/ics23.ts", "the ICS-23 proof verifier (modules/core/store/ics23.ts)");
   const resp = await abciQuery(url, `/store/${store}/key`, key, { height, prove: true });
   const h = BigInt(resp.height);
   if (h <= 0n) throw new UserError("the node returned a proof without a height");
   const op = resp.proofOps?.ops[0];
   if (op === undefined) throw new UserError(`the node returned no proof for /store/${store}/key at height ${h}`);
-  if (op.type !== "ics23:smt" && !op.type.startsWith("ics23:")) throw new UserError(`unsupported proof type "${op.type}"`);
+  if (op.type !== PROOF_OP_TYPE) throw new UserError(`unsupported proof type "${op.type}"`);
   const value = b64(resp.value);
   const appHashHex = await appHashOfBlock(url, h + 1n);
   const root = new Uint8Array(Buffer.from(appHashHex, "hex"));
@@ -55,8 +49,7 @@ export async function proveStoreEntry(url: string, store: string, key: Uint8Arra
   const exists = value.length > 0;
   let ok: boolean;
   try {
-    const r = exists ? ics23.verifyMembership(root, proof, key, value) : ics23.verifyNonMembership(root, proof, key);
-    ok = r !== false;
+    ok = exists ? verifyMembership(root, proof, key, value) : verifyNonMembership(root, proof, key);
   } catch (e) {
     throw new UserError(`proof verification FAILED against app hash ${appHashHex} of block ${h + 1n}: ${errorMessage(e)}`);
   }
