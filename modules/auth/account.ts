@@ -1,0 +1,119 @@
+/**
+ * Accounts: BaseAccount (users) and ModuleAccount (module-owned), stored as the Any the SDK stores,
+ * so that `/cosmos.auth.v1beta1.Query/Account` returns exactly what CosmJS's accountFromAny decodes.
+ */
+import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { Any } from "cosmjs-types/google/protobuf/any";
+import type { Bytes } from "../core/abci.ts";
+import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { fromBase64, toBase64 } from "../core/bytes.ts";
+import { ErrInvalidPubKey, ErrUnpackAny } from "../core/errors.ts";
+
+export const BASE_ACCOUNT_TYPE_URL = "/cosmos.auth.v1beta1.BaseAccount";
+export const MODULE_ACCOUNT_TYPE_URL = "/cosmos.auth.v1beta1.ModuleAccount";
+export const SECP256K1_PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey";
+
+export const PERMISSION = { minter: "minter", burner: "burner", staking: "staking" } as const;
+
+export interface Account {
+  readonly address: Bytes;
+  /** 33-byte compressed secp256k1 key, or null until the account has signed. */
+  readonly pubKey: Bytes | null;
+  readonly accountNumber: bigint;
+  readonly sequence: bigint;
+  /** set for module accounts. */
+  readonly module?: { readonly name: string; readonly permissions: readonly string[] };
+}
+
+export function pubKeyToAny(pk: Bytes): Any {
+  return { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: Secp256k1PubKey.encode({ key: pk }).finish() };
+}
+
+/** Any → 33-byte secp256k1 key; an absent/empty Any → null; other types → sdk:8. */
+export function pubKeyFromAny(a: Any | undefined): Bytes | null {
+  if (a === undefined || (a.typeUrl === "" && a.value.length === 0)) return null;
+  if (a.typeUrl !== SECP256K1_PUBKEY_TYPE_URL) throw ErrInvalidPubKey.wrap(`unsupported pubkey type ${a.typeUrl}`);
+  let key: Bytes;
+  try {
+    key = Secp256k1PubKey.decode(a.value).key;
+  } catch {
+    throw ErrInvalidPubKey.wrap("malformed secp256k1 pubkey");
+  }
+  if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3)) throw ErrInvalidPubKey.wrap(`invalid secp256k1 pubkey length ${key.length}`);
+  return key;
+}
+
+function toBase(a: Account): BaseAccount {
+  const b: BaseAccount = { address: accAddressToString(a.address), accountNumber: a.accountNumber, sequence: a.sequence };
+  if (a.pubKey !== null) b.pubKey = pubKeyToAny(a.pubKey);
+  return b;
+}
+
+export function accountToAny(a: Account): Any {
+  if (a.module !== undefined) {
+    return { typeUrl: MODULE_ACCOUNT_TYPE_URL, value: ModuleAccount.encode({ baseAccount: toBase(a), name: a.module.name, permissions: [...a.module.permissions] }).finish() };
+  }
+  return { typeUrl: BASE_ACCOUNT_TYPE_URL, value: BaseAccount.encode(toBase(a)).finish() };
+}
+
+function fromBase(b: BaseAccount | undefined): Omit<Account, "module"> {
+  if (b === undefined) throw ErrUnpackAny.wrap("module account without base account");
+  return { address: accAddressFromString(b.address), pubKey: pubKeyFromAny(b.pubKey), accountNumber: b.accountNumber, sequence: b.sequence };
+}
+
+export function accountFromAny(a: Any): Account {
+  if (a.typeUrl === BASE_ACCOUNT_TYPE_URL) return fromBase(BaseAccount.decode(a.value));
+  if (a.typeUrl === MODULE_ACCOUNT_TYPE_URL) {
+    const m = ModuleAccount.decode(a.value);
+    return { ...fromBase(m.baseAccount), module: { name: m.name, permissions: [...m.permissions] } };
+  }
+  throw ErrUnpackAny.wrap(`unsupported account type ${a.typeUrl}`);
+}
+
+export function encodeAccount(a: Account): Bytes {
+  return Any.encode(accountToAny(a)).finish();
+}
+
+export function decodeAccount(b: Bytes): Account {
+  return accountFromAny(Any.decode(b));
+}
+
+/** SDK genesis JSON of an account ({"@type": …}). */
+export function accountToJson(a: Account): Record<string, unknown> {
+  const base = {
+    address: accAddressToString(a.address),
+    pub_key: a.pubKey === null ? null : { "@type": SECP256K1_PUBKEY_TYPE_URL, key: toBase64(a.pubKey) },
+    account_number: a.accountNumber.toString(),
+    sequence: a.sequence.toString(),
+  };
+  if (a.module !== undefined) return { "@type": MODULE_ACCOUNT_TYPE_URL, base_account: base, name: a.module.name, permissions: [...a.module.permissions] };
+  return { "@type": BASE_ACCOUNT_TYPE_URL, ...base };
+}
+
+function u64(v: unknown, what: string): bigint {
+  const s = v === undefined || v === null ? "0" : String(v);
+  if (!/^[0-9]+$/.test(s)) throw ErrUnpackAny.wrap(`${what}: not an unsigned integer`);
+  return BigInt(s);
+}
+
+function baseFromJson(o: Record<string, unknown>): Omit<Account, "module"> {
+  const pk = o.pub_key as Record<string, unknown> | null | undefined;
+  let pubKey: Bytes | null = null;
+  if (pk !== null && pk !== undefined) {
+    if (pk["@type"] !== SECP256K1_PUBKEY_TYPE_URL) throw ErrInvalidPubKey.wrap(`unsupported pubkey type ${String(pk["@type"])}`);
+    pubKey = pubKeyFromAny(pubKeyToAny(fromBase64(String(pk.key))));
+  }
+  return { address: accAddressFromString(String(o.address ?? "")), pubKey, accountNumber: u64(o.account_number, "account_number"), sequence: u64(o.sequence, "sequence") };
+}
+
+export function accountFromJson(j: unknown): Account {
+  const o = (j ?? {}) as Record<string, unknown>;
+  const t = o["@type"];
+  if (t === BASE_ACCOUNT_TYPE_URL) return baseFromJson(o);
+  if (t === MODULE_ACCOUNT_TYPE_URL) {
+    const perms = Array.isArray(o.permissions) ? o.permissions.map(String) : [];
+    return { ...baseFromJson((o.base_account ?? {}) as Record<string, unknown>), module: { name: String(o.name ?? ""), permissions: perms } };
+  }
+  throw ErrUnpackAny.wrap(`unsupported account type ${String(t)}`);
+}

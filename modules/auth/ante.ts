@@ -1,0 +1,126 @@
+/**
+ * auth's ante decorators, in cosmos-sdk x/auth/ante order (after the runtime's stateless checks: size,
+ * extension options, validateBasic, timeout height, signer counts, block gas): memo, tx size gas, fee
+ * deduction (min gas price in CheckTx only), set pubkey (+ tx.acc_seq / tx.signature events),
+ * signature count, signature gas, sequence + signature verification, sequence increment.
+ */
+import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+import { accAddressToString } from "../core/address.ts";
+import { equal, toBase64, utf8 } from "../core/bytes.ts";
+import { formatCoins, isAnyGte } from "../core/coins.ts";
+import { requiredFees } from "../core/dec.ts";
+import { ErrInvalidPubKey, ErrInvalidRequest, ErrInsufficientFee, ErrMemoTooLarge, ErrTooManySignatures, ErrUnauthorized, ErrUnknownAddress, ErrWrongSequence } from "../core/errors.ts";
+import { addressFromSecp256k1, sha256 } from "../core/hash.ts";
+import type { AnteContext, AnteDecorator } from "../core/tx.ts";
+import { signDocBytes } from "../core/tx.ts";
+import { pubKeyFromAny } from "./account.ts";
+import type { FeeBankKeeper } from "./expectedKeepers.ts";
+import type { AuthKeeper } from "./keeper.ts";
+import { FEE_COLLECTOR_NAME } from "./keys.ts";
+
+export interface AnteDeps {
+  accountKeeper: AuthKeeper;
+  bankKeeper: FeeBankKeeper;
+  /** module account that receives gas fees (default "fee_collector"). */
+  feeCollector?: string;
+}
+
+/** the 64-byte size charged for each empty signature in simulation. */
+export const SIMULATED_SIGNATURE_BYTES = 64n;
+
+export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
+  const ak = deps.accountKeeper;
+  const feeCollector = deps.feeCollector ?? FEE_COLLECTOR_NAME;
+
+  const validateMemo: AnteDecorator = (ctx) => {
+    const max = ak.getParams(ctx).maxMemoCharacters;
+    const len = BigInt(utf8(ctx.tx.body.memo).length);
+    if (len > max) throw ErrMemoTooLarge.wrap(`maximum number of characters is ${max} but received ${len} characters`);
+  };
+
+  const consumeTxSizeGas: AnteDecorator = (ctx) => {
+    const p = ak.getParams(ctx);
+    ctx.gas.consume(p.txSizeCostPerByte * BigInt(ctx.tx.raw.length), "txSize");
+    if (ctx.simulate) {
+      for (const sig of ctx.tx.signatures) if (sig.length === 0) ctx.gas.consume(p.txSizeCostPerByte * SIMULATED_SIGNATURE_BYTES, "txSize");
+    }
+  };
+
+  const deductFee: AnteDecorator = (ctx) => {
+    const tx = ctx.tx;
+    const fee = tx.authInfo.fee;
+    if (fee !== undefined && fee.granter !== "") throw ErrInvalidRequest.wrap("fee grants are not enabled");
+    if (!ak.hasAccount(ctx, tx.feePayer)) throw ErrUnknownAddress.wrap(`fee payer address: ${accAddressToString(tx.feePayer)} does not exist`);
+    if ((ctx.mode === "check" || ctx.mode === "recheck") && !ctx.simulate && ctx.minGasPrices.length > 0) {
+      const required = requiredFees(ctx.minGasPrices, tx.gasLimit);
+      if (required.length > 0 && !isAnyGte(tx.fee, required)) {
+        throw ErrInsufficientFee.wrap(`insufficient fees; got: ${formatCoins(tx.fee)} required: ${formatCoins(required)}`);
+      }
+    }
+    if (tx.fee.length > 0) deps.bankKeeper.sendCoinsFromAccountToModule(ctx, tx.feePayer, feeCollector, tx.fee);
+    ctx.events.emit("tx", { fee: formatCoins(tx.fee), fee_payer: accAddressToString(tx.feePayer) });
+  };
+
+  const setPubKey: AnteDecorator = (ctx) => {
+    const tx = ctx.tx;
+    tx.signers.forEach((signer, i) => {
+      const info = tx.authInfo.signerInfos[i];
+      const pk = pubKeyFromAny(info?.publicKey);
+      const acc = ak.getAccount(ctx, signer);
+      if (acc === undefined) throw ErrUnknownAddress.wrap(`account ${accAddressToString(signer)} does not exist`);
+      if (pk !== null) {
+        if (!equal(addressFromSecp256k1(pk), signer)) throw ErrInvalidPubKey.wrap(`pubKey does not match signer address ${accAddressToString(signer)} with signer index: ${i}`);
+        if (acc.pubKey === null) ak.setAccount(ctx, { ...acc, pubKey: pk });
+        else if (!equal(acc.pubKey, pk)) throw ErrInvalidPubKey.wrap(`pubKey does not match the account's pubkey with signer index: ${i}`);
+      } else if (acc.pubKey === null && !ctx.simulate) {
+        throw ErrInvalidPubKey.wrap("pubkey on account is not set");
+      }
+      ctx.events.emit("tx", { acc_seq: `${accAddressToString(signer)}/${info?.sequence ?? 0n}` });
+      ctx.events.emit("tx", { signature: toBase64(tx.signatures[i] ?? new Uint8Array(0)) });
+    });
+  };
+
+  const validateSigCount: AnteDecorator = (ctx) => {
+    const limit = ak.getParams(ctx).txSigLimit;
+    const n = BigInt(ctx.tx.signatures.length);
+    if (n > limit) throw ErrTooManySignatures.wrap(`signatures: ${n}, limit: ${limit}`);
+  };
+
+  const sigGasConsume: AnteDecorator = (ctx) => {
+    const cost = ak.getParams(ctx).sigVerifyCostSecp256k1;
+    for (let i = 0; i < ctx.tx.signers.length; i++) ctx.gas.consume(cost, "ante verify: secp256k1");
+  };
+
+  const sigVerify: AnteDecorator = (ctx: AnteContext) => {
+    const tx = ctx.tx;
+    tx.signers.forEach((signer, i) => {
+      const info = tx.authInfo.signerInfos[i];
+      const acc = ak.getAccount(ctx, signer);
+      if (acc === undefined || info === undefined) throw ErrUnknownAddress.wrap(`account ${accAddressToString(signer)} does not exist`);
+      if (info.sequence !== acc.sequence) {
+        throw ErrWrongSequence.wrap(`account sequence mismatch, expected ${acc.sequence}, got ${info.sequence}`);
+      }
+      if (ctx.simulate) return;
+      const mode = info.modeInfo?.single?.mode;
+      if (mode !== SignMode.SIGN_MODE_DIRECT) throw ErrUnauthorized.wrap(`unsupported sign mode ${String(mode ?? "multi")}; only SIGN_MODE_DIRECT is accepted`);
+      const pk = acc.pubKey ?? pubKeyFromAny(info.publicKey);
+      if (pk === null) throw ErrInvalidPubKey.wrap("pubkey on account is not set");
+      const sig = tx.signatures[i] ?? new Uint8Array(0);
+      const chainId = ctx.block.chainId;
+      const hash = sha256(signDocBytes(tx.bodyBytes, tx.authInfoBytes, chainId, acc.accountNumber));
+      if (sig.length !== 64 || !ctx.sigVerifier.verify(pk, hash, sig)) {
+        throw ErrUnauthorized.wrap(`signature verification failed; please verify account number (${acc.accountNumber}) and chain-id (${chainId})`);
+      }
+    });
+  };
+
+  const incrementSequence: AnteDecorator = (ctx) => {
+    for (const signer of ctx.tx.signers) {
+      const acc = ak.getAccount(ctx, signer);
+      if (acc === undefined) throw ErrUnknownAddress.wrap(`account ${accAddressToString(signer)} does not exist`);
+      ak.setAccount(ctx, { ...acc, sequence: acc.sequence + 1n });
+    }
+  };
+
+  return [validateMemo, consumeTxSizeGas, deductFee, setPubKey, validateSigCount, sigGasConsume, sigVerify, incrementSequence];
+}

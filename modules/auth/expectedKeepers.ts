@@ -1,0 +1,9 @@
+/** What auth needs from other modules (wired in modules/app.ts). */
+import type { Bytes } from "../core/abci.ts";
+import type { Coin } from "../core/coins.ts";
+import type { WriteContext } from "../core/context.ts";
+
+/** fee deduction (bank's SendKeeper subset); throws sdk:5 when the balance does not cover `coins`. */
+export interface FeeBankKeeper {
+  sendCoinsFromAccountToModule(ctx: WriteContext, from: Bytes, moduleName: string, coins: readonly Coin[]): void;
+}

@@ -1,0 +1,53 @@
+/**
+ * ABCI events with the Cosmos SDK names. Every attribute is indexed (index: true), as the SDK does for
+ * the events CosmJS and explorers search (message.sender, transfer.recipient, tx.acc_seq, …).
+ */
+import type { AbciEvent } from "./abci.ts";
+
+export type Attributes = Readonly<Record<string, string>> | readonly (readonly [string, string])[];
+
+/** one event; attribute order is the given order (object insertion order or the pairs' order). */
+export function abciEvent(type: string, attrs: Attributes): AbciEvent {
+  const pairs = Array.isArray(attrs) ? (attrs as readonly (readonly [string, string])[]) : Object.entries(attrs as Record<string, string>);
+  if (type === "") throw new Error("event: empty type");
+  return {
+    type,
+    attributes: pairs.map(([key, value]) => {
+      if (key === "") throw new Error(`event ${type}: empty attribute key`);
+      return { key, value, index: true };
+    }),
+  };
+}
+
+/** Collects events of one scope (a tx's ante, one message, a block hook). */
+export class EventManager {
+  readonly events: AbciEvent[] = [];
+
+  emit(type: string, attrs: Attributes): void {
+    this.events.push(abciEvent(type, attrs));
+  }
+
+  emitEvent(e: AbciEvent): void {
+    this.events.push(e);
+  }
+
+  emitEvents(es: readonly AbciEvent[]): void {
+    for (const e of es) this.events.push(e);
+  }
+}
+
+/** the same events with one more attribute appended to each (e.g. msg_index). */
+export function withAttribute(events: readonly AbciEvent[], key: string, value: string): AbciEvent[] {
+  return events.map((e) => ({ type: e.type, attributes: [...e.attributes, { key, value, index: true }] }));
+}
+
+/** Event and attribute names of the SDK (types/events.go, x/bank/types/events.go). */
+export const EVENT = Object.freeze({
+  message: "message",
+  tx: "tx",
+  transfer: "transfer",
+  coinSpent: "coin_spent",
+  coinReceived: "coin_received",
+  coinbase: "coinbase",
+  burn: "burn",
+});
