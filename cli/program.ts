@@ -5,6 +5,8 @@ import { addGlobalOptions } from "./cmds/common.ts";
 import { genesisCommand } from "./cmds/genesis/index.ts";
 import { queryCommand, statusCommand } from "./cmds/query/index.ts";
 import { txCommand } from "./cmds/tx/index.ts";
+import { devCommand } from "./cmds/dev/index.ts";
+import { startCommand } from "./cmds/start/index.ts";
 import { initCommand } from "./cmds/init/index.ts";
 import { keysCommand } from "./cmds/keys/index.ts";
 import { VERSION } from "./version.ts";
@@ -21,6 +23,8 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(initCommand(io));
   program.addCommand(keysCommand(io));
   program.addCommand(genesisCommand(io));
+  program.addCommand(startCommand(io));
+  program.addCommand(devCommand(io));
   program.addCommand(txCommand(io));
   program.addCommand(queryCommand(io));
   program.addCommand(statusCommand(io));
