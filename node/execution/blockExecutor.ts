@@ -1,0 +1,287 @@
+/**
+ * BlockExecutor (CometBFT state/execution.go): builds proposal blocks (reap → PrepareProposal → header),
+ * asks the app to process proposals, and applies decided blocks in the crash-consistent order of
+ * DESIGN.md / consensus.md §4.4:
+ *
+ *   FinalizeBlock → one sync batch {FinalizeBlockResponse, tx index, next ChainState} → lock mempool →
+ *   Commit → mempool update (+ recheck) → unlock → publish NewBlock / NewBlockHeader / Tx.
+ *
+ * A crash between the state batch and Commit leaves S = B = h with the app at h−1: the handshake
+ * replays block h into the app and checks its app hash against the saved state.
+ */
+import type { Logger } from "pino";
+import type {
+  Bytes,
+  ExtendedCommitInfo,
+  FinalizeBlockRequest,
+  FinalizeBlockResponse,
+  ProcessProposalResponse,
+} from "../../modules/core/abci.ts";
+import { equal, toHex } from "../../modules/core/bytes.ts";
+import type { ConsensusAppConn } from "../app/appConn.ts";
+import type { ChainState } from "../storage/types.ts";
+import type { Block, BlockID, Commit, Header } from "../types/block.ts";
+import {
+  commitHash,
+  consensusParamsHash,
+  dataHash,
+  evidenceHash,
+  txHash,
+  validatorSetHash,
+} from "../types/hash.ts";
+import { BLOCK_PROTOCOL, commitInfo, updateState } from "./state.ts";
+import type {
+  BatchWriter,
+  BlockStore,
+  EventPublisher,
+  ExecutorMempool,
+  FailPoint,
+  FailPointHook,
+  StateStore,
+  TxIndexWriter,
+} from "./types.ts";
+
+/** CometBFT types/block.go sizes (MaxDataBytes). */
+export const MAX_HEADER_BYTES = 626n;
+export const MAX_OVERHEAD_FOR_BLOCK = 11n;
+export const MAX_COMMIT_OVERHEAD_BYTES = 94n;
+export const MAX_COMMIT_SIG_BYTES = 109n;
+export const MAX_BLOCK_SIZE_BYTES = 104_857_600n;
+
+/** bytes left for txs in a block of maxBytes (−1 = the 100 MB cap) with `vals` commit signatures. */
+export function maxDataBytes(maxBytes: bigint, evidenceBytes: bigint, vals: number): bigint {
+  const total = maxBytes === -1n ? MAX_BLOCK_SIZE_BYTES : maxBytes;
+  const n = total - MAX_OVERHEAD_FOR_BLOCK - MAX_HEADER_BYTES - (MAX_COMMIT_OVERHEAD_BYTES + MAX_COMMIT_SIG_BYTES * BigInt(vals)) - evidenceBytes;
+  if (n < 0n) throw new Error(`block.max_bytes ${maxBytes} is too small for the header and commit`);
+  return n;
+}
+
+function protoSize(txs: readonly Bytes[]): bigint {
+  let n = 0;
+  for (const tx of txs) {
+    let l = tx.length;
+    let v = 1;
+    while (l >= 0x80) {
+      l = Math.floor(l / 128);
+      v++;
+    }
+    n += 1 + v + tx.length;
+  }
+  return BigInt(n);
+}
+
+/** an invariant of execution broke: the node must halt (never catch and continue; STYLE §7.8.4). */
+export class ExecutionHaltError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExecutionHaltError";
+  }
+}
+
+export interface BlockExecutorDeps {
+  app: ConsensusAppConn;
+  db: BatchWriter;
+  blockStore: BlockStore;
+  stateStore: StateStore;
+  txIndex: TxIndexWriter;
+  mempool: ExecutorMempool;
+  events: EventPublisher;
+  logger: Logger;
+  failPoint?: FailPointHook;
+}
+
+export class BlockExecutor {
+  private readonly d: BlockExecutorDeps;
+
+  constructor(deps: BlockExecutorDeps) {
+    this.d = deps;
+  }
+
+  fail(point: FailPoint, height: bigint): void {
+    this.d.failPoint?.(point, height);
+  }
+
+  /**
+   * reap → PrepareProposal → block. `lastCommit` is the commit of h−1 (empty at the initial height);
+   * `localLastCommit` its extended form for the app.
+   */
+  async createProposalBlock(args: {
+    state: ChainState;
+    height: bigint;
+    time: Block["header"]["time"];
+    lastCommit: Commit;
+    localLastCommit: ExtendedCommitInfo;
+    proposerAddress: Bytes;
+  }): Promise<Block> {
+    const { state, height } = args;
+    const params = state.consensusParams;
+    const maxBytes = maxDataBytes(params.block.maxBytes, 0n, state.validators.length);
+    const txs = this.d.mempool.reapMaxBytesMaxGas(maxBytes, params.block.maxGas);
+    const res = await this.d.app.prepareProposal({
+      maxTxBytes: maxBytes,
+      txs,
+      localLastCommit: args.localLastCommit,
+      misbehavior: [],
+      height,
+      time: args.time,
+      nextValidatorsHash: validatorSetHash(state.nextValidators),
+      proposerAddress: args.proposerAddress,
+    });
+    const size = protoSize(res.txs);
+    if (size > maxBytes) {
+      throw new ExecutionHaltError(`PrepareProposal at height ${height} returned ${size} bytes of txs, more than max_tx_bytes ${maxBytes}`);
+    }
+    return this.makeBlock(state, height, args.time, res.txs, args.lastCommit, args.proposerAddress);
+  }
+
+  /** the block with every header hash filled in from the state (CometBFT state.MakeBlock). */
+  makeBlock(state: ChainState, height: bigint, time: Header["time"], txs: Bytes[], lastCommit: Commit, proposer: Bytes): Block {
+    const header: Header = {
+      version: { block: BLOCK_PROTOCOL, app: state.consensusParams.version.app },
+      chainId: state.chainId,
+      height,
+      time,
+      lastBlockId: state.lastBlockId,
+      lastCommitHash: commitHash(lastCommit),
+      dataHash: dataHash(txs),
+      validatorsHash: validatorSetHash(state.validators),
+      nextValidatorsHash: validatorSetHash(state.nextValidators),
+      consensusHash: consensusParamsHash(state.consensusParams),
+      appHash: state.appHash,
+      lastResultsHash: state.lastResultsHash,
+      evidenceHash: evidenceHash([]),
+      proposerAddress: proposer,
+    };
+    return { header, data: { txs }, evidence: { evidence: [] }, lastCommit };
+  }
+
+  async processProposal(block: Block, blockId: BlockID, state: ChainState): Promise<ProcessProposalResponse> {
+    return this.d.app.processProposal({
+      txs: block.data.txs,
+      misbehavior: [],
+      height: block.header.height,
+      time: block.header.time,
+      nextValidatorsHash: block.header.nextValidatorsHash,
+      proposerAddress: block.header.proposerAddress,
+      proposedLastCommit: commitInfo(block.lastCommit, state.lastValidators),
+      hash: blockId.hash,
+    });
+  }
+
+  finalize(block: Block, blockId: BlockID, lastValidators: ChainState["lastValidators"]): Promise<FinalizeBlockResponse> {
+    return finalizeOnApp(this.d.app, block, blockId, lastValidators);
+  }
+
+  /**
+   * Applies a decided block whose block + seen commit are already saved: FinalizeBlock, saves response,
+   * tx index and next state in one sync batch, commits the app under the mempool lock, updates the
+   * mempool, publishes events. Returns the new state.
+   */
+  async applyBlock(state: ChainState, blockId: BlockID, block: Block): Promise<ChainState> {
+    const h = block.header.height;
+    const started = performance.now();
+    const res = await this.finalize(block, blockId, state.lastValidators);
+    this.fail("afterFinalize", h);
+    const next = updateState(state, blockId, block.header, res);
+    const batch = this.d.db.newBatch();
+    this.d.stateStore.saveFinalizeBlockResponse(batch, h, res);
+    this.d.txIndex.indexBlock(batch, h, block.data.txs, res.txResults);
+    this.d.stateStore.save(batch, next);
+    await batch.write(true);
+    this.fail("afterSaveState", h);
+    await this.commitAndUpdateMempool(h, block.data.txs, res);
+    this.publish(block, blockId, res);
+    this.d.logger.info(
+      {
+        height: h.toString(),
+        txs: block.data.txs.length,
+        appHash: toHex(res.appHash).toUpperCase(),
+        hash: toHex(blockId.hash).toUpperCase(),
+        ms: Math.round(performance.now() - started),
+      },
+      "committed block",
+    );
+    return next;
+  }
+
+  private async commitAndUpdateMempool(h: bigint, txs: Bytes[], res: FinalizeBlockResponse): Promise<void> {
+    const release = await this.d.mempool.lock();
+    try {
+      await this.d.app.commit();
+      this.fail("afterCommit", h);
+      await this.d.mempool.update(h, txs, res.txResults);
+      this.fail("afterMempoolUpdate", h);
+    } finally {
+      release();
+    }
+  }
+
+  publish(block: Block, blockId: BlockID, res: FinalizeBlockResponse): void {
+    const ev = this.d.events;
+    ev.publish({ type: "NewBlock", block, blockId, result: res });
+    ev.publish({ type: "NewBlockHeader", block });
+    for (let i = 0; i < block.data.txs.length; i++) {
+      const tx = block.data.txs[i] as Bytes;
+      ev.publish({
+        type: "Tx",
+        tx: { height: block.header.height, index: i, tx, hash: txHash(tx), result: res.txResults[i]! },
+      });
+    }
+  }
+
+  get deps(): Readonly<BlockExecutorDeps> {
+    return this.d;
+  }
+}
+
+export function finalizeRequest(block: Block, blockId: BlockID, lastValidators: ChainState["lastValidators"]): FinalizeBlockRequest {
+  return {
+    txs: block.data.txs,
+    misbehavior: [],
+    height: block.header.height,
+    time: block.header.time,
+    nextValidatorsHash: block.header.nextValidatorsHash,
+    proposerAddress: block.header.proposerAddress,
+    decidedLastCommit: commitInfo(block.lastCommit, lastValidators),
+    hash: blockId.hash,
+  };
+}
+
+/** FinalizeBlock on the app, with the response checked against the block. */
+export async function finalizeOnApp(
+  app: Pick<ConsensusAppConn, "finalizeBlock">,
+  block: Block,
+  blockId: BlockID,
+  lastValidators: ChainState["lastValidators"],
+): Promise<FinalizeBlockResponse> {
+  const res = await app.finalizeBlock(finalizeRequest(block, blockId, lastValidators));
+  if (res.txResults.length !== block.data.txs.length) {
+    throw new ExecutionHaltError(
+      `FinalizeBlock at height ${block.header.height} returned ${res.txResults.length} tx results for ${block.data.txs.length} txs`,
+    );
+  }
+  return res;
+}
+
+/**
+ * Replays a stored block into the app without touching node state (handshake, replay from genesis):
+ * FinalizeBlock + Commit; the app hash must equal `expectedAppHash` (the next header's or the saved
+ * state's) when one is known.
+ */
+export async function replayBlockOnApp(
+  app: Pick<ConsensusAppConn, "finalizeBlock" | "commit">,
+  block: Block,
+  blockId: BlockID,
+  lastValidators: ChainState["lastValidators"],
+  expectedAppHash: Bytes | undefined,
+): Promise<Bytes> {
+  const h = block.header.height;
+  const res = await finalizeOnApp(app, block, blockId, lastValidators);
+  if (expectedAppHash !== undefined && !equal(res.appHash, expectedAppHash)) {
+    throw new ExecutionHaltError(
+      `app hash mismatch replaying block ${h}: the app computed ${toHex(res.appHash).toUpperCase()}, the chain has ${toHex(expectedAppHash).toUpperCase()}`,
+    );
+  }
+  await app.commit();
+  return res.appHash;
+}
