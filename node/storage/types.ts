@@ -44,6 +44,14 @@ export interface ChainState {
   nextValidators: Validator[];
   lastValidators: Validator[];
   lastHeightValidatorsChanged: bigint;
+  /**
+   * Addresses of the proposer each set's last priority increment picked (CometBFT ValidatorSet.Proposer:
+   * for `validators`, the round-0 proposer of lastBlockHeight + 1). Optional (added by the state store);
+   * when absent, ValidatorSet.getProposer falls back to the highest priority.
+   */
+  validatorsProposer?: Uint8Array;
+  nextValidatorsProposer?: Uint8Array;
+  lastValidatorsProposer?: Uint8Array;
   consensusParams: ConsensusParams;
   lastHeightConsensusParamsChanged: bigint;
   /** merkle root of the last block's deterministic tx results (goes into the next header). */
