@@ -97,8 +97,8 @@ export class BlockExecutor {
     this.d = deps;
   }
 
-  fail(point: FailPoint, height: bigint): void {
-    this.d.failPoint?.(point, height);
+  async fail(point: FailPoint, height: bigint): Promise<void> {
+    await this.d.failPoint?.(point, height);
   }
 
   /**
@@ -181,14 +181,14 @@ export class BlockExecutor {
     const h = block.header.height;
     const started = performance.now();
     const res = await this.finalize(block, blockId, state.lastValidators);
-    this.fail("afterFinalize", h);
+    await this.fail("afterFinalize", h);
     const next = updateState(state, blockId, block.header, res);
     const batch = this.d.db.newBatch();
     this.d.stateStore.saveFinalizeBlockResponse(batch, h, res);
     this.d.txIndex.indexBlock(batch, h, block.data.txs, res.txResults);
     this.d.stateStore.save(batch, next);
     await batch.write(true);
-    this.fail("afterSaveState", h);
+    await this.fail("afterSaveState", h);
     await this.commitAndUpdateMempool(h, block.data.txs, res);
     this.publish(block, blockId, res);
     this.d.logger.info(
@@ -208,9 +208,9 @@ export class BlockExecutor {
     const release = await this.d.mempool.lock();
     try {
       await this.d.app.commit();
-      this.fail("afterCommit", h);
+      await this.fail("afterCommit", h);
       await this.d.mempool.update(h, txs, res.txResults);
-      this.fail("afterMempoolUpdate", h);
+      await this.fail("afterMempoolUpdate", h);
     } finally {
       release();
     }

@@ -239,7 +239,7 @@ export class SingleValidatorProducer {
       extension = r.voteExtension;
     }
     const signed = await this.signPrecommit(state.chainId, h, blockId, block, idx, extension, extEnabled);
-    this.d.executor.fail("afterSign", h);
+    await this.d.executor.fail("afterSign", h);
 
     const mySig: CommitSig = {
       blockIdFlag: 2,
@@ -270,7 +270,7 @@ export class SingleValidatorProducer {
     const batch = this.d.db.newBatch();
     this.d.blockStore.saveBlock(batch, block, blockId, seenCommit, extended);
     await batch.write(true);
-    this.d.executor.fail("afterSaveBlock", h);
+    await this.d.executor.fail("afterSaveBlock", h);
 
     this.st = await this.d.executor.applyBlock(state, blockId, block);
     return this.st;

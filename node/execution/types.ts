@@ -65,6 +65,6 @@ export const FAIL_POINTS = [
   "afterMempoolUpdate",
 ] as const;
 export type FailPoint = (typeof FAIL_POINTS)[number];
-export type FailPointHook = (point: FailPoint, height: bigint) => void;
+export type FailPointHook = (point: FailPoint, height: bigint) => void | Promise<void>;
 
 export type { ChainState };
