@@ -6,7 +6,9 @@ import type { KvBackend } from "../../modules/core/store/types.ts";
 import type { FailPoint } from "../execution/types.ts";
 import { cloneBackend, KvApp, kvAppHash } from "../testing/kvApp.ts";
 import { openTestChain, SimulatedCrash, type TestChain, testGenesis } from "../testing/chain.ts";
-import { MemBlockStore, MemPV, MemStateStore } from "../testing/memStores.ts";
+import { MemPV } from "../testing/memStores.ts";
+import { BlockStore } from "../storage/blockStore.ts";
+import { StateStore } from "../storage/stateStore.ts";
 import { NodeDb } from "../storage/db.ts";
 import { AppConn } from "./appConn.ts";
 import { HandshakeError, replayAllBlocks } from "./handshake.ts";
@@ -176,7 +178,7 @@ describe("app/handshake", () => {
     // with the response there (a store that saves it before the state), the state is rebuilt without re-executing
     const db = new NodeDb(nodeAtSave);
     const batch = db.newBatch();
-    new MemStateStore(db).saveFinalizeBlockResponse(batch, 3n, c.stateStore.loadFinalizeBlockResponse(3n)!);
+    new StateStore(db).saveFinalizeBlockResponse(batch, 3n, c.stateStore.loadFinalizeBlockResponse(3n)!);
     await batch.write(true);
     const app3 = new KvApp({ backend: await cloneBackend(appBackend) });
     const c3 = await openTestChain({ nodeBackend: nodeAtSave, app: app3, pv });
@@ -224,7 +226,7 @@ describe("app/handshake", () => {
     );
     // the read side works over a reopened database too
     const db = new NodeDb(c.nodeBackend);
-    const again = await replayAllBlocks({ app: new AppConn(new KvApp()), blockStore: new MemBlockStore(db), stateStore: new MemStateStore(db), genesis: c.genesis });
+    const again = await replayAllBlocks({ app: new AppConn(new KvApp()), blockStore: new BlockStore(db), stateStore: new StateStore(db), genesis: c.genesis });
     assert.equal(again.length, 3);
   });
 });

@@ -126,7 +126,8 @@ export async function handshake(d: HandshakeDeps): Promise<ChainState> {
         state = { ...state, consensusParams: mergeConsensusParams(state.consensusParams, res.consensusParams) };
       }
       const batch = d.db.newBatch();
-      d.stateStore.save(batch, state);
+      if (d.stateStore.bootstrap !== undefined) d.stateStore.bootstrap(batch, state);
+      else d.stateStore.save(batch, state);
       await batch.write(true);
       log.info({ appHash: hex(state.appHash), validators: state.validators.length }, "InitChain done");
     }

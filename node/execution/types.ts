@@ -19,7 +19,11 @@ export interface BatchWriter {
 }
 
 export type BlockStore = BlockStoreReader & BlockStoreWriter;
-export type StateStore = StateStoreWriter & StateReader;
+export type StateStore = StateStoreWriter &
+  StateReader & {
+    /** stages the genesis state with the validators of the initial height (CometBFT Bootstrap). */
+    bootstrap?(batch: Batch, state: ChainState): void;
+  };
 
 export interface TxIndexWriter {
   indexBlock(batch: Batch, height: bigint, txs: readonly Bytes[], results: readonly ExecTxResult[]): void;

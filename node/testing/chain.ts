@@ -14,7 +14,9 @@ import type { FailPointHook } from "../execution/types.ts";
 import { TxPool, type TxPoolOptions } from "../mempool/txPool.ts";
 import type { BusEvent } from "../rpc/env.ts";
 import { BUCKET } from "../storage/buckets.ts";
+import { BlockStore } from "../storage/blockStore.ts";
 import { NodeDb } from "../storage/db.ts";
+import { StateStore } from "../storage/stateStore.ts";
 import type { ChainState } from "../storage/types.ts";
 import { TxIndex } from "../storage/txIndex.ts";
 import type { GenesisDoc } from "../types/genesis.ts";
@@ -61,8 +63,8 @@ export interface TestChain {
   app: Application;
   appConn: AppConn;
   db: NodeDb;
-  blockStore: MemBlockStore;
-  stateStore: MemStateStore;
+  blockStore: BlockStore | MemBlockStore;
+  stateStore: StateStore | MemStateStore;
   txIndex: TxIndex;
   events: EventBus;
   published: BusEvent[];
@@ -83,6 +85,8 @@ export async function openTestChain(o: {
   producer?: Partial<ProducerOptions>;
   mempool?: Partial<TxPoolOptions>;
   onHalt?: (e: unknown) => void;
+  /** "real": node/storage's BlockStore and StateStore (default); "mem": the v8-serialising fakes. */
+  stores?: "real" | "mem";
 } = {}): Promise<TestChain> {
   const nodeBackend = o.nodeBackend ?? new MemoryBackend();
   const app = o.app ?? new KvApp();
@@ -90,8 +94,9 @@ export async function openTestChain(o: {
   const genesis = o.genesis ?? testGenesis(pv);
   const logger = silentLogger();
   const db = new NodeDb(nodeBackend);
-  const blockStore = new MemBlockStore(db);
-  const stateStore = new MemStateStore(db);
+  const real = (o.stores ?? "real") === "real";
+  const blockStore = real ? new BlockStore(db) : new MemBlockStore(db);
+  const stateStore = real ? new StateStore(db) : new MemStateStore(db);
   const txIndex = new TxIndex(db.bucket(BUCKET.txIndex));
   const events = new EventBus();
   const published: BusEvent[] = [];
