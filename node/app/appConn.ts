@@ -121,12 +121,12 @@ export class AppConn implements ConsensusAppConn, MempoolAppConn {
     return this.call("high", "commit", () => this.app.commit());
   }
 
-  /** waits for every queued call, then closes the app (its database). */
-  async close(): Promise<void> {
+  /** refuses new calls, waits for the queued ones, then (unless closeApp is false) closes the app. */
+  async close(opts: { closeApp?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     const last = this.queue.push("low", async () => {});
     this.closed = true;
     await last;
-    await this.app.close();
+    if (opts.closeApp !== false) await this.app.close();
   }
 }

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { toBase64, utf8 } from "../modules/core/bytes.ts";
+import { MemoryBackend } from "../modules/core/store/memory.ts";
+import { loadOrGenPrivValidatorKey } from "./crypto/keyFiles.ts";
+import { startNode } from "./node.ts";
+import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "./options.ts";
+import { testGenesis, TEST_CHAIN_ID } from "./testing/chain.ts";
+import { KvApp } from "./testing/kvApp.ts";
+import { MemPV } from "./testing/memStores.ts";
+import { silentLogger } from "./util/logger.ts";
+
+function options(home: string): NodeOptions {
+  return {
+    ...DEFAULT_NODE_OPTIONS,
+    home,
+    chainId: TEST_CHAIN_ID,
+    rpc: { ...DEFAULT_NODE_OPTIONS.rpc, laddr: "127.0.0.1:0" },
+    consensus: { blockIntervalMs: 20, createEmptyBlocks: true },
+  };
+}
+
+async function rpc(port: number, method: string, params: Record<string, unknown> = {}): Promise<any> {
+  const res = await fetch(`http://127.0.0.1:${port}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return res.json();
+}
+
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("node", () => {
+  it("starts, produces blocks, serves RPC, stops, and restarts at the same height (LevelDB + FilePV)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "openledgerd-node-"));
+    try {
+      mkdirSync(join(home, "config"), { recursive: true });
+      const key = loadOrGenPrivValidatorKey(join(home, "config", "priv_validator_key.json"));
+      const pvLike = new MemPV();
+      const genesis = {
+        ...testGenesis(pvLike),
+        validators: [{ address: key.address, pubKey: { type: "ed25519" as const, value: key.publicKey }, power: 10n, name: "v" }],
+      };
+      const genesisJson = JSON.stringify({ chain_id: TEST_CHAIN_ID, app_state: { genesis: "yes" } });
+      const appBackend = new MemoryBackend();
+      const node = await startNode(options(home), { app: new KvApp({ backend: appBackend }), logger: silentLogger(), genesis, genesisJson });
+      assert.ok(node.rpcPort > 0);
+      await waitFor(() => node.height() >= 2n);
+      const status = await rpc(node.rpcPort, "status");
+      assert.equal(status.result.node_info.network, TEST_CHAIN_ID);
+      const commit = await rpc(node.rpcPort, "broadcast_tx_commit", { tx: toBase64(utf8("hello=world")) });
+      assert.equal(commit.result.check_tx.code, 0, JSON.stringify(commit));
+      assert.equal(commit.result.tx_result.code, 0, JSON.stringify(commit));
+      const again = await rpc(node.rpcPort, "broadcast_tx_sync", { tx: toBase64(utf8("hello=world")) });
+      assert.equal(again.error.data, "tx already exists in cache");
+      const q = await rpc(node.rpcPort, "abci_query", { path: "/store", data: Buffer.from("hello").toString("hex") });
+      assert.equal(Buffer.from(q.result.response.value, "base64").toString(), "world");
+      await node.stop();
+      const h = node.height();
+      const appHash = node.state().appHash;
+
+      const node2 = await startNode(options(home), { app: new KvApp({ backend: appBackend }), logger: silentLogger(), genesis, genesisJson });
+      assert.equal(node2.state().lastBlockHeight >= h, true);
+      assert.deepEqual(node2.height() === h ? node2.state().appHash : appHash, appHash);
+      await waitFor(() => node2.height() >= h + 2n);
+      const blk = await rpc(node2.rpcPort, "block", { height: String(h + 1n) });
+      assert.equal(blk.result.block.last_commit.signatures.length, 1);
+      await node2.stop();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("reports a halt when the app rejects the proposal, and stops cleanly", async () => {
+    const home = mkdtempSync(join(tmpdir(), "openledgerd-node-"));
+    try {
+      const pv = new MemPV();
+      const node = await startNode(
+        { ...options(home), rpc: { ...DEFAULT_NODE_OPTIONS.rpc, laddr: "" } },
+        {
+          app: new KvApp({ rejectProposals: true }),
+          logger: silentLogger(),
+          genesis: testGenesis(pv),
+          genesisJson: "{}",
+          privValidator: pv,
+          nodeDbBackend: new MemoryBackend(),
+        },
+      );
+      assert.equal(node.rpcPort, 0);
+      const err = await node.halted;
+      assert.match(String(err), /rejected our own proposal/);
+      await node.stop();
+      assert.equal(node.height(), 0n);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * The node's composition root (STYLE §7.1): opens data/node.db (unless a backend is injected), builds
+ * the stores, tx index, event bus, mempool, app connection, block executor, runs the ABCI handshake,
+ * starts the single-validator producer and the CometBFT JSON-RPC server. `stop()` undoes it in reverse
+ * order: producer (after the block in progress), RPC, mempool, app connection (drained; the app itself
+ * belongs to the caller), node database.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { Application, Bytes } from "../modules/core/abci.ts";
+import { EMPTY, equal, toHex, utf8 } from "../modules/core/bytes.ts";
+import type { KvBackend } from "../modules/core/store/types.ts";
+import { AppConn } from "./app/appConn.ts";
+import { handshake } from "./app/handshake.ts";
+import { loadOrGenNodeKey, nodeIdFromPubKey } from "./crypto/keyFiles.ts";
+import { BlockExecutor } from "./execution/blockExecutor.ts";
+import { SingleValidatorProducer } from "./execution/producer.ts";
+import type { FailPointHook, VoteSigner } from "./execution/types.ts";
+import { TxPool } from "./mempool/txPool.ts";
+import type { NodeOptions } from "./options.ts";
+import { FilePV } from "./privval/filePV.ts";
+import type { RpcEnv } from "./rpc/env.ts";
+import { createRpcServer, type RpcServer } from "./rpc/server.ts";
+import { BlockStore } from "./storage/blockStore.ts";
+import { BUCKET } from "./storage/buckets.ts";
+import { NodeDb } from "./storage/db.ts";
+import { openLevelBackend } from "./storage/levelBackend.ts";
+import { StateStore } from "./storage/stateStore.ts";
+import type { ChainState } from "./storage/types.ts";
+import { TxIndex } from "./storage/txIndex.ts";
+import type { GenesisDoc } from "./types/genesis.ts";
+import { EventBus } from "./util/eventBus.ts";
+
+export interface NodeDeps {
+  app: Application;
+  logger: Logger;
+  genesis: GenesisDoc;
+  /** genesis.json exactly as on disk (served by the `genesis` RPC; its app_state goes to InitChain). */
+  genesisJson: string;
+  /** default: FilePV over config/priv_validator_key.json + data/priv_validator_state.json. */
+  privValidator?: VoteSigner;
+  /** default: LevelDB at data/node.db (closed by stop()); an injected backend is not closed. */
+  nodeDbBackend?: KvBackend;
+  /** called once if block production halts (app hash mismatch, rejected proposal, IO error). */
+  onHalt?: (err: unknown) => void;
+  /** test hook: simulate crashes at named points of the commit sequence. */
+  failPoint?: FailPointHook;
+}
+
+export interface RunningNode {
+  /** the RPC port actually bound (0 when RPC is disabled). */
+  rpcPort: number;
+  /** last committed height. */
+  height(): bigint;
+  state(): ChainState;
+  /** resolves with the error when block production halts (never resolves on a clean stop). */
+  halted: Promise<unknown>;
+  env: RpcEnv;
+  stop(): Promise<void>;
+}
+
+/** FilePV adapted to the producer's VoteSigner (FilePV signs synchronously and always signs extensions). */
+export function filePVSigner(pv: FilePV): VoteSigner {
+  return {
+    address: pv.address,
+    pubKey: pv.publicKey,
+    async signVote(chainId, vote, signExtension) {
+      const signed = pv.signVote(chainId, vote);
+      return signExtension ? signed : { ...signed, extensionSignature: EMPTY };
+    },
+  };
+}
+
+/** the raw `app_state` JSON text of genesis.json (what InitChain gets), else a re-serialisation. */
+function appStateBytes(genesisJson: string, genesis: GenesisDoc): Bytes {
+  try {
+    const parsed = JSON.parse(genesisJson) as { app_state?: unknown };
+    if (parsed.app_state !== undefined) return utf8(JSON.stringify(parsed.app_state));
+  } catch {
+    // fall through: the GenesisDoc was parsed by the caller already
+  }
+  return utf8(JSON.stringify(genesis.appState));
+}
+
+export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<RunningNode> {
+  const log = deps.logger;
+  const { genesis } = deps;
+  if (opts.chainId !== "" && opts.chainId !== genesis.chainId) {
+    throw new Error(`chain id mismatch: options say ${opts.chainId}, genesis says ${genesis.chainId}`);
+  }
+  const dataDir = join(opts.home, "data");
+  const configDir = join(opts.home, "config");
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(configDir, { recursive: true });
+
+  const closers: { name: string; fn: () => Promise<void> | void }[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c.fn();
+      } catch (e: unknown) {
+        log.error({ module: "node", err: e, component: c.name }, "error while closing");
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const backend = deps.nodeDbBackend ?? (await openLevelBackend(join(dataDir, "node.db")));
+    const db = new NodeDb(backend);
+    if (deps.nodeDbBackend === undefined) closers.push({ name: "node.db", fn: () => db.close() });
+    const blockStore = new BlockStore(db);
+    const stateStore = new StateStore(db);
+    const txIndex = new TxIndex(db.bucket(BUCKET.txIndex));
+    const events = new EventBus({
+      onListenerError: (err, ev) => log.error({ module: "events", err, event: ev.type }, "event listener failed"),
+    });
+
+    const signer =
+      deps.privValidator ??
+      filePVSigner(FilePV.load(join(configDir, "priv_validator_key.json"), join(dataDir, "priv_validator_state.json")));
+    const nodeKey = loadOrGenNodeKey(join(configDir, "node_key.json"));
+
+    const appConn = new AppConn(deps.app);
+    closers.push({ name: "app connection", fn: () => appConn.close({ closeApp: false }) });
+    const mempool = new TxPool(opts.mempool, { app: appConn, logger: log.child({ module: "mempool" }) });
+    closers.push({ name: "mempool", fn: () => mempool.close() });
+    const executor = new BlockExecutor({
+      app: appConn,
+      db,
+      blockStore,
+      stateStore,
+      txIndex,
+      mempool,
+      events,
+      logger: log.child({ module: "state" }),
+      ...(deps.failPoint !== undefined ? { failPoint: deps.failPoint } : {}),
+    });
+
+    const state = await handshake({
+      app: appConn,
+      blockStore,
+      stateStore,
+      db,
+      executor,
+      genesis,
+      appStateBytes: appStateBytes(deps.genesisJson, genesis),
+      logger: log.child({ module: "handshake" }),
+    });
+
+    let resolveHalt!: (e: unknown) => void;
+    const halted = new Promise<unknown>((r) => (resolveHalt = r));
+    const producer = new SingleValidatorProducer(
+      { blockIntervalMs: opts.consensus.blockIntervalMs, createEmptyBlocks: opts.consensus.createEmptyBlocks },
+      {
+        executor,
+        app: appConn,
+        blockStore,
+        db,
+        mempool,
+        signer,
+        logger: log.child({ module: "consensus" }),
+        onHalt: (e) => {
+          resolveHalt(e);
+          deps.onHalt?.(e);
+        },
+      },
+      state,
+    );
+
+    const env: RpcEnv = {
+      nodeInfo: {
+        id: nodeIdFromPubKey(nodeKey.publicKey),
+        listenAddr: opts.p2p.laddr,
+        network: genesis.chainId,
+        moniker: opts.moniker,
+        rpcAddress: opts.rpc.laddr === "" ? "" : `tcp://${opts.rpc.laddr.replace(/^tcp:\/\//, "")}`,
+      },
+      genesis,
+      genesisJson: deps.genesisJson,
+      blockStore,
+      state: stateStore,
+      txIndex,
+      mempool,
+      events,
+      app: { query: (req) => appConn.query(req), info: () => appConn.info() },
+      validatorInfo: {
+        address: signer.address,
+        pubKey: signer.pubKey,
+        get votingPower() {
+          return producer.state().validators.find((v) => equal(v.address, signer.address))?.votingPower ?? 0n;
+        },
+      },
+      catchingUp: () => false,
+      peers: () => [],
+      blockEvents: (height) => stateStore.loadFinalizeBlockResponse(height)?.events ?? [],
+    };
+
+    let rpc: RpcServer | undefined;
+    let rpcPort = 0;
+    if (opts.rpc.laddr !== "") {
+      rpc = createRpcServer(env, {
+        laddr: opts.rpc.laddr,
+        corsAllowedOrigins: opts.rpc.corsAllowedOrigins,
+        maxBodyBytes: opts.rpc.maxBodyBytes,
+        maxSubscriptionsPerClient: opts.rpc.maxSubscriptionsPerClient,
+        timeoutBroadcastTxCommitMs: opts.rpc.timeoutBroadcastTxCommitMs,
+        logger: log.child({ module: "rpc" }),
+      });
+      const addr = await rpc.listen();
+      rpcPort = addr.port;
+      const server = rpc;
+      closers.push({ name: "rpc", fn: () => server.close() });
+      log.info({ module: "rpc", host: addr.host, port: addr.port }, "JSON-RPC listening");
+    }
+
+    producer.start();
+    closers.push({ name: "producer", fn: () => producer.stop() });
+    log.info(
+      {
+        module: "node",
+        chainId: genesis.chainId,
+        height: state.lastBlockHeight.toString(),
+        appHash: toHex(state.appHash).toUpperCase(),
+        validator: toHex(signer.address).toUpperCase(),
+      },
+      "node started",
+    );
+
+    let stopping: Promise<void> | undefined;
+    return {
+      rpcPort,
+      height: () => producer.height(),
+      state: () => producer.state(),
+      halted,
+      env,
+      stop() {
+        stopping ??= (async () => {
+          log.info({ module: "node", height: producer.height().toString() }, "stopping node");
+          await closeAll();
+          log.info({ module: "node" }, "node stopped");
+        })();
+        return stopping;
+      },
+    };
+  } catch (e: unknown) {
+    await closeAll();
+    throw e;
+  }
+}
