@@ -1,0 +1,106 @@
+/**
+ * Composition root of the state machine (STYLE §7.3): builds the keepers, wires expected keepers, the
+ * ante chain and the hook/genesis orders. The only file that imports concrete modules.
+ */
+import type { Application, Bytes } from "./core/abci.ts";
+import { BECH32_PREFIX, accAddressFromString, moduleAddress } from "./core/address.ts";
+import { namespacedKey } from "./core/context.ts";
+import type { SigVerifier } from "./core/crypto.ts";
+import type { Logger } from "./core/logger.ts";
+import { DEFAULT_RUNTIME_PARAMS, RUNTIME_NAMESPACE, runtimeParamsToJson } from "./core/params.ts";
+import { createCommitStore } from "./core/store/commitStore.ts";
+import type { CommitStore, KvBackend } from "./core/store/types.ts";
+import { FEE_COLLECTOR_NAME, PERMISSION, accountKey, authGenesisToJson, createAuthAnte, createAuthModule, defaultAuthGenesis } from "./auth/index.ts";
+import { balanceKey, bankGenesisToJson, createBankModule, defaultBankGenesis } from "./bank/index.ts";
+import { type RuntimeApplication, createApplication } from "./runtime/index.ts";
+
+export const DEFAULT_MIN_GAS_PRICES = "0.0025uopen";
+export const BASE_DENOM = "uopen";
+export const GOV_MODULE_NAME = "gov";
+
+/** module account permissions (SDK maccPerms). Modules of later issues add theirs here. */
+export const MODULE_ACCOUNT_PERMISSIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  [FEE_COLLECTOR_NAME]: [],
+  [GOV_MODULE_NAME]: [PERMISSION.burner],
+});
+
+/** the authority of every MsgUpdateParams: the gov module account. */
+export const GOV_AUTHORITY: Bytes = moduleAddress(GOV_MODULE_NAME);
+
+export interface OpenLedgerAppOptions {
+  backend: KvBackend;
+  minGasPrices?: string;
+  sigVerifier?: SigVerifier;
+  logger?: Logger;
+  /** overrides the Merkle store (tests). */
+  store?: CommitStore;
+  debug?: boolean;
+}
+
+export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<RuntimeApplication> {
+  const store = opts.store ?? (await createCommitStore(opts.backend));
+  const auth = createAuthModule({ moduleAccountPermissions: MODULE_ACCOUNT_PERMISSIONS, authority: GOV_AUTHORITY });
+  const bank = createBankModule({
+    accountKeeper: auth.keeper,
+    // every module account is a blocked recipient (SDK BlockedModuleAccountAddrs)
+    blockedAddrs: Object.keys(MODULE_ACCOUNT_PERMISSIONS).sort().map(moduleAddress),
+    authority: GOV_AUTHORITY,
+  });
+  const ante = createAuthAnte({ accountKeeper: auth.keeper, bankKeeper: bank.keeper, feeCollector: FEE_COLLECTOR_NAME });
+  return createApplication({
+    modules: [auth.module, bank.module],
+    order: {
+      beginBlock: [],
+      endBlock: [],
+      // auth first: bank's genesis balances belong to accounts, and module accounts need auth's params
+      initGenesis: ["auth", "bank"],
+      exportGenesis: ["auth", "bank"],
+    },
+    store,
+    minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
+    ante,
+    ...(opts.sigVerifier !== undefined ? { sigVerifier: opts.sigVerifier } : {}),
+    ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    ...(opts.debug !== undefined ? { debug: opts.debug } : {}),
+  });
+}
+
+/** the default app_state JSON for `openledgerd init` (OPEN metadata included). */
+export function defaultAppGenesis(): Record<string, unknown> {
+  const bank = defaultBankGenesis();
+  bank.denomMetadata.push({
+    description: "The native token of OpenLedger",
+    denomUnits: [
+      { denom: BASE_DENOM, exponent: 0, aliases: ["microopen"] },
+      { denom: "open", exponent: 6, aliases: [] },
+    ],
+    base: BASE_DENOM,
+    display: "open",
+    name: "OpenLedger",
+    symbol: "OPEN",
+    uri: "",
+    uriHash: "",
+  });
+  return {
+    auth: authGenesisToJson(defaultAuthGenesis()),
+    bank: bankGenesisToJson(bank),
+    [RUNTIME_NAMESPACE]: runtimeParamsToJson(DEFAULT_RUNTIME_PARAMS),
+  };
+}
+
+function addrBytes(a: Uint8Array | string): Bytes {
+  return typeof a === "string" ? accAddressFromString(a) : a;
+}
+
+/** the full tree key of addr's balance of denom: the `data` of abci_query "/store/bank/key". */
+export function bankBalanceStoreKey(address: Uint8Array | string, denom: string): Uint8Array {
+  return namespacedKey("bank", balanceKey(addrBytes(address), denom));
+}
+
+/** the full tree key of an account: the `data` of abci_query "/store/auth/key". */
+export function authAccountStoreKey(address: Uint8Array | string): Uint8Array {
+  return namespacedKey("auth", accountKey(addrBytes(address)));
+}
+
+export { BECH32_PREFIX };
+export type { Application, RuntimeApplication };

@@ -1,0 +1,427 @@
+/**
+ * The Application implementation (cosmos-sdk baseapp over ABCI++ 0.38 semantics): genesis, CheckTx on a
+ * check state reset at every commit, FinalizeBlock over the store's working layer (never persisted),
+ * Commit (one atomic store commit with meta), Info after restarts, proposals, vote extensions, queries.
+ */
+import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import type {
+  AbciEvent,
+  Application,
+  Bytes,
+  CheckTxRequest,
+  CheckTxResponse,
+  CommitResponse,
+  ConsensusParams,
+  ExecTxResult,
+  ExtendVoteRequest,
+  ExtendVoteResponse,
+  FinalizeBlockRequest,
+  FinalizeBlockResponse,
+  InfoRequest,
+  InfoResponse,
+  InitChainRequest,
+  InitChainResponse,
+  PrepareProposalRequest,
+  PrepareProposalResponse,
+  ProcessProposalRequest,
+  ProcessProposalResponse,
+  QueryRequest,
+  QueryResponse,
+  Timestamp,
+  ValidatorUpdate,
+  VerifyVoteExtensionRequest,
+  VerifyVoteExtensionResponse,
+} from "../core/abci.ts";
+import { accAddressToString } from "../core/address.ts";
+import { fromUtf8, readU64be, startsWith, u64be, utf8 } from "../core/bytes.ts";
+import { type BlockHeader, type ExecMode, EMPTY_TIME, createQueryContext, createWriteContext, namespacePrefix, namespacedKey } from "../core/context.ts";
+import { type SigVerifier, nobleSigVerifier } from "../core/crypto.ts";
+import { type DecCoin, parseDecCoins } from "../core/dec.ts";
+import { AppError, ErrInvalidRequest, ErrTxDecode, ErrUnknownRequest, InvariantViolation, grpcError, toTxResult } from "../core/errors.ts";
+import { EventManager } from "../core/events.ts";
+import { type Logger, noopLogger } from "../core/logger.ts";
+import type { AppModule } from "../core/module.ts";
+import { DEFAULT_RUNTIME_PARAMS, RUNTIME_NAMESPACE, RUNTIME_PARAMS_KEY, type RuntimeParams, decodeRuntimeParams, encodeRuntimeParams, runtimeParamsFromJson, runtimeParamsToJson } from "../core/params.ts";
+import { CacheKVStore } from "../core/store/cache.ts";
+import type { CacheStore, CommitStore, IterateOptions, KV, KVStoreReader } from "../core/store/types.ts";
+import type { AnteDecorator } from "../core/tx.ts";
+import { consensusParamsFromJson, consensusParamsToJson } from "./consensusParams.ts";
+import { decodeTx } from "./decode.ts";
+import { type ModuleOrder, createModuleManager } from "./moduleManager.ts";
+import { type Routers, createRouters } from "./router.ts";
+import { type TxEnv, runTx } from "./runTx.ts";
+import { type CachedSigVerifier, createCachedSigVerifier } from "./sigCache.ts";
+
+export const SIMULATE_PATH = "/cosmos.tx.v1beta1.Service/Simulate";
+export const APP_VERSION_PATH = "/app/version";
+export const APP_NAME = "openledgerd";
+export const APP_SEMVER = "0.1.0";
+
+/** meta keys written with every commit (not part of the tree). */
+export const META = {
+  lastHeight: utf8("last_height"),
+  appHash: utf8("app_hash"),
+  chainId: utf8("chain_id"),
+  consensusParams: utf8("consensus_params"),
+  lastBlockTime: utf8("last_block_time"),
+} as const;
+
+export interface CreateApplicationOptions {
+  modules: readonly AppModule[];
+  order: ModuleOrder;
+  store: CommitStore;
+  /** node-local minimum gas prices, e.g. "0.0025uopen" ("" accepts any fee). */
+  minGasPrices: string;
+  /** the ante chain after the runtime's own checks (auth's decorators), SDK HandlerOptions. */
+  ante?: readonly AnteDecorator[];
+  sigVerifier?: SigVerifier;
+  logger?: Logger;
+  appVersion?: bigint;
+  /** include internal error details in logs of results (never in consensus: logs are not hashed). */
+  debug?: boolean;
+}
+
+export interface RuntimeApplication extends Application {
+  /** runs every module invariant on the committed state; throws InvariantViolation. */
+  checkInvariants(): Promise<void>;
+  /** the app_state JSON of the committed state (modules in export order, plus "runtime"). */
+  exportGenesis(): Promise<Record<string, unknown>>;
+  /** the cached signature verifier (for metrics and tests). */
+  readonly sigVerifier: CachedSigVerifier;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function tsToBytes(t: Timestamp): Bytes {
+  const out = new Uint8Array(12);
+  const dv = new DataView(out.buffer);
+  dv.setBigInt64(0, t.seconds);
+  dv.setInt32(8, t.nanos);
+  return out;
+}
+
+function tsFromBytes(b: Bytes | undefined): Timestamp {
+  if (b === undefined || b.length !== 12) return EMPTY_TIME;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { seconds: dv.getBigInt64(0), nanos: dv.getInt32(8) };
+}
+
+/** a reader of a committed historical version: point reads only. */
+class HistoricalReader implements KVStoreReader {
+  private readonly store: CommitStore;
+  private readonly version: bigint;
+  constructor(store: CommitStore, version: bigint) {
+    this.store = store;
+    this.version = version;
+  }
+  get(key: Bytes) {
+    return this.store.getAt(key, this.version);
+  }
+  has(key: Bytes) {
+    return this.store.getAt(key, this.version) !== undefined;
+  }
+  // biome-ignore lint/correctness/useYield: refuses by design
+  async *iterate(_opts?: IterateOptions): AsyncIterable<KV> {
+    throw grpcError("InvalidArgument", `iteration over historical state (height ${this.version}) is not supported; query the latest height`);
+  }
+}
+
+export function createApplication(opts: CreateApplicationOptions): RuntimeApplication {
+  const store = opts.store;
+  const logger = opts.logger ?? noopLogger;
+  const manager = createModuleManager(opts.modules, opts.order);
+  const routers: Routers = createRouters(opts.modules);
+  const minGasPrices: DecCoin[] = parseDecCoins(opts.minGasPrices);
+  const sigVerifier = createCachedSigVerifier(opts.sigVerifier ?? nobleSigVerifier);
+  const ante: AnteDecorator[] = [...opts.modules.flatMap((m) => m.ante ?? []), ...(opts.ante ?? [])];
+  const appVersion = opts.appVersion ?? 1n;
+  const debug = opts.debug ?? false;
+
+  // chain state remembered across calls (persisted in commit meta)
+  const metaChain = store.getMeta(META.chainId);
+  let chainId = metaChain === undefined ? "" : fromUtf8(metaChain);
+  const metaCp = store.getMeta(META.consensusParams);
+  let consensusParams: ConsensusParams | null = metaCp === undefined ? null : consensusParamsFromJson(fromUtf8(metaCp));
+  let lastBlockTime = tsFromBytes(store.getMeta(META.lastBlockTime));
+  let initialHeight = 1n;
+  /** the block being finalized (between finalizeBlock and commit). */
+  let pending: { header: BlockHeader; appHash: Bytes } | null = null;
+  let checkState: CacheKVStore = new CacheKVStore(store.committed());
+
+  const readRuntimeParams = (reader: KVStoreReader): RuntimeParams => decodeRuntimeParams(reader.get(namespacedKey(RUNTIME_NAMESPACE, RUNTIME_PARAMS_KEY)));
+  let committedRuntimeParams = readRuntimeParams(store.committed());
+
+  const maxBlockGas = () => consensusParams?.block.maxGas ?? -1n;
+  const env = (runtimeParams: RuntimeParams, mode: ExecMode): TxEnv => ({
+    routers,
+    ante,
+    sigVerifier,
+    minGasPrices: mode === "check" || mode === "recheck" ? minGasPrices : [],
+    maxBlockGas: maxBlockGas(),
+    runtimeParams,
+    logger,
+    debug,
+  });
+  const checkHeader = (): BlockHeader => ({ height: store.version + 1n, time: lastBlockTime, chainId, proposer: EMPTY, hash: EMPTY });
+
+  async function runInvariants(reader: KVStoreReader): Promise<void> {
+    const ctx = createQueryContext({ base: reader, block: checkHeader(), logger });
+    for (const m of manager.modules) {
+      for (const [name, inv] of Object.entries(m.invariants ?? {})) {
+        const broken = await inv(ctx);
+        if (broken !== null) throw new InvariantViolation(`${m.name}/${name}`, broken);
+      }
+    }
+  }
+
+  function queryError(err: unknown, height: bigint): QueryResponse {
+    const r = toTxResult(err, debug);
+    if (!(err instanceof AppError)) logger.error({ err: String(err) }, "internal error in query");
+    return { code: r.code, log: r.log, info: "", index: 0n, key: EMPTY, value: EMPTY, proofOps: null, height, codespace: r.codespace };
+  }
+
+  function ok(value: Bytes, height: bigint, key: Bytes = EMPTY, proofOps: QueryResponse["proofOps"] = null): QueryResponse {
+    return { code: 0, log: "", info: "", index: 0n, key, value, proofOps, height, codespace: "" };
+  }
+
+  async function simulate(data: Bytes, height: bigint): Promise<QueryResponse> {
+    let req: SimulateRequest;
+    try {
+      req = SimulateRequest.decode(data);
+    } catch {
+      throw ErrTxDecode.wrap("invalid SimulateRequest");
+    }
+    if (req.txBytes.length === 0) throw grpcError("InvalidArgument", "empty txBytes is not allowed");
+    const branch = checkState.branch();
+    const out = await runTx("simulate", req.txBytes, branch, checkHeader(), env(readRuntimeParams(checkState), "simulate"));
+    if (out.code !== 0) {
+      const r = { code: out.code, log: out.log, info: "", index: 0n, key: EMPTY, value: EMPTY, proofOps: null, height, codespace: out.codespace };
+      return r;
+    }
+    const res = SimulateResponse.encode({
+      gasInfo: { gasWanted: out.gasWanted, gasUsed: out.gasUsed },
+      result: { data: out.data, log: "", events: out.events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })) })), msgResponses: out.msgResponses },
+    }).finish();
+    return ok(res, height);
+  }
+
+  const app: RuntimeApplication = {
+    sigVerifier,
+
+    async info(_req: InfoRequest): Promise<InfoResponse> {
+      return {
+        data: APP_NAME,
+        version: APP_SEMVER,
+        appVersion,
+        lastBlockHeight: store.version,
+        lastBlockAppHash: store.version > 0n ? (store.getMeta(META.appHash) ?? store.root) : EMPTY,
+      };
+    },
+
+    async initChain(req: InitChainRequest): Promise<InitChainResponse> {
+      if (store.version > 0n) throw new Error(`initChain on a store already at height ${store.version}`);
+      chainId = req.chainId;
+      consensusParams = req.consensusParams;
+      initialHeight = req.initialHeight > 0n ? req.initialHeight : 1n;
+      lastBlockTime = req.time;
+      const text = req.appStateBytes.length === 0 ? "{}" : fromUtf8(req.appStateBytes);
+      const appState = JSON.parse(text) as Record<string, unknown>;
+      const working = store.working();
+      const header: BlockHeader = { height: initialHeight, time: req.time, chainId, proposer: EMPTY, hash: EMPTY };
+      const runtimeParams = appState[RUNTIME_NAMESPACE] === undefined ? DEFAULT_RUNTIME_PARAMS : runtimeParamsFromJson(appState[RUNTIME_NAMESPACE]);
+      const ctx = createWriteContext({ base: working, block: header, mode: "genesis", logger, runtimeParams });
+      ctx.store(RUNTIME_NAMESPACE).set(RUNTIME_PARAMS_KEY, encodeRuntimeParams(runtimeParams));
+      for (const name of manager.order.initGenesis) {
+        const m = manager.byName.get(name) as AppModule;
+        const json = appState[name] ?? m.genesis.toJson(m.genesis.defaultGenesis());
+        const g = m.genesis.fromJson(json);
+        m.genesis.validateGenesis(g);
+        await m.genesis.initGenesis(ctx, g);
+      }
+      for (const k of Object.keys(appState)) {
+        if (k !== RUNTIME_NAMESPACE && !manager.byName.has(k)) logger.warn({ key: k }, "app_state has a section for an unknown module; ignored");
+      }
+      await runInvariants(working);
+      checkState = new CacheKVStore(working);
+      committedRuntimeParams = runtimeParams;
+      return { consensusParams: null, validators: [], appHash: store.workingRoot() };
+    },
+
+    async checkTx(req: CheckTxRequest): Promise<CheckTxResponse> {
+      const mode: ExecMode = req.type === "recheck" ? "recheck" : "check";
+      const out = await runTx(mode, req.tx, checkState, checkHeader(), env(committedRuntimeParams, mode));
+      const tx = out.tx;
+      const first = tx?.signers[0];
+      let priority = 0n;
+      if (tx !== null && tx.gasLimit > 0n && tx.fee.length > 0) priority = ((tx.fee[0]?.amount ?? 0n) * 1_000_000n) / tx.gasLimit;
+      return {
+        code: out.code,
+        data: EMPTY,
+        log: out.log,
+        info: "",
+        gasWanted: out.gasWanted,
+        gasUsed: out.gasUsed,
+        events: out.code === 0 ? out.events : [],
+        codespace: out.codespace,
+        sender: first === undefined ? "" : accAddressToString(first),
+        sequence: tx?.authInfo.signerInfos[0]?.sequence ?? 0n,
+        priority,
+      };
+    },
+
+    async prepareProposal(req: PrepareProposalRequest): Promise<PrepareProposalResponse> {
+      const txs: Bytes[] = [];
+      let total = 0n;
+      const maxTx = committedRuntimeParams.maxTxBytes;
+      for (const tx of req.txs) {
+        const n = BigInt(tx.length);
+        if (n > maxTx) continue;
+        if (req.maxTxBytes > 0n && total + n > req.maxTxBytes) continue;
+        total += n;
+        txs.push(tx);
+      }
+      return { txs };
+    },
+
+    async processProposal(req: ProcessProposalRequest): Promise<ProcessProposalResponse> {
+      let total = 0n;
+      const maxBytes = consensusParams?.block.maxBytes ?? -1n;
+      for (const tx of req.txs) {
+        total += BigInt(tx.length);
+        try {
+          decodeTx(tx, routers, committedRuntimeParams.maxTxBytes);
+        } catch (e: unknown) {
+          logger.info({ height: req.height.toString(), err: e instanceof Error ? e.message : String(e) }, "rejecting proposal: undecodable tx");
+          return { status: "reject" };
+        }
+      }
+      if (maxBytes > 0n && total > maxBytes) return { status: "reject" };
+      return { status: "accept" };
+    },
+
+    async extendVote(_req: ExtendVoteRequest): Promise<ExtendVoteResponse> {
+      return { voteExtension: EMPTY };
+    },
+
+    async verifyVoteExtension(_req: VerifyVoteExtensionRequest): Promise<VerifyVoteExtensionResponse> {
+      return { status: "accept" };
+    },
+
+    async finalizeBlock(req: FinalizeBlockRequest): Promise<FinalizeBlockResponse> {
+      if (pending !== null && pending.header.height === req.height) {
+        throw new Error(`finalizeBlock called twice for height ${req.height} without commit`);
+      }
+      const expected = store.version === 0n ? initialHeight : store.version + 1n;
+      if (req.height !== expected) throw new Error(`finalizeBlock: expected height ${expected}, got ${req.height}`);
+      const header: BlockHeader = { height: req.height, time: req.time, chainId, proposer: req.proposerAddress, hash: req.hash };
+      const working: CacheStore = store.working();
+      const runtimeParams = readRuntimeParams(working);
+      const blockEvents: AbciEvent[] = [];
+      const validatorUpdates: ValidatorUpdate[] = [];
+      const hook = async (stage: "BeginBlock" | "EndBlock", names: readonly string[]) => {
+        for (const name of names) {
+          const m = manager.byName.get(name) as AppModule;
+          const fn = stage === "BeginBlock" ? m.beginBlock : m.endBlock;
+          if (fn === undefined) continue;
+          const events = new EventManager();
+          const ctx = createWriteContext({ base: working, block: header, mode: "finalize", events, logger, runtimeParams });
+          const res = await fn.call(m, ctx);
+          if (Array.isArray(res)) validatorUpdates.push(...(res as ValidatorUpdate[]));
+          for (const e of events.events) blockEvents.push({ type: e.type, attributes: [...e.attributes, { key: "mode", value: stage, index: true }] });
+        }
+      };
+      await hook("BeginBlock", manager.order.beginBlock);
+      const txResults: ExecTxResult[] = [];
+      const txEnv = env(runtimeParams, "finalize");
+      for (const raw of req.txs) {
+        const out = await runTx("finalize", raw, working, header, txEnv);
+        txResults.push({ code: out.code, data: out.data, log: out.log, info: "", gasWanted: out.gasWanted, gasUsed: out.gasUsed, events: out.events, codespace: out.codespace });
+      }
+      await hook("EndBlock", manager.order.endBlock);
+      const appHash = store.workingRoot();
+      pending = { header, appHash };
+      return { events: blockEvents, txResults, validatorUpdates, consensusParamUpdates: null, appHash };
+    },
+
+    async commit(): Promise<CommitResponse> {
+      if (pending === null) throw new Error("commit without finalizeBlock");
+      const { header, appHash } = pending;
+      const meta: [Bytes, Bytes][] = [
+        [META.lastHeight, u64be(header.height)],
+        [META.appHash, appHash],
+        [META.chainId, utf8(chainId)],
+        [META.lastBlockTime, tsToBytes(header.time)],
+      ];
+      if (consensusParams !== null) meta.push([META.consensusParams, utf8(consensusParamsToJson(consensusParams))]);
+      await store.commit(header.height, meta);
+      lastBlockTime = header.time;
+      pending = null;
+      checkState = new CacheKVStore(store.committed());
+      committedRuntimeParams = readRuntimeParams(store.committed());
+      return { retainHeight: 0n };
+    },
+
+    async query(req: QueryRequest): Promise<QueryResponse> {
+      const latest = store.version;
+      const height = req.height === 0n ? latest : req.height;
+      try {
+        if (req.height < 0n) throw ErrInvalidRequest.wrap("cannot query with height < 0; please provide a valid height");
+        if (height > latest) throw ErrInvalidRequest.wrap(`cannot query with height in the future; please provide a valid height (latest ${latest})`);
+        if (req.path === APP_VERSION_PATH) return ok(utf8(APP_SEMVER), height);
+        if (req.path === SIMULATE_PATH) return await simulate(req.data, height);
+        const reader: KVStoreReader = height === latest ? store.committed() : new HistoricalReader(store, height);
+        const storeMatch = /^\/store\/([a-z][a-z0-9]*)\/key$/.exec(req.path);
+        if (storeMatch !== null) {
+          const ns = storeMatch[1] as string;
+          if (ns !== RUNTIME_NAMESPACE && !manager.byName.has(ns)) throw ErrUnknownRequest.wrap(`unknown store ${ns}`);
+          // data is the full tree key (namespace prefix included), so that proofs verify against it
+          const full = req.data;
+          if (!startsWith(full, namespacePrefix(ns)) || full.length === namespacePrefix(ns).length) {
+            throw grpcError("InvalidArgument", `key must start with the store prefix "${ns}/"`);
+          }
+          const value = reader.get(full) ?? EMPTY;
+          let proofOps: QueryResponse["proofOps"] = null;
+          if (req.prove) {
+            const p = store.prove(full, height);
+            proofOps = { ops: [{ type: "ics23:smt", key: full, data: p.proof }] };
+          }
+          return ok(value, height, full, proofOps);
+        }
+        const handler = routers.queries.get(req.path);
+        if (handler === undefined) throw ErrUnknownRequest.wrap(`unknown query path ${req.path}`);
+        let q: unknown;
+        try {
+          q = handler.decode(req.data);
+        } catch (e: unknown) {
+          throw grpcError("InvalidArgument", `invalid request: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        const ctx = createQueryContext({ base: reader, block: { height, time: lastBlockTime, chainId, proposer: EMPTY, hash: EMPTY }, logger, runtimeParams: committedRuntimeParams });
+        const res = await handler.handle(ctx, q);
+        return ok(handler.encode(res), height);
+      } catch (e: unknown) {
+        return queryError(e, height);
+      }
+    },
+
+    async close(): Promise<void> {
+      await store.close();
+    },
+
+    async checkInvariants(): Promise<void> {
+      await runInvariants(store.committed());
+    },
+
+    async exportGenesis(): Promise<Record<string, unknown>> {
+      const ctx = createQueryContext({ base: store.committed(), block: checkHeader(), logger });
+      const out: Record<string, unknown> = {};
+      for (const name of manager.order.exportGenesis) {
+        const m = manager.byName.get(name) as AppModule;
+        out[name] = m.genesis.toJson(await m.genesis.exportGenesis(ctx));
+      }
+      out[RUNTIME_NAMESPACE] = runtimeParamsToJson(readRuntimeParams(store.committed()));
+      return out;
+    },
+  };
+  void readU64be;
+  return app;
+}

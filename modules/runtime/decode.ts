@@ -1,0 +1,70 @@
+/**
+ * Tx decoding: TxRaw → TxBody/AuthInfo (body_bytes/auth_info_bytes kept verbatim for the sign bytes),
+ * messages resolved through the router, signers computed, fee parsed. Failures are sdk:2 (parse),
+ * sdk:7 (signer address), sdk:10 (fee coins), sdk:21 (size).
+ */
+import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import type { Bytes } from "../core/abci.ts";
+import { accAddressFromString } from "../core/address.ts";
+import { equal } from "../core/bytes.ts";
+import { coinsFromProto } from "../core/coins.ts";
+import { AppError, ErrInvalidCoins, ErrTxDecode, ErrTxTooLarge } from "../core/errors.ts";
+import { sha256 } from "../core/hash.ts";
+import type { DecodedMsg, DecodedTx } from "../core/tx.ts";
+import type { Routers } from "./router.ts";
+
+function parse<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e: unknown) {
+    if (e instanceof AppError) throw e;
+    throw ErrTxDecode.wrap(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export function decodeTx(raw: Bytes, routers: Routers, maxTxBytes: bigint): DecodedTx {
+  if (BigInt(raw.length) > maxTxBytes) throw ErrTxTooLarge.wrap(`tx size ${raw.length} exceeds the limit of ${maxTxBytes} bytes`);
+  if (raw.length === 0) throw ErrTxDecode.wrap("empty tx");
+  const txRaw = parse("TxRaw", () => TxRaw.decode(raw));
+  const body = parse("TxBody", () => TxBody.decode(txRaw.bodyBytes));
+  const authInfo = parse("AuthInfo", () => AuthInfo.decode(txRaw.authInfoBytes));
+  if (body.messages.length === 0) throw ErrTxDecode.wrap("must contain at least one message");
+  const msgs: DecodedMsg[] = [];
+  const signers: Bytes[] = [];
+  const addSigner = (s: Bytes) => {
+    if (!signers.some((x) => equal(x, s))) signers.push(s);
+  };
+  for (const any of body.messages) {
+    const route = routers.msgs.get(any.typeUrl);
+    if (route === undefined) throw ErrTxDecode.wrap(`unable to resolve type URL ${any.typeUrl}`);
+    const msg = parse(any.typeUrl, () => route.handler.decode(any.value));
+    for (const s of route.handler.signers(msg)) addSigner(s);
+    msgs.push({ typeUrl: any.typeUrl, value: any.value, msg });
+  }
+  const fee = authInfo.fee;
+  let feeCoins;
+  try {
+    feeCoins = coinsFromProto(fee?.amount ?? []);
+  } catch (e: unknown) {
+    throw ErrInvalidCoins.wrap(`invalid fee: ${e instanceof AppError ? e.detail : String(e)}`);
+  }
+  let feePayer = signers[0] ?? new Uint8Array(0);
+  if (fee !== undefined && fee.payer !== "") {
+    feePayer = accAddressFromString(fee.payer);
+    addSigner(feePayer);
+  }
+  return {
+    raw,
+    hash: sha256(raw),
+    bodyBytes: txRaw.bodyBytes,
+    authInfoBytes: txRaw.authInfoBytes,
+    signatures: txRaw.signatures,
+    body,
+    authInfo,
+    msgs,
+    signers,
+    fee: feeCoins,
+    gasLimit: fee?.gasLimit ?? 0n,
+    feePayer,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * runTx (cosmos-sdk baseapp.runTx with Lisk's INVALID/FAILED split, STYLE §7.5):
+ *   decode + validateBasic → ante in branch A (written if OK) → messages in branch B with their own
+ *   events (written only if every message succeeds). INVALID = decode/validateBasic/ante failure;
+ *   FAILED = a message failed (fee and sequence kept; message state and events discarded).
+ * In check/recheck only the ante runs (as in the SDK); simulate runs everything on a throw-away branch.
+ */
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import type { AbciEvent, Bytes } from "../core/abci.ts";
+import { accAddressToString } from "../core/address.ts";
+import type { BlockHeader, ExecMode } from "../core/context.ts";
+import { createWriteContext } from "../core/context.ts";
+import type { SigVerifier } from "../core/crypto.ts";
+import type { DecCoin } from "../core/dec.ts";
+import { AppError, ErrInvalidGasLimit, ErrInvalidRequest, ErrMemoTooLarge, ErrNoSignatures, ErrTxTimeoutHeight, ErrUnauthorized, ErrUnknownExtensionOptions, toTxResult } from "../core/errors.ts";
+import { EventManager, withAttribute } from "../core/events.ts";
+import { type GasMeter, createGasMeter, createInfiniteGasMeter } from "../core/gas.ts";
+import type { Logger } from "../core/logger.ts";
+import type { RuntimeParams } from "../core/params.ts";
+import type { CacheStore } from "../core/store/types.ts";
+import type { AnteContext, AnteDecorator, DecodedTx } from "../core/tx.ts";
+import { decodeTx } from "./decode.ts";
+import { type Routers, moduleNameFromTypeUrl } from "./router.ts";
+
+export const MAX_GAS_WANTED = (1n << 63n) - 1n;
+
+export interface TxEnv {
+  routers: Routers;
+  ante: readonly AnteDecorator[];
+  sigVerifier: SigVerifier;
+  minGasPrices: readonly DecCoin[];
+  maxBlockGas: bigint;
+  runtimeParams: RuntimeParams;
+  logger: Logger;
+  debug: boolean;
+}
+
+export interface TxOutcome {
+  /** "ok", "invalid" (decode/validateBasic/ante) or "failed" (a message). */
+  status: "ok" | "invalid" | "failed";
+  code: number;
+  codespace: string;
+  log: string;
+  data: Bytes;
+  gasWanted: bigint;
+  gasUsed: bigint;
+  events: AbciEvent[];
+  tx: DecodedTx | null;
+  msgResponses: Any[];
+}
+
+/** the runtime's stateless checks (SDK ValidateBasicDecorator, TxTimeoutHeightDecorator, extension options, SetUpContext). */
+export function validateTxBasic(tx: DecodedTx, block: BlockHeader, env: TxEnv, simulate: boolean): void {
+  if (tx.body.extensionOptions.length > 0) throw ErrUnknownExtensionOptions.wrap("unknown extension options");
+  if (tx.signatures.length === 0) throw ErrNoSignatures.wrap();
+  if (tx.signatures.length !== tx.signers.length) throw ErrUnauthorized.wrap(`wrong number of signers; expected ${tx.signers.length}, got ${tx.signatures.length}`);
+  if (tx.authInfo.signerInfos.length !== tx.signatures.length) {
+    throw ErrUnauthorized.wrap(`wrong number of signer infos; expected ${tx.signatures.length}, got ${tx.authInfo.signerInfos.length}`);
+  }
+  if (tx.gasLimit > MAX_GAS_WANTED) throw ErrInvalidRequest.wrap(`invalid gas supplied; ${tx.gasLimit} > ${MAX_GAS_WANTED}`);
+  const memoChars = BigInt([...tx.body.memo].length);
+  if (memoChars > env.runtimeParams.maxMemoCharacters) {
+    throw ErrMemoTooLarge.wrap(`maximum number of characters is ${env.runtimeParams.maxMemoCharacters} but received ${memoChars} characters`);
+  }
+  for (const m of tx.msgs) env.routers.msgs.get(m.typeUrl)?.handler.validateBasic?.(m.msg);
+  const timeout = tx.body.timeoutHeight;
+  if (timeout > 0n && block.height > timeout) throw ErrTxTimeoutHeight.wrap(`block height: ${block.height}, timeout height: ${timeout}`);
+  if (!simulate && env.maxBlockGas > 0n && tx.gasLimit > env.maxBlockGas) {
+    throw ErrInvalidGasLimit.wrap(`tx gas limit ${tx.gasLimit} exceeds block max gas ${env.maxBlockGas}`);
+  }
+}
+
+function fail(status: "invalid" | "failed", err: unknown, env: TxEnv, gasWanted: bigint, gas: GasMeter | null, events: AbciEvent[], tx: DecodedTx | null): TxOutcome {
+  const r = toTxResult(err, env.debug);
+  if (!(err instanceof AppError)) env.logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "internal error while running a tx");
+  return { status, code: r.code, codespace: r.codespace, log: r.log, data: new Uint8Array(0), gasWanted, gasUsed: gas?.consumed ?? 0n, events, tx, msgResponses: [] };
+}
+
+/**
+ * Runs one tx over `base` in `mode`. `base` receives the ante writes (and the message writes on success),
+ * except in simulate mode, where the caller passes a throw-away branch.
+ */
+export async function runTx(mode: ExecMode, raw: Bytes, base: CacheStore, block: BlockHeader, env: TxEnv): Promise<TxOutcome> {
+  const simulate = mode === "simulate";
+  let tx: DecodedTx;
+  try {
+    tx = decodeTx(raw, env.routers, env.runtimeParams.maxTxBytes);
+  } catch (e: unknown) {
+    return fail("invalid", e, env, 0n, null, [], null);
+  }
+  const gasWanted = tx.gasLimit;
+  const gas = simulate ? createInfiniteGasMeter() : createGasMeter(tx.gasLimit);
+
+  // ante in branch A
+  const branchA = base.branch();
+  const anteEvents = new EventManager();
+  const actx = createWriteContext({ base: branchA, block, mode, gas, events: anteEvents, logger: env.logger, runtimeParams: env.runtimeParams });
+  const anteCtx: AnteContext = { ...actx, store: actx.store, tx, simulate, minGasPrices: env.minGasPrices, maxBlockGas: env.maxBlockGas, sigVerifier: env.sigVerifier };
+  try {
+    validateTxBasic(tx, block, env, simulate);
+    for (const d of env.ante) await d(anteCtx);
+  } catch (e: unknown) {
+    return fail("invalid", e, env, gasWanted, gas, [], tx);
+  }
+  branchA.write();
+  if (mode === "check" || mode === "recheck") {
+    return { status: "ok", code: 0, codespace: "", log: "", data: new Uint8Array(0), gasWanted, gasUsed: gas.consumed, events: anteEvents.events, tx, msgResponses: [] };
+  }
+
+  // messages in branch B
+  const branchB = base.branch();
+  const msgEvents: AbciEvent[] = [];
+  const responses: Any[] = [];
+  try {
+    for (let i = 0; i < tx.msgs.length; i++) {
+      const m = tx.msgs[i] as DecodedTx["msgs"][number];
+      const route = env.routers.msgs.get(m.typeUrl);
+      if (route === undefined) throw ErrInvalidRequest.wrap(`no message handler for ${m.typeUrl}`);
+      const events = new EventManager();
+      const mctx = createWriteContext({ base: branchB, block, mode, gas, events, logger: env.logger, runtimeParams: env.runtimeParams });
+      const res = await route.handler.handle(mctx, m.msg);
+      responses.push({ typeUrl: route.handler.responseTypeUrl, value: route.handler.encodeResponse(res) });
+      const msgEvent: [string, string][] = [["action", m.typeUrl]];
+      const signer = route.handler.signers(m.msg)[0];
+      if (signer !== undefined) msgEvent.push(["sender", accAddressToString(signer)]);
+      const moduleName = moduleNameFromTypeUrl(m.typeUrl);
+      if (moduleName !== "") msgEvent.push(["module", moduleName]);
+      const all: AbciEvent[] = [{ type: "message", attributes: msgEvent.map(([key, value]) => ({ key, value, index: true })) }, ...events.events];
+      msgEvents.push(...withAttribute(all, "msg_index", String(i)));
+    }
+  } catch (e: unknown) {
+    return fail("failed", e, env, gasWanted, gas, anteEvents.events, tx);
+  }
+  branchB.write();
+  const data = TxMsgData.encode({ data: [], msgResponses: responses }).finish();
+  return { status: "ok", code: 0, codespace: "", log: "", data, gasWanted, gasUsed: gas.consumed, events: [...anteEvents.events, ...msgEvents], tx, msgResponses: responses };
+}
