@@ -4,7 +4,13 @@ import type { ExecTxResult } from "../../modules/core/abci.ts";
 import { toHex, utf8 } from "../../modules/core/bytes.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import type { TxRecord } from "../rpc/env.ts";
-import { MemoryBatch, MemoryBucket } from "../rpc/testing/memoryBucket.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemoryBackend } from "../../modules/core/store/memory.ts";
+import { BUCKET } from "./buckets.ts";
+import { NodeDb } from "./db.ts";
+import { openLevelBackend } from "./levelBackend.ts";
 import { matches, parseQuery } from "../types/query.ts";
 import { decodeTxRecord, encodeTxRecord, TxIndex, TxSearchError, txEventMap } from "./txIndex.ts";
 
@@ -55,8 +61,10 @@ function makeResult(rnd: () => number, i: number): ExecTxResult {
 }
 
 describe("storage/txIndex", () => {
-  const bucket = new MemoryBucket();
-  const idx = new TxIndex(bucket);
+  // the real node database layout (NodeDb bucket) over an in-memory backend; another bucket with
+  // data on both sides checks that scans never leak across buckets
+  const db = new NodeDb(new MemoryBackend());
+  const idx = new TxIndex(db.bucket(BUCKET.txIndex));
   const all: TxRecord[] = [];
 
   before(async () => {
@@ -73,9 +81,11 @@ describe("storage/txIndex", () => {
         results.push(result);
         all.push({ height: h, index: i, tx, hash: sha256(tx), result });
       }
-      const batch = new MemoryBatch();
+      const batch = db.newBatch();
       idx.indexBlock(batch, h, txs, results);
-      await bucket.commit(batch);
+      db.bucket(BUCKET.txIndex - 1).put(batch, Uint8Array.of(0xff, 0xff), Uint8Array.of(1));
+      db.bucket(BUCKET.txIndex + 1).put(batch, Uint8Array.of(0x00), Uint8Array.of(1));
+      await batch.write(false);
     }
     assert.ok(all.length > 100, `generated ${all.length} txs`);
   });
@@ -183,9 +193,33 @@ describe("storage/txIndex", () => {
 
   it("a failed re-inclusion does not hide the successful record", async () => {
     const r = all.find((x) => x.result.code === 0)!;
-    const batch = new MemoryBatch();
+    const batch = db.newBatch();
     idx.indexBlock(batch, 999n, [r.tx], [{ ...r.result, code: 7 }]);
-    await bucket.commit(batch);
+    await batch.write(false);
     assert.equal(idx.getByHash(r.hash)?.height, r.height);
+  });
+
+  it("works over LevelDB (LevelBackend) with the same answers", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "txindex-"));
+    const ldb = new NodeDb(await openLevelBackend(join(dir, "node.db")));
+    try {
+      const lidx = new TxIndex(ldb.bucket(BUCKET.txIndex));
+      const byHeight = new Map<bigint, TxRecord[]>();
+      for (const r of all) byHeight.set(r.height, [...(byHeight.get(r.height) ?? []), r]);
+      for (const [h, rs] of byHeight) {
+        const batch = ldb.newBatch();
+        lidx.indexBlock(batch, h, rs.map((r) => r.tx), rs.map((r) => r.result));
+        await batch.write(false);
+      }
+      for (const q of ["message.sender='open1alice' AND tx.height>20", "transfer.amount>500", "tx.height>=5 AND tx.height<10", ""]) {
+        const a = await idx.search(q, { page: 2, perPage: 5, orderBy: "desc" });
+        const b = await lidx.search(q, { page: 2, perPage: 5, orderBy: "desc" });
+        assert.equal(b.total, a.total, q);
+        assert.deepEqual(b.txs, a.txs, q);
+      }
+    } finally {
+      await ldb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
