@@ -35,11 +35,14 @@ import {
   type BatchResult,
   type DirtyEntry,
   EMPTY_HASH,
+  encodeInnerInto,
   encodeNode,
+  INNER_RECORD_LEN,
   lookup,
   NodeCache,
   neighbours,
   sortEntries,
+  type TreeNode,
   walk,
 } from "./tree.ts";
 import type {
@@ -123,7 +126,13 @@ class SmtCommitStore implements CommitStore {
   constructor(backend: KvBackend, cacheNodes: number, version: bigint, root: Bytes) {
     this.backend = backend;
     this.flat = new FlatReader(backend);
-    this.nodes = new NodeCache((h) => backend.get(withPrefix(PREFIX.node, h)), cacheNodes);
+    const nodeKey = new Uint8Array(1 + 32);
+    nodeKey[0] = PREFIX.node;
+    // backend.get is synchronous and does not keep the key, so one scratch key serves every load
+    this.nodes = new NodeCache((h) => {
+      nodeKey.set(h, 1);
+      return backend.get(nodeKey);
+    }, cacheNodes);
     this._version = version;
     this._root = root;
     this.writeSet = new CacheKVStore(this.flat);
@@ -184,13 +193,14 @@ class SmtCommitStore implements CommitStore {
       if (e.value === null) ops.push({ type: "del", key: withPrefix(PREFIX.flat, e.key) });
       else ops.push({ type: "put", key: withPrefix(PREFIX.flat, e.key), value: e.value });
     }
-    for (const n of result.created) ops.push({ type: "put", key: withPrefix(PREFIX.node, n.hash), value: encodeNode(n) });
+    pushNodeOps(ops, result.created);
     const v = u64be(version);
     ops.push({ type: "put", key: withPrefix(PREFIX.root, v), value: result.root });
     for (const [k, val] of meta) ops.push({ type: "put", key: withPrefix(PREFIX.meta, k), value: val });
     ops.push({ type: "put", key: LATEST_KEY, value: v });
     await this.backend.write(ops, { sync: true });
-    for (const n of result.created) this.nodes.add(n);
+    // inner nodes are the hot upper levels of the next batch; leaves are read again only when their key is
+    for (const n of result.created) if (n.kind === 1) this.nodes.add(n);
     this._version = version;
     this._root = result.root;
     this.writeSet = new CacheKVStore(this.flat);
@@ -256,6 +266,30 @@ class SmtCommitStore implements CommitStore {
 
   private assertOpen(): void {
     if (this.closed) throw new Error("store: closed");
+  }
+}
+
+/** the node puts of a commit, keys and inner records carved out of one buffer (fewer allocations). */
+function pushNodeOps(ops: BatchOp[], created: readonly TreeNode[]): void {
+  let inner = 0;
+  for (const n of created) if (n.kind === 1) inner++;
+  const KEY = 33;
+  const slab = new Uint8Array(created.length * KEY + inner * INNER_RECORD_LEN);
+  let o = 0;
+  for (const n of created) {
+    const key = slab.subarray(o, o + KEY);
+    key[0] = PREFIX.node;
+    key.set(n.hash, 1);
+    o += KEY;
+    let value: Bytes;
+    if (n.kind === 1) {
+      value = slab.subarray(o, o + INNER_RECORD_LEN);
+      encodeInnerInto(value, n);
+      o += INNER_RECORD_LEN;
+    } else {
+      value = encodeNode(n);
+    }
+    ops.push({ type: "put", key, value });
   }
 }
 

@@ -16,7 +16,7 @@
  * key hash and rebuilds only the affected paths, hashing each new node once.
  */
 import type { Bytes } from "../abci.ts";
-import { compare, toHex, toKeyString } from "../bytes.ts";
+import { compare, toHex } from "../bytes.ts";
 import { sha256 } from "../hash.ts";
 
 export const HASH_LEN = 32;
@@ -67,12 +67,18 @@ export function makeLeaf(key: Bytes, value: Bytes, keyHash: Bytes = sha256(key))
 // inner: 0x01 || left(32) || right(32)
 // leaf:  0x00 || keyHash(32) || keyLen (u32 BE) || key || value
 
+export const INNER_RECORD_LEN = 1 + 2 * HASH_LEN;
+
+export function encodeInnerInto(out: Uint8Array, n: InnerNode): void {
+  out[0] = INNER_PREFIX;
+  out.set(n.left, 1);
+  out.set(n.right, 1 + HASH_LEN);
+}
+
 export function encodeNode(n: TreeNode): Bytes {
   if (n.kind === 1) {
-    const out = new Uint8Array(1 + 2 * HASH_LEN);
-    out[0] = INNER_PREFIX;
-    out.set(n.left, 1);
-    out.set(n.right, 1 + HASH_LEN);
+    const out = new Uint8Array(INNER_RECORD_LEN);
+    encodeInnerInto(out, n);
     return out;
   }
   const out = new Uint8Array(1 + HASH_LEN + 4 + n.key.length + n.value.length);
@@ -110,12 +116,15 @@ export function decodeNode(hash: Bytes, rec: Bytes): TreeNode {
  * Loads nodes by hash through a bounded in-memory cache (two generations: a hit in the old
  * generation is promoted; when the young one fills, the old one is dropped; an approximate LRU
  * with O(1) work per access). Upper levels of the tree are touched by every batch and stay hot.
+ * The cache is keyed by the first 31 bits of the hash (a small integer, cheap to hash) and every hit
+ * is checked against the full hash, so a collision is only a miss.
  */
 export class NodeCache {
-  private young = new Map<string, TreeNode>();
-  private old = new Map<string, TreeNode>();
+  private young = new Map<number, TreeNode>();
+  private old = new Map<number, TreeNode>();
   private readonly half: number;
   private readonly read: (hash: Bytes) => Bytes | undefined;
+  /** reads that went to the backend. */
   loads = 0;
 
   /** `read` returns the stored record of a node (undefined when missing). */
@@ -125,11 +134,11 @@ export class NodeCache {
   }
 
   get(hash: Bytes): TreeNode {
-    const k = toKeyString(hash);
+    const k = cacheKey(hash);
     let n = this.young.get(k);
-    if (n !== undefined) return n;
+    if (n !== undefined && sameHash(n.hash, hash)) return n;
     n = this.old.get(k);
-    if (n === undefined) {
+    if (n === undefined || !sameHash(n.hash, hash)) {
       const rec = this.read(hash);
       if (rec === undefined) throw new Error(`smt: missing node ${toHex(hash)}`);
       this.loads++;
@@ -140,10 +149,10 @@ export class NodeCache {
   }
 
   add(n: TreeNode): void {
-    this.insert(toKeyString(n.hash), n);
+    this.insert(cacheKey(n.hash), n);
   }
 
-  private insert(k: string, n: TreeNode): void {
+  private insert(k: number, n: TreeNode): void {
     if (this.young.size >= this.half) {
       this.old = this.young;
       this.young = new Map();
@@ -154,6 +163,16 @@ export class NodeCache {
   get size(): number {
     return this.young.size + this.old.size;
   }
+}
+
+function cacheKey(h: Bytes): number {
+  return (((h[0] as number) & 0x7f) << 24) | ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number);
+}
+
+function sameHash(a: Bytes, b: Bytes): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < HASH_LEN; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 // ---- batch update ------------------------------------------------------------------------------
