@@ -429,6 +429,41 @@ describe("rpc/server", () => {
     assert.deepEqual(await result("health"), {});
   });
 
+  it("survives random and mutated requests: every one answered, server still healthy", async () => {
+    let seed = 1234;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const methods = [...Object.keys(await import("./routes.ts").then((m) => m.ROUTES)), "x", ""];
+    const values: unknown[] = [null, true, -1, 0, 1.5, 2 ** 63, "", "8", "-5", "abc", "AAAA", "0x00", "'", "tx.height=", [], {}, [1], { a: 1 }, "x".repeat(300)];
+    const pick = <T,>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)] as T;
+    const good = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "block", params: { height: "3" } });
+    for (let i = 0; i < 400; i++) {
+      let body: string | Uint8Array;
+      const kind = i % 4;
+      if (kind === 0) {
+        const params: Record<string, unknown> = {};
+        for (const k of ["height", "hash", "tx", "query", "page", "per_page", "order_by", "path", "data", "prove", "minHeight", "maxHeight", "chunk", "limit"]) {
+          if (rnd() < 0.3) params[k] = pick(values);
+        }
+        body = JSON.stringify({ jsonrpc: "2.0", id: i, method: pick(methods), params: rnd() < 0.2 ? pick(values) : params });
+      } else if (kind === 1) {
+        const b = Buffer.from(good);
+        for (let j = 0; j < 3; j++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+        body = new Uint8Array(b);
+      } else if (kind === 2) {
+        body = new Uint8Array(Array.from({ length: Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256)));
+      } else {
+        body = good.slice(0, Math.floor(rnd() * good.length));
+      }
+      const r = await post(body);
+      assert.ok(r.status === 200, `request ${i} got HTTP ${r.status}`);
+      if (r.text !== "") assert.ok(r.json.result !== undefined || r.json.error !== undefined || Array.isArray(r.json), `request ${i} answered`);
+    }
+    assert.equal((await result("block", { height: "3" })).block.header.height, "3");
+  });
+
   it("WebSocket: methods, subscribe to NewBlock and filtered Tx events, unsubscribe stops them", async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/websocket`);
     await new Promise((resolve, reject) => {
