@@ -1,28 +1,11 @@
 /**
- * openledgerd entry point: the only place (with cli/util/io.ts) that touches argv, exit and the console.
- * User errors print "Error: <message>" and exit non-zero without a stack trace.
+ * openledgerd entry point: the only place (with cli/util/io.ts and the start/dev signal handlers)
+ * that touches argv, exit and the console. See run.ts for the exit-code contract.
  */
-import { CommanderError } from "commander";
-import { buildProgram } from "./program.ts";
-import { isUserError } from "./util/errors.ts";
+import { runCli } from "./run.ts";
 import { processIo } from "./util/io.ts";
 
-const io = processIo();
-const program = buildProgram(io);
-program.exitOverride();
-
-try {
-  await program.parseAsync(process.argv);
-  process.exitCode = process.exitCode ?? 0;
-} catch (e: unknown) {
-  if (e instanceof CommanderError) {
-    // help and version "errors" exit 0; parse errors were already printed by commander.
-    process.exitCode = e.exitCode;
-  } else if (isUserError(e)) {
-    io.err(`Error: ${e.message}`);
-    process.exitCode = e.exitCode;
-  } else {
-    io.err(`Error (internal): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    process.exitCode = 2;
-  }
-}
+const code = await runCli(process.argv.slice(2), processIo());
+process.exitCode = code;
+// Exit even if a library left a handle open (a stopped node's sockets, an unread stdin pipe).
+setTimeout(() => process.exit(code), 3000).unref();

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { DEFAULT_HOME } from "../config/paths.ts";
-import { Keyring, KEYRING_BACKENDS, parseKeyringBackend } from "../keyring/keyring.ts";
+import { KEYRING_BACKENDS, parseKeyringBackend } from "../keyring/backends.ts";
+import type { Keyring } from "../keyring/keyring.ts";
 import { errorMessage, UserError } from "../util/errors.ts";
 import { type CliIo, type OutputFormat, parseOutput } from "../util/io.ts";
 
@@ -42,7 +43,8 @@ export interface KeyringFlags {
   keyringPassphraseFile?: string;
 }
 
-export function openKeyring(home: string, flags: KeyringFlags, io: CliIo): Keyring {
+export async function openKeyring(home: string, flags: KeyringFlags, io: CliIo): Promise<Keyring> {
+  const { Keyring } = await import("../keyring/keyring.ts");
   const backend = parseKeyringBackend(flags.keyringBackend);
   const file = flags.keyringPassphraseFile;
   return new Keyring({

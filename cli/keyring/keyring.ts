@@ -12,14 +12,9 @@ import { isBech32 } from "../util/address.ts";
 import { UserError } from "../util/errors.ts";
 import { addressOfPubkey, type DerivedKey, pubkeyOf } from "./hd.ts";
 
-export const KEYRING_BACKENDS = ["test", "file"] as const;
-export type KeyringBackend = (typeof KEYRING_BACKENDS)[number];
+import { type KeyringBackend, KEYRING_BACKENDS, parseKeyringBackend } from "./backends.ts";
 
-export function parseKeyringBackend(v: unknown): KeyringBackend {
-  if (v === undefined) return "test";
-  if (v === "test" || v === "file") return v;
-  throw new UserError(`unsupported --keyring-backend ${String(v)}: use test or file`);
-}
+export { type KeyringBackend, KEYRING_BACKENDS, parseKeyringBackend };
 
 /** What list/show return: never the private key. */
 export interface KeyInfo {

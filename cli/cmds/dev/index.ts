@@ -3,7 +3,8 @@ import { Command } from "commander";
 import type { CliIo } from "../../util/io.ts";
 import { globalsOf } from "../common.ts";
 import { addStartOptions, shutdownSignal, type StartFlags, startOverrides } from "../start/index.ts";
-import { DEV_HOME, runDev } from "./handler.ts";
+
+const DEV_HOME = ".openledger-dev";
 
 export function devCommand(io: CliIo): Command {
   return addStartOptions(
@@ -13,6 +14,7 @@ export function devCommand(io: CliIo): Command {
   ).action(async (o: StartFlags & { reset: boolean }, cmd: Command) => {
     const g = globalsOf(cmd);
     const homeGiven = cmd.getOptionValueSourceWithGlobals("home") === "cli";
+    const { runDev } = await import("./handler.ts");
     await runDev(io, homeGiven ? g.home : DEV_HOME, o.reset, startOverrides(o, g), shutdownSignal());
   });
 }

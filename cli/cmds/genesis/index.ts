@@ -2,7 +2,8 @@
 import { Command } from "commander";
 import type { CliIo } from "../../util/io.ts";
 import { addKeyringOptions, globalsOf, type KeyringFlags, openKeyring } from "../common.ts";
-import { genesisAddAccount, genesisValidate } from "./handler.ts";
+const h = () => import("./handler.ts");
+
 
 export function genesisCommand(io: CliIo): Command {
   const genesis = new Command("genesis").description("edit and validate the genesis file");
@@ -14,9 +15,9 @@ export function genesisCommand(io: CliIo): Command {
       .argument("<address_or_key_name>", "bech32 open1… address, or the name of a key in the keyring")
       .argument("<coins>", "initial balance, e.g. 1000000000000uopen or 10uopen,5ufoo")
       .option("--append", "add the coins to an account that is already in genesis", false),
-  ).action((who: string, coins: string, o: KeyringFlags & { append: boolean }, cmd: Command) => {
+  ).action(async (who: string, coins: string, o: KeyringFlags & { append: boolean }, cmd: Command) => {
     const g = globalsOf(cmd);
-    genesisAddAccount(io, g.output, g.home, openKeyring(g.home, o, io), who, coins, o.append);
+    (await h()).genesisAddAccount(io, g.output, g.home, await openKeyring(g.home, o, io), who, coins, o.append);
   });
 
   genesis
@@ -26,7 +27,7 @@ export function genesisCommand(io: CliIo): Command {
     .argument("[file]", "genesis file (default: <home>/config/genesis.json)")
     .action(async (file: string | undefined, _o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
-      await genesisValidate(io, g.output, g.home, file);
+      await (await h()).genesisValidate(io, g.output, g.home, file);
     });
 
   return genesis;

@@ -2,7 +2,8 @@
 import { Command } from "commander";
 import type { CliIo } from "../../util/io.ts";
 import { globalsOf } from "../common.ts";
-import { initCmd } from "./handler.ts";
+const h = () => import("./handler.ts");
+
 
 export function initCommand(io: CliIo): Command {
   return new Command("init")
@@ -12,6 +13,6 @@ export function initCommand(io: CliIo): Command {
     .option("--overwrite", "replace an existing genesis.json (keys and data are kept)", false)
     .action(async (moniker: string, o: { chainId: string; overwrite: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
-      await initCmd(io, g.output, g.home, { moniker, chainId: o.chainId, overwrite: o.overwrite });
+      await (await h()).initCmd(io, g.output, g.home, { moniker, chainId: o.chainId, overwrite: o.overwrite });
     });
 }

@@ -2,7 +2,8 @@
 import { Command } from "commander";
 import type { CliIo } from "../../util/io.ts";
 import { addKeyringOptions, globalsOf, intFlag, type KeyringFlags, openKeyring } from "../common.ts";
-import { keysAdd, keysDelete, keysList, keysShow } from "./handler.ts";
+const h = () => import("./handler.ts");
+
 
 export function keysCommand(io: CliIo): Command {
   const keys = new Command("keys").description("manage the keyring: add, import, list, show and delete keys");
@@ -18,7 +19,7 @@ export function keysCommand(io: CliIo): Command {
       .option("--hd-path <path>", "full HD path (overrides --account and --index)"),
   ).action(async (name: string, o: KeyringFlags & { recover: boolean; account: string; index: string; hdPath?: string }, cmd: Command) => {
     const g = globalsOf(cmd);
-    await keysAdd(io, openKeyring(g.home, o, io), g.output, name, {
+    await (await h()).keysAdd(io, await openKeyring(g.home, o, io), g.output, name, {
       recover: o.recover,
       account: intFlag(o.account, "--account", 0),
       index: intFlag(o.index, "--index", 0),
@@ -36,7 +37,7 @@ export function keysCommand(io: CliIo): Command {
       .option("--hd-path <path>", "full HD path (overrides --account and --index)"),
   ).action(async (name: string, o: KeyringFlags & { account: string; index: string; hdPath?: string }, cmd: Command) => {
     const g = globalsOf(cmd);
-    await keysAdd(io, openKeyring(g.home, o, io), g.output, name, {
+    await (await h()).keysAdd(io, await openKeyring(g.home, o, io), g.output, name, {
       recover: true,
       account: intFlag(o.account, "--account", 0),
       index: intFlag(o.index, "--index", 0),
@@ -44,9 +45,9 @@ export function keysCommand(io: CliIo): Command {
     });
   });
 
-  addKeyringOptions(keys.command("list").description("list all keys")).action((o: KeyringFlags, cmd: Command) => {
+  addKeyringOptions(keys.command("list").description("list all keys")).action(async (o: KeyringFlags, cmd: Command) => {
     const g = globalsOf(cmd);
-    keysList(io, openKeyring(g.home, o, io), g.output);
+    (await h()).keysList(io, await openKeyring(g.home, o, io), g.output);
   });
 
   addKeyringOptions(
@@ -57,9 +58,9 @@ export function keysCommand(io: CliIo): Command {
       .option("-a, --address", "print only the address", false)
       .option("-p, --pubkey", "print only the public key", false)
       .option("--bech <prefix>", "address kind: acc (open…) or val (openvaloper…)", "acc"),
-  ).action((name: string, o: KeyringFlags & { address: boolean; pubkey: boolean; bech: string }, cmd: Command) => {
+  ).action(async (name: string, o: KeyringFlags & { address: boolean; pubkey: boolean; bech: string }, cmd: Command) => {
     const g = globalsOf(cmd);
-    keysShow(io, openKeyring(g.home, o, io), g.output, name, o);
+    (await h()).keysShow(io, await openKeyring(g.home, o, io), g.output, name, o);
   });
 
   addKeyringOptions(
@@ -70,7 +71,7 @@ export function keysCommand(io: CliIo): Command {
       .option("-y, --yes", "skip the confirmation prompt", false),
   ).action(async (name: string, o: KeyringFlags & { yes: boolean }, cmd: Command) => {
     const g = globalsOf(cmd);
-    await keysDelete(io, openKeyring(g.home, o, io), name, o.yes);
+    await (await h()).keysDelete(io, await openKeyring(g.home, o, io), name, o.yes);
   });
 
   return keys;

@@ -3,7 +3,10 @@ import { Command } from "commander";
 import { resolveNode } from "../../rpc/client.ts";
 import type { CliIo } from "../../util/io.ts";
 import { globalsOf } from "../common.ts";
-import { type QueryCtx, queryAccount, queryBalances, queryBlock, queryStatus, queryTx } from "./handler.ts";
+import type { QueryCtx } from "./handler.ts";
+
+const h = () => import("./handler.ts");
+
 
 export function addNodeOption(cmd: Command): Command {
   return cmd.option("--node <url>", "RPC endpoint of the node (default: rpc.laddr of <home>/config/config.toml, else tcp://127.0.0.1:26657)");
@@ -17,7 +20,7 @@ export function queryCtx(io: CliIo, cmd: Command): QueryCtx {
 export function statusCommand(io: CliIo, name = "status"): Command {
   return addNodeOption(new Command(name).description("the node's status: chain id, latest block, app hash, validator")).action(
     async (_o: unknown, cmd: Command) => {
-      await queryStatus(queryCtx(io, cmd));
+      await (await h()).queryStatus(queryCtx(io, cmd));
     },
   );
 }
@@ -35,7 +38,7 @@ export function queryCommand(io: CliIo): Command {
     .option("--height <h>", "query the state at this height (default: latest)")
     .option("--prove", "verify an ICS-23 proof of each balance against the app hash of block height+1", false)
     .action(async (address: string, o: { denom?: string; height?: string; prove: boolean }, cmd: Command) => {
-      await queryBalances(queryCtx(io, cmd), address, o);
+      await (await h()).queryBalances(queryCtx(io, cmd), address, o);
     });
 
   const auth = query.command("auth").description("auth module queries");
@@ -46,7 +49,7 @@ export function queryCommand(io: CliIo): Command {
     .option("--height <h>", "query the state at this height (default: latest)")
     .option("--prove", "verify an ICS-23 proof of the account against the app hash of block height+1", false)
     .action(async (address: string, o: { height?: string; prove: boolean }, cmd: Command) => {
-      await queryAccount(queryCtx(io, cmd), address, o);
+      await (await h()).queryAccount(queryCtx(io, cmd), address, o);
     });
 
   query
@@ -54,7 +57,7 @@ export function queryCommand(io: CliIo): Command {
     .description("a transaction by its hash, with its result")
     .argument("<hash>", "tx hash (64 hex characters)")
     .action(async (hash: string, _o: unknown, cmd: Command) => {
-      await queryTx(queryCtx(io, cmd), hash);
+      await (await h()).queryTx(queryCtx(io, cmd), hash);
     });
 
   query
@@ -62,7 +65,7 @@ export function queryCommand(io: CliIo): Command {
     .description("a block (default: the latest)")
     .argument("[height]", "block height")
     .action(async (height: string | undefined, _o: unknown, cmd: Command) => {
-      await queryBlock(queryCtx(io, cmd), height);
+      await (await h()).queryBlock(queryCtx(io, cmd), height);
     });
 
   query.addCommand(statusCommand(io));

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import type { ConfigOverrides } from "../../config/config.ts";
 import type { CliIo } from "../../util/io.ts";
 import { globalsOf } from "../common.ts";
-import { runNode } from "./handler.ts";
+
 
 export interface StartFlags {
   "rpc.laddr"?: string;
@@ -49,6 +49,7 @@ export function startCommand(_io: CliIo): Command {
   return addStartOptions(new Command("start").description("run the node with the home's config and genesis")).action(
     async (o: StartFlags, cmd: Command) => {
       const g = globalsOf(cmd);
+      const { runNode } = await import("./handler.ts");
       await runNode(g.home, startOverrides(o, g), { shutdown: shutdownSignal() });
     },
   );

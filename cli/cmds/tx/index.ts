@@ -4,7 +4,7 @@ import { resolveNode } from "../../rpc/client.ts";
 import type { CliIo } from "../../util/io.ts";
 import { addKeyringOptions, globalsOf, type KeyringFlags, openKeyring } from "../common.ts";
 import { addNodeOption } from "../query/index.ts";
-import { bankSend, type TxFlags } from "./handler.ts";
+import type { TxFlags } from "./handler.ts";
 
 export function addTxOptions(cmd: Command): Command {
   addNodeOption(cmd);
@@ -36,7 +36,8 @@ export function txCommand(io: CliIo): Command {
   ).action(async (from: string, to: string, amount: string, o: TxFlags & KeyringFlags & { note?: string; node?: string }, cmd: Command) => {
     const g = globalsOf(cmd);
     const flags: TxFlags = { ...o, memo: o.memo ?? o.note };
-    await bankSend({ io, output: g.output, url: resolveNode(o.node, g.home), keyring: openKeyring(g.home, o, io) }, from, to, amount, flags);
+    const { bankSend } = await import("./handler.ts");
+    await bankSend({ io, output: g.output, url: resolveNode(o.node, g.home), keyring: await openKeyring(g.home, o, io) }, from, to, amount, flags);
   });
   return tx;
 }
