@@ -3,6 +3,7 @@
  * `genesis add-account`. Parsing into a GenesisDoc is node/types/genesisJson.ts's job.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { defaultConsensusParams, genesisToJson } from "../../node/types/genesisJson.ts";
 import { errorMessage, UserError } from "../util/errors.ts";
 import type { PrivValidatorKeyJson } from "./keys.ts";
 
@@ -24,49 +25,42 @@ export interface GenesisFileJson {
   consensus: { params: Record<string, unknown>; validators: GenesisValidatorJson[] };
 }
 
-/** Consensus params (DESIGN.md: max block 4 MiB; CometBFT defaults elsewhere). */
-export function defaultConsensusParams(): Record<string, unknown> {
-  return {
-    block: { max_bytes: String(4 * 1024 * 1024), max_gas: "-1" },
-    evidence: { max_age_num_blocks: "100000", max_age_duration: "172800000000000", max_bytes: "1048576" },
-    validator: { pub_key_types: ["ed25519"] },
-    version: { app: "0" },
-    abci: { vote_extensions_enable_height: "0" },
-  };
-}
-
 export const CHAIN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
 
 export function validateChainId(id: string): void {
   if (!CHAIN_ID_RE.test(id)) throw new UserError(`invalid chain-id "${id}": 1-50 letters, digits, '.', '_' or '-'`);
 }
 
-/** RFC 3339 with nanoseconds, as CometBFT writes times. */
-export function rfc3339Now(now = new Date()): string {
-  return now.toISOString().replace(/\.(\d{3})Z$/, ".$1000000Z");
-}
-
+/**
+ * A new chain's genesis: now, initial height 1, node/types/genesisJson.ts's default consensus params
+ * (vote extensions from height 1), the one validator with power 10, the app's default app_state.
+ */
 export function buildGenesis(opts: {
   chainId: string;
   moniker: string;
   appState: Record<string, unknown>;
   validator: PrivValidatorKeyJson;
-  genesisTime?: string;
+  now?: Date;
   appVersion: string;
 }): GenesisFileJson {
-  return {
-    app_name: "openledgerd",
-    app_version: opts.appVersion,
-    genesis_time: opts.genesisTime ?? rfc3339Now(),
-    chain_id: opts.chainId,
-    initial_height: "1",
-    app_hash: "",
-    app_state: opts.appState,
-    consensus: {
-      params: defaultConsensusParams(),
-      validators: [{ address: opts.validator.address, pub_key: opts.validator.pub_key, power: "10", name: opts.moniker }],
-    },
-  };
+  const ms = (opts.now ?? new Date()).getTime();
+  const j = genesisToJson({
+    genesisTime: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 },
+    chainId: opts.chainId,
+    initialHeight: 1n,
+    consensusParams: defaultConsensusParams(1n),
+    validators: [
+      {
+        address: new Uint8Array(Buffer.from(opts.validator.address, "hex")),
+        pubKey: { type: "ed25519", value: new Uint8Array(Buffer.from(opts.validator.pub_key.value, "base64")) },
+        power: 10n,
+        name: opts.moniker,
+      },
+    ],
+    appHash: new Uint8Array(0),
+    appState: opts.appState,
+  }) as unknown as GenesisFileJson;
+  return { ...j, app_version: opts.appVersion };
 }
 
 export function readGenesisFile(file: string): GenesisFileJson {

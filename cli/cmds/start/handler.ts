@@ -1,6 +1,6 @@
 /**
  * `openledgerd start`: config + genesis → LevelDB backend → OpenLedger app → node; runs until
- * `shutdown` resolves (SIGINT/SIGTERM in main), then stops gracefully.
+ * `shutdown` resolves (SIGINT/SIGTERM) and then stops gracefully, or fails if block production halts.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createNativeSecp256k1Verifier } from "../../../node/crypto/secp256k1Native.ts";
@@ -25,16 +25,10 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
   if (!existsSync(p.genesis)) throw new UserError(`no genesis at ${p.genesis}: run \`openledgerd init <moniker> --chain-id <id> --home ${home}\` first`);
   const config = applyOverrides(readConfig(p.home), overrides);
   const genesisJson = readFileSync(p.genesis, "utf8");
-  let genesis: Awaited<ReturnType<typeof parseGenesisDoc>>;
-  try {
-    genesis = await parseGenesisDoc(genesisJson);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`invalid genesis ${p.genesis}: ${errorMessage(e)}`);
-  }
+  const genesis = await parseGenesisDoc(genesisJson, p.genesis);
   const opts: NodeOptions = { ...config, chainId: genesis.chainId };
   const logger = createLogger({ level: opts.log.level, format: opts.log.format });
-  const [appApi, startNode] = await Promise.all([loadApp(), loadStartNode()]);
+  const [{ createOpenLedgerApp }, startNode] = await Promise.all([loadApp(), loadStartNode()]);
   const sigVerifier = createNativeSecp256k1Verifier();
   logger.info({ module: "main", home: p.home, chainId: opts.chainId, nativeSecp256k1: sigVerifier.native }, "starting openledgerd");
   let backend: Awaited<ReturnType<typeof openLevelBackend>>;
@@ -43,17 +37,34 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
   } catch (e) {
     throw new UserError(`cannot open ${p.applicationDb}: ${errorMessage(e)} (is another openledgerd running on this home?)`);
   }
+  let app: Awaited<ReturnType<typeof createOpenLedgerApp>>;
   try {
-    const app = await appApi.createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, logger: logger.child({ module: "app" }) });
-    const node = await startNode(opts, { app, logger, genesis, genesisJson });
-    const host = opts.rpc.laddr.replace(/:\d+$/, "").replace(/^0\.0\.0\.0$/, "127.0.0.1") || "127.0.0.1";
+    app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, logger: logger.child({ module: "app" }) });
+  } catch (e) {
+    await backend.close();
+    throw new UserError(`cannot load the application state in ${p.applicationDb}: ${errorMessage(e)}`);
+  }
+  let halted: unknown;
+  try {
+    let node: Awaited<ReturnType<typeof startNode>>;
+    try {
+      node = await startNode(opts, { app, logger, genesis, genesisJson });
+    } catch (e) {
+      throw new UserError(`the node failed to start: ${errorMessage(e)}`);
+    }
+    const host = opts.rpc.laddr.replace(/:\d+$/, "").replace(/^(0\.0\.0\.0|\[::\]|)$/, "127.0.0.1");
     hooks.onStarted?.({ rpcUrl: `http://${host}:${node.rpcPort}`, chainId: opts.chainId, opts });
-    await hooks.shutdown;
-    logger.info({ module: "main" }, "shutting down");
+    const why = await Promise.race([hooks.shutdown.then(() => "signal" as const), node.halted.then((err) => ({ err }))]);
+    if (why === "signal") logger.info({ module: "main" }, "shutting down");
+    else {
+      halted = why.err;
+      logger.fatal({ module: "main", err: why.err }, "block production halted; stopping");
+    }
     await node.stop();
   } finally {
-    await backend.close();
+    await app.close();
   }
   logger.info({ module: "main" }, "stopped");
   logger.flush();
+  if (halted !== undefined) throw new UserError(`block production halted: ${errorMessage(halted)}`);
 }
