@@ -66,7 +66,8 @@ async function main() {
     const hashUs = ((performance.now() - th) * 1000) / HN;
 
     let nextNew = N_KEYS;
-    const rows: Array<{ put: number; root: number; commit: number; hashes: number; created: number }> = [];
+    const rows: Array<{ put: number; root: number; commit: number; rootCpu: number; commitCpu: number }> = [];
+    const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
     for (let b = 0; b < BLOCKS + 1; b++) {
       if (b === BLOCKS) {
         // last block after a restart: cold node cache
@@ -87,14 +88,18 @@ async function main() {
       for (let i = 0; i < keys.length; i++) w.set(keys[i] as Uint8Array, vals[i] as Uint8Array);
       const put = performance.now() - t;
       t = performance.now();
+      let c = process.cpuUsage();
       store.workingRoot();
       const root = performance.now() - t;
+      const rootCpu = cpuMs(process.cpuUsage(c));
       t = performance.now();
+      c = process.cpuUsage();
       await store.commit(store.version + 1n);
       const commit = performance.now() - t;
-      rows.push({ put, root, commit, hashes: 0, created: 0 });
+      const commitCpu = cpuMs(process.cpuUsage(c));
+      rows.push({ put, root, commit, rootCpu, commitCpu });
       console.log(
-        `${b === BLOCKS ? "cold " : "warm "}block ${b}: ${keys.length} puts ${put.toFixed(1)} ms, workingRoot ${root.toFixed(1)} ms, commit ${commit.toFixed(1)} ms`,
+        `${b === BLOCKS ? "cold " : "warm "}block ${b}: ${keys.length} puts ${put.toFixed(1)} ms, workingRoot ${root.toFixed(1)} ms (cpu ${rootCpu.toFixed(0)}), commit ${commit.toFixed(1)} ms (cpu ${commitCpu.toFixed(0)}, all threads)`,
       );
     }
     await store.close();
@@ -122,6 +127,9 @@ async function main() {
         dirty_keys: N_DIRTY,
         working_root_ms: +rootMs.toFixed(1),
         commit_ms: +commitMs.toFixed(1),
+        working_root_cpu_ms: +median(warm.map((r) => r.rootCpu)).toFixed(1),
+        commit_cpu_ms: +median(warm.map((r) => r.commitCpu)).toFixed(1),
+        load_avg_1m: +(await import("node:os")).loadavg()[0]!.toFixed(1),
         cold_working_root_ms: +cold.root.toFixed(1),
         cold_commit_ms: +cold.commit.toFixed(1),
         raw_puts_per_s: Math.round(N_DIRTY / (putMs / 1000)),
