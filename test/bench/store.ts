@@ -11,6 +11,8 @@ import { performance } from "node:perf_hooks";
 import { sha256 } from "../../modules/core/hash.ts";
 import { createCommitStore } from "../../modules/core/store/commitStore.ts";
 import type { CommitStore } from "../../modules/core/store/types.ts";
+import { MemoryBackend } from "../../modules/core/store/memory.ts";
+import type { KvBackend } from "../../modules/core/store/types.ts";
 import { openLevelBackend } from "../../node/storage/levelBackend.ts";
 
 function arg(name: string, def: number): number {
@@ -20,6 +22,8 @@ function arg(name: string, def: number): number {
 const N_KEYS = arg("keys", 200_000);
 const N_DIRTY = arg("dirty", 20_000);
 const BLOCKS = arg("blocks", 5);
+/** --memory: MemoryBackend instead of LevelDB (isolates the tree's own cost). */
+const MEMORY = process.argv.includes("--memory");
 
 /** a bank-balance-like key: 0x02 || len || 20-byte address || denom. */
 function key(i: number): Uint8Array {
@@ -44,7 +48,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "olstore-bench-"));
   try {
-    let store: CommitStore = await createCommitStore(await openLevelBackend(dir));
+    const mem = new MemoryBackend();
+    mem.close = async () => {};
+    const open = async (): Promise<KvBackend> => (MEMORY ? mem : openLevelBackend(dir));
+    let store: CommitStore = await createCommitStore(await open());
     const t0 = performance.now();
     const chunk = 50_000;
     for (let i = 0; i < N_KEYS; i += chunk) {
@@ -72,7 +79,7 @@ async function main() {
       if (b === BLOCKS) {
         // last block after a restart: cold node cache
         await store.close();
-        store = await createCommitStore(await openLevelBackend(dir));
+        store = await createCommitStore(await open());
       }
       const keys: Uint8Array[] = [];
       const vals: Uint8Array[] = [];
@@ -120,7 +127,7 @@ async function main() {
     );
     console.log(
       `BENCH ${JSON.stringify({
-        name: "store-commit",
+        name: MEMORY ? "store-commit-memory" : "store-commit",
         value: keysPerS,
         unit: "keys/s",
         tree_keys: N_KEYS,
