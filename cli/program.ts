@@ -9,6 +9,7 @@ import { devCommand } from "./cmds/dev/index.ts";
 import { startCommand } from "./cmds/start/index.ts";
 import { initCommand } from "./cmds/init/index.ts";
 import { keysCommand } from "./cmds/keys/index.ts";
+import { replayCommand } from "./cmds/replay/index.ts";
 import { VERSION } from "./version.ts";
 
 export { VERSION } from "./version.ts";
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(txCommand(io));
   program.addCommand(queryCommand(io));
   program.addCommand(statusCommand(io));
+  program.addCommand(replayCommand(io));
   for (const c of allCommands(program)) {
     c.showHelpAfterError("(run with --help for usage)");
     c.configureHelp({ showGlobalOptions: true });
