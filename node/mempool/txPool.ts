@@ -10,7 +10,7 @@
  */
 import type { Bytes, CheckTxResponse, ExecTxResult } from "../../modules/core/abci.ts";
 import { EMPTY, toHex } from "../../modules/core/bytes.ts";
-import { sha256 } from "../../modules/core/hash.ts";
+import { txHash } from "../types/hash.ts";
 import type { Logger } from "pino";
 import type { MempoolView } from "../rpc/env.ts";
 import type { MempoolAppConn } from "../app/appConn.ts";
@@ -184,7 +184,7 @@ export class TxPool implements MempoolView {
     }
     const full = this.fullReason(tx.length);
     if (full !== undefined) return rejection(ERR_MEMPOOL_IS_FULL, full);
-    const hash = sha256(tx);
+    const hash = txHash(tx);
     const key = keyOf(hash);
     if (!this.cache.push(key) || this.txs.has(key)) {
       throw new MempoolError({ code: "TX_IN_CACHE", hash: key });
@@ -282,7 +282,7 @@ export class TxPool implements MempoolView {
     this.height = height;
     for (let i = 0; i < committedTxs.length; i++) {
       const tx = committedTxs[i] as Bytes;
-      const key = keyOf(sha256(tx));
+      const key = keyOf(txHash(tx));
       const r = results[i];
       if (r !== undefined && r.code === 0) this.cache.push(key);
       else this.cache.remove(key);

@@ -5,7 +5,7 @@
  */
 import type { CheckTxResponse } from "../../modules/core/abci.ts";
 import { toHex } from "../../modules/core/bytes.ts";
-import { sha256 } from "../../modules/core/hash.ts";
+import { txHash } from "../types/hash.ts";
 import { TxSearchError } from "../storage/txIndex.ts";
 import { matches, parseQuery, type Query } from "../types/query.ts";
 import { type BusEvent, ERR_TX_IN_CACHE, type RpcEnv } from "./env.ts";
@@ -474,7 +474,7 @@ export const ROUTES: Record<string, Route> = {
     params: [P.tx],
     handler: async (a, { env }) => {
       const tx = requireTx(a);
-      const hash = sha256(tx);
+      const hash = txHash(tx);
       // CometBFT returns before CheckTx completes; failures only show up in the logs
       void env.mempool.checkAndAdd(tx).catch(() => {});
       return broadcastResult({ code: 0, log: "", codespace: "" }, hash);
@@ -486,7 +486,7 @@ export const ROUTES: Record<string, Route> = {
     handler: async (a, { env }) => {
       const tx = requireTx(a);
       const res = await checkAndAdd(env, tx);
-      return broadcastResult(res, sha256(tx));
+      return broadcastResult(res, txHash(tx));
     },
   },
 
@@ -494,7 +494,7 @@ export const ROUTES: Record<string, Route> = {
     params: [P.tx],
     handler: async (a, { env, timeoutBroadcastTxCommitMs }) => {
       const tx = requireTx(a);
-      const hash = sha256(tx);
+      const hash = txHash(tx);
       const hashHex = toHex(hash);
       let off: () => void = () => {};
       const included = new Promise<Extract<BusEvent, { type: "Tx" }>>((resolve) => {

@@ -14,6 +14,7 @@
 import type { ExecTxResult } from "../../modules/core/abci.ts";
 import { concat, fromHex, fromKeyString, prefixEnd, readU64be, toHex, toKeyString, u64be, utf8 } from "../../modules/core/bytes.ts";
 import { sha256 } from "../../modules/core/hash.ts";
+import { txHash } from "../types/hash.ts";
 import type { TxIndexReader, TxRecord, TxSearchOptions } from "../rpc/env.ts";
 import { type Condition, matches, parseQuery, type Query } from "../types/query.ts";
 import type { Batch, Bucket } from "./types.ts";
@@ -39,40 +40,104 @@ const dec = new TextDecoder();
 
 // ---------------------------------------------------------------- record codec
 
+/**
+ * A growable scratch writer: every field is written in place into one reused buffer, and `take()` copies
+ * the bytes out once. (A part per field, each a fresh Uint8Array behind a DataView, cost more than the
+ * rest of indexing.) Integers are big-endian; strings are UTF-8.
+ */
 class Writer {
-  private parts: Uint8Array[] = [];
-  private n = 0;
+  private buf: Buffer = Buffer.allocUnsafeSlow(1 << 14);
+  o = 0;
+  private ensure(n: number): void {
+    if (this.o + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.o + n) size *= 2;
+    const next = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(next, 0, 0, this.o);
+    this.buf = next;
+  }
+  reset(): void {
+    this.o = 0;
+  }
   u8(v: number): void {
-    this.push(Uint8Array.of(v & 0xff));
+    this.ensure(1);
+    this.buf[this.o++] = v & 0xff;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    const b = this.buf;
+    b[this.o] = (v >>> 8) & 0xff;
+    b[this.o + 1] = v & 0xff;
+    this.o += 2;
   }
   u32(v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v >>> 0);
-    this.push(b);
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.o);
+    this.o += 4;
   }
   i64(v: bigint): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigInt64(0, BigInt.asIntN(64, v));
-    this.push(b);
+    this.ensure(8);
+    this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.o);
+    this.o += 8;
+  }
+  /** u64 big-endian of a non-negative integer. */
+  u64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64BE(v, this.o);
+    this.o += 8;
+  }
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.o);
+    this.o += b.length;
   }
   bytes(b: Uint8Array): void {
     this.u32(b.length);
-    this.push(b);
+    this.raw(b);
+  }
+  /** the UTF-8 bytes of `s` (no length); returns their count. */
+  utf8(s: string): number {
+    const n = s.length;
+    this.ensure(n * 3);
+    const b = this.buf;
+    const start = this.o;
+    let o = start;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        // non-ASCII: let the runtime encode the rest (WHATWG replacement of lone surrogates, as TextEncoder)
+        o += b.write(s.slice(i), o, "utf8");
+        this.o = o;
+        return o - start;
+      }
+      b[o++] = c;
+    }
+    this.o = o;
+    return o - start;
   }
   str(s: string): void {
-    this.bytes(utf8(s));
+    this.ensure(4);
+    const at = this.o;
+    this.o += 4;
+    const n = this.utf8(s);
+    this.buf.writeUInt32BE(n, at);
   }
-  private push(b: Uint8Array): void {
-    this.parts.push(b);
-    this.n += b.length;
-  }
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.n);
-    let o = 0;
-    for (const p of this.parts) {
-      out.set(p, o);
-      o += p.length;
+  /** writes a u16 length placeholder and the UTF-8 of `s`; returns the byte count (the caller checks the limit). */
+  lp16str(s: string): number {
+    this.ensure(2);
+    const at = this.o;
+    this.o += 2;
+    const n = this.utf8(s);
+    if (n <= 0xffff) {
+      this.buf[at] = n >>> 8;
+      this.buf[at + 1] = n & 0xff;
     }
+    return n;
+  }
+  /** a copy of bytes [from, o) as a plain Uint8Array. */
+  take(from = 0): Uint8Array {
+    const out = new Uint8Array(this.o - from);
+    out.set(this.buf.subarray(from, this.o));
     return out;
   }
 }
@@ -112,8 +177,11 @@ class Reader {
 
 const RECORD_VERSION = 1;
 
+const scratch = new Writer();
+
 export function encodeTxRecord(r: TxRecord): Uint8Array {
-  const w = new Writer();
+  const w = scratch;
+  w.reset();
   w.u8(RECORD_VERSION);
   w.i64(r.height);
   w.u32(r.index);
@@ -136,7 +204,7 @@ export function encodeTxRecord(r: TxRecord): Uint8Array {
       w.u8(a.index ? 1 : 0);
     }
   }
-  return w.finish();
+  return w.take();
 }
 
 export function decodeTxRecord(b: Uint8Array): TxRecord {
@@ -183,11 +251,18 @@ function lp16(b: Uint8Array): Uint8Array {
 const MAX_PART = 0xffff;
 
 function recordKey(hash: Uint8Array): Uint8Array {
-  return concat(Uint8Array.of(P_RECORD), hash);
+  const k = new Uint8Array(1 + hash.length);
+  k[0] = P_RECORD;
+  k.set(hash, 1);
+  return k;
 }
 
 function positionKey(height: bigint, index: number): Uint8Array {
-  return concat(Uint8Array.of(P_POSITION), u64be(height), u32be(index));
+  const k = Buffer.allocUnsafeSlow(13);
+  k[0] = P_POSITION;
+  k.writeBigUInt64BE(height, 1);
+  k.writeUInt32BE(index >>> 0, 9);
+  return new Uint8Array(k.buffer, 0, 13);
 }
 
 function eventKeyPrefix(compositeKey: string): Uint8Array {
@@ -282,7 +357,7 @@ export class TxIndex implements TxIndexReader {
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i] as Uint8Array;
       const result = results[i] as ExecTxResult;
-      const hash = sha256(tx);
+      const hash = txHash(tx);
       // as CometBFT: a failed re-inclusion of a tx never hides its earlier successful record
       if (result.code !== 0) {
         const prev = this.bucket.get(recordKey(hash));
@@ -299,21 +374,28 @@ export class TxIndex implements TxIndexReader {
   }
 
   private indexTx(batch: Batch, r: TxRecord): void {
-    const tail = concat(u64be(r.height), u32be(r.index));
     this.bucket.put(batch, recordKey(r.hash), encodeTxRecord(r));
     this.bucket.put(batch, positionKey(r.height, r.index), r.hash);
-    const seen = new Set<string>();
+    // event keys, each built in place: P_EVENT | lp16 "type.key" | lp16 value | height | index
+    const w = scratch;
+    let seen: Set<string> | undefined;
     for (const ev of r.result.events) {
+      if (ev.type === "") continue;
       for (const a of ev.attributes) {
-        if (!a.index || ev.type === "" || a.key === "") continue;
-        const ck = utf8(`${ev.type}.${a.key}`);
-        const v = utf8(a.value);
-        if (ck.length > MAX_PART || v.length > MAX_PART) continue;
-        const key = concat(Uint8Array.of(P_EVENT), lp16(ck), lp16(v), tail);
-        const ks = toKeyString(key);
-        if (seen.has(ks)) continue;
-        seen.add(ks);
-        this.bucket.put(batch, key, r.hash);
+        if (!a.index || a.key === "") continue;
+        w.reset();
+        w.u8(P_EVENT);
+        const ck = `${ev.type}.${a.key}`;
+        if (w.lp16str(ck) > MAX_PART) continue;
+        if (w.lp16str(a.value) > MAX_PART) continue;
+        // the same (key, value) twice in one tx is one index entry
+        const dedup = `${ck.length}:${ck}${a.value}`;
+        seen ??= new Set();
+        if (seen.has(dedup)) continue;
+        seen.add(dedup);
+        w.u64(r.height);
+        w.u32(r.index);
+        this.bucket.put(batch, w.take(), r.hash);
       }
     }
   }

@@ -3,7 +3,7 @@
  * cdc-encoded header fields in struct order), data/commit/results/validator-set/params/evidence hashes,
  * part sets (64 KiB parts) and block IDs. Everything is computed over re-encoded values.
  */
-import { createHash } from "node:crypto";
+import { hash as oneShot } from "node:crypto";
 import type { ExecTxResult, ConsensusParams } from "../../modules/core/abci.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
@@ -20,15 +20,24 @@ import {
 /** size of one block part (types.BlockPartSizeBytes). */
 export const BLOCK_PART_SIZE_BYTES = 65536;
 
-const LEAF = new Uint8Array([0]);
-const INNER = new Uint8Array([1]);
+/** scratch for the prefixed hash inputs (one-shot hashes: a streaming Hash object per node costs more than the hash). */
+let scratch = Buffer.allocUnsafeSlow(4096);
+
+function prefixed(prefix: number, a: Bytes, b?: Bytes): Buffer {
+  const n = 1 + a.length + (b === undefined ? 0 : b.length);
+  if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(n, scratch.length * 2));
+  scratch[0] = prefix;
+  scratch.set(a, 1);
+  if (b !== undefined) scratch.set(b, 1 + a.length);
+  return scratch.subarray(0, n);
+}
 
 export function leafHash(leaf: Bytes): Bytes {
-  return new Uint8Array(createHash("sha256").update(LEAF).update(leaf).digest());
+  return new Uint8Array(oneShot("sha256", prefixed(0, leaf), "buffer"));
 }
 
 export function innerHash(left: Bytes, right: Bytes): Bytes {
-  return new Uint8Array(createHash("sha256").update(INNER).update(left).update(right).digest());
+  return new Uint8Array(oneShot("sha256", prefixed(1, left, right), "buffer"));
 }
 
 /** the largest power of two strictly less than n (n ≥ 2). */
@@ -140,9 +149,20 @@ export function headerHash(h: Header): Bytes {
   ]);
 }
 
-/** SHA-256 of the tx bytes (the tx hash of RPC and the tx index). */
+/**
+ * tx hashes by tx bytes object: a tx is hashed once on its way from the RPC through the mempool, the
+ * block's data hash, the tx index, the mempool update and the event bus (tx bytes are never mutated).
+ */
+const txHashes = new WeakMap<Bytes, Bytes>();
+
+/** SHA-256 of the tx bytes (the tx hash of RPC and the tx index), computed once per tx bytes object. */
 export function txHash(tx: Bytes): Bytes {
-  return sha256(tx);
+  let h = txHashes.get(tx);
+  if (h === undefined) {
+    h = sha256(tx);
+    txHashes.set(tx, h);
+  }
+  return h;
 }
 
 /** Data.Hash(): Merkle root whose leaves are the tx hashes. */
