@@ -71,12 +71,36 @@ export function accountFromAny(a: Any): Account {
   throw ErrUnpackAny.wrap(`unsupported account type ${a.typeUrl}`);
 }
 
+/**
+ * Decoded accounts by the identity of their stored bytes. Store layers hand back the very object that
+ * was set (or read once from the backend), and stored values are never mutated, so the same object
+ * always holds the same bytes and maps to the same (readonly) Account: a pure memo, correct across
+ * branches (a discarded branch's bytes simply become unreachable).
+ */
+const decoded = new WeakMap<Bytes, Account>();
+
+/** an independent copy of `a` in exactly the shape decodeAccount returns, or null when decoding its encoding would fail. */
+function canonical(a: Account): Account | null {
+  if (a.address.length === 0 || a.address.length > 255) return null;
+  if (a.pubKey !== null && (a.pubKey.length !== 33 || (a.pubKey[0] !== 2 && a.pubKey[0] !== 3))) return null;
+  const base = { address: a.address.slice(), pubKey: a.pubKey === null ? null : a.pubKey.slice(), accountNumber: a.accountNumber, sequence: a.sequence };
+  return a.module === undefined ? base : { ...base, module: { name: a.module.name, permissions: [...a.module.permissions] } };
+}
+
 export function encodeAccount(a: Account): Bytes {
-  return Any.encode(accountToAny(a)).finish();
+  const b = Any.encode(accountToAny(a)).finish();
+  const c = canonical(a);
+  if (c !== null) decoded.set(b, c);
+  return b;
 }
 
 export function decodeAccount(b: Bytes): Account {
-  return accountFromAny(Any.decode(b));
+  let a = decoded.get(b);
+  if (a === undefined) {
+    a = accountFromAny(Any.decode(b));
+    decoded.set(b, a);
+  }
+  return a;
 }
 
 /** SDK genesis JSON of an account ({"@type": …}). */

@@ -42,12 +42,19 @@ export function createAuthKeeper(deps: AuthKeeperDeps): AuthKeeper {
   const store = (ctx: ReadContext) => ctx.store(MODULE_NAME);
   const wstore = (ctx: WriteContext) => ctx.store(MODULE_NAME);
 
+  // decoded params by the identity of the stored bytes (see decodeAccount): read on every tx, written by gov
+  const decodedParams = new WeakMap<Bytes, AuthParams>();
   const keeper: AuthKeeper = {
     getParams(ctx) {
       const b = store(ctx).get(PARAMS_KEY);
       if (b === undefined) return defaultParams();
-      const p = ProtoParams.decode(b);
-      return { maxMemoCharacters: p.maxMemoCharacters, txSigLimit: p.txSigLimit, txSizeCostPerByte: p.txSizeCostPerByte, sigVerifyCostEd25519: p.sigVerifyCostEd25519, sigVerifyCostSecp256k1: p.sigVerifyCostSecp256k1 };
+      let params = decodedParams.get(b);
+      if (params === undefined) {
+        const p = ProtoParams.decode(b);
+        params = Object.freeze({ maxMemoCharacters: p.maxMemoCharacters, txSigLimit: p.txSigLimit, txSizeCostPerByte: p.txSizeCostPerByte, sigVerifyCostEd25519: p.sigVerifyCostEd25519, sigVerifyCostSecp256k1: p.sigVerifyCostSecp256k1 });
+        decodedParams.set(b, params);
+      }
+      return params;
     },
     setParams(ctx, p) {
       wstore(ctx).set(PARAMS_KEY, ProtoParams.encode({ ...p }).finish());

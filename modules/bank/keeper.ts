@@ -89,10 +89,18 @@ export function createBankKeeper(deps: BankKeeperDeps): BankKeeper {
   };
   const moduleAddr = (ctx: WriteContext, name: string) => ak.getModuleAccount(ctx, name).address;
 
+  // decoded params by the identity of the stored bytes (pure memo; see auth's decodeAccount)
+  const decodedParams = new WeakMap<Bytes, BankParams>();
   const k: BankKeeper = {
     getParams(ctx) {
       const b = rs(ctx).get(PARAMS_KEY);
-      return b === undefined ? defaultParams() : { defaultSendEnabled: ProtoParams.decode(b).defaultSendEnabled };
+      if (b === undefined) return defaultParams();
+      let p = decodedParams.get(b);
+      if (p === undefined) {
+        p = Object.freeze({ defaultSendEnabled: ProtoParams.decode(b).defaultSendEnabled });
+        decodedParams.set(b, p);
+      }
+      return p;
     },
     setParams(ctx, p) {
       ws(ctx).set(PARAMS_KEY, ProtoParams.encode({ sendEnabled: [], defaultSendEnabled: p.defaultSendEnabled }).finish());

@@ -5,6 +5,7 @@
 import { bech32 } from "@scure/base";
 import type { Bytes } from "./abci.ts";
 import { ErrInvalidAddress } from "./errors.ts";
+import { toKeyString } from "./bytes.ts";
 import { sha256 } from "./hash.ts";
 
 export const BECH32_PREFIX = Object.freeze({
@@ -17,12 +18,47 @@ export const BECH32_PREFIX = Object.freeze({
 export const MAX_ADDR_LEN = 255;
 const BECH32_LIMIT = 1023;
 
+/**
+ * Memo tables of the pure codec (a tx names the same few addresses many times: signers, events, keys).
+ * Bounded: a full table is emptied and refilled. Only successful conversions are remembered; decoded
+ * bytes are handed out as copies, so no caller can alter a cached value.
+ */
+const MEMO_MAX = 50_000;
+const encodeMemo = new Map<string, Map<string, string>>();
+const decodeMemo = new Map<string, Map<string, Bytes>>();
+
+function memoOf<V>(tables: Map<string, Map<string, V>>, prefix: string): Map<string, V> {
+  let t = tables.get(prefix);
+  if (t === undefined) {
+    t = new Map();
+    tables.set(prefix, t);
+  }
+  if (t.size >= MEMO_MAX) t.clear();
+  return t;
+}
+
 export function toBech32(prefix: string, bytes: Bytes): string {
-  return bech32.encode(prefix, bech32.toWords(bytes), BECH32_LIMIT);
+  const t = memoOf(encodeMemo, prefix);
+  const k = toKeyString(bytes);
+  let s = t.get(k);
+  if (s === undefined) {
+    s = bech32.encode(prefix, bech32.toWords(bytes), BECH32_LIMIT);
+    t.set(k, s);
+  }
+  return s;
 }
 
 /** decodes and checks the prefix; sdk:7 on any failure (bad checksum, mixed case, wrong prefix, empty). */
 export function fromBech32(prefix: string, text: string): Bytes {
+  const t = memoOf(decodeMemo, prefix);
+  const hit = t.get(text);
+  if (hit !== undefined) return hit.slice();
+  const bytes = decodeBech32(prefix, text);
+  t.set(text, bytes.slice());
+  return bytes;
+}
+
+function decodeBech32(prefix: string, text: string): Bytes {
   if (text === "") throw ErrInvalidAddress.wrap("empty address string is not allowed");
   let dec: { prefix: string; words: number[] };
   try {
@@ -69,5 +105,11 @@ export function consAddressToString(bytes: Bytes): string {
 
 /** the address of a module account: sha256(name)[0:20] (SDK authtypes.NewModuleAddress). */
 export function moduleAddress(name: string): Bytes {
-  return sha256(new TextEncoder().encode(name)).subarray(0, 20);
+  let a = moduleAddrMemo.get(name);
+  if (a === undefined) {
+    a = sha256(new TextEncoder().encode(name)).slice(0, 20);
+    moduleAddrMemo.set(name, a);
+  }
+  return a.slice();
 }
+const moduleAddrMemo = new Map<string, Bytes>();

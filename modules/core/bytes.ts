@@ -1,5 +1,6 @@
 /** Byte helpers shared by every layer. Pure and deterministic. */
 import type { Bytes } from "./abci.ts";
+import "./protobuf.ts";
 
 const HEX = "0123456789abcdef";
 const enc = new TextEncoder();

@@ -72,10 +72,17 @@ export class GasKVStore implements KVStore {
   }
 
   get(key: Bytes): Bytes | undefined {
-    this.meter.consume(KV_GAS.readCostFlat, "ReadFlat");
+    const m = this.meter;
+    m.consume(KV_GAS.readCostFlat, "ReadFlat");
     const v = this.parent.get(key);
-    this.meter.consume(KV_GAS.readCostPerByte * BigInt(key.length), "ReadPerByte");
-    this.meter.consume(KV_GAS.readCostPerByte * BigInt(v?.length ?? 0), "ReadPerByte");
+    const kb = KV_GAS.readCostPerByte * BigInt(key.length);
+    const vb = KV_GAS.readCostPerByte * BigInt(v?.length ?? 0);
+    // one consume when both fit: the same end state as the SDK's two (which run when either may not)
+    if (m.remaining() >= kb + vb) m.consume(kb + vb, "ReadPerByte");
+    else {
+      m.consume(kb, "ReadPerByte");
+      m.consume(vb, "ReadPerByte");
+    }
     return v;
   }
 
@@ -85,9 +92,16 @@ export class GasKVStore implements KVStore {
   }
 
   set(key: Bytes, value: Bytes): void {
-    this.meter.consume(KV_GAS.writeCostFlat, "WriteFlat");
-    this.meter.consume(KV_GAS.writeCostPerByte * BigInt(key.length), "WritePerByte");
-    this.meter.consume(KV_GAS.writeCostPerByte * BigInt(value.length), "WritePerByte");
+    const m = this.meter;
+    const kb = KV_GAS.writeCostPerByte * BigInt(key.length);
+    const vb = KV_GAS.writeCostPerByte * BigInt(value.length);
+    // one consume when all three fit: the same end state as the SDK's three (which run when one may not)
+    if (m.remaining() >= KV_GAS.writeCostFlat + kb + vb) m.consume(KV_GAS.writeCostFlat + kb + vb, "WriteFlat");
+    else {
+      m.consume(KV_GAS.writeCostFlat, "WriteFlat");
+      m.consume(kb, "WritePerByte");
+      m.consume(vb, "WritePerByte");
+    }
     this.parent.set(key, value);
   }
 

@@ -12,14 +12,35 @@ type Entry = { key: Bytes; value: Bytes | null };
 
 export type FlushSink = (entries: Iterable<Entry>) => void;
 
-export class CacheKVStore implements CacheStore {
+/**
+ * Optional fast paths between layers (all of them CacheKVStores or the commit store's readers): a read
+ * or a flushed write that already carries the latin1 key string does not compute it again, and a
+ * flushed entry's key (already an owned copy) is not copied again.
+ */
+export interface KeyStringReader {
+  getByKeyString(ks: string, key: Bytes): Bytes | undefined;
+}
+export interface KeyStringWriter {
+  setEntry(ks: string, key: Bytes, value: Bytes | null): void;
+}
+
+function hasGetByKeyString(r: KVStoreReader): r is KVStoreReader & KeyStringReader {
+  return typeof (r as Partial<KeyStringReader>).getByKeyString === "function";
+}
+function hasSetEntry(r: KVStoreReader): r is KVStoreReader & KeyStringWriter {
+  return typeof (r as Partial<KeyStringWriter>).setEntry === "function";
+}
+
+export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWriter {
   private readonly parent: KVStoreReader;
+  private readonly parentKs: (KVStoreReader & KeyStringReader) | null;
   private readonly sink: FlushSink | null;
   private readonly cache = new Map<string, Entry>();
 
   /** `sink` receives the writes on `write()`; by default they are applied to `parent` (a KVStore). */
   constructor(parent: KVStoreReader, sink?: FlushSink) {
     this.parent = parent;
+    this.parentKs = hasGetByKeyString(parent) ? parent : null;
     this.sink = sink ?? null;
   }
 
@@ -28,9 +49,14 @@ export class CacheKVStore implements CacheStore {
   }
 
   get(key: Bytes): Bytes | undefined {
-    const e = this.cache.get(toKeyString(key));
+    return this.getByKeyString(toKeyString(key), key);
+  }
+
+  /** get(key) where `ks` is toKeyString(key). */
+  getByKeyString(ks: string, key: Bytes): Bytes | undefined {
+    const e = this.cache.get(ks);
     if (e !== undefined) return e.value ?? undefined;
-    return this.parent.get(key);
+    return this.parentKs !== null ? this.parentKs.getByKeyString(ks, key) : this.parent.get(key);
   }
 
   has(key: Bytes): boolean {
@@ -46,6 +72,11 @@ export class CacheKVStore implements CacheStore {
     this.cache.set(toKeyString(key), { key: Uint8Array.from(key), value: null });
   }
 
+  /** a flushed entry from a child layer: `ks` is toKeyString(key), `key` an owned copy (value null deletes). */
+  setEntry(ks: string, key: Bytes, value: Bytes | null): void {
+    this.cache.set(ks, { key, value });
+  }
+
   branch(): CacheStore {
     return new CacheKVStore(this);
   }
@@ -54,6 +85,9 @@ export class CacheKVStore implements CacheStore {
     if (this.cache.size === 0) return;
     if (this.sink !== null) {
       this.sink(this.cache.values());
+    } else if (hasSetEntry(this.parent)) {
+      const p = this.parent;
+      for (const [ks, e] of this.cache) p.setEntry(ks, e.key, e.value);
     } else {
       const p = this.parent as KVStore;
       for (const e of this.cache.values()) {
@@ -62,6 +96,11 @@ export class CacheKVStore implements CacheStore {
       }
     }
     this.cache.clear();
+  }
+
+  /** buffered entries with their key strings, in insertion order (for a flush sink that keeps latin1-keyed maps). */
+  keyedEntries(): IterableIterator<[string, Entry]> {
+    return this.cache.entries();
   }
 
   /** buffered entries in key order (deletes have value null). */

@@ -22,9 +22,9 @@
  * backend resumes at the last version with the same root.
  */
 import type { Bytes } from "../abci.ts";
-import { readU64be, u64be } from "../bytes.ts";
+import { readU64be, toKeyString, u64be } from "../bytes.ts";
 import { sha256 } from "../hash.ts";
-import { bounds, CacheKVStore } from "./cache.ts";
+import { bounds, CacheKVStore, type KeyStringReader, type KeyStringWriter } from "./cache.ts";
 import {
   buildExistenceProof,
   encodeExistenceProof,
@@ -73,14 +73,41 @@ function withPrefix(p: number, key: Bytes): Bytes {
   return out;
 }
 
-/** read-only view of the flat latest-state table. */
-class FlatReader implements KVStoreReader {
+/** committed values remembered by the flat reader (an entry per key; null = absent). */
+const DEFAULT_READ_CACHE = 200_000;
+
+/**
+ * Read-only view of the flat latest-state table, with a bounded memo of committed values (params,
+ * module accounts and other hot keys are read by every tx; a LevelDB getSync costs microseconds).
+ * The memo is exact: committed state changes only in `commit`, which records every written key in
+ * it (`afterCommit`). A full memo is emptied and refills on demand. Values are handed out as stored
+ * (never mutated by any layer), so repeated reads return the same object.
+ */
+class FlatReader implements KVStoreReader, KeyStringReader {
   private readonly backend: KvBackend;
-  constructor(backend: KvBackend) {
+  private readonly memo = new Map<string, Bytes | null>();
+  private readonly memoMax: number;
+  constructor(backend: KvBackend, memoMax = DEFAULT_READ_CACHE) {
     this.backend = backend;
+    this.memoMax = memoMax;
   }
   get(key: Bytes): Bytes | undefined {
-    return this.backend.get(withPrefix(PREFIX.flat, key));
+    return this.getByKeyString(toKeyString(key), key);
+  }
+  getByKeyString(ks: string, key: Bytes): Bytes | undefined {
+    const m = this.memo.get(ks);
+    if (m !== undefined) return m ?? undefined;
+    const v = this.backend.get(withPrefix(PREFIX.flat, key));
+    if (this.memo.size >= this.memoMax) this.memo.clear();
+    this.memo.set(ks, v ?? null);
+    return v;
+  }
+  /** records the committed write set (called after the backend batch succeeded). */
+  afterCommit(entries: Iterable<[string, { value: Bytes | null }]>): void {
+    for (const [ks, e] of entries) {
+      if (this.memo.size >= this.memoMax) this.memo.clear();
+      this.memo.set(ks, e.value);
+    }
   }
   has(key: Bytes): boolean {
     return this.get(key) !== undefined;
@@ -106,6 +133,10 @@ class WorkingStore extends CacheKVStore {
   }
   override delete(key: Bytes): void {
     super.delete(key);
+    this.mutations++;
+  }
+  override setEntry(ks: string, key: Bytes, value: Bytes | null): void {
+    super.setEntry(ks, key, value);
     this.mutations++;
   }
 }
@@ -137,18 +168,16 @@ class SmtCommitStore implements CommitStore {
     this._root = root;
     this.writeSet = new CacheKVStore(this.flat);
     // `work` reads through to the current write set and flushes into it
-    const parent: KVStoreReader = {
+    const parent: KVStoreReader & KeyStringReader & KeyStringWriter = {
       get: (k) => this.writeSet.get(k),
+      getByKeyString: (ks, k) => this.writeSet.getByKeyString(ks, k),
       has: (k) => this.writeSet.has(k),
       iterate: (o) => this.writeSet.iterate(o),
+      setEntry: (ks, k, v) => {
+        if (!this.dropping) this.writeSet.setEntry(ks, k, v);
+      },
     };
-    this.work = new WorkingStore(parent, (entries) => {
-      if (this.dropping) return;
-      for (const e of entries) {
-        if (e.value === null) this.writeSet.delete(e.key);
-        else this.writeSet.set(e.key, e.value);
-      }
-    });
+    this.work = new WorkingStore(parent);
   }
 
   get version(): bigint {
@@ -199,6 +228,7 @@ class SmtCommitStore implements CommitStore {
     for (const [k, val] of meta) ops.push({ type: "put", key: withPrefix(PREFIX.meta, k), value: val });
     ops.push({ type: "put", key: LATEST_KEY, value: v });
     await this.backend.write(ops, { sync: true });
+    this.flat.afterCommit(this.writeSet.keyedEntries());
     // inner nodes are the hot upper levels of the next batch; leaves are read again only when their key is
     for (const n of result.created) if (n.kind === 1) this.nodes.add(n);
     this._version = version;

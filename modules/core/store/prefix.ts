@@ -1,6 +1,13 @@
 /** PrefixStore: a view of a store under a key prefix (each module's namespace). */
 import type { Bytes } from "../abci.ts";
 import { concat } from "../bytes.ts";
+
+function join(prefix: Bytes, key: Bytes): Bytes {
+  const out = new Uint8Array(prefix.length + key.length);
+  out.set(prefix, 0);
+  out.set(key, prefix.length);
+  return out;
+}
 import type { IterateOptions, KV, KVStore } from "./types.ts";
 
 export class PrefixStore implements KVStore {
@@ -13,19 +20,19 @@ export class PrefixStore implements KVStore {
   }
 
   get(key: Bytes): Bytes | undefined {
-    return this.parent.get(concat(this.prefix, key));
+    return this.parent.get(join(this.prefix, key));
   }
 
   has(key: Bytes): boolean {
-    return this.parent.has(concat(this.prefix, key));
+    return this.parent.has(join(this.prefix, key));
   }
 
   set(key: Bytes, value: Bytes): void {
-    this.parent.set(concat(this.prefix, key), value);
+    this.parent.set(join(this.prefix, key), value);
   }
 
   delete(key: Bytes): void {
-    this.parent.delete(concat(this.prefix, key));
+    this.parent.delete(join(this.prefix, key));
   }
 
   async *iterate(opts: IterateOptions = {}): AsyncIterable<KV> {
