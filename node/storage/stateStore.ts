@@ -27,6 +27,7 @@ import {
   writeTimestamp,
 } from "../types/encoding.ts";
 import { ValidatorSet } from "../types/validatorSet.ts";
+import { encodeEventsAndTxResults, NotWellFormed } from "./abciProto.ts";
 import { BUCKET } from "./buckets.ts";
 import type { NodeDb } from "./db.ts";
 import type { Batch, Bucket, ChainState, StateStoreWriter } from "./types.ts";
@@ -82,14 +83,26 @@ function pubKeyToProto(pk: PubKey): { ed25519?: Uint8Array; secp256k1?: Uint8Arr
 }
 
 export function encodeFinalizeBlockResponse(res: FinalizeBlockResponse): Bytes {
+  // fields 1-2 (the per-tx part) by hand, 3-5 by cosmjs-types: the same bytes as one cosmjs encode
+  let head: Uint8Array;
+  try {
+    head = encodeEventsAndTxResults(res.events, res.txResults);
+  } catch (e) {
+    if (!(e instanceof NotWellFormed)) throw e;
+    head = ResponseFinalizeBlock.encode({ events: res.events, txResults: res.txResults, validatorUpdates: [], appHash: new Uint8Array(0) }).finish();
+  }
   const pb: ResponseFinalizeBlock = {
-    events: res.events,
-    txResults: res.txResults,
+    events: [],
+    txResults: [],
     validatorUpdates: res.validatorUpdates.map((u) => ({ pubKey: pubKeyToProto(u.pubKey), power: u.power })),
     appHash: res.appHash,
   };
   if (res.consensusParamUpdates !== null) pb.consensusParamUpdates = consensusParamsToProto(res.consensusParamUpdates);
-  return ResponseFinalizeBlock.encode(pb).finish();
+  const tail = ResponseFinalizeBlock.encode(pb).finish();
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  return out;
 }
 
 export function decodeFinalizeBlockResponse(bz: Bytes): FinalizeBlockResponse {

@@ -5,7 +5,8 @@
  * libsecp256k1 binding. Prints one `BENCH {...}` line.
  *
  * Env: BENCH_SENDERS (default 2000), BENCH_TXS_PER_SENDER (10), BENCH_BLOCK_INTERVAL ("1s"),
- * BENCH_CONCURRENCY (8), BENCH_BATCH (64).
+ * BENCH_CONCURRENCY (8), BENCH_BATCH (64); BENCH_NODE_ARGS (extra `openledgerd start` flags, e.g.
+ * "--log-level debug"), BENCH_KEEP_LOG (copy the node's log to this file).
  *
  * Client: BENCH_CONCURRENCY HTTP keep-alive connections, each posting JSON-RPC 2.0 batches of
  * BENCH_BATCH `broadcast_tx_sync` calls (the node answers a batch item by item, each through CheckTx and
@@ -15,7 +16,7 @@
  * gives the unbatched client (one POST per tx).
  */
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createHash } from "node:crypto";
 import { TxRaw, TxBody, AuthInfo, SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -109,7 +110,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     }
   }
 
-  const node = await startNode(home, { blockInterval: BLOCK_INTERVAL });
+  const node = await startNode(home, { blockInterval: BLOCK_INTERVAL, extraArgs: process.env.BENCH_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [] });
   try {
     const url = new URL(node.rpcUrl);
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -220,6 +221,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     };
   } finally {
     await node.stop();
+    if (process.env.BENCH_KEEP_LOG !== undefined) writeFileSync(process.env.BENCH_KEEP_LOG, readFileSync(node.logFile));
     cleanup(home);
   }
 }
