@@ -41,23 +41,30 @@ const dec = new TextDecoder();
 // ---------------------------------------------------------------- record codec
 
 /**
- * A growable scratch writer: every field is written in place into one reused buffer, and `take()` copies
- * the bytes out once. (A part per field, each a fresh Uint8Array behind a DataView, cost more than the
- * rest of indexing.) Integers are big-endian; strings are UTF-8.
+ * A slab writer: each value (`begin()` … `take()`) is written in place into a 64 KiB slab and handed out
+ * as a view of it; a value that does not fit moves to a fresh slab. Written bytes are never overwritten,
+ * so views stay valid (a slab lives as long as any view of it). One allocation per slab instead of a part
+ * per field (each a fresh Uint8Array behind a DataView, which cost more than the rest of indexing).
+ * Integers are big-endian; strings are UTF-8.
  */
+const SLAB = 1 << 16;
+
 class Writer {
-  private buf: Buffer = Buffer.allocUnsafeSlow(1 << 14);
+  private buf: Buffer = Buffer.allocUnsafeSlow(SLAB);
+  private start = 0;
   o = 0;
   private ensure(n: number): void {
     if (this.o + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.o + n) size *= 2;
-    const next = Buffer.allocUnsafeSlow(size);
-    this.buf.copy(next, 0, 0, this.o);
+    const len = this.o - this.start;
+    const next = Buffer.allocUnsafeSlow(Math.max(SLAB, 2 * (len + n)));
+    this.buf.copy(next, 0, this.start, this.o);
     this.buf = next;
+    this.start = 0;
+    this.o = len;
   }
-  reset(): void {
-    this.o = 0;
+  /** starts a new value. */
+  begin(): void {
+    this.start = this.o;
   }
   u8(v: number): void {
     this.ensure(1);
@@ -134,11 +141,9 @@ class Writer {
     }
     return n;
   }
-  /** a copy of bytes [from, o) as a plain Uint8Array. */
-  take(from = 0): Uint8Array {
-    const out = new Uint8Array(this.o - from);
-    out.set(this.buf.subarray(from, this.o));
-    return out;
+  /** the value written since `begin()`, as a plain Uint8Array view of the slab. */
+  take(): Uint8Array {
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.start, this.o - this.start);
   }
 }
 
@@ -181,7 +186,7 @@ const scratch = new Writer();
 
 export function encodeTxRecord(r: TxRecord): Uint8Array {
   const w = scratch;
-  w.reset();
+  w.begin();
   w.u8(RECORD_VERSION);
   w.i64(r.height);
   w.u32(r.index);
@@ -376,14 +381,17 @@ export class TxIndex implements TxIndexReader {
   private indexTx(batch: Batch, r: TxRecord): void {
     this.bucket.put(batch, recordKey(r.hash), encodeTxRecord(r));
     this.bucket.put(batch, positionKey(r.height, r.index), r.hash);
-    // event keys, each built in place: P_EVENT | lp16 "type.key" | lp16 value | height | index
+    // event keys, each built in place with the bucket byte (bucket.put would copy it again):
+    // bucket | P_EVENT | lp16 "type.key" | lp16 value | height | index
     const w = scratch;
+    const bucketId = this.bucket.id;
     let seen: Set<string> | undefined;
     for (const ev of r.result.events) {
       if (ev.type === "") continue;
       for (const a of ev.attributes) {
         if (!a.index || a.key === "") continue;
-        w.reset();
+        w.begin();
+        w.u8(bucketId);
         w.u8(P_EVENT);
         const ck = `${ev.type}.${a.key}`;
         if (w.lp16str(ck) > MAX_PART) continue;
@@ -395,7 +403,7 @@ export class TxIndex implements TxIndexReader {
         seen.add(dedup);
         w.u64(r.height);
         w.u32(r.index);
-        this.bucket.put(batch, w.take(), r.hash);
+        batch.put(w.take(), r.hash);
       }
     }
   }

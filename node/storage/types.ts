@@ -13,6 +13,8 @@ export interface Batch {
 
 /** a bucket of the node database: keys are prefixed with the bucket's number. */
 export interface Bucket {
+  /** the key prefix byte: a full key is [id, ...key]. */
+  readonly id: number;
   get(key: Bytes): Bytes | undefined;
   iterate(opts?: IterateOptions): AsyncIterable<KV>;
   /** stages a put into `batch`, prefixed with this bucket. */

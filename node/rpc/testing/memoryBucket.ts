@@ -16,22 +16,24 @@ export class MemoryBatch implements Batch {
 
 export class MemoryBucket implements Bucket {
   readonly backend: MemoryBackend;
-  private readonly id: Uint8Array;
+  readonly id: number;
+  private readonly prefix: Uint8Array;
 
   constructor(backend: MemoryBackend = new MemoryBackend(), id = 1) {
     this.backend = backend;
-    this.id = Uint8Array.of(id);
+    this.id = id;
+    this.prefix = Uint8Array.of(id);
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.backend.get(concat(this.id, key));
+    return this.backend.get(concat(this.prefix, key));
   }
 
   async *iterate(opts: IterateOptions = {}): AsyncIterable<KV> {
-    const base = opts.prefix === undefined ? this.id : concat(this.id, opts.prefix);
+    const base = opts.prefix === undefined ? this.prefix : concat(this.prefix, opts.prefix);
     const o: IterateOptions = { prefix: base };
-    if (opts.gte !== undefined) o.gte = concat(this.id, opts.gte);
-    const lt = opts.lt === undefined ? prefixEnd(this.id) : concat(this.id, opts.lt);
+    if (opts.gte !== undefined) o.gte = concat(this.prefix, opts.gte);
+    const lt = opts.lt === undefined ? prefixEnd(this.prefix) : concat(this.prefix, opts.lt);
     if (lt !== undefined) o.lt = lt;
     if (opts.reverse !== undefined) o.reverse = opts.reverse;
     if (opts.limit !== undefined) o.limit = opts.limit;
@@ -39,11 +41,11 @@ export class MemoryBucket implements Bucket {
   }
 
   put(batch: Batch, key: Uint8Array, value: Uint8Array): void {
-    batch.put(concat(this.id, key), value);
+    batch.put(concat(this.prefix, key), value);
   }
 
   del(batch: Batch, key: Uint8Array): void {
-    batch.del(concat(this.id, key));
+    batch.del(concat(this.prefix, key));
   }
 
   /** applies a batch staged through this (or any) bucket of the same backend. */
