@@ -11,7 +11,8 @@ import { formatCoins, isAnyGte } from "../core/coins.ts";
 import { requiredFees } from "../core/dec.ts";
 import { ErrInvalidPubKey, ErrInvalidRequest, ErrInsufficientFee, ErrMemoTooLarge, ErrTooManySignatures, ErrUnauthorized, ErrUnknownAddress, ErrWrongSequence } from "../core/errors.ts";
 import { addressFromSecp256k1, sha256 } from "../core/hash.ts";
-import type { AnteContext, AnteDecorator } from "../core/tx.ts";
+import type { Bytes } from "../core/abci.ts";
+import type { AnteContext, AnteDecorator, DecodedTx } from "../core/tx.ts";
 import { signDocBytes } from "../core/tx.ts";
 import { pubKeyFromAny } from "./account.ts";
 import type { FeeBankKeeper } from "./expectedKeepers.ts";
@@ -27,6 +28,27 @@ export interface AnteDeps {
 
 /** the 64-byte size charged for each empty signature in simulation. */
 export const SIMULATED_SIGNATURE_BYTES = 64n;
+
+/**
+ * sha256 of the SIGN_MODE_DIRECT sign bytes, memoized per decoded tx (CheckTx, recheck and FinalizeBlock
+ * share the DecodedTx through the runtime's decode memo): a pure function of the tx bytes, chain id and
+ * account number, so the memo is keyed by all three.
+ */
+const signHashes = new WeakMap<DecodedTx, Map<string, Bytes>>();
+function signHash(tx: DecodedTx, chainId: string, accountNumber: bigint): Bytes {
+  let m = signHashes.get(tx);
+  if (m === undefined) {
+    m = new Map();
+    signHashes.set(tx, m);
+  }
+  const k = `${accountNumber}/${chainId}`;
+  let h = m.get(k);
+  if (h === undefined) {
+    h = sha256(signDocBytes(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber));
+    m.set(k, h);
+  }
+  return h;
+}
 
 export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
   const ak = deps.accountKeeper;
@@ -107,7 +129,7 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       if (pk === null) throw ErrInvalidPubKey.wrap("pubkey on account is not set");
       const sig = tx.signatures[i] ?? new Uint8Array(0);
       const chainId = ctx.block.chainId;
-      const hash = sha256(signDocBytes(tx.bodyBytes, tx.authInfoBytes, chainId, acc.accountNumber));
+      const hash = signHash(tx, chainId, acc.accountNumber);
       if (sig.length !== 64 || !ctx.sigVerifier.verify(pk, hash, sig)) {
         throw ErrUnauthorized.wrap(`signature verification failed; please verify account number (${acc.accountNumber}) and chain-id (${chainId})`);
       }

@@ -19,5 +19,14 @@ export function ripemd160(data: Bytes): Bytes {
 
 /** Cosmos account address bytes of a secp256k1 compressed public key. */
 export function addressFromSecp256k1(pubkey33: Bytes): Bytes {
-  return ripemd160(sha256(pubkey33));
+  const k = view(pubkey33).toString("latin1");
+  let a = addressMemo.get(k);
+  if (a === undefined) {
+    a = ripemd160(sha256(pubkey33));
+    if (addressMemo.size >= 50_000) addressMemo.clear();
+    addressMemo.set(k, a);
+  }
+  return a.slice();
 }
+/** pubkey → address (pure; bounded, emptied when full; copies handed out). */
+const addressMemo = new Map<string, Bytes>();

@@ -46,7 +46,7 @@ import { CacheKVStore } from "../core/store/cache.ts";
 import type { CacheStore, CommitStore, IterateOptions, KV, KVStoreReader } from "../core/store/types.ts";
 import type { AnteDecorator } from "../core/tx.ts";
 import { consensusParamsFromJson, consensusParamsToJson } from "./consensusParams.ts";
-import { decodeTx } from "./decode.ts";
+import { createTxDecoder } from "./decode.ts";
 import { type ModuleOrder, createModuleManager } from "./moduleManager.ts";
 import { type Routers, createRouters } from "./router.ts";
 import { type TxEnv, runTx } from "./runTx.ts";
@@ -131,6 +131,7 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
   const logger = opts.logger ?? noopLogger;
   const manager = createModuleManager(opts.modules, opts.order);
   const routers: Routers = createRouters(opts.modules);
+  const decode = createTxDecoder(routers);
   const minGasPrices: DecCoin[] = parseDecCoins(opts.minGasPrices);
   const sigVerifier = createCachedSigVerifier(opts.sigVerifier ?? nobleSigVerifier);
   const ante: AnteDecorator[] = [...opts.modules.flatMap((m) => m.ante ?? []), ...(opts.ante ?? [])];
@@ -154,6 +155,7 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
   const maxBlockGas = () => consensusParams?.block.maxGas ?? -1n;
   const env = (runtimeParams: RuntimeParams, mode: ExecMode): TxEnv => ({
     routers,
+    decode,
     ante,
     sigVerifier,
     minGasPrices: mode === "check" || mode === "recheck" ? minGasPrices : [],
@@ -289,7 +291,7 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       for (const tx of req.txs) {
         total += BigInt(tx.length);
         try {
-          decodeTx(tx, routers, committedRuntimeParams.maxTxBytes);
+          decode(tx, committedRuntimeParams.maxTxBytes);
         } catch (e: unknown) {
           logger.info({ height: req.height.toString(), err: e instanceof Error ? e.message : String(e) }, "rejecting proposal: undecodable tx");
           return { status: "reject" };

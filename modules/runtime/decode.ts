@@ -6,7 +6,7 @@
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Bytes } from "../core/abci.ts";
 import { accAddressFromString } from "../core/address.ts";
-import { equal } from "../core/bytes.ts";
+import { equal, toKeyString } from "../core/bytes.ts";
 import { coinsFromProto } from "../core/coins.ts";
 import { AppError, ErrInvalidCoins, ErrTxDecode, ErrTxTooLarge } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
@@ -66,5 +66,36 @@ export function decodeTx(raw: Bytes, routers: Routers, maxTxBytes: bigint): Deco
     fee: feeCoins,
     gasLimit: fee?.gasLimit ?? 0n,
     feePayer,
+  };
+}
+
+/**
+ * decodeTx with a bounded memo keyed by the raw bytes: CheckTx, ProcessProposal, FinalizeBlock and
+ * recheck decode the same txs again and again. Decoding is a pure function of the bytes (and of the
+ * routers, fixed per app), so a hit returns what a fresh decode would; the DecodedTx is shared and, as
+ * its type says, read-only. Only successful decodes are remembered (failures throw every time). Two
+ * generations of `generation` entries: a hit in the old one is promoted; a full young one retires the old.
+ */
+export type TxDecoder = (raw: Bytes, maxTxBytes: bigint) => DecodedTx;
+
+export function createTxDecoder(routers: Routers, generation = 20_000): TxDecoder {
+  let young = new Map<string, DecodedTx>();
+  let old = new Map<string, DecodedTx>();
+  const insert = (k: string, tx: DecodedTx) => {
+    if (young.size >= generation) {
+      old = young;
+      young = new Map();
+    }
+    young.set(k, tx);
+  };
+  return (raw, maxTxBytes) => {
+    if (BigInt(raw.length) > maxTxBytes) throw ErrTxTooLarge.wrap(`tx size ${raw.length} exceeds the limit of ${maxTxBytes} bytes`);
+    const k = toKeyString(raw);
+    let tx = young.get(k);
+    if (tx !== undefined) return tx;
+    tx = old.get(k);
+    if (tx === undefined) tx = decodeTx(raw, routers, maxTxBytes);
+    insert(k, tx);
+    return tx;
   };
 }

@@ -20,13 +20,15 @@ import type { Logger } from "../core/logger.ts";
 import type { RuntimeParams } from "../core/params.ts";
 import type { CacheStore } from "../core/store/types.ts";
 import type { AnteContext, AnteDecorator, DecodedTx } from "../core/tx.ts";
-import { decodeTx } from "./decode.ts";
+import type { TxDecoder } from "./decode.ts";
 import { type Routers, moduleNameFromTypeUrl } from "./router.ts";
 
 export const MAX_GAS_WANTED = (1n << 63n) - 1n;
 
 export interface TxEnv {
   routers: Routers;
+  /** decodeTx (memoized per app). */
+  decode: TxDecoder;
   ante: readonly AnteDecorator[];
   sigVerifier: SigVerifier;
   minGasPrices: readonly DecCoin[];
@@ -85,7 +87,7 @@ export async function runTx(mode: ExecMode, raw: Bytes, base: CacheStore, block:
   const simulate = mode === "simulate";
   let tx: DecodedTx;
   try {
-    tx = decodeTx(raw, env.routers, env.runtimeParams.maxTxBytes);
+    tx = env.decode(raw, env.runtimeParams.maxTxBytes);
   } catch (e: unknown) {
     return fail("invalid", e, env, 0n, null, [], null);
   }

@@ -4,7 +4,7 @@
  * so a hit returns exactly what a fresh verification would.
  */
 import type { Bytes } from "../core/abci.ts";
-import { toKeyString } from "../core/bytes.ts";
+import { equal, toKeyString } from "../core/bytes.ts";
 import type { SigVerifier } from "../core/crypto.ts";
 
 export interface CachedSigVerifier extends SigVerifier {
@@ -13,7 +13,8 @@ export interface CachedSigVerifier extends SigVerifier {
 }
 
 export function createCachedSigVerifier(inner: SigVerifier, maxEntries = 100_000): CachedSigVerifier {
-  const cache = new Map<string, true>();
+  // keyed by the signature; a hit also needs the same message hash and public key
+  const cache = new Map<string, { msgHash: Bytes; pubkey: Bytes }>();
   let hits = 0;
   return {
     get size() {
@@ -24,8 +25,9 @@ export function createCachedSigVerifier(inner: SigVerifier, maxEntries = 100_000
     },
     verify(pubkey33: Bytes, msgHash32: Bytes, sig64: Bytes): boolean {
       if (pubkey33.length !== 33 || msgHash32.length !== 32 || sig64.length !== 64) return false;
-      const key = toKeyString(msgHash32) + toKeyString(pubkey33) + toKeyString(sig64);
-      if (cache.has(key)) {
+      const key = toKeyString(sig64);
+      const hit = cache.get(key);
+      if (hit !== undefined && equal(hit.msgHash, msgHash32) && equal(hit.pubkey, pubkey33)) {
         hits++;
         return true;
       }
@@ -35,7 +37,7 @@ export function createCachedSigVerifier(inner: SigVerifier, maxEntries = 100_000
           const oldest = cache.keys().next();
           if (!oldest.done) cache.delete(oldest.value);
         }
-        cache.set(key, true);
+        cache.set(key, { msgHash: msgHash32.slice(), pubkey: pubkey33.slice() });
       }
       return ok;
     },

@@ -16,9 +16,14 @@ import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Bytes } from "../../modules/core/abci.ts";
 import { toHex, utf8 } from "../../modules/core/bytes.ts";
 import { addressFromSecp256k1, sha256 } from "../../modules/core/hash.ts";
+import { createCommitStore } from "../../modules/core/store/commitStore.ts";
 import { MemoryBackend } from "../../modules/core/store/memory.ts";
 import type { KvBackend } from "../../modules/core/store/types.ts";
-import { createOpenLedgerApp } from "../../modules/app.ts";
+import { GOV_AUTHORITY, MODULE_ACCOUNT_PERMISSIONS, createOpenLedgerApp } from "../../modules/app.ts";
+import { createAuthAnte, createAuthModule } from "../../modules/auth/index.ts";
+import { createBankModule } from "../../modules/bank/index.ts";
+import { moduleAddress } from "../../modules/core/address.ts";
+import { createApplication } from "../../modules/runtime/index.ts";
 import { createNativeSecp256k1Verifier, loadNativeSecp256k1 } from "../../node/crypto/secp256k1Native.ts";
 import { openLevelBackend } from "../../node/storage/levelBackend.ts";
 import { genesisWithFunds, TEST_CONSENSUS_PARAMS } from "../harness/app.ts";
@@ -35,6 +40,8 @@ const PER = arg("per", 4);
 const BLOCK = arg("block", 5000);
 const MEMORY = process.argv.includes("--memory");
 const RECHECK = process.argv.includes("--recheck");
+/** --phases: the same app composed here with timed ante decorators and message handlers (µs per tx per step). */
+const PHASES = process.argv.includes("--phases");
 const CHAIN_ID = "openledger-bench-1";
 
 async function main() {
@@ -43,7 +50,44 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), "olapp-bench-"));
   try {
     const backend: KvBackend = MEMORY ? new MemoryBackend() : await openLevelBackend(dir);
-    const app = await createOpenLedgerApp({ backend, minGasPrices: "0.0025uopen", sigVerifier: createNativeSecp256k1Verifier() });
+    const store = await createCommitStore(backend);
+    // time the tree update (workingRoot runs inside finalizeBlock)
+    let rootCpu = 0;
+    const workingRoot = store.workingRoot.bind(store);
+    store.workingRoot = () => {
+      const a = process.threadCpuUsage();
+      const r = workingRoot();
+      const b = process.threadCpuUsage();
+      rootCpu += (b.user + b.system - a.user - a.system) / 1000;
+      return r;
+    };
+    const phaseCpu = new Map<string, number>();
+    const timed = <A extends unknown[], R>(base: string, f: (...a: A) => R) => (...a: A): R => {
+      const mode = (a[0] as { mode?: string } | undefined)?.mode;
+      const name = mode === "check" || mode === "finalize" ? `${base}/${mode[0]}` : base;
+      const t0 = process.threadCpuUsage();
+      try {
+        return f(...a);
+      } finally {
+        const t1 = process.threadCpuUsage();
+        phaseCpu.set(name, (phaseCpu.get(name) ?? 0) + (t1.user + t1.system - t0.user - t0.system) / 1000);
+      }
+    };
+    const app = PHASES
+      ? await (async () => {
+          const auth = createAuthModule({ moduleAccountPermissions: MODULE_ACCOUNT_PERMISSIONS, authority: GOV_AUTHORITY });
+          const bank = createBankModule({ accountKeeper: auth.keeper, blockedAddrs: Object.keys(MODULE_ACCOUNT_PERMISSIONS).sort().map(moduleAddress), authority: GOV_AUTHORITY });
+          const names = ["memo", "txSizeGas", "deductFee", "setPubKey", "sigCount", "sigGas", "sigVerify", "incSeq"];
+          const ante = createAuthAnte({ accountKeeper: auth.keeper, bankKeeper: bank.keeper }).map((d, i) => timed(names[i] ?? `ante${i}`, d));
+          for (const h of bank.module.msgs ?? []) {
+            const hh = h as { handle: (...a: unknown[]) => unknown; validateBasic?: (...a: unknown[]) => unknown; decode: (...a: unknown[]) => unknown };
+            hh.handle = timed(`handle`, hh.handle.bind(hh));
+            if (hh.validateBasic) hh.validateBasic = timed(`validateBasic`, hh.validateBasic.bind(hh));
+            hh.decode = timed(`decodeMsg`, hh.decode.bind(hh));
+          }
+          return createApplication({ modules: [auth.module, bank.module], order: { beginBlock: [], endBlock: [], initGenesis: ["auth", "bank"], exportGenesis: ["auth", "bank"] }, store, minGasPrices: "0.0025uopen", ante, sigVerifier: createNativeSecp256k1Verifier() });
+        })()
+      : await createOpenLedgerApp({ backend, store, minGasPrices: "0.0025uopen", sigVerifier: createNativeSecp256k1Verifier() });
     const keys = Array.from({ length: SENDERS }, (_, i) => {
       const priv = sha256(utf8(`bench-sender-${i}`));
       const pub = lib.publicKeyCreate(priv, true);
@@ -127,8 +171,9 @@ async function main() {
     const info = await app.info({} as never);
     const us = (ms: number) => Math.round((ms * 1000) / n);
     console.log(`txs ${n}  checkTx ${us(tCheck)} µs/tx  finalize ${us(tFin)} µs/tx  commit ${us(tCommit)} µs/tx${RECHECK ? `  recheck ${us(tRecheck)} µs/tx` : ""}`);
-    console.log(`main-thread CPU: checkTx ${us(cCheck)} µs/tx  finalize ${us(cFin)} µs/tx  commit ${us(cCommit)} µs/tx  total ${us(cCheck + cFin + cCommit)}`);
+    console.log(`main-thread CPU: checkTx ${us(cCheck)} µs/tx  finalize ${us(cFin)} µs/tx  commit ${us(cCommit)} µs/tx  total ${us(cCheck + cFin + cCommit)}  (finalize includes workingRoot ${us(rootCpu)})`);
     console.log(`total ${us(tCheck + tFin + tCommit)} µs/tx  sigCache hits ${app.sigVerifier.hits}  gasUsed ${gasUsed}  appHash ${toHex(info.lastBlockAppHash)}`);
+    if (PHASES) console.log([...phaseCpu].map(([k, v]) => `${k} ${us(v)}`).join("  "));
     console.log(
       `BENCH ${JSON.stringify({ name: "app-tx", value: Math.round(n / ((tCheck + tFin + tCommit) / 1000)), unit: "tx/s", checkUs: us(tCheck), finalizeUs: us(tFin), commitUs: us(tCommit), backend: MEMORY ? "memory" : "level" })}`,
     );

@@ -103,10 +103,10 @@ class FlatReader implements KVStoreReader, KeyStringReader {
     return v;
   }
   /** records the committed write set (called after the backend batch succeeded). */
-  afterCommit(entries: Iterable<[string, { value: Bytes | null }]>): void {
-    for (const [ks, e] of entries) {
+  afterCommit(entries: Iterable<{ key: Bytes; value: Bytes | null }>): void {
+    for (const e of entries) {
       if (this.memo.size >= this.memoMax) this.memo.clear();
-      this.memo.set(ks, e.value);
+      this.memo.set(toKeyString(e.key), e.value);
     }
   }
   has(key: Bytes): boolean {
@@ -151,7 +151,7 @@ class SmtCommitStore implements CommitStore {
   private writeSet: CacheKVStore;
   private readonly work: WorkingStore;
   private dropping = false;
-  private cached: { mutations: number; result: BatchResult } | null = null;
+  private cached: { mutations: number; result: BatchResult; dirty: DirtyEntry[] } | null = null;
   private closed = false;
 
   constructor(backend: KvBackend, cacheNodes: number, version: bigint, root: Bytes) {
@@ -197,28 +197,33 @@ class SmtCommitStore implements CommitStore {
   }
 
   workingRoot(): Bytes {
-    return this.compute().root;
+    return this.compute().result.root;
   }
 
-  private compute(): BatchResult {
+  private compute(): { result: BatchResult; dirty: DirtyEntry[] } {
     this.assertOpen();
     const m = this.work.mutations;
-    if (this.cached !== null && this.cached.mutations === m) return this.cached.result;
+    if (this.cached !== null && this.cached.mutations === m) return this.cached;
     this.work.write();
-    const dirty: DirtyEntry[] = this.writeSet
-      .entries()
-      .map((e) => ({ keyHash: sha256(e.key), key: e.key, value: e.value }));
+    // writes that leave a key as committed (a value rewritten unchanged, e.g. an index entry set on
+    // every account update; a delete of an absent key) change neither the tree nor the flat table
+    const dirty: DirtyEntry[] = [];
+    for (const [ks, e] of this.writeSet.keyedEntries()) {
+      const cur = this.flat.getByKeyString(ks, e.key);
+      if (e.value === null ? cur === undefined : cur !== undefined && equalBytes(cur, e.value)) continue;
+      dirty.push({ keyHash: sha256(e.key), key: e.key, value: e.value });
+    }
     const result = applyBatch(this.nodes, this._root, sortEntries(dirty));
-    this.cached = { mutations: m, result };
-    return result;
+    this.cached = { mutations: m, result, dirty };
+    return this.cached;
   }
 
   async commit(version: bigint, meta: readonly KV[] = []): Promise<Bytes> {
     this.assertOpen();
     if (version <= this._version) throw new Error(`store: commit version ${version} <= ${this._version}`);
-    const result = this.compute();
+    const { result, dirty } = this.compute();
     const ops: BatchOp[] = [];
-    for (const e of this.writeSet.entries()) {
+    for (const e of dirty) {
       if (e.value === null) ops.push({ type: "del", key: withPrefix(PREFIX.flat, e.key) });
       else ops.push({ type: "put", key: withPrefix(PREFIX.flat, e.key), value: e.value });
     }
@@ -228,7 +233,7 @@ class SmtCommitStore implements CommitStore {
     for (const [k, val] of meta) ops.push({ type: "put", key: withPrefix(PREFIX.meta, k), value: val });
     ops.push({ type: "put", key: LATEST_KEY, value: v });
     await this.backend.write(ops, { sync: true });
-    this.flat.afterCommit(this.writeSet.keyedEntries());
+    this.flat.afterCommit(dirty);
     // inner nodes are the hot upper levels of the next batch; leaves are read again only when their key is
     for (const n of result.created) if (n.kind === 1) this.nodes.add(n);
     this._version = version;
@@ -321,6 +326,13 @@ function pushNodeOps(ops: BatchOp[], created: readonly TreeNode[]): void {
     }
     ops.push({ type: "put", key, value });
   }
+}
+
+function equalBytes(a: Bytes, b: Bytes): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function equalHash(a: Bytes, b: Bytes): boolean {
