@@ -72,6 +72,14 @@ export function accountFromAny(a: Any): Account {
 }
 
 /**
+ * cosmjs-types 0.11 writes a uint64 whose low 32 bits have bit 31 set and whose high bits are zero
+ * ([2^31, 2^32)) as zero bytes (writeVarint64 compares a signed low word); values up to 2^31 − 1 are
+ * written correctly, so the direct encoder covers those and leaves the rest to cosmjs-types, whose
+ * bytes (right or wrong) are what the store has always held.
+ */
+const MAX_DIRECT = 2n ** 31n - 1n;
+
+/**
  * Decoded accounts by the identity of their stored bytes. Store layers hand back the very object that
  * was set (or read once from the backend), and stored values are never mutated, so the same object
  * always holds the same bytes and maps to the same (readonly) Account: a pure memo, correct across
@@ -83,12 +91,98 @@ const decoded = new WeakMap<Bytes, Account>();
 function canonical(a: Account): Account | null {
   if (a.address.length === 0 || a.address.length > 255) return null;
   if (a.pubKey !== null && (a.pubKey.length !== 33 || (a.pubKey[0] !== 2 && a.pubKey[0] !== 3))) return null;
+  // only where the encoding round-trips (see MAX_DIRECT)
+  if (a.accountNumber < 0n || a.accountNumber > MAX_DIRECT || a.sequence < 0n || a.sequence > MAX_DIRECT) return null;
   const base = { address: a.address.slice(), pubKey: a.pubKey === null ? null : a.pubKey.slice(), accountNumber: a.accountNumber, sequence: a.sequence };
   return a.module === undefined ? base : { ...base, module: { name: a.module.name, permissions: [...a.module.permissions] } };
 }
 
+
+function varintLen(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function putVarint(out: Uint8Array, pos: number, v: number): number {
+  while (v >= 128) {
+    out[pos++] = (v % 128) | 128;
+    v = Math.floor(v / 128);
+  }
+  out[pos++] = v;
+  return pos;
+}
+
+function putAscii(out: Uint8Array, pos: number, s: string): number {
+  for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i);
+  return pos;
+}
+
+/**
+ * Any(BaseAccount) written directly: the same bytes as cosmjs-types' Any.encode(accountToAny(a))
+ * (proto3: default fields left out, field order 1..4), without its writer's per-field objects. Covers
+ * the hot case (a user account whose numbers are below 2^31); the rest goes through cosmjs-types.
+ * Tested byte for byte against cosmjs-types in modules/auth/account.test.ts.
+ */
+export function encodeBaseAccountFast(a: Account): Bytes | null {
+  if (a.module !== undefined || a.accountNumber < 0n || a.accountNumber > MAX_DIRECT || a.sequence < 0n || a.sequence > MAX_DIRECT) return null;
+  const address = accAddressToString(a.address); // bech32: ASCII
+  const accNum = Number(a.accountNumber);
+  const seq = Number(a.sequence);
+  const pk = a.pubKey;
+  // PubKey{key} and Any{type_url, value}
+  const pkLen = pk === null || pk.length === 0 ? 0 : 1 + varintLen(pk.length) + pk.length;
+  const pkAnyLen = pk === null ? -1 : 1 + varintLen(SECP256K1_PUBKEY_TYPE_URL.length) + SECP256K1_PUBKEY_TYPE_URL.length + (pkLen === 0 ? 0 : 1 + varintLen(pkLen) + pkLen);
+  let inner = 0;
+  if (address.length > 0) inner += 1 + varintLen(address.length) + address.length;
+  if (pkAnyLen >= 0) inner += 1 + varintLen(pkAnyLen) + pkAnyLen;
+  if (accNum !== 0) inner += 1 + varintLen(accNum);
+  if (seq !== 0) inner += 1 + varintLen(seq);
+  const total = 1 + varintLen(BASE_ACCOUNT_TYPE_URL.length) + BASE_ACCOUNT_TYPE_URL.length + (inner === 0 ? 0 : 1 + varintLen(inner) + inner);
+  const out = new Uint8Array(total);
+  let p = 0;
+  out[p++] = 0x0a;
+  p = putVarint(out, p, BASE_ACCOUNT_TYPE_URL.length);
+  p = putAscii(out, p, BASE_ACCOUNT_TYPE_URL);
+  if (inner === 0) return out;
+  out[p++] = 0x12;
+  p = putVarint(out, p, inner);
+  if (address.length > 0) {
+    out[p++] = 0x0a;
+    p = putVarint(out, p, address.length);
+    p = putAscii(out, p, address);
+  }
+  if (pk !== null) {
+    out[p++] = 0x12;
+    p = putVarint(out, p, pkAnyLen);
+    out[p++] = 0x0a;
+    p = putVarint(out, p, SECP256K1_PUBKEY_TYPE_URL.length);
+    p = putAscii(out, p, SECP256K1_PUBKEY_TYPE_URL);
+    if (pkLen > 0) {
+      out[p++] = 0x12;
+      p = putVarint(out, p, pkLen);
+      out[p++] = 0x0a;
+      p = putVarint(out, p, pk.length);
+      out.set(pk, p);
+      p += pk.length;
+    }
+  }
+  if (accNum !== 0) {
+    out[p++] = 0x18;
+    p = putVarint(out, p, accNum);
+  }
+  if (seq !== 0) {
+    out[p++] = 0x20;
+    p = putVarint(out, p, seq);
+  }
+  return out;
+}
+
 export function encodeAccount(a: Account): Bytes {
-  const b = Any.encode(accountToAny(a)).finish();
+  const b = encodeBaseAccountFast(a) ?? Any.encode(accountToAny(a)).finish();
   const c = canonical(a);
   if (c !== null) decoded.set(b, c);
   return b;

@@ -9,12 +9,17 @@ function view(b: Bytes): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** a plain Uint8Array over a digest Buffer: no copy when the Buffer owns its exact-size ArrayBuffer (one-shot digests do), else a copy (never a view into a shared pool). */
+function plain(b: Buffer): Bytes {
+  return b.byteOffset === 0 && b.buffer.byteLength === b.byteLength ? new Uint8Array(b.buffer, 0, b.byteLength) : new Uint8Array(b);
+}
+
 export function sha256(data: Bytes): Bytes {
-  return new Uint8Array(hash("sha256", view(data), "buffer"));
+  return plain(hash("sha256", data, "buffer"));
 }
 
 export function ripemd160(data: Bytes): Bytes {
-  return new Uint8Array(hash("ripemd160", view(data), "buffer"));
+  return plain(hash("ripemd160", data, "buffer"));
 }
 
 /** Cosmos account address bytes of a secp256k1 compressed public key. */

@@ -151,6 +151,8 @@ class SmtCommitStore implements CommitStore {
   private writeSet: CacheKVStore;
   private readonly work: WorkingStore;
   private dropping = false;
+  /** sha256(key) of recently written keys (the same accounts and balances change block after block). */
+  private readonly keyHashes = new Map<string, Bytes>();
   private cached: { mutations: number; result: BatchResult; dirty: DirtyEntry[] } | null = null;
   private closed = false;
 
@@ -211,7 +213,13 @@ class SmtCommitStore implements CommitStore {
     for (const [ks, e] of this.writeSet.keyedEntries()) {
       const cur = this.flat.getByKeyString(ks, e.key);
       if (e.value === null ? cur === undefined : cur !== undefined && equalBytes(cur, e.value)) continue;
-      dirty.push({ keyHash: sha256(e.key), key: e.key, value: e.value });
+      let kh = this.keyHashes.get(ks);
+      if (kh === undefined) {
+        kh = sha256(e.key);
+        if (this.keyHashes.size >= DEFAULT_READ_CACHE) this.keyHashes.clear();
+        this.keyHashes.set(ks, kh);
+      }
+      dirty.push({ keyHash: kh, key: e.key, value: e.value });
     }
     const result = applyBatch(this.nodes, this._root, sortEntries(dirty));
     this.cached = { mutations: m, result, dirty };
@@ -235,7 +243,7 @@ class SmtCommitStore implements CommitStore {
     await this.backend.write(ops, { sync: true });
     this.flat.afterCommit(dirty);
     // inner nodes are the hot upper levels of the next batch; leaves are read again only when their key is
-    for (const n of result.created) if (n.kind === 1) this.nodes.add(n);
+    for (const n of result.created) this.nodes.add(n);
     this._version = version;
     this._root = result.root;
     this.writeSet = new CacheKVStore(this.flat);
