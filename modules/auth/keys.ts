@@ -1,6 +1,6 @@
 /** Store layout of auth (namespace "auth/"). Numbers are never reused. */
 import type { Bytes } from "../core/abci.ts";
-import { concat, lengthPrefixed, u64be } from "../core/bytes.ts";
+import { concat, u64be } from "../core/bytes.ts";
 
 export const MODULE_NAME = "auth";
 export const FEE_COLLECTOR_NAME = "fee_collector";
@@ -21,7 +21,12 @@ export const GLOBAL_ACCOUNT_NUMBER_KEY: Bytes = Uint8Array.of(PREFIX.globalAccou
 export const ACCOUNTS_PREFIX: Bytes = Uint8Array.of(PREFIX.accounts);
 
 export function accountKey(addr: Bytes): Bytes {
-  return concat(ACCOUNTS_PREFIX, lengthPrefixed(addr));
+  if (addr.length > 255) throw new RangeError("key part longer than 255 bytes");
+  const out = new Uint8Array(2 + addr.length);
+  out[0] = PREFIX.accounts;
+  out[1] = addr.length;
+  out.set(addr, 2);
+  return out;
 }
 
 export function accountNumberKey(n: bigint): Bytes {

@@ -29,7 +29,26 @@ export function balancesPrefix(addr: Bytes): Bytes {
 
 /** the module-relative key of addr's balance of denom (the full tree key is "bank/" + this). */
 export function balanceKey(addr: Bytes, denom: string): Bytes {
-  return concat(balancesPrefix(addr), utf8(denom));
+  if (addr.length > 255) throw new RangeError("key part longer than 255 bytes");
+  const d = denomBytes(denom);
+  const out = new Uint8Array(2 + addr.length + d.length);
+  out[0] = PREFIX.balances;
+  out[1] = addr.length;
+  out.set(addr, 2);
+  out.set(d, 2 + addr.length);
+  return out;
+}
+
+/** utf8(denom), memoized (a handful of denoms; bounded anyway). Callers only copy from it. */
+const denomMemo = new Map<string, Bytes>();
+function denomBytes(denom: string): Bytes {
+  let b = denomMemo.get(denom);
+  if (b === undefined) {
+    b = utf8(denom);
+    if (denomMemo.size >= 1024) denomMemo.clear();
+    denomMemo.set(denom, b);
+  }
+  return b;
 }
 
 /** splits a key under BALANCES_PREFIX (with the prefix) into address and denom. */

@@ -101,7 +101,11 @@ export async function runTx(mode: ExecMode, raw: Bytes, base: CacheStore, block:
   const anteCtx: AnteContext = { ...actx, store: actx.store, tx, simulate, minGasPrices: env.minGasPrices, maxBlockGas: env.maxBlockGas, sigVerifier: env.sigVerifier };
   try {
     validateTxBasic(tx, block, env, simulate);
-    for (const d of env.ante) await d(anteCtx);
+    for (const d of env.ante) {
+      // most decorators are synchronous: await only a returned promise (no microtask turn per step)
+      const r = d(anteCtx);
+      if (r !== undefined) await r;
+    }
   } catch (e: unknown) {
     return fail("invalid", e, env, gasWanted, gas, [], tx);
   }
