@@ -95,6 +95,8 @@ export function prefixEnd(prefix: Bytes): Bytes | undefined {
  * A string whose UTF-16 code units are the bytes (latin1): Map key whose `<` order equals byte order.
  */
 export function toKeyString(b: Bytes): string {
+  // short keys (store keys, addresses): one char per byte without a Buffer object; the same string
+  if (b.length <= 64) return String.fromCharCode.apply(null, b as unknown as number[]);
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 }
 
