@@ -12,7 +12,8 @@
  * BENCH_BATCH `broadcast_tx_sync` calls (the node answers a batch item by item, each through CheckTx and
  * the mempool exactly as a single call; batching only saves HTTP round trips and socket writes, which on
  * these VMs cost more than the calls). A tx's latency runs from the moment its batch is posted to the
- * first `status` poll (every 20 ms) that sees the height of the block that carries it. BENCH_BATCH=1
+ * first `status` poll (every 20 ms) that sees the height of the block that carries it. Txs go out in
+ * rounds of one sequence number per sender; a round starts when the previous one was answered. BENCH_BATCH=1
  * gives the unbatched client (one POST per tx).
  */
 import { createRequire } from "node:module";
@@ -153,12 +154,16 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     })();
 
     const t0 = performance.now();
+    // Round k holds every sender's tx with sequence k. A round starts only when every broadcast of the
+    // round before was answered (as a wallet sends sequence k+1 after CheckTx accepted k), so a sender's
+    // txs always reach CheckTx in sequence order whatever the connection count.
     let next = 0;
+    let roundEnd = 0;
     const worker = async () => {
       for (;;) {
         const first = next;
-        if (first >= txs.length) return;
-        const last = Math.min(txs.length, first + BATCH);
+        if (first >= roundEnd) return;
+        const last = Math.min(roundEnd, first + BATCH);
         next = last;
         const now = performance.now();
         const calls: string[] = [];
@@ -183,7 +188,11 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
         }
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    for (let round = 0; round < PER_SENDER; round++) {
+      next = round * SENDERS;
+      roundEnd = Math.min(txs.length, (round + 1) * SENDERS);
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    }
     const tSent = performance.now();
     const deadline = Date.now() + 300_000;
     while (committedAt.size + rejected < txs.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
