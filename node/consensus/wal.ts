@@ -1,0 +1,478 @@
+/**
+ * The consensus write-ahead log (specs/consensus.md §4.3, §4.6).
+ *
+ * Every consensus input is logged in processing order with the `nowMs` it was handled at, together
+ * with this node's own signed proposals and votes and an `EndHeight(h)` marker once block h is saved.
+ * On restart the driver starts height S+1 from the stored state and feeds the state machine the
+ * inputs logged after `EndHeight(S)`; because the machine is deterministic it re-derives its locks,
+ * valid value and votes, and the own-message records give back the exact signatures it broadcast.
+ *
+ * File format: a sequence of records `crc32c(payload) ‖ length ‖ payload` (big-endian u32s; crc32c =
+ * Castagnoli, table-driven below; 1 ≤ length ≤ WAL_MAX_RECORD_BYTES).
+ *
+ * Durability: `write` appends to an in-memory buffer (peer messages, timeouts); `writeSync` appends,
+ * writes the buffer and fsyncs (own signed messages, EndHeight); `flushAndSync` is what the signer
+ * wrapper calls before the private validator signs, so nothing signed leaves before its causes are
+ * durable. The buffer is also written when it grows past `flushThresholdBytes`.
+ *
+ * Recovery on open: a short record at the end of the file, or a final record whose CRC fails, or a
+ * zero-filled tail is a torn write: the file is copied to `<path>.torn.<n>` and truncated to the last
+ * good record. A bad record followed by more data is corruption before the tail: `WalCorruptionError`,
+ * and the operator must decide (restore, or cut the file by hand after the backup).
+ */
+import { closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Bytes } from "../../modules/core/abci.ts";
+import type { Block, Proposal, Vote } from "../types/block.ts";
+import { decodeBlock, decodeProposal, decodeVote, encodeBlock, encodeProposal, encodeVote } from "../types/encoding.ts";
+import type { ConsensusInput, TimeoutStep } from "./state.ts";
+
+// ---------------------------------------------------------------------------------------------
+// crc32c (Castagnoli, reflected polynomial 0x82F63B78)
+
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32c(data: Bytes, crc = 0): number {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < data.length; i++) c = CRC32C_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// messages
+
+/** 4 MiB blocks + proposal and framing headroom. */
+export const WAL_MAX_RECORD_BYTES = 8 * 1024 * 1024;
+const HEADER = 8;
+
+/** the inputs the WAL logs (startHeight is rebuilt from the stored state on restart). */
+export type WalInput = Exclude<ConsensusInput, { kind: "startHeight" }>;
+
+export type WalMessage =
+  | { kind: "input"; nowMs: number; input: WalInput }
+  | { kind: "ownVote"; vote: Vote }
+  | { kind: "ownProposal"; proposal: Proposal }
+  | { kind: "endHeight"; height: bigint };
+
+const TAG = { input: 1, ownVote: 2, ownProposal: 3, endHeight: 4 } as const;
+const IN = { proposal: 1, vote: 2, block: 3, timeout: 4, value: 5, verdict: 6 } as const;
+const STEPS: readonly TimeoutStep[] = ["newHeight", "propose", "prevote", "precommit"];
+
+class Writer {
+  private parts: Bytes[] = [];
+  private len = 0;
+  u8(v: number): this {
+    return this.raw(Uint8Array.of(v));
+  }
+  u32(v: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v);
+    return this.raw(b);
+  }
+  i32(v: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, v);
+    return this.raw(b);
+  }
+  u64(v: bigint): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, v);
+    return this.raw(b);
+  }
+  f64(v: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v);
+    return this.raw(b);
+  }
+  bytes(b: Bytes): this {
+    return this.u32(b.length).raw(b);
+  }
+  raw(b: Bytes): this {
+    this.parts.push(b);
+    this.len += b.length;
+    return this;
+  }
+  finish(): Bytes {
+    const out = new Uint8Array(this.len);
+    let o = 0;
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+}
+
+class Reader {
+  private o = 0;
+  private readonly dv: DataView;
+  private readonly b: Bytes;
+  constructor(b: Bytes) {
+    this.b = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  private need(n: number): void {
+    if (this.o + n > this.b.length) throw new Error("WAL message truncated");
+  }
+  u8(): number {
+    this.need(1);
+    return this.b[this.o++]!;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.dv.getUint32(this.o);
+    this.o += 4;
+    return v;
+  }
+  i32(): number {
+    this.need(4);
+    const v = this.dv.getInt32(this.o);
+    this.o += 4;
+    return v;
+  }
+  u64(): bigint {
+    this.need(8);
+    const v = this.dv.getBigUint64(this.o);
+    this.o += 8;
+    return v;
+  }
+  f64(): number {
+    this.need(8);
+    const v = this.dv.getFloat64(this.o);
+    this.o += 8;
+    return v;
+  }
+  bytes(): Bytes {
+    const n = this.u32();
+    this.need(n);
+    const v = new Uint8Array(n);
+    v.set(this.b.subarray(this.o, this.o + n));
+    this.o += n;
+    return v;
+  }
+  end(): void {
+    if (this.o !== this.b.length) throw new Error("WAL message has trailing bytes");
+  }
+}
+
+export function encodeWalMessage(m: WalMessage): Bytes {
+  const w = new Writer();
+  switch (m.kind) {
+    case "ownVote":
+      return w.u8(TAG.ownVote).bytes(encodeVote(m.vote)).finish();
+    case "ownProposal":
+      return w.u8(TAG.ownProposal).bytes(encodeProposal(m.proposal)).finish();
+    case "endHeight":
+      return w.u8(TAG.endHeight).u64(m.height).finish();
+    case "input":
+      break;
+  }
+  w.u8(TAG.input).f64(m.nowMs);
+  const i = m.input;
+  switch (i.kind) {
+    case "proposal":
+      w.u8(IN.proposal).bytes(encodeProposal(i.proposal)).bytes(encodeBlock(i.block));
+      break;
+    case "vote":
+      w.u8(IN.vote).bytes(encodeVote(i.vote));
+      break;
+    case "block":
+      w.u8(IN.block).u64(i.height).bytes(encodeBlock(i.block));
+      break;
+    case "timeout":
+      w.u8(IN.timeout).u8(STEPS.indexOf(i.timeout.step)).u64(i.timeout.height).i32(i.timeout.round);
+      break;
+    case "value":
+      w.u8(IN.value).u64(i.height).i32(i.round).bytes(encodeBlock(i.block));
+      break;
+    case "verdict":
+      w.u8(IN.verdict).u64(i.height).bytes(i.blockHash).u8(i.valid ? 1 : 0);
+      break;
+  }
+  return w.finish();
+}
+
+export function decodeWalMessage(b: Bytes): WalMessage {
+  const r = new Reader(b);
+  const tag = r.u8();
+  let m: WalMessage;
+  if (tag === TAG.ownVote) m = { kind: "ownVote", vote: decodeVote(r.bytes()) };
+  else if (tag === TAG.ownProposal) m = { kind: "ownProposal", proposal: decodeProposal(r.bytes()) };
+  else if (tag === TAG.endHeight) m = { kind: "endHeight", height: r.u64() };
+  else if (tag === TAG.input) {
+    const nowMs = r.f64();
+    const k = r.u8();
+    let input: WalInput;
+    if (k === IN.proposal) {
+      const proposal = decodeProposal(r.bytes());
+      input = { kind: "proposal", proposal, block: decodeBlock(r.bytes()) };
+    } else if (k === IN.vote) input = { kind: "vote", vote: decodeVote(r.bytes()) };
+    else if (k === IN.block) {
+      const height = r.u64();
+      input = { kind: "block", height, block: decodeBlock(r.bytes()) as Block };
+    } else if (k === IN.timeout) {
+      const step = STEPS[r.u8()];
+      if (step === undefined) throw new Error("WAL timeout with an unknown step");
+      const height = r.u64();
+      input = { kind: "timeout", timeout: { step, height, round: r.i32() } };
+    } else if (k === IN.value) {
+      const height = r.u64();
+      const round = r.i32();
+      input = { kind: "value", height, round, block: decodeBlock(r.bytes()) };
+    } else if (k === IN.verdict) {
+      const height = r.u64();
+      const blockHash = r.bytes();
+      input = { kind: "verdict", height, blockHash, valid: r.u8() === 1 };
+    } else throw new Error(`WAL input of unknown kind ${k}`);
+    m = { kind: "input", nowMs, input };
+  } else throw new Error(`WAL message of unknown tag ${tag}`);
+  r.end();
+  return m;
+}
+
+/** crc32c(payload) ‖ length ‖ payload. */
+export function frameRecord(payload: Bytes): Bytes {
+  if (payload.length === 0 || payload.length > WAL_MAX_RECORD_BYTES) throw new Error(`WAL record of ${payload.length} bytes (1..${WAL_MAX_RECORD_BYTES})`);
+  const out = new Uint8Array(HEADER + payload.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, crc32c(payload));
+  dv.setUint32(4, payload.length);
+  out.set(payload, HEADER);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading and recovery
+
+export class WalCorruptionError extends Error {
+  readonly path: string;
+  readonly offset: number;
+  constructor(path: string, offset: number, why: string) {
+    super(`consensus WAL ${path} is corrupted at byte ${offset} (${why}), before its tail: operator action required (restore the node, or back the file up and cut it at this offset by hand)`);
+    this.name = "WalCorruptionError";
+    this.path = path;
+    this.offset = offset;
+  }
+}
+
+export interface WalScan {
+  /** the record payloads that passed their checks, in order. */
+  payloads: Bytes[];
+  /** bytes up to the end of the last good record. */
+  validBytes: number;
+  /** true when bytes after validBytes form a torn write (to truncate). */
+  tornTail: boolean;
+}
+
+function allZero(b: Bytes, from: number): boolean {
+  for (let i = from; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** scans framed records; throws WalCorruptionError for damage before the tail. */
+export function scanWal(buf: Bytes, path = "<wal>"): WalScan {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const payloads: Bytes[] = [];
+  let o = 0;
+  while (o < buf.length) {
+    if (buf.length - o < HEADER) return { payloads, validBytes: o, tornTail: true };
+    const crc = dv.getUint32(o);
+    const len = dv.getUint32(o + 4);
+    const end = o + HEADER + len;
+    if (end > buf.length) return { payloads, validBytes: o, tornTail: true };
+    if (len === 0 || len > WAL_MAX_RECORD_BYTES) {
+      if (allZero(buf, o)) return { payloads, validBytes: o, tornTail: true };
+      throw new WalCorruptionError(path, o, len === 0 ? "empty record" : `record length ${len} exceeds ${WAL_MAX_RECORD_BYTES}`);
+    }
+    const payload = buf.subarray(o + HEADER, end);
+    if (crc32c(payload) !== crc) {
+      if (end === buf.length || allZero(buf, o)) return { payloads, validBytes: o, tornTail: true };
+      throw new WalCorruptionError(path, o, "checksum mismatch");
+    }
+    payloads.push(payload);
+    o = end;
+  }
+  return { payloads, validBytes: o, tornTail: false };
+}
+
+export function readWalMessages(path: string): WalMessage[] {
+  if (!existsSync(path)) return [];
+  const scan = scanWal(readFileSync(path), path);
+  return scan.payloads.map((p, i) => {
+    try {
+      return decodeWalMessage(p);
+    } catch (e: unknown) {
+      throw new WalCorruptionError(path, -1, `record ${i} does not decode: ${String(e)}`);
+    }
+  });
+}
+
+/**
+ * The messages logged after `EndHeight(height)` (CometBFT SearchForEndHeight): what to replay when
+ * starting height+1. `found` is false when the marker is absent; for the first height of a chain
+ * (height = initial − 1) the whole log is the answer. Throws when the WAL already holds EndHeight(height+1):
+ * the state store is behind the WAL, which the handshake must have fixed first.
+ */
+export function messagesAfterEndHeight(msgs: readonly WalMessage[], height: bigint): { found: boolean; messages: WalMessage[] } {
+  let at = -1;
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    if (m.kind !== "endHeight") continue;
+    if (m.height === height + 1n) throw new Error(`WAL holds EndHeight(${height + 1n}) while starting height ${height + 1n}`);
+    if (m.height === height) at = i;
+  }
+  return { found: at >= 0, messages: msgs.slice(at + 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the writer
+
+export interface WalOptions {
+  /** buffered bytes that force a write (not an fsync); default 64 KiB. */
+  flushThresholdBytes?: number;
+  /** called after a torn tail was backed up and cut (for a log line). */
+  onRepair?: (info: { path: string; backup: string; validBytes: number; droppedBytes: number }) => void;
+}
+
+export class ConsensusWal {
+  readonly path: string;
+  private fd: number;
+  private buffer: Bytes[] = [];
+  private buffered = 0;
+  private readonly threshold: number;
+  private closed = false;
+
+  private constructor(path: string, fd: number, threshold: number) {
+    this.path = path;
+    this.fd = fd;
+    this.threshold = threshold;
+  }
+
+  /** opens (creating it and its directory) for appending, after cutting a torn tail (backed up first). */
+  static open(path: string, opts: WalOptions = {}): ConsensusWal {
+    mkdirSync(dirname(path), { recursive: true });
+    if (existsSync(path)) {
+      const buf = readFileSync(path);
+      const scan = scanWal(buf, path);
+      if (scan.tornTail) {
+        let n = 1;
+        while (existsSync(`${path}.torn.${n}`)) n++;
+        const backup = `${path}.torn.${n}`;
+        copyFileSync(path, backup);
+        const fd = openSync(path, "r+");
+        try {
+          ftruncateSync(fd, scan.validBytes);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        opts.onRepair?.({ path, backup, validBytes: scan.validBytes, droppedBytes: buf.length - scan.validBytes });
+      }
+    }
+    const fd = openSync(path, "a");
+    fsyncDir(dirname(path));
+    return new ConsensusWal(path, fd, opts.flushThresholdBytes ?? 64 * 1024);
+  }
+
+  /** buffered append (peer messages, timeouts, app answers). */
+  write(m: WalMessage): void {
+    this.writePayload(encodeWalMessage(m));
+  }
+
+  writePayload(payload: Bytes): void {
+    if (this.closed) throw new Error("consensus WAL is closed");
+    const rec = frameRecord(payload);
+    this.buffer.push(rec);
+    this.buffered += rec.length;
+    if (this.buffered >= this.threshold) this.flush();
+  }
+
+  /** append, write everything buffered, fsync (own signed messages, EndHeight). */
+  writeSync(m: WalMessage): void {
+    this.write(m);
+    this.flushAndSync();
+  }
+
+  /** writes the buffer to the file (no fsync). */
+  flush(): void {
+    if (this.buffered === 0) return;
+    const all = new Uint8Array(this.buffered);
+    let o = 0;
+    for (const b of this.buffer) {
+      all.set(b, o);
+      o += b.length;
+    }
+    this.buffer = [];
+    this.buffered = 0;
+    let w = 0;
+    while (w < all.length) w += writeSync(this.fd, all, w, all.length - w);
+  }
+
+  flushAndSync(): void {
+    if (this.closed) return;
+    this.flush();
+    fsyncSync(this.fd);
+  }
+
+  size(): number {
+    return fstatSync(this.fd).size + this.buffered;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flushAndSync();
+    closeSync(this.fd);
+    this.closed = true;
+  }
+
+  /**
+   * Drops everything before `EndHeight(height)` (keeping the marker): rewrites to a temp file,
+   * fsyncs, renames over the WAL and fsyncs the directory. Safe once height+1 is decided and saved.
+   */
+  compactBefore(height: bigint): void {
+    this.flushAndSync();
+    const scan = scanWal(readFileSync(this.path), this.path);
+    let at = -1;
+    scan.payloads.forEach((p, i) => {
+      const m = decodeWalMessage(p);
+      if (m.kind === "endHeight" && m.height === height) at = i;
+    });
+    if (at < 0) return;
+    const keep = scan.payloads.slice(at).map(frameRecord);
+    const tmp = `${this.path}.compact`;
+    const fd = openSync(tmp, "w");
+    try {
+      for (const r of keep) {
+        let w = 0;
+        while (w < r.length) w += writeSync(fd, r, w, r.length - w);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    closeSync(this.fd);
+    renameSync(tmp, this.path);
+    fsyncDir(dirname(this.path));
+    this.fd = openSync(this.path, "a");
+  }
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // some filesystems refuse directory fsync; the rename is still atomic
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
