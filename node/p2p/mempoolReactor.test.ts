@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { utf8 } from "../../modules/core/bytes.ts";
+import { AppConn } from "../app/appConn.ts";
+import { TxPool } from "../mempool/txPool.ts";
+import { TEST_MEMPOOL } from "../testing/chain.ts";
+import { KvApp } from "../testing/kvApp.ts";
+import { silentLogger } from "../util/logger.ts";
+import type { P2PHost } from "./host.ts";
+import { decodeMempoolMessage, encodeMempoolMessage, MempoolReactor } from "./mempoolReactor.ts";
+import { connect, createTestHost, waitFor } from "./testing.ts";
+
+interface Node {
+  host: P2PHost;
+  app: KvApp;
+  pool: TxPool;
+  reactor: MempoolReactor;
+}
+
+const hosts: P2PHost[] = [];
+after(async () => {
+  await Promise.all(hosts.map((h) => h.stop()));
+});
+
+async function node(o: { syncing?: boolean } = {}): Promise<Node> {
+  const host = await createTestHost();
+  hosts.push(host);
+  const app = new KvApp();
+  const pool = new TxPool(TEST_MEMPOOL, { app: new AppConn(app), logger: silentLogger() });
+  const reactor = new MempoolReactor({ maxTxBytes: TEST_MEMPOOL.maxTxBytes, syncing: o.syncing ?? false }, { host, pool, logger: silentLogger() });
+  await host.start();
+  return { host, app, pool, reactor };
+}
+
+describe("p2p/mempoolReactor", () => {
+  it("encodes CometBFT's mempool Message and refuses garbage", () => {
+    const txs = [utf8("a=1"), utf8("b=2"), new Uint8Array(300)];
+    assert.deepEqual(decodeMempoolMessage(encodeMempoolMessage(txs)), txs);
+    assert.deepEqual([...encodeMempoolMessage([utf8("a")])], [0x0a, 0x03, 0x0a, 0x01, 0x61]);
+    for (const bad of [new Uint8Array(0), new Uint8Array([0x12, 0x00]), new Uint8Array([0x0a, 0x00]), new Uint8Array([0x0a, 0x05, 0x0a])]) {
+      assert.throws(() => decodeMempoolMessage(bad));
+    }
+  });
+
+  it("floods an accepted tx along a line of three nodes, never back to its sender", async () => {
+    const [a, b, c] = [await node(), await node(), await node()];
+    await connect(a.host, b.host);
+    await connect(b.host, c.host);
+    const n = 40;
+    for (let i = 0; i < n; i++) {
+      const res = await a.reactor.checkAndAdd(utf8(`k${i}=v${i}`));
+      assert.equal(res.code, 0);
+    }
+    await waitFor(() => c.pool.size() === n && b.pool.size() === n, 5000, "txs at c");
+    assert.deepEqual(b.reactor.sendersOf(utf8("k0=v0")), [a.host.nodeId]);
+    assert.deepEqual(c.reactor.sendersOf(utf8("k0=v0")), [b.host.nodeId]);
+    // nobody sent a tx back towards its origin: a received nothing, b got each tx once
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(a.reactor.stats.received, 0);
+    assert.equal(b.reactor.stats.received, n);
+    assert.equal(b.reactor.stats.duplicates, 0);
+    // c's CheckTx saw each tx once (b never re-sent to c what c had)
+    assert.equal(c.app.seen.checkTx.length, n);
+  });
+
+  it("a tx reaching a node from two peers is checked once and the second sender is remembered", async () => {
+    const [a, b, c] = [await node(), await node(), await node()];
+    await connect(a.host, b.host);
+    await connect(b.host, c.host);
+    await connect(a.host, c.host);
+    await a.reactor.checkAndAdd(utf8("x=1"));
+    await waitFor(() => b.pool.size() === 1 && c.pool.size() === 1, 5000, "tx everywhere");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(b.app.seen.checkTx.length, 1);
+    assert.equal(c.app.seen.checkTx.length, 1);
+    const tx = utf8("x=1");
+    assert.ok(b.reactor.sendersOf(tx).length + c.reactor.sendersOf(tx).length >= 3, "a duplicate's sender is remembered");
+  });
+
+  it("ignores invalid txs quietly, penalises oversize ones", async () => {
+    const [a, b] = [await node(), await node()];
+    await connect(a.host, b.host);
+    a.reactor.channel.send(b.host.nodeId, [utf8("not a kv tx"), utf8("ok=1")]);
+    await waitFor(() => b.pool.size() === 1, 5000, "valid tx");
+    assert.equal(b.reactor.stats.refused, 1);
+    assert.equal(b.host.scores.score(a.host.nodeId), 0);
+    a.reactor.channel.send(b.host.nodeId, [new Uint8Array(TEST_MEMPOOL.maxTxBytes + 1).fill(0x61)]);
+    await waitFor(() => b.host.scores.score(a.host.nodeId) < -9, 5000, "penalty");
+  });
+
+  it("drops peer txs while syncing; offers the pool to peers when syncing ends and to new peers", async () => {
+    const a = await node();
+    const b = await node({ syncing: true });
+    await connect(a.host, b.host);
+    await a.reactor.checkAndAdd(utf8("s=1"));
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(b.pool.size(), 0);
+    // b's own txs are pooled but not flooded while it syncs
+    await b.reactor.checkAndAdd(utf8("mine=1"));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(a.pool.size(), 1);
+    b.reactor.setSyncing(false);
+    await waitFor(() => a.pool.size() === 2, 5000, "b's tx at a after sync");
+    // a new peer gets the pool on connect
+    const c = await node();
+    await connect(c.host, a.host);
+    await waitFor(() => c.pool.size() === 2, 5000, "pool at the new peer");
+  });
+
+  it("batches a burst into few messages", async (t) => {
+    const [a, b] = [await node(), await node()];
+    await connect(a.host, b.host);
+    const n = 500;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: n }, (_, i) => a.reactor.checkAndAdd(utf8(`burst${i}=${"v".repeat(100)}`))));
+    await waitFor(() => b.pool.size() === n, 10_000, "burst at b");
+    const ms = performance.now() - started;
+    assert.ok(a.reactor.channel.stats.sent < n / 10, `messages sent ${a.reactor.channel.stats.sent}`);
+    t.diagnostic(`mempool gossip: ${n} txs admitted at a and b in ${ms.toFixed(0)} ms over ${a.reactor.channel.stats.sent} messages`);
+  });
+});
