@@ -74,7 +74,7 @@ function floorDivInt(a: number, b: number): number {
   return q;
 }
 
-/** ⌈√t⌉ for an integer 0 ≤ t < 2^53, exact. */
+/** ⌈√t⌉ for an integer 0 ≤ t ≤ 2^50, exact (every square below is < 2^52). */
 export function ceilSqrt(t: number): number {
   let r = Math.floor(Math.sqrt(t));
   while (r * r > t) r--;
@@ -88,7 +88,7 @@ export function ceilSqrt(t: number): number {
  * another label is still a copy.
  */
 export function collapseDuplicates(index: EmbeddingIndex, tau: number): CollapseResult {
-  if (!Number.isInteger(tau) || tau < 0 || tau >= 2 ** 53) throw new RangeError(`poa: tau ${tau} must be a non-negative safe integer`);
+  if (!Number.isInteger(tau) || tau < 0 || tau > 2 ** 50) throw new RangeError(`poa: tau ${tau} must be an integer in [0, 2^50]`);
   const { n, d, vectors: x, labels } = index;
   // grid coordinates: the P ≤ 3 coordinates with the widest range, ties to the lower coordinate
   const w = Math.max(1, ceilSqrt(tau));
