@@ -9,7 +9,7 @@ function clock() {
 
 describe("p2p/peerScore", () => {
   it("ignore and accept cost nothing; reject costs lowTolerance", () => {
-    const s = new PeerScore();
+    const s = new PeerScore({ now: clock().now });
     assert.equal(s.report("a", "ignore", "dup"), "healthy");
     assert.equal(s.report("a", "accept", "ok"), "healthy");
     assert.equal(s.score("a"), 0);
