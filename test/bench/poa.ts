@@ -8,6 +8,8 @@
  *    comparator, float recursion) measured in the same run on the same queries. One line per case:
  *    BENCH {"name":"poa-knn-shapley-N10000-d64","value":<median ms/query>,"unit":"ms/query",
  *           "baseline":<float-js median ms/query>,"ratio":<baseline/value: speedup>, ...}
+ *    (wall-clock medians; `cpuMs`/`baselineCpuMs` give the process CPU time per query as well, since a
+ *    busy 2-core machine inflates wall time)
  * 2. Audit-mode noisy-label detection on the seeded synthetic Gaussian mixture with 10% label flips:
  *    AUC (flipped points should score low), F1 when flagging the bottom 10% (= bottom-decile recall,
  *    since as many points are flagged as were flipped), and a random-score baseline. N = 1k, and 10k
@@ -48,19 +50,23 @@ for (const n of QUICK ? [1000, 10000] : [1000, 10000, 100000]) {
     for (let j = 0; j < warm; j++) knnShapley(index, q(j), y(j), K, ws);
     const times: number[] = [];
     let check = 0;
+    const cpu0 = process.cpuUsage();
     for (let j = 0; j < timed; j++) {
       const t0 = performance.now();
       const r = knnShapley(index, q(j), y(j), K, ws);
       times.push(performance.now() - t0);
       check += r.matches;
     }
+    const cpu = process.cpuUsage(cpu0);
     for (let j = 0; j < Math.min(warm, 10); j++) floatKnnShapley(mx.vectors, d, mx.labels, q(j), y(j), K);
     const baseTimes: number[] = [];
+    const bcpu0 = process.cpuUsage();
     for (let j = 0; j < baseTimed; j++) {
       const t0 = performance.now();
       floatKnnShapley(mx.vectors, d, mx.labels, q(j), y(j), K);
       baseTimes.push(performance.now() - t0);
     }
+    const bcpu = process.cpuUsage(bcpu0);
     const value = median(times);
     const baseline = median(baseTimes);
     bench({
@@ -70,6 +76,8 @@ for (const n of QUICK ? [1000, 10000] : [1000, 10000, 100000]) {
       baseline: round(baseline),
       ratio: round(baseline / value, 2),
       mean: round(times.reduce((a, b) => a + b, 0) / times.length),
+      cpuMs: round((cpu.user + cpu.system) / 1000 / timed),
+      baselineCpuMs: round((bcpu.user + bcpu.system) / 1000 / baseTimed),
       queries: timed,
       baselineQueries: baseTimed,
       k: K,
