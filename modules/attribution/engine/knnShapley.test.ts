@@ -104,6 +104,38 @@ describe("attribution/engine/knnShapley", () => {
     }
   });
 
+  it("needs the second limb: the single-limb floor recursion drifts from S·U(D) by more than N units", () => {
+    const d = 16;
+    const mx = gaussianMixture({ n: 3000, d, seed: 21, flip: 0.3, spread: 0.6 });
+    const qs = gaussianMixture({ n: 10, d, seed: 22, centres: mx.centres });
+    const index = createEmbeddingIndex(mx.vectors, mx.labels, d);
+    const k = 10;
+    let worstSingle = 0n;
+    let worstTwo = 0n;
+    for (let j = 0; j < qs.n; j++) {
+      const y = qs.labels[j] as number;
+      const r = knnShapley(index, qs.vectors.subarray(j * d, j * d + d), y, k);
+      // single limb: v_j = Σ_{t≥j} (m_t − m_{t+1})·⌊S/max(K,t)⌋, summed over j
+      let single = 0n;
+      let acc = 0n;
+      let mNext = 0;
+      for (let t = index.n; t >= 1; t--) {
+        const m = index.labels[r.order[t - 1] as number] === y ? 1 : 0;
+        if (m !== mNext) acc += BigInt(m - mNext) * (BS / BigInt(Math.max(k, t)));
+        mNext = m;
+        single += acc;
+      }
+      let two = 0n;
+      for (let i = 0; i < index.n; i++) two += BigInt(r.values[i] as number);
+      const abs = (x: bigint) => (x < 0n ? -x : x);
+      const drift = (sum: bigint) => abs(BigInt(k) * sum - BS * BigInt(r.matches)) / BigInt(k);
+      if (drift(single) > worstSingle) worstSingle = drift(single);
+      if (drift(two) > worstTwo) worstTwo = drift(two);
+    }
+    assert.ok(worstTwo <= BigInt(index.n), `two-limb drift ${worstTwo}`);
+    assert.ok(worstSingle > BigInt(index.n), `single-limb drift only ${worstSingle}`);
+  });
+
   it("sums many queries exactly (across the 2^11 double-to-bigint flush)", () => {
     const n = 40;
     const d = 3;
