@@ -387,7 +387,8 @@ export class BlockSyncReactor {
         this.requesters.delete(this.next);
         this.stats.applied++;
         const h = this.d.height();
-        this.next = h === 0n ? this.d.initialHeight : h + 1n;
+        if (h !== this.next) throw new Error(`verifyAndApply of block ${this.next} left the state at height ${h}`);
+        this.next = h + 1n;
       }
     } catch (e: unknown) {
       this.halted = true;
