@@ -161,7 +161,7 @@ export type ConsensusInput =
   | { kind: "startHeight"; height: bigint; validators: ValidatorSet; lastCommit?: ExtendedCommit }
   | { kind: "proposal"; proposal: Proposal; block: Block }
   | { kind: "vote"; vote: Vote }
-  /** a block fetched by hash (named by a polka or commit we saw). */
+  /** a block fetched by hash (kept only when a vote we hold names it). */
   | { kind: "block"; height: bigint; block: Block }
   | { kind: "timeout"; timeout: TimeoutInfo }
   /** the answer to requestValue: our own proposal block for (height, round). */
@@ -480,12 +480,10 @@ export class ConsensusState {
     if (height !== hs.height || block.header.height !== height) return;
     const id = this.blockIdOf(block);
     if (hs.blocks.has(blockIdKey(id))) return;
-    // only blocks named by a majority we hold are kept (a peer cannot fill our cache with junk)
+    // only blocks named by a vote we hold are kept (a peer cannot fill our cache with junk)
     let named = false;
     for (const r of hs.votes.roundsWithVotes()) {
-      const a = hs.votes.prevotes(r).twoThirdsMajority();
-      const b = hs.votes.precommits(r).twoThirdsMajority();
-      if ((a !== undefined && blockIdEqual(a, id)) || (b !== undefined && blockIdEqual(b, id))) named = true;
+      if (hs.votes.prevotes(r).powerFor(id) > 0n || hs.votes.precommits(r).powerFor(id) > 0n) named = true;
     }
     if (named) this.cacheBlock(block, false, id);
   }
@@ -498,16 +496,19 @@ export class ConsensusState {
     if (v.height === hs.height + 1n) return this.bufferFuture(m);
     if (v.height === hs.height) {
       if (!this.verifyVote(v, hs.validators, hs.height)) return;
-      this.addVote(hs.votes.add(v), v);
+      this.addVote(hs.votes.add(v, this.admit), v);
       return;
     }
     const l = this.last;
     if (l !== undefined && l.precommits !== undefined && v.height === l.height && v.type === SignedMsgType.Precommit && v.round === l.round) {
       if (!this.verifyVote(v, l.precommits.validators, l.height)) return;
-      const res = l.precommits.add(v);
+      const res = l.precommits.add(v, (id) => isZeroBlockId(id) || blockIdEqual(id, l.precommits!.twoThirdsMajority() ?? EMPTY_BLOCK_ID));
       if (res.kind === "conflict" && res.firstConflict) this.out.push({ kind: "evidence", evidence: res.evidence });
     }
   }
+
+  /** conflicting votes count for nil and for blocks this node holds (see voteSet.ts). */
+  private readonly admit = (id: BlockID): boolean => isZeroBlockId(id) || (this.hs?.blocks.has(blockIdKey(id)) ?? false);
 
   private addVote(res: ReturnType<HeightVoteSet["add"]>, v: Vote): void {
     if (res.kind === "conflict" && res.firstConflict) this.out.push({ kind: "evidence", evidence: res.evidence });

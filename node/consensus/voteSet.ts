@@ -1,9 +1,14 @@
 /**
  * Vote sets of one (height, round, type) with power tallies by block id (CometBFT types/vote_set.go,
  * specs/consensus.md §1.1, §2.5, §6.1). Thresholds are integer tests on bigint power:
- * "+2/3" = sum·3 > total·2, "+1/3" = sum·3 > total. Each validator counts at most once: the first
- * vote it casts is the one tallied; a later, different vote (another block id, nil included) is a
- * conflict and yields duplicate-vote evidence (both votes, ordered by block id) and is not counted.
+ * "+2/3" = sum·3 > total·2, "+1/3" = sum·3 > total. A validator counts at most once in the "any"
+ * sum and at most once per block id. A second, different vote of a validator (another block id, nil
+ * included) is a conflict and yields duplicate-vote evidence (both votes, ordered by block id); it
+ * is also counted for its block id when the caller admits that id (nil, or a block this node
+ * holds), as the paper counts messages per value: otherwise an equivocator could make a polka that
+ * some correct nodes saw unverifiable for the others, and locked nodes could never be unlocked by a
+ * re-proposal (CometBFT reaches the same with peer maj23 claims). Junk block ids are not admitted,
+ * which bounds memory.
  *
  * Votes are added here only after their signature was verified (the state machine does it).
  */
@@ -69,7 +74,7 @@ function blockIdKeyBytes(b: BlockID): Uint8Array {
 export type AddVoteResult =
   | { kind: "added" }
   | { kind: "duplicate" }
-  | { kind: "conflict"; evidence: DuplicateVoteEvidenceData; firstConflict: boolean };
+  | { kind: "conflict"; evidence: DuplicateVoteEvidenceData; firstConflict: boolean; counted: boolean };
 
 export class VoteSet {
   readonly height: bigint;
@@ -80,6 +85,8 @@ export class VoteSet {
   private readonly tally = new Map<string, bigint>();
   private readonly blockIds = new Map<string, BlockID>();
   private readonly conflicted = new Set<number>();
+  /** counted conflicting votes: validator index → block id key → vote. */
+  private readonly extra = new Map<number, Map<string, Vote>>();
   private sum = 0n;
   private readonly total: bigint;
   private maj23Key: string | undefined;
@@ -93,8 +100,11 @@ export class VoteSet {
     this.total = validators.totalVotingPower();
   }
 
-  /** adds a verified vote of this (h, r, type); index and address must already be checked. */
-  add(vote: Vote): AddVoteResult {
+  /**
+   * Adds a verified vote of this (h, r, type); index and address must already be checked.
+   * `admit(blockId)` says whether a conflicting vote for that id is counted (default: no).
+   */
+  add(vote: Vote, admit?: (b: BlockID) => boolean): AddVoteResult {
     if (vote.height !== this.height || vote.round !== this.round || vote.type !== this.type) {
       throw new Error(`vote ${vote.height}/${vote.round}/${vote.type} added to vote set ${this.height}/${this.round}/${this.type}`);
     }
@@ -102,30 +112,57 @@ export class VoteSet {
     const val = this.validators.getByIndex(idx);
     if (val === undefined) throw new Error(`vote validator index ${idx} out of range`);
     const prev = this.votes[idx];
+    const key = blockIdKey(vote.blockId);
     if (prev !== undefined) {
       if (blockIdEqual(prev.blockId, vote.blockId)) return { kind: "duplicate" };
+      let ex = this.extra.get(idx);
+      if (ex?.has(key)) return { kind: "duplicate" };
       const firstConflict = !this.conflicted.has(idx);
       this.conflicted.add(idx);
-      return { kind: "conflict", evidence: makeDuplicateVoteEvidence(prev, vote, this.total, val.votingPower), firstConflict };
+      const counted = admit !== undefined && admit(vote.blockId);
+      if (counted) {
+        if (ex === undefined) {
+          ex = new Map();
+          this.extra.set(idx, ex);
+        }
+        ex.set(key, vote);
+        this.count(key, vote.blockId, val.votingPower);
+      }
+      return { kind: "conflict", evidence: makeDuplicateVoteEvidence(prev, vote, this.total, val.votingPower), firstConflict, counted };
     }
     this.votes[idx] = vote;
-    const key = blockIdKey(vote.blockId);
-    const t = (this.tally.get(key) ?? 0n) + val.votingPower;
-    this.tally.set(key, t);
-    if (!this.blockIds.has(key)) this.blockIds.set(key, vote.blockId);
     this.sum += val.votingPower;
-    if (this.maj23Key === undefined && isTwoThirds(t, this.total)) this.maj23Key = key;
+    this.count(key, vote.blockId, val.votingPower);
     return { kind: "added" };
+  }
+
+  private count(key: string, id: BlockID, power: bigint): void {
+    const t = (this.tally.get(key) ?? 0n) + power;
+    this.tally.set(key, t);
+    if (!this.blockIds.has(key)) this.blockIds.set(key, id);
+    if (this.maj23Key === undefined && isTwoThirds(t, this.total)) this.maj23Key = key;
+  }
+
+  /** the validator's vote for a block id (its first vote or a counted conflicting one). */
+  voteFor(idx: number, b: BlockID): Vote | undefined {
+    const v = this.votes[idx];
+    if (v !== undefined && blockIdEqual(v.blockId, b)) return v;
+    return this.extra.get(idx)?.get(blockIdKey(b));
   }
 
   getByIndex(idx: number): Vote | undefined {
     return this.votes[idx];
   }
 
-  /** the votes, in validator order (absent ones skipped). */
+  /** the votes, in validator order (absent ones skipped), each followed by its counted conflicting votes. */
   list(): Vote[] {
     const out: Vote[] = [];
-    for (const v of this.votes) if (v !== undefined) out.push(v);
+    this.votes.forEach((v, i) => {
+      if (v === undefined) return;
+      out.push(v);
+      const ex = this.extra.get(i);
+      if (ex !== undefined) out.push(...ex.values());
+    });
     return out;
   }
 
@@ -170,13 +207,15 @@ export class VoteSet {
     if (maj === undefined || isZeroBlockId(maj)) throw new Error(`no +2/3 majority for a block at ${this.height}/${this.round}`);
     if (this.type !== 2) throw new Error("a commit is made of precommits");
     const extendedSignatures = this.validators.validators.map((val, i): ExtendedCommitSig => {
+      const c = this.voteFor(i, maj);
+      if (c !== undefined) {
+        return { blockIdFlag: 2, validatorAddress: val.address, timestamp: c.timestamp, signature: c.signature, extension: c.extension, extensionSignature: c.extensionSignature };
+      }
       const v = this.votes[i];
-      if (v === undefined) return absentExtendedSig();
-      if (isZeroBlockId(v.blockId)) {
+      if (v !== undefined && isZeroBlockId(v.blockId)) {
         return { blockIdFlag: 3, validatorAddress: val.address, timestamp: v.timestamp, signature: v.signature, extension: EMPTY, extensionSignature: EMPTY };
       }
-      if (!blockIdEqual(v.blockId, maj)) return absentExtendedSig();
-      return { blockIdFlag: 2, validatorAddress: val.address, timestamp: v.timestamp, signature: v.signature, extension: v.extension, extensionSignature: v.extensionSignature };
+      return absentExtendedSig();
     });
     return { height: this.height, round: this.round, blockId: maj, extendedSignatures };
   }
@@ -258,9 +297,9 @@ export class HeightVoteSet {
     return this.rounds.has(round);
   }
 
-  add(vote: Vote): AddVoteResult {
+  add(vote: Vote, admit?: (b: BlockID) => boolean): AddVoteResult {
     const r = this.ensure(vote.round);
-    const res = (vote.type === 1 ? r.prevotes : r.precommits).add(vote);
+    const res = (vote.type === 1 ? r.prevotes : r.precommits).add(vote, admit);
     if (res.kind === "added" && !r.voters.has(vote.validatorIndex)) {
       r.voters.add(vote.validatorIndex);
       r.voterPower += this.validators.getByIndex(vote.validatorIndex)!.votingPower;

@@ -13,6 +13,7 @@ import {
   encodeWalMessage,
   frameRecord,
   messagesAfterEndHeight,
+  messagesForReplay,
   readWalMessages,
   scanWal,
   WAL_MAX_RECORD_BYTES,
@@ -90,7 +91,8 @@ describe("consensus/wal", () => {
     assert.equal(r.found, true);
     assert.deepEqual(r.messages.map((m) => m.kind), ["input", "ownVote", "input"]);
     assert.equal(messagesAfterEndHeight(msgs, 7n).found, false);
-    assert.throws(() => messagesAfterEndHeight(msgs, 0n), /EndHeight\(1\)/);
+    assert.equal(messagesForReplay(msgs, 1n).length, 5, "state at 1: replay from the start (EndHeight(0) absent)");
+    assert.throws(() => messagesForReplay(msgs, 0n), /EndHeight\(1\)/);
     // appending after reopen keeps the old records
     const w2 = ConsensusWal.open(path);
     w2.writeSync({ kind: "endHeight", height: 2n });

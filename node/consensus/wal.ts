@@ -316,20 +316,32 @@ export function readWalMessages(path: string): WalMessage[] {
 }
 
 /**
- * The messages logged after `EndHeight(height)` (CometBFT SearchForEndHeight): what to replay when
- * starting height+1. `found` is false when the marker is absent; for the first height of a chain
- * (height = initial − 1) the whole log is the answer. Throws when the WAL already holds EndHeight(height+1):
- * the state store is behind the WAL, which the handshake must have fixed first.
+ * The messages logged after `EndHeight(height)` (CometBFT SearchForEndHeight). `found` is false when
+ * the marker is absent (for the first height of a chain the whole log is the answer).
  */
 export function messagesAfterEndHeight(msgs: readonly WalMessage[], height: bigint): { found: boolean; messages: WalMessage[] } {
   let at = -1;
   for (let i = 0; i < msgs.length; i++) {
     const m = msgs[i]!;
-    if (m.kind !== "endHeight") continue;
-    if (m.height === height + 1n) throw new Error(`WAL holds EndHeight(${height + 1n}) while starting height ${height + 1n}`);
-    if (m.height === height) at = i;
+    if (m.kind === "endHeight" && m.height === height) at = i;
   }
   return { found: at >= 0, messages: msgs.slice(at + 1) };
+}
+
+/**
+ * What to replay when the stored state is at height `stateHeight` (the machine starts
+ * stateHeight+1): the messages after `EndHeight(stateHeight − 1)`. They start one height early
+ * because the machine keeps next-height messages that arrive before its decision and processes them
+ * when the height starts; those were logged before `EndHeight(stateHeight)`. The machine ignores the
+ * rest of height stateHeight (except late precommits, which it adds to the last commit). Throws when
+ * the WAL already holds `EndHeight(stateHeight + 1)`: the state store is behind the WAL, which the
+ * handshake must fix first.
+ */
+export function messagesForReplay(msgs: readonly WalMessage[], stateHeight: bigint): WalMessage[] {
+  for (const m of msgs) {
+    if (m.kind === "endHeight" && m.height > stateHeight) throw new Error(`WAL holds EndHeight(${m.height}) while starting height ${stateHeight + 1n}`);
+  }
+  return messagesAfterEndHeight(msgs, stateHeight - 1n).messages;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,7 +447,8 @@ export class ConsensusWal {
 
   /**
    * Drops everything before `EndHeight(height)` (keeping the marker): rewrites to a temp file,
-   * fsyncs, renames over the WAL and fsyncs the directory. Safe once height+1 is decided and saved.
+   * fsyncs, renames over the WAL and fsyncs the directory. Safe once height+2 is decided and saved
+   * (replay reads from `EndHeight(stateHeight − 1)`).
    */
   compactBefore(height: bigint): void {
     this.flushAndSync();
