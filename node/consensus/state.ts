@@ -495,6 +495,7 @@ export class ConsensusState {
     if (!Number.isInteger(v.round) || v.round < 0) return this.invalid(`vote round ${v.round}`);
     if (v.height === hs.height + 1n) return this.bufferFuture(m);
     if (v.height === hs.height) {
+      if (hs.votes.hasExact(v)) return;
       if (!this.verifyVote(v, hs.validators, hs.height)) return;
       this.addVote(hs.votes.add(v, this.admit), v);
       return;
@@ -521,7 +522,7 @@ export class ConsensusState {
       this.invalid(`vote from unknown validator index ${v.validatorIndex}`);
       return false;
     }
-    if (!this.deps.verifier.verify(val.pubKey.value, voteSignBytes(this.config.chainId, v), v.signature)) {
+    if (!this.deps.verifier.verify(val.pubKey.value, memoVoteSignBytes(this.config.chainId, v), v.signature)) {
       this.invalid(`vote ${v.height}/${v.round}/${v.type} from index ${v.validatorIndex}: bad signature`);
       return false;
     }
@@ -760,6 +761,17 @@ export class ConsensusState {
     hs.step = RoundStep.commit;
     this.out.push({ kind: "decide", height: hs.height, round, block: cb.block, blockId: cb.blockId, commit: toCommit(ec), extendedCommit: ec });
   }
+}
+
+/** sign bytes per vote object (votes are immutable; in-process peers share objects). */
+const signBytesMemo = new WeakMap<Vote, { chainId: string; bytes: Bytes }>();
+
+function memoVoteSignBytes(chainId: string, v: Vote): Bytes {
+  const m = signBytesMemo.get(v);
+  if (m !== undefined && m.chainId === chainId) return m.bytes;
+  const bytes = voteSignBytes(chainId, v);
+  signBytesMemo.set(v, { chainId, bytes });
+  return bytes;
 }
 
 function blockIdKeyOfAddr(a: Bytes): string {

@@ -27,10 +27,16 @@ import { isZeroBlockId } from "../types/encoding.ts";
 import { ZERO_TIME } from "../types/time.ts";
 import type { ValidatorSet } from "../types/validatorSet.ts";
 
-/** the key of a block id in tallies: "" for nil, else hex(hash):total:hex(partsHash). */
+const keyMemo = new WeakMap<BlockID, string>();
+
+/** the key of a block id in tallies: "" for nil, else hex(hash):total:hex(partsHash). Memoized per object. */
 export function blockIdKey(b: BlockID): string {
-  if (isZeroBlockId(b)) return "";
-  return `${toHex(b.hash)}:${b.partSetHeader.total}:${toHex(b.partSetHeader.hash)}`;
+  let k = keyMemo.get(b);
+  if (k === undefined) {
+    k = isZeroBlockId(b) ? "" : `${toHex(b.hash)}:${b.partSetHeader.total}:${toHex(b.partSetHeader.hash)}`;
+    keyMemo.set(b, k);
+  }
+  return k;
 }
 
 export function blockIdEqual(a: BlockID, b: BlockID): boolean {
@@ -152,6 +158,12 @@ export class VoteSet {
 
   getByIndex(idx: number): Vote | undefined {
     return this.votes[idx];
+  }
+
+  /** true when this exact vote (same block id and signature) is already held: no need to verify it again. */
+  hasExact(vote: Vote): boolean {
+    const v = this.voteFor(vote.validatorIndex, vote.blockId);
+    return v !== undefined && equal(v.signature, vote.signature);
   }
 
   /** the votes, in validator order (absent ones skipped), each followed by its counted conflicting votes. */
@@ -283,6 +295,13 @@ export class HeightVoteSet {
       this.rounds.set(round, r);
     }
     return r;
+  }
+
+  /** true when this exact vote is already held (checked before verifying its signature). */
+  hasExact(vote: Vote): boolean {
+    const r = this.rounds.get(vote.round);
+    if (r === undefined) return false;
+    return (vote.type === 1 ? r.prevotes : r.precommits).hasExact(vote);
   }
 
   prevotes(round: number): VoteSet {
