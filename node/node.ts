@@ -17,7 +17,7 @@ import { loadOrGenNodeKey, nodeIdFromPubKey } from "./crypto/keyFiles.ts";
 import { BlockExecutor } from "./execution/blockExecutor.ts";
 import { SingleValidatorProducer } from "./execution/producer.ts";
 import type { FailPointHook, VoteSigner } from "./execution/types.ts";
-import { TxPool } from "./mempool/txPool.ts";
+import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
 import type { NodeOptions } from "./options.ts";
 import { FilePV } from "./privval/filePV.ts";
 import type { RpcEnv } from "./rpc/env.ts";
@@ -44,6 +44,8 @@ export interface NodeDeps {
   nodeDbBackend?: KvBackend;
   /** called once if block production halts (app hash mismatch, rejected proposal, IO error). */
   onHalt?: (err: unknown) => void;
+  /** checks tx signatures before CheckTx (e.g. SigVerifyPool on worker threads); the caller closes it. */
+  preverifier?: TxPreverifier;
   /** test hook: simulate crashes at named points of the commit sequence. */
   failPoint?: FailPointHook;
 }
@@ -124,7 +126,11 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
 
     const appConn = new AppConn(deps.app);
     closers.push({ name: "app connection", fn: () => appConn.close({ closeApp: false }) });
-    const mempool = new TxPool(opts.mempool, { app: appConn, logger: log.child({ module: "mempool" }) });
+    const mempool = new TxPool(opts.mempool, {
+      app: appConn,
+      logger: log.child({ module: "mempool" }),
+      ...(deps.preverifier !== undefined ? { preverifier: deps.preverifier } : {}),
+    });
     closers.push({ name: "mempool", fn: () => mempool.close() });
     const executor = new BlockExecutor({
       app: appConn,

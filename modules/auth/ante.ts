@@ -129,6 +129,7 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       if (pk === null) throw ErrInvalidPubKey.wrap("pubkey on account is not set");
       const sig = tx.signatures[i] ?? new Uint8Array(0);
       const chainId = ctx.block.chainId;
+      if (ctx.mode === "check") ctx.sigVerifier.noteAccount?.(pk, acc.accountNumber);
       const hash = signHash(tx, chainId, acc.accountNumber);
       if (sig.length !== 64 || !ctx.sigVerifier.verify(pk, hash, sig)) {
         throw ErrUnauthorized.wrap(`signature verification failed; please verify account number (${acc.accountNumber}) and chain-id (${chainId})`);

@@ -9,6 +9,11 @@ import type { Bytes } from "./abci.ts";
 export interface SigVerifier {
   /** pure: true iff `sig64` is a valid low-S ECDSA signature of `msgHash32` by `pubkey33`. */
   verify(pubkey33: Bytes, msgHash32: Bytes, sig64: Bytes): boolean;
+  /**
+   * optional hint from CheckTx: the signer with this key has this account number (a node may use it to
+   * verify the signer's later txs ahead of time, e.g. on another thread). Never changes a verdict.
+   */
+  noteAccount?(pubkey33: Bytes, accountNumber: bigint): void;
 }
 
 export const SECP256K1_HALF_N = secp256k1.Point.CURVE().n >> 1n;

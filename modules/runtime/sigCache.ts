@@ -16,7 +16,9 @@ export function createCachedSigVerifier(inner: SigVerifier, maxEntries = 100_000
   // keyed by the signature; a hit also needs the same message hash and public key
   const cache = new Map<string, { msgHash: Bytes; pubkey: Bytes }>();
   let hits = 0;
+  const note = inner.noteAccount?.bind(inner);
   return {
+    ...(note !== undefined ? { noteAccount: note } : {}),
     get size() {
       return cache.size;
     },

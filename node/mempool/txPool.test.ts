@@ -239,4 +239,21 @@ describe("mempool/txPool", () => {
     assert.equal(bad.code, 1);
     assert.equal(bad.codespace, "kv");
   });
+  it("with a pre-verifier, CheckTx still runs in arrival order when verifications finish out of order", async () => {
+    const app = fakeApp();
+    const waits: (() => void)[] = [];
+    const preverifier = { preverify: () => new Promise<void>((r) => waits.push(r)) };
+    const p = new TxPool(OPTS, { app, logger: silentLogger(), preverifier });
+    const all = ["a:0:x", "a:1:y", "b:0:z"].map((t) => p.checkAndAdd(tx(t)));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(app.calls.length, 0, "no CheckTx before its pre-verification");
+    waits[2]?.();
+    waits[1]?.();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(app.calls.length, 0, "a later tx waits for the earlier ones");
+    waits[0]?.();
+    const res = await Promise.all(all);
+    assert.deepEqual(res.map((r) => r.code), [0, 0, 0]);
+    assert.deepEqual(app.calls.map((c) => fromUtf8(c.tx)), ["a:0:x", "a:1:y", "b:0:z"]);
+  });
 });

@@ -46,6 +46,11 @@ export class MempoolError extends NodeError<MempoolErrorType> {
   }
 }
 
+/** verifies a tx's signatures ahead of CheckTx (e.g. on worker threads); never rejects. */
+export interface TxPreverifier {
+  preverify(tx: Bytes): Promise<void>;
+}
+
 export interface PoolTx {
   tx: Bytes;
   /** SHA-256(tx). */
@@ -106,14 +111,18 @@ export class TxPool implements MempoolView {
   private height = 0n;
   private closed = false;
   private readonly availableListeners = new Set<() => void>();
+  private readonly preverifier: TxPreverifier | undefined;
+  /** settles when the last admission that waited for pre-verification has gone on (keeps arrival order). */
+  private gate: Promise<void> = Promise.resolve();
 
-  constructor(opts: TxPoolOptions, deps: { app: MempoolAppConn; logger: Logger; height?: bigint }) {
+  constructor(opts: TxPoolOptions, deps: { app: MempoolAppConn; logger: Logger; height?: bigint; preverifier?: TxPreverifier }) {
     this.opts = { maxConcurrentChecks: 64, recheckBatch: 128, ...opts };
     this.app = deps.app;
     this.logger = deps.logger;
     this.cache = new LruCache(opts.cacheSize);
     this.checks = new Semaphore(this.opts.maxConcurrentChecks);
     this.height = deps.height ?? 0n;
+    this.preverifier = deps.preverifier;
   }
 
   size(): number {
@@ -192,6 +201,12 @@ export class TxPool implements MempoolView {
     let releaseCheck: Release | undefined;
     let releaseRead: Release | undefined;
     try {
+      if (this.preverifier !== undefined) {
+        // the signatures are checked elsewhere meanwhile; CheckTx calls still start in arrival order
+        const mine = Promise.all([this.gate, this.preverifier.preverify(tx)]).then(() => {});
+        this.gate = mine;
+        await mine;
+      }
       releaseCheck = await this.checks.acquire();
       releaseRead = await this.rw.read();
       if (this.closed) throw new MempoolError({ code: "MEMPOOL_CLOSED" });

@@ -114,6 +114,10 @@ function busEventData(ev: BusEvent): Json {
   }
 }
 
+function isBroadcastSync(item: unknown): boolean {
+  return typeof item === "object" && item !== null && (item as { method?: unknown }).method === "broadcast_tx_sync";
+}
+
 export function createRpcServer(env: RpcEnv, opts: RpcServerOptions): RpcServer {
   const log = opts.logger?.child({ module: "rpc" });
   const ctx: RouteContext = { env, timeoutBroadcastTxCommitMs: opts.timeoutBroadcastTxCommitMs };
@@ -179,9 +183,17 @@ export function createRpcServer(env: RpcEnv, opts: RpcServerOptions): RpcServer 
     if (Array.isArray(parsed)) {
       if (parsed.length === 0) return JSON.stringify(errResponse(null, new RpcError(RpcErrorCode.InvalidRequest, "empty batch")));
       const out: JsonRpcResponse[] = [];
-      for (const item of parsed) {
-        const res = await handleRequest(item, ws);
-        if (res !== undefined) out.push(res);
+      for (let i = 0; i < parsed.length; ) {
+        if (!isBroadcastSync(parsed[i])) {
+          const res = await handleRequest(parsed[i++], ws);
+          if (res !== undefined) out.push(res);
+          continue;
+        }
+        // a run of broadcast_tx_sync items starts together (each enters the mempool in order, which keeps
+        // it: CheckTx still runs one at a time, in batch order), so the mempool can pre-verify them at once
+        const run: Promise<JsonRpcResponse | undefined>[] = [];
+        while (i < parsed.length && isBroadcastSync(parsed[i])) run.push(handleRequest(parsed[i++], ws));
+        for (const res of await Promise.all(run)) if (res !== undefined) out.push(res);
       }
       return out.length === 0 ? "" : JSON.stringify(out);
     }

@@ -17,7 +17,7 @@
  * gives the unbatched client (one POST per tx).
  */
 import { createRequire } from "node:module";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createHash } from "node:crypto";
 import { TxRaw, TxBody, AuthInfo, SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -67,6 +67,31 @@ function measureVerifyRate(secp: Secp, ms = 2000): number {
     n += 256;
   }
   return n / ((performance.now() - start) / 1000);
+}
+
+/** CPU seconds (user + system) of a process, or of one of its threads (tid = pid: the main thread). */
+function cpuSeconds(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds per thread name (comm) of a process. */
+function threadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      out[name] = (out[name] ?? 0) + cpuSeconds(pid, Number(tid));
+    }
+  } catch {
+    // the process is gone
+  }
+  return out;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -153,6 +178,10 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
       }
     })();
 
+    const pid = node.proc.pid as number;
+    const cpu0 = cpuSeconds(pid);
+    const main0 = cpuSeconds(pid, pid);
+    const threads0 = threadCpu(pid);
     const t0 = performance.now();
     // Round k holds every sender's tx with sequence k. A round starts only when every broadcast of the
     // round before was answered (as a wallet sends sequence k+1 after CheckTx accepted k), so a sender's
@@ -199,6 +228,10 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     polling = false;
     await poller;
     agent.destroy();
+    const cpu = cpuSeconds(pid) - cpu0;
+    const mainCpu = cpuSeconds(pid, pid) - main0;
+    const threads = threadCpu(pid);
+    for (const k of Object.keys(threads)) threads[k] = Number((threads[k]! - (threads0[k] ?? 0)).toFixed(2));
     const lastCommit = Math.max(...committedAt.values());
     const committed = committedAt.size;
     const seconds = (lastCommit - t0) / 1000;
@@ -223,6 +256,9 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
       latency_p50_ms: Math.round(percentile(lat, 50)),
       latency_p99_ms: Math.round(percentile(lat, 99)),
       peak_rss_mb: Math.round(hwm),
+      node_cpu_ms_per_tx: Number(((cpu * 1000) / Math.max(1, committed)).toFixed(3)),
+      node_main_thread_cpu_ms_per_tx: Number(((mainCpu * 1000) / Math.max(1, committed)).toFixed(3)),
+      node_thread_cpu_s: threads,
       blocks,
       block_interval_setting: BLOCK_INTERVAL,
       client: { connections: CONCURRENCY, batch: BATCH },

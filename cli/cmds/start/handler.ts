@@ -3,7 +3,7 @@
  * `shutdown` resolves (SIGINT/SIGTERM) and then stops gracefully, or fails if block production halts.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { createNativeSecp256k1Verifier } from "../../../node/crypto/secp256k1Native.ts";
+import { SigVerifyPool } from "../../../node/crypto/sigPool.ts";
 import type { NodeOptions } from "../../../node/options.ts";
 import { openLevelBackend } from "../../../node/storage/levelBackend.ts";
 import { createLogger } from "../../../node/util/logger.ts";
@@ -29,12 +29,14 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
   const opts: NodeOptions = { ...config, chainId: genesis.chainId };
   const logger = createLogger({ level: opts.log.level, format: opts.log.format });
   const [{ createOpenLedgerApp }, startNode] = await Promise.all([loadApp(), loadStartNode()]);
-  const sigVerifier = createNativeSecp256k1Verifier();
+  const sigPool = new SigVerifyPool({ chainId: genesis.chainId });
+  const sigVerifier = sigPool.verifier;
   logger.info({ module: "main", home: p.home, chainId: opts.chainId, nativeSecp256k1: sigVerifier.native }, "starting openledgerd");
   let backend: Awaited<ReturnType<typeof openLevelBackend>>;
   try {
     backend = await openLevelBackend(p.applicationDb);
   } catch (e) {
+    await sigPool.close();
     throw new UserError(`cannot open ${p.applicationDb}: ${errorMessage(e)} (is another openledgerd running on this home?)`);
   }
   let app: Awaited<ReturnType<typeof createOpenLedgerApp>>;
@@ -42,13 +44,14 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
     app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, logger: logger.child({ module: "app" }) });
   } catch (e) {
     await backend.close();
+    await sigPool.close();
     throw new UserError(`cannot load the application state in ${p.applicationDb}: ${errorMessage(e)}`);
   }
   let halted: unknown;
   try {
     let node: Awaited<ReturnType<typeof startNode>>;
     try {
-      node = await startNode(opts, { app, logger, genesis, genesisJson });
+      node = await startNode(opts, { app, logger, genesis, genesisJson, preverifier: sigPool });
     } catch (e) {
       throw new UserError(`the node failed to start: ${errorMessage(e)}`);
     }
@@ -63,8 +66,9 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
     await node.stop();
   } finally {
     await app.close();
+    await sigPool.close();
   }
-  logger.info({ module: "main" }, "stopped");
+  logger.info({ module: "main", presigVerified: sigPool.hits, mainThreadVerified: sigPool.misses }, "stopped");
   logger.flush();
   if (halted !== undefined) throw new UserError(`block production halted: ${errorMessage(halted)}`);
 }
