@@ -84,6 +84,20 @@ describe("consensus/sim targeted", () => {
     }
   });
 
+  it("two of four down: no decision (without +2/3 precommits no round ends, as in CometBFT); both back: the chain resumes", () => {
+    const r = expectOk({
+      ...defaultSimOptions(11),
+      targetHeight: 3n,
+      gstMs: 12_000,
+      outages: [
+        { node: 0, fromMs: 50, toMs: 12_000 },
+        { node: 1, fromMs: 50, toMs: 12_000 },
+      ],
+    });
+    assert.ok(r.simMs > 12_000, "nothing was decided while half the power was down");
+    assert.equal(r.decisions.length, 3);
+  });
+
   it("the real ed25519 signature path", () => {
     expectOk({ ...defaultSimOptions(7), scheme: ed25519Scheme, powers: [10n, 20n, 10n, 10n], byzantine: [2], byzantineMode: "equivocate", dropRate: 0.1, gstMs: 600, voteExtensions: true, targetHeight: 2n });
   });

@@ -149,6 +149,8 @@ export interface SimOptions {
   clockSkewMs: number;
   /** liveness bound after GST (virtual ms); default from timeouts and sizes. */
   livenessBoundMs?: number;
+  /** explicit crash windows (node index in set order, virtual ms), in addition to random crashes. */
+  outages?: { node: number; fromMs: number; toMs: number }[];
   /** record a trace of events (for debugging a failing seed). */
   trace?: boolean;
 }
@@ -210,18 +212,20 @@ export function randomSchedule(seed: number): SimOptions {
     }
   }
   const faulty = r.chance(0.8);
+  // one schedule in ten is a long, harsh asynchronous period (rounds climb, timeouts reach the cap)
+  const harsh = faulty && r.chance(0.1);
   return {
     ...defaultSimOptions(seed),
     powers,
     byzantine,
     byzantineMode: r.pick(["equivocate", "doubleProposal", "invalidProposal", "mixed"] as const),
     targetHeight: BigInt(r.int(2, 4)),
-    gstMs: faulty ? r.int(200, 2500) : 0,
-    dropRate: faulty ? r.pick([0, 0.05, 0.2, 0.4]) : 0,
+    gstMs: harsh ? r.int(4000, 9000) : faulty ? r.int(200, 2500) : 0,
+    dropRate: harsh ? 0.6 : faulty ? r.pick([0, 0.05, 0.2, 0.4]) : 0,
     dupRate: r.pick([0, 0.05, 0.2]),
-    maxDelayPreGstMs: r.pick([20, 100, 400, 900]),
+    maxDelayPreGstMs: harsh ? 1500 : r.pick([20, 100, 400, 900]),
     deltaMs: r.int(5, 40),
-    partitions: faulty && r.chance(0.5),
+    partitions: harsh || (faulty && r.chance(0.5)),
     crashes: faulty && r.chance(0.5),
     voteExtensions: r.chance(0.3),
     walCodec: r.chance(0.1),
@@ -840,6 +844,11 @@ class Simulation {
 
   private scheduleFaults(): void {
     const o = this.o;
+    for (const w of o.outages ?? []) {
+      const node = this.nodes[w.node]!;
+      this.q.push(w.fromMs, () => this.crash(node));
+      this.q.push(w.toMs, () => this.restart(node));
+    }
     if (o.gstMs <= 0) return;
     const n = this.nodes.length;
     if (o.partitions) {
