@@ -158,7 +158,11 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     let resolveHalt!: (e: unknown) => void;
     const halted = new Promise<unknown>((r) => (resolveHalt = r));
     const producer = new SingleValidatorProducer(
-      { blockIntervalMs: opts.consensus.blockIntervalMs, createEmptyBlocks: opts.consensus.createEmptyBlocks },
+      {
+        blockIntervalMs: opts.consensus.blockIntervalMs,
+        createEmptyBlocks: opts.consensus.createEmptyBlocks,
+        ...(opts.consensus.blockExecBudgetMs !== undefined ? { blockExecBudgetMs: opts.consensus.blockExecBudgetMs } : {}),
+      },
       {
         executor,
         app: appConn,

@@ -31,6 +31,8 @@ export interface NodeOptions {
     blockIntervalMs: number;
     /** produce blocks even when the mempool is empty. */
     createEmptyBlocks: boolean;
+    /** ms a block may take to execute; caps its tx count by the measured per-tx cost (default 0: no cap). */
+    blockExecBudgetMs?: number;
   };
   app: {
     /** "0.0025uopen" */

@@ -112,11 +112,13 @@ export class BlockExecutor {
     lastCommit: Commit;
     localLastCommit: ExtendedCommitInfo;
     proposerAddress: Bytes;
+    /** node-local cap on the txs reaped (−1 or absent: none), e.g. what executes within the block interval. */
+    maxTxs?: number;
   }): Promise<Block> {
     const { state, height } = args;
     const params = state.consensusParams;
     const maxBytes = maxDataBytes(params.block.maxBytes, 0n, state.validators.length);
-    const txs = this.d.mempool.reapMaxBytesMaxGas(maxBytes, params.block.maxGas);
+    const txs = this.d.mempool.reapMaxBytesMaxGas(maxBytes, params.block.maxGas, args.maxTxs ?? -1);
     const res = await this.d.app.prepareProposal({
       maxTxBytes: maxBytes,
       txs,

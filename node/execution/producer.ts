@@ -39,7 +39,19 @@ export interface ProducerOptions {
   now?: () => number;
   /** rounds tried when the private validator refuses a signature (it signed another block at h before a crash). */
   maxRounds?: number;
+  /**
+   * time a block may take to execute (FinalizeBlock → commit → mempool update), in ms: the producer reaps
+   * at most as many txs as the recent per-tx cost says fit (never fewer than MIN_BLOCK_TXS), so CheckTx
+   * keeps the rest of the interval and a tx waits about one interval. Default 0: no cap (the whole pool,
+   * within the consensus byte and gas limits). Measured (bank-send bench, 1 s interval, budget 500 ms): the
+   * pool then backs up and every block RECHECKs all of it, which costs far more than the big blocks did,
+   * so the cap pays only once recheck no longer grows with the pool.
+   */
+  blockExecBudgetMs?: number;
 }
+
+/** the smallest cap on a block's tx count (the per-tx cost estimate never starves blocks). */
+export const MIN_BLOCK_TXS = 100;
 
 export interface ProducerDeps {
   executor: BlockExecutor;
@@ -90,9 +102,11 @@ export class SingleValidatorProducer {
   private stopping = false;
   private wake: (() => void) | undefined;
   private haltError: unknown;
+  /** moving average of the wall ms one tx costs to execute and commit (0 until a block with txs was measured). */
+  private msPerTx = 0;
 
   constructor(opts: ProducerOptions, deps: ProducerDeps, state: ChainState) {
-    this.opts = { now: () => Date.now(), maxRounds: 4, ...opts };
+    this.opts = { now: () => Date.now(), maxRounds: 4, blockExecBudgetMs: 0, ...opts };
     this.d = deps;
     this.st = state;
   }
@@ -146,6 +160,13 @@ export class SingleValidatorProducer {
       }
       this.wake = done;
     });
+  }
+
+  /** the cap on the next block's tx count (−1: none). */
+  maxBlockTxs(): number {
+    const budget = this.opts.blockExecBudgetMs;
+    if (budget <= 0 || this.msPerTx <= 0) return -1;
+    return Math.max(MIN_BLOCK_TXS, Math.floor(budget / this.msPerTx));
   }
 
   /** a block is due even without txs at the initial height and when the app hash changed (CometBFT needProofBlock). */
@@ -214,6 +235,7 @@ export class SingleValidatorProducer {
       lastCommit,
       localLastCommit: extendedCommitInfo(lastCommit, lastExtended, state.lastValidators),
       proposerAddress: signer.address,
+      maxTxs: this.maxBlockTxs(),
     });
     const blockId = computeBlockId(block);
     const verdict = await this.d.executor.processProposal(block, blockId, state);
@@ -272,7 +294,13 @@ export class SingleValidatorProducer {
     await batch.write(true);
     await this.d.executor.fail("afterSaveBlock", h);
 
+    const applyStart = this.opts.now();
     this.st = await this.d.executor.applyBlock(state, blockId, block);
+    const n = block.data.txs.length;
+    if (n >= 20) {
+      const perTx = (this.opts.now() - applyStart) / n;
+      this.msPerTx = this.msPerTx === 0 ? perTx : 0.7 * this.msPerTx + 0.3 * perTx;
+    }
     return this.st;
   }
 

@@ -35,7 +35,8 @@ export interface EventPublisher {
 
 /** what execution needs from the mempool (TxPool implements it). */
 export interface ExecutorMempool {
-  reapMaxBytesMaxGas(maxBytes: bigint, maxGas: bigint): Bytes[];
+  /** FIFO txs within the byte and gas limits and, when maxTxs ≥ 0, at most maxTxs of them. */
+  reapMaxBytesMaxGas(maxBytes: bigint, maxGas: bigint, maxTxs?: number): Bytes[];
   /** exclusive: no CheckTx NEW runs between Commit and the end of update. */
   lock(): Promise<() => void>;
   update(height: bigint, committedTxs: readonly Bytes[], results: readonly ExecTxResult[]): Promise<void>;

@@ -145,6 +145,8 @@ describe("mempool/txPool", () => {
     const three = BigInt(3 * protoTxSize(5));
     // the 4th tx does not fit: the 5th (smaller) must not jump over it
     assert.deepEqual(strs(p.reapMaxBytesMaxGas(three + 10n, -1n)), order.slice(0, 3));
+    assert.deepEqual(strs(p.reapMaxBytesMaxGas(-1n, -1n, 2)), order.slice(0, 2));
+    assert.deepEqual(strs(p.reapMaxBytesMaxGas(-1n, -1n, 0)), []);
   });
 
   it("update removes included txs, keeps OK ones cached, uncaches failed ones and drops what recheck refuses", async () => {

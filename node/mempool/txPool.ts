@@ -155,10 +155,12 @@ export class TxPool implements MempoolView {
 
   /**
    * txs in FIFO order while their proto size stays ≤ maxBytes and their summed gasWanted ≤ maxGas
-   * (−1 = no limit); stops at the first tx that does not fit, so a sender's sequence never has a gap.
+   * (−1 = no limit), at most `maxTxs` of them (−1 = no limit); stops at the first tx that does not fit,
+   * so a sender's sequence never has a gap.
    */
-  reapMaxBytesMaxGas(maxBytes: bigint, maxGas: bigint): Bytes[] {
+  reapMaxBytesMaxGas(maxBytes: bigint, maxGas: bigint, maxTxs = -1): Bytes[] {
     const out: Bytes[] = [];
+    if (maxTxs === 0) return out;
     let bytes = 0n;
     let gas = 0n;
     for (const e of this.txs.values()) {
@@ -169,6 +171,7 @@ export class TxPool implements MempoolView {
       bytes += size;
       gas = g;
       out.push(e.tx);
+      if (out.length === maxTxs) break;
     }
     return out;
   }
