@@ -337,6 +337,7 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       const txEnv = env(runtimeParams, "finalize");
       for (const raw of req.txs) {
         const out = await runTx("finalize", raw, working, header, txEnv);
+        decode.forget(raw);
         txResults.push({ code: out.code, data: out.data, log: out.log, info: "", gasWanted: out.gasWanted, gasUsed: out.gasUsed, events: out.events, codespace: out.codespace });
       }
       await hook("EndBlock", manager.order.endBlock);

@@ -76,7 +76,11 @@ export function decodeTx(raw: Bytes, routers: Routers, maxTxBytes: bigint): Deco
  * its type says, read-only. Only successful decodes are remembered (failures throw every time). Two
  * generations of `generation` entries: a hit in the old one is promoted; a full young one retires the old.
  */
-export type TxDecoder = (raw: Bytes, maxTxBytes: bigint) => DecodedTx;
+export interface TxDecoder {
+  (raw: Bytes, maxTxBytes: bigint): DecodedTx;
+  /** drops `raw` from the memo (FinalizeBlock ran it: it will not be checked or run again). */
+  forget(raw: Bytes): void;
+}
 
 export function createTxDecoder(routers: Routers, generation = 20_000): TxDecoder {
   let young = new Map<string, DecodedTx>();
@@ -88,7 +92,7 @@ export function createTxDecoder(routers: Routers, generation = 20_000): TxDecode
     }
     young.set(k, tx);
   };
-  return (raw, maxTxBytes) => {
+  const decode = (raw: Bytes, maxTxBytes: bigint): DecodedTx => {
     if (BigInt(raw.length) > maxTxBytes) throw ErrTxTooLarge.wrap(`tx size ${raw.length} exceeds the limit of ${maxTxBytes} bytes`);
     const k = toKeyString(raw);
     let tx = young.get(k);
@@ -98,4 +102,9 @@ export function createTxDecoder(routers: Routers, generation = 20_000): TxDecode
     insert(k, tx);
     return tx;
   };
+  const forget = (raw: Bytes): void => {
+    const k = toKeyString(raw);
+    if (!young.delete(k)) old.delete(k);
+  };
+  return Object.assign(decode, { forget });
 }
