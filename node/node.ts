@@ -1,9 +1,17 @@
 /**
  * The node's composition root (STYLE §7.1): opens data/node.db (unless a backend is injected), builds
  * the stores, tx index, event bus, mempool, app connection, block executor, runs the ABCI handshake,
- * starts the single-validator producer and the CometBFT JSON-RPC server. `stop()` undoes it in reverse
- * order: producer (after the block in progress), RPC, mempool, app connection (drained; the app itself
- * belongs to the caller), node database.
+ * then starts one of two engines and the CometBFT JSON-RPC server:
+ *
+ *  - single: the single-validator producer (dev chain; no p2p);
+ *  - bft: the p2p host (node key from config/node_key.json), mempool gossip (the RPC broadcasts through
+ *    it), block sync (unless this validator alone holds > 2/3), the consensus reactor + driver (WAL in
+ *    data/cs.wal/wal, FilePV) and the evidence pool; consensus starts when block sync has caught up.
+ *
+ * The engine is "bft" when the genesis has more than one validator or p2p persistent peers / seeds are
+ * configured (`consensus.engine` forces either). `stop()` undoes everything in reverse order:
+ * producer or consensus driver (after the input / block in progress), reactors, p2p host, RPC,
+ * mempool, app connection (drained; the app itself belongs to the caller), node database.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +22,16 @@ import type { KvBackend } from "../modules/core/store/types.ts";
 import { AppConn } from "./app/appConn.ts";
 import { handshake } from "./app/handshake.ts";
 import { loadOrGenNodeKey, nodeIdFromPubKey } from "./crypto/keyFiles.ts";
+import { BlockSyncReactor } from "./blocksync/reactor.ts";
+import { makeVerifyAndApply } from "./blocksync/verify.ts";
+import { ConsensusDriver, type SyncPrivValidator } from "./consensus/driver.ts";
+import { EvidencePool } from "./consensus/evidencePool.ts";
+import { ConsensusReactor } from "./consensus/reactor.ts";
+import { DEFAULT_TIMEOUTS } from "./consensus/state.ts";
 import { BlockExecutor } from "./execution/blockExecutor.ts";
+import { totalVotingPower } from "./execution/state.ts";
+import { P2PHost } from "./p2p/host.ts";
+import { MempoolReactor } from "./p2p/mempoolReactor.ts";
 import { SingleValidatorProducer } from "./execution/producer.ts";
 import type { FailPointHook, VoteSigner } from "./execution/types.ts";
 import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
@@ -48,6 +65,17 @@ export interface NodeDeps {
   preverifier?: TxPreverifier;
   /** test hook: simulate crashes at named points of the commit sequence. */
   failPoint?: FailPointHook;
+  /** BFT engine: the synchronous private validator (default: FilePV over the home's files). */
+  bftPrivValidator?: SyncPrivValidator;
+}
+
+/** which consensus engine a node runs (NodeOptions.consensus.engine; "auto" decides by genesis and peers). */
+export function chooseEngine(opts: NodeOptions, genesis: GenesisDoc): "bft" | "single" {
+  const e = opts.consensus.engine ?? "auto";
+  if (e !== "auto") return e;
+  if (genesis.validators.length > 1) return "bft";
+  if (opts.p2p.persistentPeers.length > 0 || opts.p2p.seeds.length > 0) return "bft";
+  return "single";
 }
 
 export interface RunningNode {
@@ -59,6 +87,9 @@ export interface RunningNode {
   /** resolves with the error when block production halts (never resolves on a clean stop). */
   halted: Promise<unknown>;
   env: RpcEnv;
+  engine: "bft" | "single";
+  /** BFT only: the p2p host, the consensus driver and reactor, block sync (tests, metrics). */
+  bft?: { host: P2PHost; driver: ConsensusDriver; reactor: ConsensusReactor; blockSync: BlockSyncReactor; evidence: EvidencePool; mempoolReactor: MempoolReactor };
   stop(): Promise<void>;
 }
 
@@ -119,9 +150,6 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       onListenerError: (err, ev) => log.error({ module: "events", err, event: ev.type }, "event listener failed"),
     });
 
-    const signer =
-      deps.privValidator ??
-      filePVSigner(FilePV.load(join(configDir, "priv_validator_key.json"), join(dataDir, "priv_validator_state.json")));
     const nodeKey = loadOrGenNodeKey(join(configDir, "node_key.json"));
 
     const appConn = new AppConn(deps.app);
@@ -157,31 +185,123 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
 
     let resolveHalt!: (e: unknown) => void;
     const halted = new Promise<unknown>((r) => (resolveHalt = r));
-    const producer = new SingleValidatorProducer(
-      {
-        blockIntervalMs: opts.consensus.blockIntervalMs,
-        createEmptyBlocks: opts.consensus.createEmptyBlocks,
-        ...(opts.consensus.blockExecBudgetMs !== undefined ? { blockExecBudgetMs: opts.consensus.blockExecBudgetMs } : {}),
-      },
-      {
-        executor,
-        app: appConn,
-        blockStore,
-        db,
-        mempool,
-        signer,
-        logger: log.child({ module: "consensus" }),
-        onHalt: (e) => {
-          resolveHalt(e);
-          deps.onHalt?.(e);
+    const onHalt = (e: unknown) => {
+      resolveHalt(e);
+      deps.onHalt?.(e);
+    };
+    const engine = chooseEngine(opts, genesis);
+    const nodeId = nodeIdFromPubKey(nodeKey.publicKey);
+
+    let validatorAddress: Bytes;
+    let validatorPubKey: Bytes;
+    let bft: RunningNode["bft"];
+    let syncedState = state;
+    let current: () => ChainState;
+    let mempoolView: RpcEnv["mempool"] = mempool;
+    let startEngine: () => Promise<void>;
+    if (engine === "single") {
+      const signer =
+        deps.privValidator ??
+        filePVSigner(FilePV.load(join(configDir, "priv_validator_key.json"), join(dataDir, "priv_validator_state.json")));
+      const p = new SingleValidatorProducer(
+        {
+          blockIntervalMs: opts.consensus.blockIntervalMs,
+          createEmptyBlocks: opts.consensus.createEmptyBlocks,
+          ...(opts.consensus.blockExecBudgetMs !== undefined ? { blockExecBudgetMs: opts.consensus.blockExecBudgetMs } : {}),
         },
-      },
-      state,
-    );
+        { executor, app: appConn, blockStore, db, mempool, signer, logger: log.child({ module: "consensus" }), onHalt },
+        state,
+      );
+      validatorAddress = signer.address;
+      validatorPubKey = signer.pubKey;
+      current = () => p.state();
+      startEngine = async () => {
+        p.start();
+        closers.push({ name: "producer", fn: () => p.stop() });
+      };
+    } else {
+      const pv: SyncPrivValidator =
+        deps.bftPrivValidator ?? FilePV.load(join(configDir, "priv_validator_key.json"), join(dataDir, "priv_validator_state.json"));
+      validatorAddress = pv.address;
+      validatorPubKey = pv.publicKey;
+      const host = await P2PHost.create(
+        {
+          chainId: genesis.chainId,
+          laddr: opts.p2p.laddr,
+          persistentPeers: opts.p2p.persistentPeers,
+          seeds: opts.p2p.seeds,
+          ...(opts.p2p.maxPeers !== undefined ? { maxPeers: opts.p2p.maxPeers } : {}),
+        },
+        { nodeKey, logger: log },
+      );
+      const mempoolReactor = new MempoolReactor({ maxTxBytes: opts.mempool.maxTxBytes, syncing: true }, { host, pool: mempool, logger: log });
+      mempoolView = mempoolReactor;
+      const timeouts = { ...DEFAULT_TIMEOUTS, commitMs: opts.consensus.blockIntervalMs, ...opts.consensus.timeouts };
+      let driver!: ConsensusDriver;
+      const evidence = new EvidencePool({}, {
+        blockStore,
+        stateStore,
+        getState: () => (driver.isRunning ? driver.state() : syncedState),
+        logger: log.child({ module: "evidence" }),
+      });
+      driver = new ConsensusDriver(
+        { walPath: join(dataDir, "cs.wal", "wal"), timeouts },
+        {
+          executor,
+          app: appConn,
+          blockStore,
+          db,
+          privValidator: pv,
+          evidence,
+          logger: log.child({ module: "consensus" }),
+          onHalt,
+        },
+        state,
+      );
+      const reactor = new ConsensusReactor({}, { host, driver, blockStore, evidence, logger: log });
+      const me = state.validators.find((v) => equal(v.address, pv.address));
+      const alone = me !== undefined && me.votingPower * 3n > totalVotingPower(state.validators) * 2n;
+      const syncFirst = (opts.consensus.blockSync ?? true) && !alone;
+      const switchToConsensus = () => {
+        mempoolReactor.setSyncing(false);
+        driver.setState(syncedState);
+        reactor.switchToConsensus().catch((e: unknown) => onHalt(e));
+      };
+      const blockSync = new BlockSyncReactor(
+        { syncing: syncFirst, startupGraceMs: opts.consensus.blockSyncGraceMs ?? 3000 },
+        {
+          host,
+          store: blockStore,
+          height: () => (driver.isRunning ? driver.state().lastBlockHeight : syncedState.lastBlockHeight),
+          initialHeight: genesis.initialHeight,
+          verifyAndApply: makeVerifyAndApply({
+            executor,
+            blockStore,
+            db,
+            getState: () => syncedState,
+            setState: (s) => (syncedState = s),
+          }),
+          onCaughtUp: switchToConsensus,
+          onHalt,
+          logger: log,
+        },
+      );
+      bft = { host, driver, reactor, blockSync, evidence, mempoolReactor };
+      current = () => (driver.isRunning ? driver.state() : syncedState);
+      startEngine = async () => {
+        await host.start();
+        closers.push({ name: "p2p host", fn: () => host.stop() });
+        blockSync.start();
+        closers.push({ name: "block sync", fn: () => blockSync.stop() });
+        closers.push({ name: "consensus reactor", fn: () => reactor.stop() });
+        closers.push({ name: "consensus driver", fn: () => driver.stop() });
+        if (!syncFirst) switchToConsensus();
+      };
+    }
 
     const env: RpcEnv = {
       nodeInfo: {
-        id: nodeIdFromPubKey(nodeKey.publicKey),
+        id: nodeId,
         listenAddr: opts.p2p.laddr,
         network: genesis.chainId,
         moniker: opts.moniker,
@@ -192,18 +312,18 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       blockStore,
       state: stateStore,
       txIndex,
-      mempool,
+      mempool: mempoolView,
       events,
       app: { query: (req) => appConn.query(req), info: () => appConn.info() },
       validatorInfo: {
-        address: signer.address,
-        pubKey: signer.pubKey,
+        address: validatorAddress,
+        pubKey: validatorPubKey,
         get votingPower() {
-          return producer.state().validators.find((v) => equal(v.address, signer.address))?.votingPower ?? 0n;
+          return current().validators.find((v) => equal(v.address, validatorAddress))?.votingPower ?? 0n;
         },
       },
-      catchingUp: () => false,
-      peers: () => [],
+      catchingUp: () => bft?.blockSync.isSyncing ?? false,
+      peers: () => bft?.host.peers().map((p) => ({ id: p.id, address: p.address })) ?? [],
       blockEvents: (height) => stateStore.loadFinalizeBlockResponse(height)?.events ?? [],
     };
 
@@ -225,15 +345,16 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       log.info({ module: "rpc", host: addr.host, port: addr.port }, "JSON-RPC listening");
     }
 
-    producer.start();
-    closers.push({ name: "producer", fn: () => producer.stop() });
+    await startEngine();
     log.info(
       {
         module: "node",
         chainId: genesis.chainId,
+        engine,
         height: state.lastBlockHeight.toString(),
         appHash: toHex(state.appHash).toUpperCase(),
-        validator: toHex(signer.address).toUpperCase(),
+        validator: toHex(validatorAddress).toUpperCase(),
+        ...(bft !== undefined ? { nodeId, listen: bft.host.listenAddresses() } : {}),
       },
       "node started",
     );
@@ -241,13 +362,15 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     let stopping: Promise<void> | undefined;
     return {
       rpcPort,
-      height: () => producer.height(),
-      state: () => producer.state(),
+      height: () => current().lastBlockHeight,
+      state: () => current(),
       halted,
       env,
+      engine,
+      ...(bft !== undefined ? { bft } : {}),
       stop() {
         stopping ??= (async () => {
-          log.info({ module: "node", height: producer.height().toString() }, "stopping node");
+          log.info({ module: "node", height: current().lastBlockHeight.toString() }, "stopping node");
           await closeAll();
           log.info({ module: "node" }, "node stopped");
         })();

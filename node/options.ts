@@ -2,6 +2,8 @@
  * Node options (what config/config.toml and config/app.toml hold, after parsing by cli/config).
  * Defaults follow DESIGN.md's table. Durations are milliseconds.
  */
+import type { TimeoutParams } from "./consensus/state.ts";
+
 export interface NodeOptions {
   /** the node home (config/, data/). */
   home: string;
@@ -16,7 +18,13 @@ export interface NodeOptions {
     /** broadcast_tx_commit waits at most this long. */
     timeoutBroadcastTxCommitMs: number;
   };
-  p2p: { laddr: string; persistentPeers: string[]; seeds: string[] };
+  p2p: {
+    laddr: string;
+    persistentPeers: string[];
+    seeds: string[];
+    /** peers besides persistent ones (default 50). */
+    maxPeers?: number;
+  };
   mempool: {
     maxTxs: number;
     maxTxsBytes: number;
@@ -33,6 +41,17 @@ export interface NodeOptions {
     createEmptyBlocks: boolean;
     /** ms a block may take to execute; caps its tx count by the measured per-tx cost (default 0: no cap). */
     blockExecBudgetMs?: number;
+    /**
+     * "auto" (default): Tendermint BFT over p2p when the genesis has more than one validator or p2p
+     * persistent peers / seeds are configured, else the single-validator producer; or force either.
+     */
+    engine?: "auto" | "bft" | "single";
+    /** BFT timeouts in ms (node/consensus/state.ts TimeoutParams); default CometBFT's, with the commit delay = blockIntervalMs. */
+    timeouts?: Partial<TimeoutParams>;
+    /** BFT: block sync before consensus (default true; skipped when this validator alone holds > 2/3 of the power). */
+    blockSync?: boolean;
+    /** BFT: how long block sync waits for peers' statuses before deciding it is caught up (default 3000). */
+    blockSyncGraceMs?: number;
   };
   app: {
     /** "0.0025uopen" */

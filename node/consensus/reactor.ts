@@ -1,0 +1,574 @@
+/**
+ * The consensus reactor (specs/consensus.md §5.2, §5.4, §6.1): gossips the consensus driver's
+ * proposals and votes over the p2p channels and feeds peers' messages to the driver's queue.
+ *
+ * Channels (node/p2p/channel.ts): consensus-state (round-step status with the vote bit arrays and the
+ * proposal rounds a peer holds, HasVote), consensus-data (proposal + whole block, blocks by hash,
+ * block requests), consensus-votes (votes), evidence (duplicate-vote evidence).
+ *
+ * Per-peer round state: the peer's last `status` (height, round, step, proposal rounds, prevote /
+ * precommit bits per round), plus HasVote bits and what we sent it (not re-sent within `resendMs`).
+ * What each peer gets:
+ *   - our own proposals and votes at once (broadcast);
+ *   - peer at our height: every proposal and vote we hold that its status does not show (this relays
+ *     other validators' messages: a non-transitive network is bridged);
+ *   - peer behind (its height is in our block store): the commit precommits of its height and the
+ *     block, at most every `catchupIntervalMs` (the peer decides by R7 and moves on);
+ *   - block requests (the machine's missingBlock) are answered from the current height's proposals or
+ *     the block store.
+ * Statuses go out after every change of our round state (coalesced) and every `statusIntervalMs`.
+ *
+ * Bounds (§5.4): votes and proposals only for heights h−1 (precommits) … h+1; votes for rounds beyond
+ * round+1 only for `maxFutureRoundsPerPeer` distinct rounds per peer and height; bit arrays no longer
+ * than the validator set; the driver bounds queued inputs per peer; channel send queues are bounded.
+ * Outcomes: a message the machine finds invalid (bad signature, wrong proposer, block not matching the
+ * proposal) is `reject` (peer score); late or duplicate messages are `ignore`d silently.
+ *
+ * While the node block-syncs the reactor only records peers' statuses; `switchToConsensus` starts the
+ * driver and the gossip.
+ */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import type { Logger } from "pino";
+import { toHex } from "../../modules/core/bytes.ts";
+import type { Channel, ChannelLimits } from "../p2p/channel.ts";
+import { channelSpec } from "../p2p/channel.ts";
+import type { ChannelFactory } from "../p2p/mempoolReactor.ts";
+import type { MessageOutcome } from "../p2p/peerScore.ts";
+import type { Block, BlockID, Bytes, Evidence, Proposal, Vote } from "../types/block.ts";
+import { decodeBlock, decodeProposal, decodeVote, encodeBlock, encodeProposal, encodeVote } from "../types/encoding.ts";
+import { blockIdKey, commitToVotes } from "./voteSet.ts";
+import { type ConsensusDriver, storedLastCommit } from "./driver.ts";
+import type { BlockStore } from "../execution/types.ts";
+import type { RoundStateView } from "./state.ts";
+
+// ---------------------------------------------------------------------------------------------
+// messages
+
+export interface VoteBits {
+  round: number;
+  /** 1 prevote, 2 precommit */
+  type: number;
+  bits: Bytes;
+}
+
+export type StateMessage =
+  | { kind: "status"; height: bigint; round: number; step: number; proposals: number[]; votes: VoteBits[] }
+  | { kind: "hasVote"; height: bigint; round: number; type: number; index: number };
+
+export type DataMessage =
+  | { kind: "proposal"; proposal: Proposal; block: Block }
+  | { kind: "block"; height: bigint; block: Block }
+  | { kind: "blockRequest"; height: bigint; hash: Bytes };
+
+const MAX_STATUS_ROUNDS = 64;
+const MAX_BITS_BYTES = 10_000 / 8 + 1;
+
+export function encodeStateMessage(m: StateMessage): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.kind === "status") {
+    w.uint32(1).uint64(m.height).uint32(m.round).uint32(m.step);
+    w.uint32(m.proposals.length);
+    for (const r of m.proposals) w.uint32(r);
+    w.uint32(m.votes.length);
+    for (const v of m.votes) w.uint32(v.round).uint32(v.type).bytes(v.bits);
+  } else {
+    w.uint32(2).uint64(m.height).uint32(m.round).uint32(m.type).uint32(m.index);
+  }
+  return w.finish();
+}
+
+export function decodeStateMessage(b: Uint8Array): StateMessage {
+  const r = new BinaryReader(b);
+  const tag = r.uint32();
+  let m: StateMessage;
+  if (tag === 1) {
+    const height = BigInt(r.uint64());
+    const round = r.uint32();
+    const step = r.uint32();
+    const np = r.uint32();
+    if (np > MAX_STATUS_ROUNDS) throw new Error(`status with ${np} proposal rounds`);
+    const proposals: number[] = [];
+    for (let i = 0; i < np; i++) proposals.push(r.uint32());
+    const nv = r.uint32();
+    if (nv > 2 * MAX_STATUS_ROUNDS) throw new Error(`status with ${nv} vote bit arrays`);
+    const votes: VoteBits[] = [];
+    for (let i = 0; i < nv; i++) {
+      const round = r.uint32();
+      const type = r.uint32();
+      const bits = r.bytes();
+      if (bits.length > MAX_BITS_BYTES) throw new Error("oversize bit array");
+      votes.push({ round, type, bits: Uint8Array.from(bits) });
+    }
+    m = { kind: "status", height, round, step, proposals, votes };
+  } else if (tag === 2) {
+    m = { kind: "hasVote", height: BigInt(r.uint64()), round: r.uint32(), type: r.uint32(), index: r.uint32() };
+  } else throw new Error(`unknown consensus-state message ${tag}`);
+  if (r.pos !== r.len) throw new Error("trailing bytes");
+  return m;
+}
+
+export function encodeDataMessage(m: DataMessage): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.kind === "proposal") w.uint32(1).bytes(encodeProposal(m.proposal)).bytes(encodeBlock(m.block));
+  else if (m.kind === "block") w.uint32(2).uint64(m.height).bytes(encodeBlock(m.block));
+  else w.uint32(3).uint64(m.height).bytes(m.hash);
+  return w.finish();
+}
+
+export function decodeDataMessage(b: Uint8Array): DataMessage {
+  const r = new BinaryReader(b);
+  const tag = r.uint32();
+  let m: DataMessage;
+  if (tag === 1) {
+    const proposal = decodeProposal(r.bytes());
+    m = { kind: "proposal", proposal, block: decodeBlock(r.bytes()) };
+  } else if (tag === 2) {
+    const height = BigInt(r.uint64());
+    m = { kind: "block", height, block: decodeBlock(r.bytes()) };
+  } else if (tag === 3) {
+    const height = BigInt(r.uint64());
+    const hash = Uint8Array.from(r.bytes());
+    if (hash.length !== 32) throw new Error("block request with a bad hash");
+    m = { kind: "blockRequest", height, hash };
+  } else throw new Error(`unknown consensus-data message ${tag}`);
+  if (r.pos !== r.len) throw new Error("trailing bytes");
+  return m;
+}
+
+const voteCodec = { encode: encodeVote, decode: decodeVote };
+
+/** the evidence pool as the reactor sees it (evidencePool.ts). */
+export interface GossipEvidencePool {
+  /** verifies evidence a peer sent; adds it when new. */
+  addFromPeer(ev: Evidence): MessageOutcome;
+  pendingList(): Evidence[];
+  onNewEvidence(l: (ev: Evidence) => void): () => void;
+}
+
+function encodeEvidenceList(list: Evidence[]): Uint8Array {
+  const w = new BinaryWriter();
+  w.uint32(list.length);
+  for (const e of list) w.bytes(e.raw);
+  return w.finish();
+}
+
+function decodeEvidenceList(b: Uint8Array): Evidence[] {
+  const r = new BinaryReader(b);
+  const n = r.uint32();
+  if (n > 1000) throw new Error("too many evidence items");
+  const out: Evidence[] = [];
+  for (let i = 0; i < n; i++) out.push({ type: "duplicate_vote", raw: Uint8Array.from(r.bytes()) });
+  if (r.pos !== r.len) throw new Error("trailing bytes");
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// per-peer state
+
+interface PeerState {
+  height: bigint;
+  round: number;
+  step: number;
+  proposals: Set<number>;
+  /** `${round}/${type}` → bit array of the validator indexes it holds. */
+  bits: Map<string, Bytes>;
+  /** message key → ms when we sent it (cleared when its height changes). */
+  sent: Map<string, number>;
+  lastCatchupMs: number;
+  /** distinct rounds beyond round+1 this peer sent votes for, at `futureHeight`. */
+  futureRounds: Set<number>;
+  futureHeight: bigint;
+}
+
+function newPeerState(): PeerState {
+  return { height: -1n, round: 0, step: 0, proposals: new Set(), bits: new Map(), sent: new Map(), lastCatchupMs: 0, futureRounds: new Set(), futureHeight: -1n };
+}
+
+function getBit(bits: Bytes | undefined, i: number): boolean {
+  if (bits === undefined) return false;
+  const b = bits[i >> 3];
+  return b !== undefined && (b & (1 << (i & 7))) !== 0;
+}
+
+function setBit(ps: PeerState, key: string, i: number, nvals: number): void {
+  let bits = ps.bits.get(key);
+  const len = Math.ceil(nvals / 8);
+  if (bits === undefined || bits.length < len) {
+    const nb = new Uint8Array(len);
+    if (bits !== undefined) nb.set(bits.subarray(0, len));
+    bits = nb;
+    ps.bits.set(key, bits);
+  }
+  if (i >> 3 < bits.length) bits[i >> 3]! |= 1 << (i & 7);
+}
+
+export interface ConsensusReactorOptions {
+  statusIntervalMs: number;
+  /** a message not confirmed by the peer's status is sent again after this long. */
+  resendMs: number;
+  catchupIntervalMs: number;
+  maxFutureRoundsPerPeer: number;
+  channels: Partial<Record<"state" | "data" | "votes" | "evidence", Partial<ChannelLimits>>>;
+}
+
+export const DEFAULT_CONSENSUS_REACTOR_OPTIONS: ConsensusReactorOptions = {
+  statusIntervalMs: 300,
+  resendMs: 1500,
+  catchupIntervalMs: 400,
+  maxFutureRoundsPerPeer: 4,
+  channels: {},
+};
+
+export interface ConsensusReactorDeps {
+  host: ChannelFactory;
+  driver: ConsensusDriver;
+  blockStore: Pick<BlockStore, "loadBlock" | "loadBlockMeta" | "loadSeenCommit" | "loadExtendedCommit"> & { height(): bigint; base(): bigint };
+  evidence?: GossipEvidencePool;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ConsensusReactorStats {
+  votesSent: number;
+  proposalsSent: number;
+  catchups: number;
+  rejected: number;
+}
+
+export class ConsensusReactor {
+  readonly stats: ConsensusReactorStats = { votesSent: 0, proposalsSent: 0, catchups: 0, rejected: 0 };
+  private readonly o: ConsensusReactorOptions;
+  private readonly d: ConsensusReactorDeps;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly state: Channel<StateMessage>;
+  private readonly data: Channel<DataMessage>;
+  private readonly votes: Channel<Vote>;
+  private readonly evidenceCh: Channel<Evidence[]> | undefined;
+  private readonly peers = new Map<string, PeerState>();
+  private active = false;
+  private timer: NodeJS.Timeout | undefined;
+  private statusScheduled = false;
+  private lastStatusKey = "";
+  private readonly offs: (() => void)[] = [];
+
+  constructor(opts: Partial<ConsensusReactorOptions>, deps: ConsensusReactorDeps) {
+    this.o = { ...DEFAULT_CONSENSUS_REACTOR_OPTIONS, ...opts };
+    this.d = deps;
+    this.logger = deps.logger.child({ module: "consensus-reactor" });
+    this.now = deps.now ?? (() => Date.now());
+    const ch = this.o.channels;
+    this.state = deps.host.channel(channelSpec<StateMessage>("consensus-state", { encode: encodeStateMessage, decode: decodeStateMessage }, ch.state ?? {}));
+    this.data = deps.host.channel(channelSpec<DataMessage>("consensus-data", { encode: encodeDataMessage, decode: decodeDataMessage }, ch.data ?? {}));
+    this.votes = deps.host.channel(channelSpec<Vote>("consensus-votes", voteCodec, ch.votes ?? {}));
+    if (deps.evidence !== undefined) {
+      this.evidenceCh = deps.host.channel(channelSpec<Evidence[]>("evidence", { encode: encodeEvidenceList, decode: decodeEvidenceList }, ch.evidence ?? {}));
+      this.evidenceCh.onMessage((peer, list) => this.onEvidence(peer, list));
+    }
+    this.state.onMessage((peer, m) => this.onState(peer, m));
+    this.data.onMessage((peer, m) => this.onData(peer, m));
+    this.votes.onMessage((peer, v) => this.onVote(peer, v));
+    this.state.onPeer((ev) => {
+      if (ev.type === "up") {
+        this.peers.set(ev.peer, newPeerState());
+        if (this.active) this.state.send(ev.peer, this.statusMessage());
+        const pending = this.d.evidence?.pendingList() ?? [];
+        if (pending.length > 0) this.evidenceCh?.send(ev.peer, pending);
+      } else {
+        this.peers.delete(ev.peer);
+      }
+    });
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** block sync is done (or was never needed): start the driver and gossip. */
+  async switchToConsensus(): Promise<void> {
+    if (this.active) return;
+    const drv = this.d.driver;
+    this.offs.push(
+      drv.addListener({
+        onProposal: (p, b) => this.broadcastProposal(p, b),
+        onVote: (v) => this.broadcastVote(v),
+        onAfterInput: () => this.scheduleStatus(),
+        onMissingBlock: (h, id) => this.requestBlock(h, id),
+        onInvalid: (peer, reason) => {
+          this.stats.rejected++;
+          this.votes.report(peer, "reject", reason);
+        },
+      }),
+    );
+    if (this.d.evidence !== undefined) {
+      this.offs.push(this.d.evidence.onNewEvidence((ev) => this.evidenceCh?.broadcast([ev])));
+    }
+    this.active = true;
+    await drv.start();
+    this.timer = setInterval(() => this.tick(), this.o.statusIntervalMs);
+    this.timer.unref?.();
+    this.broadcastStatus(true);
+  }
+
+  stop(): void {
+    this.active = false;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const f of this.offs) f();
+    this.offs.length = 0;
+  }
+
+  /** peers' round states (tests, dump_consensus_state). */
+  peerStates(): { peer: string; height: bigint; round: number; step: number }[] {
+    return [...this.peers].map(([peer, s]) => ({ peer, height: s.height, round: s.round, step: s.step }));
+  }
+
+  // ------------------------------------------------------------------ our status
+
+  private view(): RoundStateView | undefined {
+    return this.d.driver.sm.view();
+  }
+
+  private statusMessage(): StateMessage {
+    const v = this.view();
+    const sm = this.d.driver.sm;
+    if (v === undefined) return { kind: "status", height: 0n, round: 0, step: 0, proposals: [], votes: [] };
+    const msgs = sm.heightMessages();
+    const proposals = msgs.proposals.map((p) => p.proposal.round).slice(-MAX_STATUS_ROUNDS);
+    const byKey = new Map<string, VoteBits>();
+    for (const vote of msgs.votes) {
+      const k = `${vote.round}/${vote.type}`;
+      let e = byKey.get(k);
+      if (e === undefined) {
+        e = { round: vote.round, type: vote.type, bits: new Uint8Array(0) };
+        byKey.set(k, e);
+      }
+      const need = (vote.validatorIndex >> 3) + 1;
+      if (e.bits.length < need) {
+        const nb = new Uint8Array(need);
+        nb.set(e.bits);
+        e.bits = nb;
+      }
+      e.bits[vote.validatorIndex >> 3]! |= 1 << (vote.validatorIndex & 7);
+    }
+    const votes = [...byKey.values()].sort((a, b) => b.round - a.round || a.type - b.type).slice(0, 2 * MAX_STATUS_ROUNDS);
+    return { kind: "status", height: v.height, round: v.round, step: v.step, proposals, votes };
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusScheduled || !this.active) return;
+    this.statusScheduled = true;
+    setTimeout(() => {
+      this.statusScheduled = false;
+      this.broadcastStatus(false);
+    }, 5);
+  }
+
+  private broadcastStatus(force: boolean): void {
+    if (!this.active) return;
+    const m = this.statusMessage();
+    if (m.kind !== "status") return;
+    const key = `${m.height}/${m.round}/${m.step}/${m.proposals.join(",")}/${m.votes.map((v) => `${v.round}.${v.type}.${toHex(v.bits)}`).join(",")}`;
+    if (!force && key === this.lastStatusKey) return;
+    this.lastStatusKey = key;
+    this.state.broadcast(m);
+  }
+
+  private tick(): void {
+    if (!this.active) return;
+    this.broadcastStatus(true);
+    for (const peer of this.peers.keys()) this.gossipTo(peer);
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  private broadcastProposal(p: Proposal, block: Block): void {
+    const now = this.now();
+    for (const [peer, ps] of this.peers) {
+      if (this.data.send(peer, { kind: "proposal", proposal: p, block })) {
+        ps.sent.set(`p/${p.height}/${p.round}`, now);
+        this.stats.proposalsSent++;
+      }
+    }
+  }
+
+  private broadcastVote(v: Vote): void {
+    const now = this.now();
+    for (const [peer, ps] of this.peers) {
+      if (this.votes.send(peer, v)) {
+        ps.sent.set(voteKey(v), now);
+        this.stats.votesSent++;
+      }
+    }
+  }
+
+  private recentlySent(ps: PeerState, key: string, now: number): boolean {
+    const t = ps.sent.get(key);
+    return t !== undefined && now - t < this.o.resendMs;
+  }
+
+  /** sends `peer` what it lacks of our height, or a catch-up commit when it is behind. */
+  private gossipTo(peer: string): void {
+    const ps = this.peers.get(peer);
+    const v = this.view();
+    if (ps === undefined || v === undefined || ps.height < 0n) return;
+    const now = this.now();
+    if (ps.height === v.height) {
+      const msgs = this.d.driver.sm.heightMessages();
+      for (const p of msgs.proposals) {
+        const k = `p/${p.proposal.height}/${p.proposal.round}`;
+        if (ps.proposals.has(p.proposal.round) || this.recentlySent(ps, k, now)) continue;
+        if (this.data.send(peer, { kind: "proposal", proposal: p.proposal, block: p.block })) {
+          ps.sent.set(k, now);
+          this.stats.proposalsSent++;
+        }
+      }
+      for (const vote of msgs.votes) {
+        if (getBit(ps.bits.get(`${vote.round}/${vote.type}`), vote.validatorIndex)) continue;
+        const k = voteKey(vote);
+        if (this.recentlySent(ps, k, now)) continue;
+        if (this.votes.send(peer, vote)) {
+          ps.sent.set(k, now);
+          this.stats.votesSent++;
+        }
+      }
+      return;
+    }
+    if (ps.height < v.height) this.catchUp(peer, ps, now);
+  }
+
+  /** the commit of the peer's height and the block, from our block store. */
+  private catchUp(peer: string, ps: PeerState, now: number): void {
+    if (now - ps.lastCatchupMs < this.o.catchupIntervalMs) return;
+    const h = ps.height;
+    const bs = this.d.blockStore;
+    if (h < bs.base() || h > bs.height() || h <= 0n) return;
+    const ec = storedLastCommit(bs, h);
+    const block = bs.loadBlock(h);
+    if (ec === undefined || block === undefined) return;
+    ps.lastCatchupMs = now;
+    this.stats.catchups++;
+    for (const vote of commitToVotes(ec)) {
+      if (getBit(ps.bits.get(`${vote.round}/${vote.type}`), vote.validatorIndex)) continue;
+      this.votes.send(peer, vote);
+    }
+    this.data.send(peer, { kind: "block", height: h, block });
+  }
+
+  private requestBlock(height: bigint, id: BlockID): void {
+    this.data.broadcast({ kind: "blockRequest", height, hash: id.hash });
+  }
+
+  private serveBlock(peer: string, height: bigint, hash: Bytes): void {
+    const hex = toHex(hash);
+    const v = this.view();
+    if (v !== undefined && height === v.height) {
+      const p = this.d.driver.sm.heightMessages().proposals.find((x) => toHex(x.proposal.blockId.hash) === hex);
+      if (p !== undefined) this.data.send(peer, { kind: "block", height, block: p.block });
+      return;
+    }
+    const meta = this.d.blockStore.loadBlockMeta(height);
+    if (meta === undefined || toHex(meta.blockId.hash) !== hex) return;
+    const block = this.d.blockStore.loadBlock(height);
+    if (block !== undefined) this.data.send(peer, { kind: "block", height, block });
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  private peer(peer: string): PeerState {
+    let ps = this.peers.get(peer);
+    if (ps === undefined) {
+      ps = newPeerState();
+      this.peers.set(peer, ps);
+    }
+    return ps;
+  }
+
+  private onState(peer: string, m: StateMessage): MessageOutcome | undefined {
+    const ps = this.peer(peer);
+    if (m.kind === "status") {
+      if (m.height !== ps.height) {
+        ps.sent.clear();
+        ps.lastCatchupMs = 0;
+      }
+      ps.height = m.height;
+      ps.round = m.round;
+      ps.step = m.step;
+      ps.proposals = new Set(m.proposals);
+      ps.bits = new Map(m.votes.map((v) => [`${v.round}/${v.type}`, v.bits]));
+      if (this.active) this.gossipTo(peer);
+      return undefined;
+    }
+    if (m.height === ps.height) setBit(ps, `${m.round}/${m.type}`, m.index, m.index + 1);
+    return undefined;
+  }
+
+  private onData(peer: string, m: DataMessage): MessageOutcome | undefined {
+    if (!this.active) return "ignore";
+    const v = this.view();
+    if (v === undefined) return "ignore";
+    const ps = this.peer(peer);
+    switch (m.kind) {
+      case "proposal": {
+        const h = m.proposal.height;
+        if (h !== v.height && h !== v.height + 1n) return "ignore";
+        if (h === ps.height) ps.proposals.add(m.proposal.round);
+        if (m.block.header.height !== h) return "reject";
+        this.d.driver.push({ kind: "proposal", proposal: m.proposal, block: m.block }, peer);
+        return undefined;
+      }
+      case "block": {
+        if (m.height !== v.height && m.height !== v.height + 1n) return "ignore";
+        if (m.block.header.height !== m.height) return "reject";
+        this.d.driver.push({ kind: "block", height: m.height, block: m.block }, peer);
+        return undefined;
+      }
+      case "blockRequest":
+        this.serveBlock(peer, m.height, m.hash);
+        return undefined;
+    }
+  }
+
+  private onVote(peer: string, vote: Vote): MessageOutcome | undefined {
+    if (!this.active) return "ignore";
+    const v = this.view();
+    if (v === undefined) return "ignore";
+    const h = vote.height;
+    if (h === v.height - 1n) {
+      if (vote.type !== 2) return "ignore";
+    } else if (h !== v.height && h !== v.height + 1n) return "ignore";
+    if (vote.validatorIndex < 0 || vote.validatorIndex > 10_000) return "reject";
+    const ps = this.peer(peer);
+    if (h === v.height && vote.round > v.round + 1) {
+      if (ps.futureHeight !== h) {
+        ps.futureHeight = h;
+        ps.futureRounds.clear();
+      }
+      if (!ps.futureRounds.has(vote.round)) {
+        if (ps.futureRounds.size >= this.o.maxFutureRoundsPerPeer) return "ignore";
+        ps.futureRounds.add(vote.round);
+      }
+    }
+    if (h === ps.height) setBit(ps, `${vote.round}/${vote.type}`, vote.validatorIndex, vote.validatorIndex + 1);
+    this.d.driver.push({ kind: "vote", vote }, peer);
+    return undefined;
+  }
+
+  private onEvidence(peer: string, list: Evidence[]): MessageOutcome | undefined {
+    const pool = this.d.evidence;
+    if (pool === undefined) return "ignore";
+    let worst: MessageOutcome = "accept";
+    for (const ev of list) {
+      const o = pool.addFromPeer(ev);
+      if (o === "reject") worst = "reject";
+      else if (o === "ignore" && worst === "accept") worst = "ignore";
+    }
+    if (worst === "reject") this.logger.warn({ peer }, "peer sent invalid evidence");
+    return worst === "accept" ? undefined : worst;
+  }
+}
+
+function voteKey(v: Vote): string {
+  return `v/${v.height}/${v.round}/${v.type}/${v.validatorIndex}/${blockIdKey(v.blockId)}`;
+}
+
