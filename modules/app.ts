@@ -12,6 +12,7 @@ import { createCommitStore } from "./core/store/commitStore.ts";
 import type { CommitStore, KvBackend } from "./core/store/types.ts";
 import { FEE_COLLECTOR_NAME, PERMISSION, accountKey, authGenesisToJson, createAuthAnte, createAuthModule, defaultAuthGenesis } from "./auth/index.ts";
 import { balanceKey, bankGenesisToJson, createBankModule, defaultBankGenesis } from "./bank/index.ts";
+import { DATANET_ESCROW_ACCOUNT, createDatanetModule, datanetGenesisToJson, defaultDatanetGenesis } from "./datanet/index.ts";
 import { type RuntimeApplication, createApplication } from "./runtime/index.ts";
 
 export const DEFAULT_MIN_GAS_PRICES = "0.0025uopen";
@@ -22,6 +23,8 @@ export const GOV_MODULE_NAME = "gov";
 export const MODULE_ACCOUNT_PERMISSIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   [FEE_COLLECTOR_NAME]: [],
   [GOV_MODULE_NAME]: [PERMISSION.burner],
+  // contribution stakes and challenge bonds; burns slashed stake while no community pool is wired
+  [DATANET_ESCROW_ACCOUNT]: [PERMISSION.burner],
 });
 
 /** the authority of every MsgUpdateParams: the gov module account. */
@@ -46,15 +49,17 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
     blockedAddrs: Object.keys(MODULE_ACCOUNT_PERMISSIONS).sort().map(moduleAddress),
     authority: GOV_AUTHORITY,
   });
+  const datanet = createDatanetModule({ bank: bank.keeper, authority: GOV_AUTHORITY });
   const ante = createAuthAnte({ accountKeeper: auth.keeper, bankKeeper: bank.keeper, feeCollector: FEE_COLLECTOR_NAME });
   return createApplication({
-    modules: [auth.module, bank.module],
+    modules: [auth.module, bank.module, datanet.module],
     order: {
       beginBlock: [],
       endBlock: [],
       // auth first: bank's genesis balances belong to accounts, and module accounts need auth's params
-      initGenesis: ["auth", "bank"],
-      exportGenesis: ["auth", "bank"],
+      // datanet after bank: its escrow invariant reads the escrow account's balance
+      initGenesis: ["auth", "bank", "datanet"],
+      exportGenesis: ["auth", "bank", "datanet"],
     },
     store,
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
@@ -84,6 +89,7 @@ export function defaultAppGenesis(): Record<string, unknown> {
   return {
     auth: authGenesisToJson(defaultAuthGenesis()),
     bank: bankGenesisToJson(bank),
+    datanet: datanetGenesisToJson(defaultDatanetGenesis()),
     [RUNTIME_NAMESPACE]: runtimeParamsToJson(DEFAULT_RUNTIME_PARAMS),
   };
 }
