@@ -10,6 +10,7 @@ import { startCommand } from "./cmds/start/index.ts";
 import { initCommand } from "./cmds/init/index.ts";
 import { keysCommand } from "./cmds/keys/index.ts";
 import { replayCommand } from "./cmds/replay/index.ts";
+import { poaCommand } from "./cmds/poa/index.ts";
 import { VERSION } from "./version.ts";
 
 export { VERSION } from "./version.ts";
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(queryCommand(io));
   program.addCommand(statusCommand(io));
   program.addCommand(replayCommand(io));
+  program.addCommand(poaCommand(io));
   for (const c of allCommands(program)) {
     c.showHelpAfterError("(run with --help for usage)");
     c.configureHelp({ showGlobalOptions: true });
