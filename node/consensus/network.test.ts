@@ -6,7 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { join } from "node:path";
 import { toHex, utf8 } from "../../modules/core/bytes.ts";
+import { loadPrivValidatorKey } from "../crypto/keyFiles.ts";
+import { validatorSetForHeight } from "./driver.ts";
+import { ed25519Scheme, signedVote } from "./testing.ts";
 import { createTestNetwork, type TestNetwork, waitUntil } from "./testing/network.ts";
 
 function blockHash(net: TestNetwork, i: number, h: bigint): string | undefined {
@@ -71,5 +75,41 @@ describe("consensus/network (4 validators, real libp2p)", () => {
     const n3 = net.vals[3]!.node!;
     assert.equal(n3.env.catchingUp(), false);
     assert.equal(n3.bft!.driver.isHalted, false);
+  });
+
+  it("turns a validator's conflicting votes into evidence that one block commits, identically on every node", async () => {
+    const n0 = net.vals[0]!.node!;
+    const key = loadPrivValidatorKey(join(net.vals[2]!.home, "config", "priv_validator_key.json"));
+    const h = n0.height() + 2n; // buffered by the machine until that height starts
+    const vs = validatorSetForHeight(n0.state());
+    const fake = { hash: new Uint8Array(32).fill(0xab), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(0xcd) } };
+    const k = { seed: key.seed, publicKey: key.publicKey, address: key.address };
+    const a = signedVote(k, ed25519Scheme, n0.state().chainId, vs, { type: 1, height: h, round: 0 });
+    const b = signedVote(k, ed25519Scheme, n0.state().chainId, vs, { type: 1, height: h, round: 0, blockId: fake });
+    n0.bft!.driver.push({ kind: "vote", vote: a }, "test");
+    n0.bft!.driver.push({ kind: "vote", vote: b }, "test");
+    const withEvidence = (i: number): bigint[] => {
+      const n = net.vals[i]!.node!;
+      const out: bigint[] = [];
+      for (let x = 1n; x <= n.height(); x++) if (n.env.blockStore.loadBlock(x)!.evidence.evidence.length > 0) out.push(x);
+      return out;
+    };
+    await waitUntil(() => [0, 1, 2, 3].every((i) => withEvidence(i).length > 0), 25_000, "a block with evidence on every node");
+    const target = net.vals[0]!.node!.height() + 2n;
+    await waitUntil(() => net.running().every((n) => n.height() >= target), 20_000, `height ${target}`);
+    // each node may report a different conflicting pair first (nil/fake, or either against the real
+    // prevote); every item is committed exactly once
+    const heights = withEvidence(0);
+    for (let i = 1; i < 4; i++) assert.deepEqual(withEvidence(i), heights);
+    const seen = new Set<string>();
+    for (const x of heights) {
+      for (const ev of n0.env.blockStore.loadBlock(x)!.evidence.evidence) {
+        const hex = toHex(ev.raw);
+        assert.ok(!seen.has(hex), `evidence committed twice (height ${x})`);
+        seen.add(hex);
+      }
+    }
+    for (const n of net.running()) assert.equal(n.bft!.evidence.pendingList().length, 0);
+    assertAgreement(net, target, [0, 1, 2, 3]);
   });
 });
