@@ -12,6 +12,7 @@ import { createCommitStore } from "./core/store/commitStore.ts";
 import type { CommitStore, KvBackend } from "./core/store/types.ts";
 import { FEE_COLLECTOR_NAME, PERMISSION, accountKey, authGenesisToJson, createAuthAnte, createAuthModule, defaultAuthGenesis } from "./auth/index.ts";
 import { balanceKey, bankGenesisToJson, createBankModule, defaultBankGenesis } from "./bank/index.ts";
+import { type InferenceSource, attributionGenesisToJson, createAttributionModule, defaultAttributionGenesis } from "./attribution/index.ts";
 import { DATANET_ESCROW_ACCOUNT, createDatanetModule, datanetGenesisToJson, defaultDatanetGenesis } from "./datanet/index.ts";
 import { type RuntimeApplication, createApplication } from "./runtime/index.ts";
 
@@ -38,6 +39,8 @@ export interface OpenLedgerAppOptions {
   /** overrides the Merkle store (tests). */
   store?: CommitStore;
   debug?: boolean;
+  /** verified inferences attributed in EndBlock (tests; the compute module takes this over). */
+  inferenceSource?: InferenceSource;
 }
 
 export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<RuntimeApplication> {
@@ -50,16 +53,18 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
     authority: GOV_AUTHORITY,
   });
   const datanet = createDatanetModule({ bank: bank.keeper, authority: GOV_AUTHORITY });
+  const attribution = createAttributionModule({ datanet: datanet.keeper, authority: GOV_AUTHORITY, ...(opts.inferenceSource !== undefined ? { inferenceSource: opts.inferenceSource } : {}) });
   const ante = createAuthAnte({ accountKeeper: auth.keeper, bankKeeper: bank.keeper, feeCollector: FEE_COLLECTOR_NAME });
   return createApplication({
-    modules: [auth.module, bank.module, datanet.module],
+    modules: [auth.module, bank.module, datanet.module, attribution.module],
     order: {
       beginBlock: [],
-      endBlock: [],
+      // attribution: receipts of the block's verified inferences (only with an inference source)
+      endBlock: ["attribution"],
       // auth first: bank's genesis balances belong to accounts, and module accounts need auth's params
       // datanet after bank: its escrow invariant reads the escrow account's balance
-      initGenesis: ["auth", "bank", "datanet"],
-      exportGenesis: ["auth", "bank", "datanet"],
+      initGenesis: ["auth", "bank", "datanet", "attribution"],
+      exportGenesis: ["auth", "bank", "datanet", "attribution"],
     },
     store,
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
@@ -90,6 +95,7 @@ export function defaultAppGenesis(): Record<string, unknown> {
     auth: authGenesisToJson(defaultAuthGenesis()),
     bank: bankGenesisToJson(bank),
     datanet: datanetGenesisToJson(defaultDatanetGenesis()),
+    attribution: attributionGenesisToJson(defaultAttributionGenesis()),
     [RUNTIME_NAMESPACE]: runtimeParamsToJson(DEFAULT_RUNTIME_PARAMS),
   };
 }

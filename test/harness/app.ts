@@ -9,7 +9,7 @@ import type { Bytes, CheckTxResponse, ConsensusParams, FinalizeBlockResponse, Qu
 import { utf8 } from "../../modules/core/bytes.ts";
 import { MemoryBackend } from "../../modules/core/store/memory.ts";
 import type { KvBackend } from "../../modules/core/store/types.ts";
-import { createOpenLedgerApp, defaultAppGenesis } from "../../modules/app.ts";
+import { type OpenLedgerAppOptions, createOpenLedgerApp, defaultAppGenesis } from "../../modules/app.ts";
 import type { RuntimeApplication } from "../../modules/runtime/index.ts";
 import type { TestKey } from "./txBuilder.ts";
 
@@ -32,6 +32,8 @@ export interface TestAppOptions {
   /** edits the app_state before initChain. */
   editGenesis?: (g: Record<string, any>) => void;
   consensusParams?: ConsensusParams;
+  /** extra options of createOpenLedgerApp (e.g. an attribution inference source). */
+  appOptions?: Partial<Omit<OpenLedgerAppOptions, "backend">>;
 }
 
 export interface TestChain {
@@ -60,7 +62,7 @@ export function genesisWithFunds(funded: NonNullable<TestAppOptions["funded"]>):
 export async function createTestChain(o: TestAppOptions = {}): Promise<TestChain> {
   const backend = o.backend ?? new MemoryBackend();
   const chainId = o.chainId ?? TEST_CHAIN_ID;
-  const app = await createOpenLedgerApp({ backend, minGasPrices: o.minGasPrices ?? "0.0025uopen", debug: true });
+  const app = await createOpenLedgerApp({ ...o.appOptions, backend, minGasPrices: o.minGasPrices ?? "0.0025uopen", debug: true });
   const genesis = genesisWithFunds(o.funded ?? []);
   o.editGenesis?.(genesis);
   const init = await app.initChain({

@@ -8,7 +8,7 @@ import { featuresToBytes } from "../../../modules/datanet/index.ts";
 import * as tx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import * as q from "../../../proto/gen/openledger/datanet/v1/query.ts";
 import type { Contribution, Datanet, Snapshot, SnapshotEntry } from "../../../proto/gen/openledger/datanet/v1/types.ts";
-import { type TestChain, createTestChain } from "../../harness/app.ts";
+import { type TestAppOptions, type TestChain, createTestChain } from "../../harness/app.ts";
 import { type TestKey, buildTx, testKey } from "../../harness/txBuilder.ts";
 
 export const D = "/openledger.datanet.v1.";
@@ -69,9 +69,10 @@ export interface World {
 
 export const NAMES = ["alice", "bob", "carol", "dave", "erin"] as const;
 
-export async function createWorld(o: { epochBlocks?: number; editGenesis?: (g: Record<string, any>) => void } = {}): Promise<World> {
+export async function createWorld(o: { epochBlocks?: number; editGenesis?: (g: Record<string, any>) => void; appOptions?: TestAppOptions["appOptions"] } = {}): Promise<World> {
   const keys = NAMES.map((_, i) => testKey(400 + i));
   const chain = await createTestChain({
+    ...(o.appOptions !== undefined ? { appOptions: o.appOptions } : {}),
     funded: keys.map((key) => ({ key, coins: [{ denom: "uopen", amount: "100000000" }] })),
     editGenesis: (g) => {
       g.runtime.epoch_blocks = String(o.epochBlocks ?? 5);

@@ -1,0 +1,16 @@
+/** What attribution needs from other modules (wired in modules/app.ts). */
+import type { Bytes } from "../core/abci.ts";
+import type { ReadContext } from "../core/context.ts";
+
+export interface AttributionSnapshot {
+  id: bigint;
+  datanetId: bigint;
+  root: Bytes;
+  count: bigint;
+}
+
+/** datanet's snapshots: the root a model binds to, and its leaves (contributor and label per index). */
+export interface AttributionDatanetKeeper {
+  getSnapshot(ctx: ReadContext, id: bigint): AttributionSnapshot | undefined;
+  snapshotPoints(ctx: ReadContext, snapshotId: bigint): AsyncIterable<{ index: bigint; contributor: Bytes; label: number }>;
+}

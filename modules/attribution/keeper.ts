@@ -1,0 +1,310 @@
+/**
+ * attribution keeper: models bound to datanet snapshots, their quantised embedding indexes, and one
+ * receipt per attributed inference, computed by the pure PoA engine (./engine). The only writer of
+ * "attribution/" keys.
+ */
+import type { Bytes } from "../core/abci.ts";
+import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { concat, equal, fromKeyString, readU64be, toHex, toKeyString, u64be, utf8 } from "../core/bytes.ts";
+import type { Coin } from "../core/coins.ts";
+import type { ReadContext, WriteContext } from "../core/context.ts";
+import { sha256 } from "../core/hash.ts";
+import { attributeQuery, createEmbeddingIndex, METHODS, prepareValuation, type Valuation } from "./engine/index.ts";
+import { EmbeddingChunk, type FeePolicy, Model, Params, Receipt } from "../../proto/gen/openledger/attribution/v1/types.ts";
+import {
+  ErrIndexComplete,
+  ErrIndexIncomplete,
+  ErrIndexOutOfOrder,
+  ErrInvalidEmbedding,
+  ErrInvalidFeePolicy,
+  ErrInvalidField,
+  ErrInvalidHash,
+  ErrModelNotFound,
+  ErrNotModelOwner,
+  ErrSnapshotNotFound,
+  ErrSnapshotRootMismatch,
+  ErrUnsupportedMethod,
+} from "./errors.ts";
+import { emitTyped } from "./events.ts";
+import type { AttributionDatanetKeeper } from "./expectedKeepers.ts";
+import { MODULE_NAME, PARAMS_KEY, type SeqName, chunkKey, chunkPrefix, modelKey, receiptByContributorKey, receiptByModelKey, receiptKey, sequenceKey } from "./keys.ts";
+import { merkleRoot, pointLeafHash } from "./merkle.ts";
+import { type AttributionParams, defaultParams, isSupportedMethod } from "./params.ts";
+
+/** τ bound of the engine's collapse (README: τ ≤ 2^50). */
+export const MAX_TAU = 2n ** 50n;
+const INDEX_HASH_SEED = sha256(utf8("openledger.attribution.index.v1"));
+const QUERY_DOMAIN = concat(utf8("openledger.attribution.query.v1"), Uint8Array.of(0));
+
+export interface RegisterModelInput {
+  owner: Bytes;
+  name: string;
+  snapshotId: bigint;
+  snapshotRoot: Bytes;
+  onnxHash: Bytes;
+  trainingConfigHash: Bytes;
+  checkpointHashes: readonly Bytes[];
+  feePolicy: FeePolicy | undefined;
+  embeddingDim: number;
+  tau: bigint;
+}
+
+export interface AttributeInferenceRequest {
+  modelId: bigint;
+  /** the query's quantised embedding (model.embedding_dim int16 values). */
+  queryEmbedding: Int16Array;
+  label: number;
+  fee: Coin;
+}
+
+export interface AttributeInferenceResult {
+  receiptId: bigint;
+  method: { method: string; version: number };
+  /** per-contributor integer shares, in address byte order; Σ amount + remainder = fee.amount. */
+  shares: { contributor: Bytes; amount: bigint }[];
+  /** unassignable units (no positive value): to the community pool via treasury. */
+  remainder: bigint;
+  pointsRoot: Bytes;
+}
+
+export interface AttributionKeeper {
+  getParams(ctx: ReadContext): AttributionParams;
+  setParams(ctx: WriteContext, p: AttributionParams): void;
+  getModel(ctx: ReadContext, id: bigint): Model | undefined;
+  setModel(ctx: WriteContext, m: Model): void;
+  getReceipt(ctx: ReadContext, id: bigint): Receipt | undefined;
+  /** writes a receipt and its indexes. */
+  setReceipt(ctx: WriteContext, r: Receipt): void;
+  setChunk(ctx: WriteContext, c: EmbeddingChunk): void;
+  iterateChunks(ctx: ReadContext, modelId: bigint): AsyncIterable<EmbeddingChunk>;
+  getSequence(ctx: ReadContext, name: SeqName): bigint;
+  setSequence(ctx: WriteContext, name: SeqName, next: bigint): void;
+  registerModel(ctx: WriteContext, input: RegisterModelInput): bigint;
+  setEmbeddingIndex(ctx: WriteContext, owner: Bytes, modelId: bigint, start: bigint, vectors: Bytes): Model;
+  /**
+   * Attributes one verified inference: runs the engine (dedup/collapse cached per model index, exact
+   * KNN-Shapley, top-K′, per-contributor sums, largest-remainder split of `fee`), writes a receipt and
+   * returns the split. Moves no funds (treasury does, issue 5). Called from FinalizeBlock.
+   */
+  attributeInference(ctx: WriteContext, req: AttributeInferenceRequest): Promise<AttributeInferenceResult>;
+}
+
+const checkHash = (b: Bytes, what: string) => {
+  if (b.length !== 32) throw ErrInvalidHash.wrap(`${what} must be a 32-byte sha256`);
+};
+
+export function validateFeePolicy(p: FeePolicy | undefined): FeePolicy {
+  if (p === undefined) throw ErrInvalidFeePolicy.wrap("fee_policy is required");
+  const sum = p.dataBps + p.trainerBps + p.providerBps + p.communityBps + p.burnBps;
+  if (sum !== 10_000) throw ErrInvalidFeePolicy.wrap(`parts sum to ${sum} basis points, not 10000`);
+  return { ...p };
+}
+
+/** sha256(domain ‖ u16le(dim) ‖ i16le coordinates ‖ u32le(label)): the receipt's query hash. */
+export function queryHash(q: Int16Array, label: number): Bytes {
+  const b = new Uint8Array(2 + 2 * q.length + 4);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, q.length, true);
+  for (let i = 0; i < q.length; i++) dv.setInt16(2 + 2 * i, q[i] as number, true);
+  dv.setUint32(2 + 2 * q.length, label, true);
+  return sha256(concat(QUERY_DOMAIN, b));
+}
+
+function int16LE(b: Bytes): Int16Array {
+  const out = new Int16Array(b.length / 2);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = dv.getInt16(2 * i, true);
+  return out;
+}
+
+interface CachedValuation {
+  valuation: Valuation;
+  /** contributor id (rank in address byte order) → address. */
+  contributors: Bytes[];
+}
+
+/** most valuations kept (each holds an index copy); evicted in insertion order. A pure cache: keyed by the index hash. */
+const CACHE_LIMIT = 8;
+
+export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeeper }): AttributionKeeper {
+  const rs = (ctx: ReadContext) => ctx.store(MODULE_NAME);
+  const ws = (ctx: WriteContext) => ctx.store(MODULE_NAME);
+  const cache = new Map<string, CachedValuation>();
+
+  const nextId = (ctx: WriteContext, name: SeqName): bigint => {
+    const id = k.getSequence(ctx, name);
+    k.setSequence(ctx, name, id + 1n);
+    return id;
+  };
+
+  /** builds (or reuses) the valuation of a complete model: a pure function of (index hash, snapshot, τ). */
+  const valuationOf = async (ctx: ReadContext, m: Model): Promise<CachedValuation> => {
+    const key = `${m.id}:${toHex(m.indexHash)}:${toHex(m.snapshotRoot)}:${m.tau}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const n = Number(m.numPoints);
+    const d = m.embeddingDim;
+    const vectors = new Int16Array(n * d);
+    for await (const c of k.iterateChunks(ctx, m.id)) vectors.set(int16LE(c.vectors), Number(c.start) * d);
+    const labels = new Int32Array(n);
+    const owners: Bytes[] = new Array(n);
+    let seen = 0;
+    for await (const p of deps.datanet.snapshotPoints(ctx, m.snapshotId)) {
+      const i = Number(p.index);
+      if (i >= n) throw ErrInvalidField.wrap(`snapshot ${m.snapshotId} has more leaves than model ${m.id} indexes`);
+      labels[i] = p.label;
+      owners[i] = p.contributor;
+      seen++;
+    }
+    if (seen !== n) throw ErrInvalidField.wrap(`snapshot ${m.snapshotId} has ${seen} leaves, model ${m.id} indexes ${n}`);
+    // contributor ids: ranks in address byte order, so that "lowest id" ties are canonical
+    const uniq = [...new Set(owners.map(toKeyString))].sort();
+    const rank = new Map(uniq.map((a, i) => [a, i]));
+    const contributorOf = owners.map((a) => rank.get(toKeyString(a)) as number);
+    const index = createEmbeddingIndex(vectors, labels, d);
+    const valuation = prepareValuation(index, contributorOf, Number(m.tau));
+    const entry = { valuation, contributors: uniq.map(fromKeyString) };
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(key, entry);
+    return entry;
+  };
+
+  const k: AttributionKeeper = {
+    getParams(ctx) {
+      const b = rs(ctx).get(PARAMS_KEY);
+      return b === undefined ? defaultParams() : Params.decode(b);
+    },
+    setParams(ctx, p) {
+      ws(ctx).set(PARAMS_KEY, Params.encode(p).finish());
+    },
+    getModel(ctx, id) {
+      const b = rs(ctx).get(modelKey(id));
+      return b === undefined ? undefined : Model.decode(b);
+    },
+    setModel(ctx, m) {
+      ws(ctx).set(modelKey(m.id), Model.encode(m).finish());
+    },
+    getReceipt(ctx, id) {
+      const b = rs(ctx).get(receiptKey(id));
+      return b === undefined ? undefined : Receipt.decode(b);
+    },
+    setReceipt(ctx, r) {
+      const st = ws(ctx);
+      st.set(receiptKey(r.id), Receipt.encode(r).finish());
+      st.set(receiptByModelKey(r.modelId, r.id), new Uint8Array(0));
+      for (const s of r.shares) st.set(receiptByContributorKey(accAddressFromString(s.contributor), r.id), new Uint8Array(0));
+    },
+    setChunk(ctx, c) {
+      ws(ctx).set(chunkKey(c.modelId, c.start), EmbeddingChunk.encode(c).finish());
+    },
+    async *iterateChunks(ctx, modelId) {
+      for await (const [, v] of rs(ctx).iterate({ prefix: chunkPrefix(modelId) })) yield EmbeddingChunk.decode(v);
+    },
+    getSequence(ctx, name) {
+      const b = rs(ctx).get(sequenceKey(name));
+      return b === undefined ? 1n : readU64be(b);
+    },
+    setSequence(ctx, name, next) {
+      ws(ctx).set(sequenceKey(name), u64be(next));
+    },
+
+    registerModel(ctx, input) {
+      const params = k.getParams(ctx);
+      if (input.name.trim() === "" || input.name.length > 128) throw ErrInvalidField.wrap("name is required (at most 128 characters)");
+      const snap = deps.datanet.getSnapshot(ctx, input.snapshotId);
+      if (snap === undefined) throw ErrSnapshotNotFound.wrap(`snapshot ${input.snapshotId}`);
+      if (!equal(snap.root, input.snapshotRoot)) throw ErrSnapshotRootMismatch.wrap(`snapshot ${input.snapshotId} has root ${toHex(snap.root)}, not ${toHex(input.snapshotRoot)}`);
+      checkHash(input.onnxHash, "onnx_hash");
+      checkHash(input.trainingConfigHash, "training_config_hash");
+      if (input.checkpointHashes.length > params.maxCheckpoints) throw ErrInvalidField.wrap(`${input.checkpointHashes.length} checkpoint hashes, at most ${params.maxCheckpoints}`);
+      input.checkpointHashes.forEach((h, i) => checkHash(h, `checkpoint_hashes[${i}]`));
+      const feePolicy = validateFeePolicy(input.feePolicy);
+      if (input.embeddingDim < 1 || input.embeddingDim > params.maxEmbeddingDim) throw ErrInvalidEmbedding.wrap(`embedding_dim ${input.embeddingDim} not in [1, ${params.maxEmbeddingDim}]`);
+      if (input.tau > MAX_TAU) throw ErrInvalidField.wrap("tau must be at most 2^50");
+      const id = nextId(ctx, "model");
+      const m: Model = {
+        id,
+        owner: accAddressToString(input.owner),
+        name: input.name,
+        datanetId: snap.datanetId,
+        snapshotId: snap.id,
+        snapshotRoot: Uint8Array.from(snap.root),
+        onnxHash: Uint8Array.from(input.onnxHash),
+        trainingConfigHash: Uint8Array.from(input.trainingConfigHash),
+        checkpointHashes: input.checkpointHashes.map((h) => Uint8Array.from(h)),
+        feePolicy,
+        embeddingDim: input.embeddingDim,
+        tau: input.tau,
+        numPoints: snap.count,
+        indexedPoints: 0n,
+        indexHash: INDEX_HASH_SEED,
+        indexComplete: false,
+        registeredHeight: ctx.block.height,
+      };
+      k.setModel(ctx, m);
+      emitTyped(ctx, "EventModelRegistered", { modelId: id, owner: m.owner, snapshotId: snap.id, snapshotRoot: toHex(snap.root) });
+      return id;
+    },
+
+    setEmbeddingIndex(ctx, owner, modelId, start, vectors) {
+      const params = k.getParams(ctx);
+      const m = k.getModel(ctx, modelId);
+      if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
+      if (m.owner !== accAddressToString(owner)) throw ErrNotModelOwner.wrap(`${accAddressToString(owner)} does not own model ${modelId}`);
+      if (m.indexComplete) throw ErrIndexComplete.wrap(`model ${modelId}`);
+      if (start !== m.indexedPoints) throw ErrIndexOutOfOrder.wrap(`chunk starts at ${start}, next expected ${m.indexedPoints}`);
+      const row = 2 * m.embeddingDim;
+      if (vectors.length === 0 || vectors.length % row !== 0) throw ErrInvalidEmbedding.wrap(`${vectors.length} bytes is not a whole number of ${m.embeddingDim}-dim int16 vectors`);
+      const n = BigInt(vectors.length / row);
+      if (n > BigInt(params.maxChunkPoints)) throw ErrInvalidEmbedding.wrap(`${n} vectors in one chunk, at most ${params.maxChunkPoints}`);
+      if (start + n > m.numPoints) throw ErrInvalidEmbedding.wrap(`chunk ends at ${start + n}, the snapshot has ${m.numPoints} points`);
+      k.setChunk(ctx, { modelId, start, count: Number(n), vectors: Uint8Array.from(vectors) });
+      const indexed = start + n;
+      const next: Model = { ...m, indexedPoints: indexed, indexHash: sha256(concat(m.indexHash, u64be(start), vectors)), indexComplete: indexed === m.numPoints };
+      k.setModel(ctx, next);
+      emitTyped(ctx, "EventEmbeddingIndexSet", { modelId, start, count: n, complete: next.indexComplete });
+      return next;
+    },
+
+    async attributeInference(ctx, req) {
+      const params = k.getParams(ctx);
+      if (!isSupportedMethod(params.activeMethod)) throw ErrUnsupportedMethod.wrap(`${params.activeMethod?.method ?? ""} v${params.activeMethod?.version ?? 0}`);
+      const m = k.getModel(ctx, req.modelId);
+      if (m === undefined) throw ErrModelNotFound.wrap(`model ${req.modelId}`);
+      if (!m.indexComplete) throw ErrIndexIncomplete.wrap(`model ${m.id}: ${m.indexedPoints} of ${m.numPoints} vectors`);
+      if (req.queryEmbedding.length !== m.embeddingDim) throw ErrInvalidEmbedding.wrap(`query has ${req.queryEmbedding.length} coordinates, model dim ${m.embeddingDim}`);
+      if (!Number.isInteger(req.label) || req.label < 0 || req.label > 0x7fffffff) throw ErrInvalidField.wrap(`label ${req.label}`);
+      if (req.fee.amount < 0n) throw ErrInvalidField.wrap("fee must not be negative");
+      const { valuation, contributors } = await valuationOf(ctx, m);
+      const a = attributeQuery(valuation, req.queryEmbedding, req.label, { k: params.k, kPrime: params.kPrime, dust: Number(params.dust) }, req.fee.amount);
+      const addrOf = (id: number) => contributors[id] as Bytes;
+      const points = a.points.map((p) => ({ index: BigInt(p.index), contributor: accAddressToString(addrOf(p.contributor)), value: p.value.toString() }));
+      const pointsRoot = merkleRoot(a.points.map((p) => pointLeafHash(BigInt(p.index), p.value, addrOf(p.contributor))));
+      const id = nextId(ctx, "receipt");
+      const r: Receipt = {
+        id,
+        modelId: m.id,
+        queryHash: queryHash(req.queryEmbedding, req.label),
+        label: req.label,
+        method: { method: a.method, version: a.version },
+        steps: a.steps.map((s) => ({ method: s.method, version: s.version })),
+        k: a.k,
+        kPrime: a.kPrime,
+        dust: BigInt(a.dust),
+        fee: { denom: req.fee.denom, amount: req.fee.amount.toString() },
+        shares: a.shares.map((s) => ({ contributor: accAddressToString(addrOf(s.contributor)), amount: s.amount.toString() })),
+        remainder: a.remainder.toString(),
+        pointsRoot,
+        points,
+        height: ctx.block.height,
+        matches: a.matches,
+        n: a.n,
+      };
+      k.setReceipt(ctx, r);
+      emitTyped(ctx, "EventInferenceAttributed", { receiptId: id, modelId: m.id, queryHash: toHex(r.queryHash), method: a.method, methodVersion: a.version, fee: `${req.fee.amount}${req.fee.denom}`, contributors: r.shares.length });
+      return { receiptId: id, method: { method: a.method, version: a.version }, shares: a.shares.map((s) => ({ contributor: addrOf(s.contributor), amount: s.amount })), remainder: a.remainder, pointsRoot };
+    },
+  };
+  void METHODS;
+  return Object.freeze(k);
+}

@@ -1,0 +1,44 @@
+/** the attribution AppModule declaration. */
+import type { Bytes } from "../core/abci.ts";
+import type { BlockContext } from "../core/context.ts";
+import { type AppModule, defineModule } from "../core/module.ts";
+import { type AttributionGenesis, defaultGenesis, exportGenesis, genesisFromJson, genesisToJson, initGenesis, validateGenesis } from "./genesis.ts";
+import type { AttributionKeeper, AttributeInferenceRequest } from "./keeper.ts";
+import { MODULE_NAME } from "./keys.ts";
+import { createAttributionMsgHandlers } from "./msgServer.ts";
+import { type AttributionParams, defaultParams, validateParams } from "./params.ts";
+import { createAttributionQueries } from "./queryServer.ts";
+
+/**
+ * Verified inferences to attribute at the end of a block. The compute module will own this flow
+ * (escrowed fees, verdicts from vote extensions) and call keeper.attributeInference itself; until then
+ * a source may be injected (tests). It must be deterministic: the same requests on every node.
+ */
+export interface InferenceSource {
+  take(ctx: BlockContext): readonly AttributeInferenceRequest[];
+}
+
+export function createAttributionAppModule(k: AttributionKeeper, authority: Bytes, source?: InferenceSource): AppModule<AttributionParams, AttributionGenesis> {
+  return defineModule<AttributionParams, AttributionGenesis>({
+    name: MODULE_NAME,
+    consensusVersion: 1,
+    msgs: createAttributionMsgHandlers(k, authority),
+    queries: createAttributionQueries(k),
+    genesis: {
+      defaultGenesis,
+      validateGenesis,
+      initGenesis: (ctx, g) => initGenesis(ctx, k, g),
+      exportGenesis: (ctx) => exportGenesis(ctx, k),
+      fromJson: genesisFromJson,
+      toJson: genesisToJson,
+    },
+    params: { defaultParams, validateParams },
+    ...(source === undefined
+      ? {}
+      : {
+          async endBlock(ctx: BlockContext) {
+            for (const req of source.take(ctx)) await k.attributeInference(ctx, req);
+          },
+        }),
+  });
+}

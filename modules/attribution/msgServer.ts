@@ -1,0 +1,97 @@
+/**
+ * openledger.attribution.v1.Msg: RegisterModel, SetEmbeddingIndex, UpdateParams (gov authority).
+ * There is deliberately no public message that attributes an inference: receipts are written by
+ * `keeper.attributeInference`, which the compute/treasury flow calls from FinalizeBlock.
+ */
+import type { Bytes } from "../core/abci.ts";
+import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { equal } from "../core/bytes.ts";
+import { ErrInvalidAddress, ErrUnauthorized } from "../core/errors.ts";
+import type { MsgHandler } from "../core/module.ts";
+import {
+  MsgRegisterModel,
+  MsgRegisterModelResponse,
+  MsgSetEmbeddingIndex,
+  MsgSetEmbeddingIndexResponse,
+  MsgUpdateParams,
+  MsgUpdateParamsResponse,
+} from "../../proto/gen/openledger/attribution/v1/tx.ts";
+import { ErrInvalidField, ErrInvalidParams } from "./errors.ts";
+import type { AttributionKeeper } from "./keeper.ts";
+import { validateParams } from "./params.ts";
+
+export const TYPE_PREFIX = "/openledger.attribution.v1.";
+
+function addr(s: string, what: string): Bytes {
+  try {
+    return accAddressFromString(s);
+  } catch {
+    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
+  }
+}
+
+interface Codec<T> {
+  encode(m: T): { finish(): Uint8Array };
+  decode(b: Uint8Array): T;
+}
+
+function handler<M, R>(name: string, msg: Codec<M>, res: Codec<R>, h: Omit<MsgHandler<M, R>, "typeUrl" | "responseTypeUrl" | "decode" | "encodeResponse">): MsgHandler<M, R> {
+  return { typeUrl: `${TYPE_PREFIX}${name}`, responseTypeUrl: `${TYPE_PREFIX}${name}Response`, decode: (b) => msg.decode(b), encodeResponse: (r) => res.encode(r).finish(), ...h };
+}
+
+export function createAttributionMsgHandlers(k: AttributionKeeper, authority: Bytes): MsgHandler[] {
+  const register = handler("MsgRegisterModel", MsgRegisterModel, MsgRegisterModelResponse, {
+    signers: (m) => [addr(m.owner, "owner")],
+    validateBasic(m) {
+      addr(m.owner, "owner");
+      if (m.snapshotId <= 0n) throw ErrInvalidField.wrap("snapshot_id must be positive");
+      if (m.name.trim() === "") throw ErrInvalidField.wrap("name is required");
+    },
+    async handle(ctx, m) {
+      const id = k.registerModel(ctx, {
+        owner: addr(m.owner, "owner"),
+        name: m.name,
+        snapshotId: m.snapshotId,
+        snapshotRoot: m.snapshotRoot,
+        onnxHash: m.onnxHash,
+        trainingConfigHash: m.trainingConfigHash,
+        checkpointHashes: m.checkpointHashes,
+        feePolicy: m.feePolicy,
+        embeddingDim: m.embeddingDim,
+        tau: m.tau,
+      });
+      return { modelId: id };
+    },
+  });
+
+  const setIndex = handler("MsgSetEmbeddingIndex", MsgSetEmbeddingIndex, MsgSetEmbeddingIndexResponse, {
+    signers: (m) => [addr(m.owner, "owner")],
+    validateBasic(m) {
+      addr(m.owner, "owner");
+      if (m.modelId <= 0n) throw ErrInvalidField.wrap("model_id must be positive");
+      if (m.vectors.length === 0 || m.vectors.length % 2 !== 0) throw ErrInvalidField.wrap("vectors must hold whole int16 values");
+    },
+    async handle(ctx, m) {
+      const model = k.setEmbeddingIndex(ctx, addr(m.owner, "owner"), m.modelId, m.start, m.vectors);
+      return { indexedPoints: model.indexedPoints, complete: model.indexComplete };
+    },
+  });
+
+  const updateParams = handler("MsgUpdateParams", MsgUpdateParams, MsgUpdateParamsResponse, {
+    signers: (m) => [addr(m.authority, "authority")],
+    validateBasic(m) {
+      addr(m.authority, "authority");
+      if (m.params === undefined) throw ErrInvalidParams.wrap("params must be set");
+      validateParams(m.params);
+    },
+    async handle(ctx, m) {
+      if (!equal(addr(m.authority, "authority"), authority)) throw ErrUnauthorized.wrap(`invalid authority; expected ${accAddressToString(authority)}, got ${m.authority}`);
+      if (m.params === undefined) throw ErrInvalidParams.wrap("params must be set");
+      validateParams(m.params);
+      k.setParams(ctx, m.params);
+      return {};
+    },
+  });
+
+  return [register, setIndex, updateParams] as MsgHandler[];
+}
