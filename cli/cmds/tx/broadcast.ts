@@ -1,0 +1,103 @@
+/**
+ * Sign (SIGN_MODE_DIRECT, the keyring's key, via CosmJS with the openledger message types registered)
+ * and broadcast any messages; in block mode wait for inclusion. Used by the datanet subcommands.
+ */
+import { DirectSecp256k1Wallet, type GeneratedType, Registry } from "@cosmjs/proto-signing";
+import { BroadcastTxError, calculateFee, defaultRegistryTypes, GasPrice, SigningStargateClient, type StdFee } from "@cosmjs/stargate";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import * as datanetTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
+import * as attributionTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
+import { fetchTx, txResponse, txText } from "../query/handler.ts";
+import { sleep } from "../../rpc/client.ts";
+import { formatCoins } from "../../util/coins.ts";
+import { errorMessage, UserError } from "../../util/errors.ts";
+import { emit } from "../../util/io.ts";
+import { confirm } from "../common.ts";
+import { parseBroadcastMode, planFee, type TxCtx, type TxFlags } from "./handler.ts";
+
+export interface EncodeMsg {
+  typeUrl: string;
+  value: unknown;
+}
+
+/** the CosmJS registry: the SDK defaults plus every openledger Msg (ts-proto codecs are GeneratedTypes). */
+export function openledgerRegistry(): Registry {
+  const types: [string, GeneratedType][] = [...defaultRegistryTypes];
+  for (const [pkg, mod] of [
+    ["openledger.datanet.v1", datanetTx],
+    ["openledger.attribution.v1", attributionTx],
+  ] as const) {
+    for (const [name, codec] of Object.entries(mod)) {
+      if (/^Msg[A-Za-z]+$/.test(name) && typeof (codec as { encode?: unknown }).encode === "function") types.push([`/${pkg}.${name}`, codec as unknown as GeneratedType]);
+    }
+  }
+  return new Registry(types);
+}
+
+export async function broadcastMsgs(c: TxCtx, from: string, build: (sender: string) => EncodeMsg[], summary: (sender: string) => string[], f: TxFlags): Promise<Record<string, unknown>> {
+  const key = c.keyring.resolve(from);
+  const plan = planFee(f);
+  const mode = parseBroadcastMode(f.broadcastMode);
+  const timeoutMs = f.timeout === undefined ? 60_000 : Number(f.timeout) * 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UserError(`invalid --timeout "${f.timeout}" (seconds)`);
+  const memo = f.memo ?? "";
+  const msgs = build(key.address);
+  const wallet = await DirectSecp256k1Wallet.fromKey(await c.keyring.privkey(key.name), "open");
+  let client: SigningStargateClient;
+  try {
+    client = await SigningStargateClient.connectWithSigner(c.url, wallet, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString(plan.gasPrice) });
+  } catch (e) {
+    throw new UserError(`cannot reach the node at ${c.url}: ${errorMessage(e)}; is it running? (set --node)`);
+  }
+  try {
+    let gas: number;
+    try {
+      gas = plan.gas === "auto" ? Math.ceil((await client.simulate(key.address, msgs, memo)) * plan.adjustment) : plan.gas;
+    } catch (e) {
+      throw new UserError(`gas estimation (--gas auto) failed: ${errorMessage(e)}`);
+    }
+    const fee: StdFee = plan.fees ? { amount: plan.fees.map((x) => ({ denom: x.denom, amount: x.amount.toString() })), gas: String(gas) } : calculateFee(gas, GasPrice.fromString(plan.gasPrice));
+    if (!f.yes) {
+      c.io.err(["Transaction:", `  from: ${key.address} (${key.name})`, ...summary(key.address).map((l) => `  ${l}`), `  fee:  ${formatCoins(fee.amount.map((x) => ({ denom: x.denom, amount: BigInt(x.amount) }))) || "0"} (gas ${fee.gas})`].join("\n"));
+      if (!(await confirm(c.io, "confirm transaction before signing and broadcasting"))) throw new UserError("transaction canceled");
+    }
+    let txRaw: TxRaw;
+    try {
+      if (f.chainId !== undefined) {
+        const acc = await client.getAccount(key.address);
+        if (acc === null) throw new UserError(`account ${key.address} does not exist on chain yet (fund it first)`);
+        txRaw = await client.sign(key.address, msgs, fee, memo, { accountNumber: acc.accountNumber, sequence: acc.sequence, chainId: f.chainId });
+      } else txRaw = await client.sign(key.address, msgs, fee, memo);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(errorMessage(e).replace(/^Error: /, ""));
+    }
+    let hash: string;
+    try {
+      hash = await client.broadcastTxSync(TxRaw.encode(txRaw).finish());
+    } catch (e) {
+      if (e instanceof BroadcastTxError) throw new UserError(`tx rejected by CheckTx: codespace ${e.codespace || "sdk"} code ${e.code}: ${e.log ?? ""}`);
+      throw new UserError(errorMessage(e));
+    }
+    if (mode === "sync") {
+      const r = { txhash: hash, code: 0, height: "0", raw_log: "" };
+      emit(c.io, c.output, r, `txhash: ${hash}\ncode: 0 (accepted into the mempool; not waiting for a block)`);
+      return r;
+    }
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const t = await fetchTx(c.url, hash).catch(() => null);
+      if (t !== null) {
+        const r = txResponse(t, "");
+        delete r.timestamp;
+        emit(c.io, c.output, r, () => txText(r));
+        if (r.code !== 0) throw new UserError(`tx ${hash} failed in block ${String(r.height)}: codespace ${String(r.codespace) || "sdk"} code ${String(r.code)}: ${String(r.raw_log)}`);
+        return r;
+      }
+      if (Date.now() > end) throw new UserError(`tx ${hash} was broadcast but not included within ${timeoutMs / 1000}s (check later: openledgerd query tx ${hash})`);
+      await sleep(200);
+    }
+  } finally {
+    client.disconnect();
+  }
+}

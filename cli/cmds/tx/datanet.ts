@@ -1,0 +1,233 @@
+/** `openledgerd tx datanet …`: create, contribute (CSV file or inline points), review, challenge, resolve, withdraw-stake, snapshot. */
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { encodePointV1, featuresToBytes } from "../../../modules/datanet/point.ts";
+import { Gating } from "../../../proto/gen/openledger/datanet/v1/types.ts";
+import type { ContributionInput } from "../../../proto/gen/openledger/datanet/v1/tx.ts";
+import { resolveNode } from "../../rpc/client.ts";
+import { parseAddress } from "../../util/address.ts";
+import { UserError } from "../../util/errors.ts";
+import type { CliIo } from "../../util/io.ts";
+import { globalsOf, type KeyringFlags, openKeyring } from "../common.ts";
+import type { EncodeMsg } from "./broadcast.ts";
+import type { TxFlags } from "./handler.ts";
+import { addTxOptions } from "./index.ts";
+
+const T = "/openledger.datanet.v1.";
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function parseId(v: string, what: string): bigint {
+  if (!/^[0-9]{1,19}$/.test(v) || BigInt(v) === 0n) throw new UserError(`invalid ${what} "${v}": expected a positive integer`);
+  return BigInt(v);
+}
+
+function parseAmount(v: string | undefined, what: string): string {
+  const s = (v ?? "").replace(/uopen$/, "");
+  if (!/^[0-9]{1,78}$/.test(s)) throw new UserError(`invalid ${what} "${v ?? ""}": expected an amount of uopen, e.g. 1000 or 1000uopen`);
+  return s;
+}
+
+export function parseGating(v: string): Gating {
+  const g = { open: Gating.GATING_OPEN, allowlist: Gating.GATING_ALLOWLIST, curated: Gating.GATING_CURATED }[v];
+  if (g === undefined) throw new UserError(`invalid --gating "${v}": use open, allowlist or curated`);
+  return g;
+}
+
+function int16(v: string, where: string): number {
+  if (!/^-?[0-9]+$/.test(v.trim())) throw new UserError(`${where}: "${v}" is not an integer feature`);
+  const n = Number(v.trim());
+  if (n < -32768 || n > 32767) throw new UserError(`${where}: ${n} does not fit in int16 (quantise features first)`);
+  return n;
+}
+
+function hexHash(v: string, where: string): Uint8Array {
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new UserError(`${where}: content_hash must be 64 hex characters`);
+  return new Uint8Array(Buffer.from(v, "hex"));
+}
+
+export interface PointDefaults {
+  stake: string;
+  uri?: string | undefined;
+  encrypted?: boolean;
+  parents?: readonly bigint[];
+}
+
+/** one item from int16 features and a label; without a payload hash, the payload is the canonical point encoding. */
+export function pointItem(features: number[], label: number, d: PointDefaults, over: { contentHash?: Uint8Array; size?: bigint; uri?: string; stake?: string; parents?: bigint[] } = {}): ContributionInput {
+  const f = featuresToBytes(features);
+  const enc = encodePointV1({ features: f, label });
+  return {
+    contentHash: over.contentHash ?? sha256(enc),
+    size: over.size ?? BigInt(enc.length),
+    uri: over.uri ?? d.uri ?? "",
+    encrypted: d.encrypted ?? false,
+    parents: over.parents ?? [...(d.parents ?? [])],
+    point: { features: f, label },
+    stake: over.stake ?? d.stake,
+  };
+}
+
+/**
+ * points CSV: a header row; a `label` column; optional `stake`, `uri`, `parents` (ids separated by ";"),
+ * `content_hash` (hex sha256 of the off-chain payload) and `size` columns; every other column is an
+ * int16 feature, in column order.
+ */
+export function parsePointsCsv(text: string, d: PointDefaults): ContributionInput[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  const header = (lines.shift() ?? "").split(",").map((h) => h.trim());
+  const li = header.indexOf("label");
+  if (li < 0) throw new UserError("points CSV: the header has no label column");
+  const special = new Set(["label", "stake", "uri", "parents", "content_hash", "size"]);
+  const featureCols = header.map((h, i) => (special.has(h) ? -1 : i)).filter((i) => i >= 0);
+  if (featureCols.length === 0) throw new UserError("points CSV: no feature columns");
+  const col = (name: string) => header.indexOf(name);
+  return lines.map((line, r) => {
+    const cells = line.split(",").map((c) => c.trim());
+    const where = `points CSV row ${r + 2}`;
+    if (cells.length !== header.length) throw new UserError(`${where}: ${cells.length} cells, header has ${header.length}`);
+    const label = Number(cells[li]);
+    if (!Number.isInteger(label) || label < 0) throw new UserError(`${where}: label "${cells[li]}" is not a non-negative integer`);
+    const over: Parameters<typeof pointItem>[3] = {};
+    if (col("stake") >= 0 && cells[col("stake")] !== "") over.stake = parseAmount(cells[col("stake")], `${where} stake`);
+    if (col("uri") >= 0 && cells[col("uri")] !== "") over.uri = cells[col("uri")] as string;
+    if (col("parents") >= 0 && cells[col("parents")] !== "") over.parents = (cells[col("parents")] as string).split(";").map((p) => parseId(p.trim(), `${where} parent`));
+    if (col("content_hash") >= 0 && cells[col("content_hash")] !== "") over.contentHash = hexHash(cells[col("content_hash")] as string, where);
+    if (col("size") >= 0 && cells[col("size")] !== "") over.size = parseId(cells[col("size")] as string, `${where} size`);
+    return pointItem(featureCols.map((i) => int16(cells[i] as string, where)), label, d, over);
+  });
+}
+
+/** inline point: "f1,f2,…,fd:label". */
+export function parseInlinePoint(v: string, d: PointDefaults): ContributionInput {
+  const m = /^([^:]+):([0-9]+)$/.exec(v.trim());
+  if (m === null) throw new UserError(`invalid --point "${v}": expected f1,f2,…:label`);
+  return pointItem((m[1] as string).split(",").map((x) => int16(x, `--point "${v}"`)), Number(m[2]), d);
+}
+
+type Flags = TxFlags & KeyringFlags & { note?: string; node?: string };
+
+export function datanetTxCommand(io: CliIo): Command {
+  const dn = new Command("datanet").description("datanet transactions: datasets with provenance, bonded contributions, curation, snapshots");
+  const run = async (from: string, o: Flags, cmd: Command, build: (sender: string) => EncodeMsg[], summary: (sender: string) => string[]) => {
+    const g = globalsOf(cmd);
+    const { broadcastMsgs } = await import("./broadcast.ts");
+    await broadcastMsgs({ io, output: g.output, url: resolveNode(o.node, g.home), keyring: await openKeyring(g.home, o, io) }, from, build, summary, { ...o, memo: o.memo ?? o.note });
+  };
+
+  addTxOptions(
+    dn
+      .command("create")
+      .description("create a datanet (schema vector-label/v1: dim int16 features + a class label)")
+      .argument("<from_key_or_address>", "owner key")
+      .requiredOption("--name <name>", "datanet name")
+      .requiredOption("--dim <n>", "number of features per point")
+      .requiredOption("--classes <n>", "number of classes")
+      .option("--description <text>", "description", "")
+      .option("--license <spdx>", "license of the data, e.g. CC-BY-4.0", "")
+      .option("--gating <mode>", "open, allowlist or curated", "open")
+      .option("--curator <address>", "a curator (repeatable)", collect, [])
+      .option("--allow <address>", "an allowlisted contributor (repeatable)", collect, [])
+      .option("--min-stake <amount>", "stake per contribution in uopen", "0"),
+  ).action(async (from: string, o: Flags & { name: string; dim: string; classes: string; description: string; license: string; gating: string; curator: string[]; allow: string[]; minStake: string }, cmd: Command) => {
+    const gating = parseGating(o.gating);
+    for (const a of [...o.curator, ...o.allow]) parseAddress(a, "open", "curator/allowlist address");
+    const schema = { kind: "vector-label/v1", dim: Number(parseId(o.dim, "--dim")), numClasses: Number(parseId(o.classes, "--classes")) };
+    const minStake = parseAmount(o.minStake, "--min-stake");
+    await run(from, o, cmd, (owner) => [{ typeUrl: `${T}MsgCreateDatanet`, value: { owner, name: o.name, description: o.description, schema, license: o.license, gating, curators: o.curator, allowlist: o.allow, minStake } }], () => [`create datanet "${o.name}" (${o.gating}, dim ${schema.dim}, ${schema.numClasses} classes)`]);
+  });
+
+  addTxOptions(
+    dn
+      .command("contribute")
+      .description("contribute points with bonded stake: from a CSV file (header with a label column; see --help) or inline --point values")
+      .argument("<from_key_or_address>", "contributor key")
+      .argument("<datanet_id>", "datanet id")
+      .option("--file <points.csv>", "CSV: label column, optional stake/uri/parents/content_hash/size columns, every other column an int16 feature")
+      .option("--point <f1,f2,…:label>", "an inline point (repeatable)", collect, [])
+      .option("--stake <amount>", "stake per point in uopen (default: a CSV stake column, else 1000)", "1000")
+      .option("--uri <uri>", "off-chain location of the payload", "")
+      .option("--encrypted", "the off-chain payload is encrypted", false)
+      .option("--parent <contribution_id>", "a lineage parent (repeatable)", collect, []),
+  ).action(async (from: string, datanetId: string, o: Flags & { file?: string; point: string[]; stake: string; uri: string; encrypted: boolean; parent: string[] }, cmd: Command) => {
+    const id = parseId(datanetId, "datanet id");
+    const d: PointDefaults = { stake: parseAmount(o.stake, "--stake"), uri: o.uri, encrypted: o.encrypted, parents: o.parent.map((p) => parseId(p, "--parent")) };
+    const items: ContributionInput[] = [];
+    if (o.file !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(o.file, "utf8");
+      } catch (e) {
+        throw new UserError(`cannot read ${o.file}: ${(e as Error).message}`);
+      }
+      items.push(...parsePointsCsv(text, d));
+    }
+    for (const p of o.point) items.push(parseInlinePoint(p, d));
+    if (items.length === 0) throw new UserError("nothing to contribute: give --file points.csv or --point f1,f2,…:label");
+    const total = items.reduce((s, it) => s + BigInt(it.stake), 0n);
+    await run(from, o, cmd, (contributor) => [{ typeUrl: `${T}MsgContribute`, value: { contributor, datanetId: id, items } }], () => [`contribute ${items.length} point(s) to datanet ${id}`, `stake: ${total}uopen`]);
+  });
+
+  addTxOptions(
+    dn
+      .command("review")
+      .description("approve or reject a pending contribution (curators and the owner)")
+      .argument("<from_key_or_address>", "curator key")
+      .argument("<contribution_id>", "contribution id")
+      .argument("<decision>", "approve or reject")
+      .option("--reason <text>", "reason", ""),
+  ).action(async (from: string, cid: string, decision: string, o: Flags & { reason: string }, cmd: Command) => {
+    if (decision !== "approve" && decision !== "reject") throw new UserError(`invalid decision "${decision}": use approve or reject`);
+    const id = parseId(cid, "contribution id");
+    await run(from, o, cmd, (curator) => [{ typeUrl: `${T}MsgReviewContribution`, value: { curator, contributionId: id, approve: decision === "approve", reason: o.reason } }], () => [`${decision} contribution ${id}`]);
+  });
+
+  addTxOptions(
+    dn
+      .command("challenge")
+      .description("challenge a contribution within its challenge window (escrows the challenge bond)")
+      .argument("<from_key_or_address>", "challenger key")
+      .argument("<contribution_id>", "contribution id")
+      .option("--reason <text>", "reason", ""),
+  ).action(async (from: string, cid: string, o: Flags & { reason: string }, cmd: Command) => {
+    const id = parseId(cid, "contribution id");
+    await run(from, o, cmd, (challenger) => [{ typeUrl: `${T}MsgChallengeContribution`, value: { challenger, contributionId: id, reason: o.reason } }], () => [`challenge contribution ${id}`]);
+  });
+
+  addTxOptions(
+    dn
+      .command("resolve")
+      .description("resolve a challenge (a curator or the owner of the datanet; the gov authority through a proposal)")
+      .argument("<from_key_or_address>", "curator key")
+      .argument("<challenge_id>", "challenge id")
+      .argument("<decision>", "uphold (slash) or dismiss")
+      .option("--reason <text>", "reason", ""),
+  ).action(async (from: string, chid: string, decision: string, o: Flags & { reason: string }, cmd: Command) => {
+    if (decision !== "uphold" && decision !== "dismiss") throw new UserError(`invalid decision "${decision}": use uphold or dismiss`);
+    const id = parseId(chid, "challenge id");
+    await run(from, o, cmd, (authority) => [{ typeUrl: `${T}MsgResolveChallenge`, value: { authority, challengeId: id, uphold: decision === "uphold", reason: o.reason } }], () => [`${decision} challenge ${id}`]);
+  });
+
+  addTxOptions(
+    dn
+      .command("withdraw-stake")
+      .description("withdraw the stake of accepted contributions whose challenge window has passed")
+      .argument("<from_key_or_address>", "contributor key")
+      .argument("<contribution_ids...>", "contribution ids"),
+  ).action(async (from: string, ids: string[], o: Flags, cmd: Command) => {
+    const list = ids.map((i) => parseId(i, "contribution id"));
+    await run(from, o, cmd, (contributor) => [{ typeUrl: `${T}MsgWithdrawStake`, value: { contributor, contributionIds: list } }], () => [`withdraw stake of contribution(s) ${list.join(", ")}`]);
+  });
+
+  addTxOptions(
+    dn
+      .command("snapshot")
+      .description("snapshot the accepted contributions: a versioned Merkle root that models bind to")
+      .argument("<from_key_or_address>", "owner or curator key")
+      .argument("<datanet_id>", "datanet id"),
+  ).action(async (from: string, datanetId: string, o: Flags, cmd: Command) => {
+    const id = parseId(datanetId, "datanet id");
+    await run(from, o, cmd, (creator) => [{ typeUrl: `${T}MsgSnapshot`, value: { creator, datanetId: id } }], () => [`snapshot datanet ${id}`]);
+  });
+  return dn;
+}
