@@ -18,12 +18,45 @@ export function squaredDistancesFloat(x: ArrayLike<number>, n: number, d: number
   }
 }
 
-/** point indices sorted by (distance, index), leaving out `skip` (−1: none). Ties go to the lower index. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * point indices sorted by (distance, index), leaving out `skip` (−1: none). Ties go to the lower index.
+ * Distances are non-negative doubles, whose IEEE-754 bit patterns order like the values, so a stable
+ * LSD radix sort on 11-bit digits of the bits (constant digits skipped) over the indices in
+ * ascending order gives exactly the (distance, index) order, in O(N).
+ */
 export function orderByDistance(dist: Float64Array, n: number, skip = -1): Uint32Array {
-  const order = new Uint32Array(skip >= 0 && skip < n ? n - 1 : n);
-  let m = 0;
-  for (let i = 0; i < n; i++) if (i !== skip) order[m++] = i;
-  order.sort((a, b) => (dist[a] as number) - (dist[b] as number) || a - b);
+  const m = skip >= 0 && skip < n ? n - 1 : n;
+  let order = new Uint32Array(m);
+  let w = 0;
+  for (let i = 0; i < n; i++) if (i !== skip) order[w++] = i;
+  if (!LITTLE_ENDIAN) return order.sort((a, b) => (dist[a] as number) - (dist[b] as number) || a - b);
+  const words = new Uint32Array(dist.buffer, dist.byteOffset, n * 2); // little-endian: [lo, hi] per double
+  for (let i = 0; i < n; i++) if (!((dist[i] as number) >= 0)) throw new RangeError(`poa: distance ${dist[i]} is not a non-negative number`);
+  let tmp = new Uint32Array(m);
+  const count = new Uint32Array(2049);
+  // 11-bit digits, least significant first: lo[0..10], lo[11..21], lo[22..31], hi[0..10], hi[11..21], hi[22..31]
+  for (const [half, shift] of [[0, 0], [0, 11], [0, 22], [1, 0], [1, 11], [1, 22]] as const) {
+    const digit = (i: number) => ((words[i * 2 + half] as number) >>> shift) & 0x7ff;
+    const first = m > 0 ? digit(order[0] as number) : 0;
+    let constant = true;
+    for (let r = 1; r < m && constant; r++) if (digit(order[r] as number) !== first) constant = false;
+    if (constant) continue;
+    count.fill(0);
+    for (let r = 0; r < m; r++) {
+      const b = digit(order[r] as number) + 1;
+      count[b] = (count[b] as number) + 1;
+    }
+    for (let b = 1; b <= 2048; b++) count[b] = (count[b] as number) + (count[b - 1] as number);
+    for (let r = 0; r < m; r++) {
+      const i = order[r] as number;
+      const b = digit(i);
+      tmp[count[b] as number] = i;
+      count[b] = (count[b] as number) + 1;
+    }
+    [order, tmp] = [tmp, order];
+  }
   return order;
 }
 

@@ -154,6 +154,15 @@ describe("node/poa float KNN-Shapley", () => {
       assert.ok(Math.abs(sum - m / k) < 1e-12, `K=${k}: Σv = ${sum}, U(D) = ${m / k}`);
     }
     assert.equal(orderByDistance(dist, n, 7).length, n - 1);
+    // the radix order equals the comparator order on wide-ranging floats with many ties
+    for (let t = 0; t < 20; t++) {
+      const m = 1 + rng.int(300);
+      const dd = Float64Array.from({ length: m }, () => (rng.int(4) === 0 ? rng.int(5) : rng.float() * 10 ** (rng.int(20) - 10)));
+      const skip = rng.int(m + 1) - 1;
+      const want = Array.from({ length: m }, (_, i) => i).filter((i) => i !== skip).sort((a, b) => (dd[a] as number) - (dd[b] as number) || a - b);
+      assert.deepEqual([...orderByDistance(dd, m, skip)], want);
+    }
+    assert.throws(() => orderByDistance(Float64Array.from([1, Number.NaN]), 2), /not a non-negative number/);
     assert.ok(!orderByDistance(dist, n, 7).includes(7));
   });
 });
