@@ -14,6 +14,10 @@ import { FEE_COLLECTOR_NAME, PERMISSION, accountKey, authGenesisToJson, createAu
 import { balanceKey, bankGenesisToJson, createBankModule, defaultBankGenesis } from "./bank/index.ts";
 import { type InferenceSource, attributionGenesisToJson, createAttributionModule, defaultAttributionGenesis } from "./attribution/index.ts";
 import { DATANET_ESCROW_ACCOUNT, createDatanetModule, datanetGenesisToJson, defaultDatanetGenesis } from "./datanet/index.ts";
+import { BONDED_POOL_NAME, NOT_BONDED_POOL_NAME, createStakingModule, defaultStakingGenesis, stakingGenesisToJson } from "./staking/index.ts";
+import { createSlashingModule, defaultSlashingGenesis, slashingGenesisToJson } from "./slashing/index.ts";
+import { DISTRIBUTION_MODULE_NAME, MINT_MODULE_NAME, createDistributionModule, defaultDistributionGenesis, distributionGenesisToJson } from "./distribution/index.ts";
+import { GENUTIL_MODULE_NAME, createGenutilModule } from "./genutil/index.ts";
 import { type RuntimeApplication, createApplication } from "./runtime/index.ts";
 
 export const DEFAULT_MIN_GAS_PRICES = "0.0025uopen";
@@ -26,6 +30,13 @@ export const MODULE_ACCOUNT_PERMISSIONS: Readonly<Record<string, readonly string
   [GOV_MODULE_NAME]: [PERMISSION.burner],
   // contribution stakes and challenge bonds; burns slashed stake while no community pool is wired
   [DATANET_ESCROW_ACCOUNT]: [PERMISSION.burner],
+  // staking pools: slashes burn from them
+  [BONDED_POOL_NAME]: [PERMISSION.burner, PERMISSION.staking],
+  [NOT_BONDED_POOL_NAME]: [PERMISSION.burner, PERMISSION.staking],
+  // rewards, commission and the community pool
+  [DISTRIBUTION_MODULE_NAME]: [],
+  // distribution's block-reward step mints here, then moves the provision to the fee collector
+  [MINT_MODULE_NAME]: [PERMISSION.minter],
 });
 
 /** the authority of every MsgUpdateParams: the gov module account. */
@@ -54,17 +65,27 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
   });
   const datanet = createDatanetModule({ bank: bank.keeper, authority: GOV_AUTHORITY });
   const attribution = createAttributionModule({ datanet: datanet.keeper, authority: GOV_AUTHORITY, ...(opts.inferenceSource !== undefined ? { inferenceSource: opts.inferenceSource } : {}) });
+  const staking = createStakingModule({ accountKeeper: auth.keeper, bankKeeper: bank.keeper, authority: GOV_AUTHORITY });
+  const distribution = createDistributionModule({ accountKeeper: auth.keeper, bankKeeper: bank.keeper, stakingKeeper: staking.keeper, authority: GOV_AUTHORITY, feeCollector: FEE_COLLECTOR_NAME });
+  const slashing = createSlashingModule({ stakingKeeper: staking.keeper, authority: GOV_AUTHORITY });
+  // staking hooks: distribution's F1 bookkeeping first, then slashing's signing infos (SDK order)
+  staking.setHooks([distribution.keeper.hooks, slashing.hooks]);
+  const genutil = createGenutilModule({ stakingKeeper: staking.keeper });
   const ante = createAuthAnte({ accountKeeper: auth.keeper, bankKeeper: bank.keeper, feeCollector: FEE_COLLECTOR_NAME });
   return createApplication({
-    modules: [auth.module, bank.module, datanet.module, attribution.module],
+    modules: [auth.module, bank.module, datanet.module, attribution.module, staking.module, distribution.module, slashing.module, genutil],
     order: {
-      beginBlock: [],
+      // distribution: mint + allocate the previous block's fees by signed power (before slashing
+      // changes any stake); slashing: liveness window and double-sign evidence
+      beginBlock: ["distribution", "slashing"],
       // attribution: receipts of the block's verified inferences (only with an inference source)
-      endBlock: ["attribution"],
+      endBlock: ["attribution", "staking"],
       // auth first: bank's genesis balances belong to accounts, and module accounts need auth's params
       // datanet after bank: its escrow invariant reads the escrow account's balance
-      initGenesis: ["auth", "bank", "datanet", "attribution"],
-      exportGenesis: ["auth", "bank", "datanet", "attribution"],
+      // distribution before staking: staking's genesis hooks initialise F1 records; genutil last: its
+      // gentxs run through the ante and staking, and it returns the genesis validator set
+      initGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", GENUTIL_MODULE_NAME],
+      exportGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", GENUTIL_MODULE_NAME],
     },
     store,
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
@@ -96,6 +117,10 @@ export function defaultAppGenesis(): Record<string, unknown> {
     bank: bankGenesisToJson(bank),
     datanet: datanetGenesisToJson(defaultDatanetGenesis()),
     attribution: attributionGenesisToJson(defaultAttributionGenesis()),
+    staking: stakingGenesisToJson(defaultStakingGenesis()),
+    distribution: distributionGenesisToJson(defaultDistributionGenesis()),
+    slashing: slashingGenesisToJson(defaultSlashingGenesis()),
+    [GENUTIL_MODULE_NAME]: { gen_txs: [] },
     [RUNTIME_NAMESPACE]: runtimeParamsToJson(DEFAULT_RUNTIME_PARAMS),
   };
 }

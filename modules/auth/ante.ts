@@ -130,7 +130,8 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       const sig = tx.signatures[i] ?? new Uint8Array(0);
       const chainId = ctx.block.chainId;
       if (ctx.mode === "check") ctx.sigVerifier.noteAccount?.(pk, acc.accountNumber);
-      const hash = signHash(tx, chainId, acc.accountNumber);
+      // SDK SigVerificationDecorator: genesis transactions (gentxs delivered at InitChain) sign account number 0
+      const hash = signHash(tx, chainId, ctx.mode === "genesis" ? 0n : acc.accountNumber);
       if (sig.length !== 64 || !ctx.sigVerifier.verify(pk, hash, sig)) {
         throw ErrUnauthorized.wrap(`signature verification failed; please verify account number (${acc.accountNumber}) and chain-id (${chainId})`);
       }

@@ -2,7 +2,7 @@
  * Contexts passed explicitly to handlers, hooks and keepers (no globals): the block header, the store
  * (per module namespace, gas-metered), the event buffer, the gas meter, the execution mode and a logger.
  */
-import type { Bytes, Timestamp } from "./abci.ts";
+import type { Bytes, CommitInfo, Misbehavior, Timestamp } from "./abci.ts";
 import { utf8 } from "./bytes.ts";
 import { EventManager } from "./events.ts";
 import { type GasMeter, GasKVStore, createInfiniteGasMeter } from "./gas.ts";
@@ -43,9 +43,20 @@ export interface ReadContext {
   store(namespace: string): KVStoreReader;
 }
 
+/**
+ * The consensus facts of the block being finalized (SDK CometInfo): the decided last commit (who signed
+ * the previous block) and the misbehavior (evidence) the block carries. Only in BeginBlock/EndBlock contexts.
+ */
+export interface CometInfo {
+  readonly lastCommit: CommitInfo;
+  readonly misbehavior: readonly Misbehavior[];
+}
+
 /** What writing keeper methods need. */
 export interface WriteContext extends ReadContext {
   readonly mode: ExecMode;
+  /** set in the block hooks of FinalizeBlock (undefined in txs, queries and genesis). */
+  readonly cometInfo?: CometInfo;
   readonly events: EventManager;
   readonly gas: GasMeter;
   readonly logger: Logger;
@@ -55,7 +66,18 @@ export interface WriteContext extends ReadContext {
 
 export type TxContext = WriteContext;
 export type BlockContext = WriteContext;
-export type GenesisContext = WriteContext;
+
+/** the outcome of a tx delivered at InitChain (genutil's gentxs). */
+export interface GenesisTxResult {
+  code: number;
+  codespace: string;
+  log: string;
+}
+
+export interface GenesisContext extends WriteContext {
+  /** runs a signed tx (ante + messages) against the genesis state, as the SDK delivers gentxs at InitChain. */
+  readonly deliverTx?: (tx: Bytes) => Promise<GenesisTxResult>;
+}
 
 export interface QueryContext extends ReadContext {
   readonly logger: Logger;
@@ -70,6 +92,7 @@ export interface WriteContextOptions {
   events?: EventManager;
   logger?: Logger;
   runtimeParams?: RuntimeParams;
+  cometInfo?: CometInfo;
 }
 
 /** a context over `base`: store(name) is a gas-metered view of name's namespace. */
@@ -83,6 +106,7 @@ export function createWriteContext(o: WriteContextOptions): WriteContext {
     gas,
     logger: o.logger ?? noopLogger,
     runtimeParams: o.runtimeParams ?? DEFAULT_RUNTIME_PARAMS,
+    ...(o.cometInfo !== undefined ? { cometInfo: o.cometInfo } : {}),
     store(namespace: string): KVStore {
       let s = stores.get(namespace);
       if (s === undefined) {

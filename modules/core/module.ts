@@ -36,7 +36,8 @@ export interface GenesisSpec<G> {
   defaultGenesis(): G;
   /** pure, no store. */
   validateGenesis(g: G): void;
-  initGenesis(ctx: GenesisContext, g: G): Promise<void>;
+  /** may return the genesis validator set (staking, or genutil after its gentxs); InitChain returns it. */
+  initGenesis(ctx: GenesisContext, g: G): Promise<void | readonly ValidatorUpdate[]>;
   exportGenesis(ctx: ReadContext): Promise<G>;
   /** proto-JSON (snake_case, 64-bit as strings) → G. */
   fromJson(json: unknown): G;

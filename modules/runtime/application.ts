@@ -33,8 +33,8 @@ import type {
   VerifyVoteExtensionResponse,
 } from "../core/abci.ts";
 import { accAddressToString } from "../core/address.ts";
-import { fromUtf8, readU64be, startsWith, u64be, utf8 } from "../core/bytes.ts";
-import { type BlockHeader, type ExecMode, EMPTY_TIME, createQueryContext, createWriteContext, namespacePrefix, namespacedKey } from "../core/context.ts";
+import { fromUtf8, readU64be, startsWith, toHex, u64be, utf8 } from "../core/bytes.ts";
+import { type BlockHeader, type ExecMode, type GenesisContext, type GenesisTxResult, EMPTY_TIME, createQueryContext, createWriteContext, namespacePrefix, namespacedKey } from "../core/context.ts";
 import { type SigVerifier, nobleSigVerifier } from "../core/crypto.ts";
 import { type DecCoin, parseDecCoins } from "../core/dec.ts";
 import { AppError, ErrInvalidRequest, ErrTxDecode, ErrUnknownRequest, InvariantViolation, grpcError, toTxResult } from "../core/errors.ts";
@@ -231,22 +231,36 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       const working = store.working();
       const header: BlockHeader = { height: initialHeight, time: req.time, chainId, proposer: EMPTY, hash: EMPTY };
       const runtimeParams = appState[RUNTIME_NAMESPACE] === undefined ? DEFAULT_RUNTIME_PARAMS : runtimeParamsFromJson(appState[RUNTIME_NAMESPACE]);
-      const ctx = createWriteContext({ base: working, block: header, mode: "genesis", logger, runtimeParams });
+      const base = createWriteContext({ base: working, block: header, mode: "genesis", logger, runtimeParams });
+      // gentxs (genutil) run through the full tx path, as the SDK delivers them at InitChain
+      const genesisTxEnv = env(runtimeParams, "genesis");
+      const ctx: GenesisContext = {
+        ...base,
+        store: base.store.bind(base),
+        async deliverTx(tx: Bytes): Promise<GenesisTxResult> {
+          const out = await runTx("genesis", tx, working, header, genesisTxEnv);
+          return { code: out.code, codespace: out.codespace, log: out.log };
+        },
+      };
       ctx.store(RUNTIME_NAMESPACE).set(RUNTIME_PARAMS_KEY, encodeRuntimeParams(runtimeParams));
+      // validator updates returned by initGenesis hooks, merged by pubkey (a later module's diff wins)
+      const genesisVals = new Map<string, ValidatorUpdate>();
       for (const name of manager.order.initGenesis) {
         const m = manager.byName.get(name) as AppModule;
         const json = appState[name] ?? m.genesis.toJson(m.genesis.defaultGenesis());
         const g = m.genesis.fromJson(json);
         m.genesis.validateGenesis(g);
-        await m.genesis.initGenesis(ctx, g);
+        const updates = await m.genesis.initGenesis(ctx, g);
+        if (Array.isArray(updates)) for (const u of updates as ValidatorUpdate[]) genesisVals.set(`${u.pubKey.type}/${toHex(u.pubKey.bytes)}`, u);
       }
+      const validators = [...genesisVals.values()].filter((u) => u.power > 0n);
       for (const k of Object.keys(appState)) {
         if (k !== RUNTIME_NAMESPACE && !manager.byName.has(k)) logger.warn({ key: k }, "app_state has a section for an unknown module; ignored");
       }
       await runInvariants(working);
       checkState = new CacheKVStore(working);
       committedRuntimeParams = runtimeParams;
-      return { consensusParams: null, validators: [], appHash: store.workingRoot() };
+      return { consensusParams: null, validators, appHash: store.workingRoot() };
     },
 
     async checkTx(req: CheckTxRequest): Promise<CheckTxResponse> {
@@ -320,13 +334,14 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       const runtimeParams = readRuntimeParams(working);
       const blockEvents: AbciEvent[] = [];
       const validatorUpdates: ValidatorUpdate[] = [];
+      const cometInfo = { lastCommit: req.decidedLastCommit, misbehavior: req.misbehavior };
       const hook = async (stage: "BeginBlock" | "EndBlock", names: readonly string[]) => {
         for (const name of names) {
           const m = manager.byName.get(name) as AppModule;
           const fn = stage === "BeginBlock" ? m.beginBlock : m.endBlock;
           if (fn === undefined) continue;
           const events = new EventManager();
-          const ctx = createWriteContext({ base: working, block: header, mode: "finalize", events, logger, runtimeParams });
+          const ctx = createWriteContext({ base: working, block: header, mode: "finalize", events, logger, runtimeParams, cometInfo });
           const res = await fn.call(m, ctx);
           if (Array.isArray(res)) validatorUpdates.push(...(res as ValidatorUpdate[]));
           for (const e of events.events) blockEvents.push({ type: e.type, attributes: [...e.attributes, { key: "mode", value: stage, index: true }] });
