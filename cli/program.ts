@@ -3,6 +3,7 @@ import { Command } from "commander";
 import type { CliIo } from "./util/io.ts";
 import { addGlobalOptions } from "./cmds/common.ts";
 import { genesisCommand } from "./cmds/genesis/index.ts";
+import { addGentxCommands } from "./cmds/genesis/gentx.ts";
 import { queryCommand, statusCommand } from "./cmds/query/index.ts";
 import { txCommand } from "./cmds/tx/index.ts";
 import { datanetTxCommand } from "./cmds/tx/datanet.ts";
@@ -26,7 +27,9 @@ export function buildProgram(io: CliIo): Command {
   addGlobalOptions(program);
   program.addCommand(initCommand(io));
   program.addCommand(keysCommand(io));
-  program.addCommand(genesisCommand(io));
+  const genesis = genesisCommand(io);
+  addGentxCommands(genesis, io);
+  program.addCommand(genesis);
   program.addCommand(startCommand(io));
   program.addCommand(devCommand(io));
   program.addCommand(txCommand(io).addCommand(datanetTxCommand(io)));
