@@ -4,6 +4,8 @@ import type { CliIo } from "./util/io.ts";
 import { addGlobalOptions } from "./cmds/common.ts";
 import { genesisCommand } from "./cmds/genesis/index.ts";
 import { addGentxCommands } from "./cmds/genesis/gentx.ts";
+import { distributionTxCommand, slashingTxCommand, stakingTxCommand } from "./cmds/tx/staking.ts";
+import { distributionQueryCommand, slashingQueryCommand, stakingQueryCommand } from "./cmds/query/staking.ts";
 import { queryCommand, statusCommand } from "./cmds/query/index.ts";
 import { txCommand } from "./cmds/tx/index.ts";
 import { datanetTxCommand } from "./cmds/tx/datanet.ts";
@@ -32,8 +34,10 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(genesis);
   program.addCommand(startCommand(io));
   program.addCommand(devCommand(io));
-  program.addCommand(txCommand(io).addCommand(datanetTxCommand(io)));
-  program.addCommand(queryCommand(io).addCommand(datanetQueryCommand(io)).addCommand(attributionQueryCommand(io)));
+  program.addCommand(txCommand(io).addCommand(datanetTxCommand(io)).addCommand(stakingTxCommand(io)).addCommand(slashingTxCommand(io)).addCommand(distributionTxCommand(io)));
+  program.addCommand(
+    queryCommand(io).addCommand(datanetQueryCommand(io)).addCommand(attributionQueryCommand(io)).addCommand(stakingQueryCommand(io)).addCommand(slashingQueryCommand(io)).addCommand(distributionQueryCommand(io)),
+  );
   program.addCommand(statusCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(poaCommand(io));

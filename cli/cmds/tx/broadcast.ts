@@ -5,6 +5,7 @@
 import { DirectSecp256k1Wallet, type GeneratedType, Registry } from "@cosmjs/proto-signing";
 import { BroadcastTxError, calculateFee, defaultRegistryTypes, GasPrice, SigningStargateClient, type StdFee } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import * as datanetTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import * as attributionTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import { fetchTx, txResponse, txText } from "../query/handler.ts";
@@ -22,7 +23,8 @@ export interface EncodeMsg {
 
 /** the CosmJS registry: the SDK defaults plus every openledger Msg (ts-proto codecs are GeneratedTypes). */
 export function openledgerRegistry(): Registry {
-  const types: [string, GeneratedType][] = [...defaultRegistryTypes];
+  // the SDK defaults (bank, staking, distribution, …) plus slashing's MsgUnjail, which CosmJS leaves out
+  const types: [string, GeneratedType][] = [...defaultRegistryTypes, [MsgUnjail.typeUrl, MsgUnjail as unknown as GeneratedType]];
   for (const [pkg, mod] of [
     ["openledger.datanet.v1", datanetTx],
     ["openledger.attribution.v1", attributionTx],
