@@ -24,7 +24,7 @@ import type { Logger } from "pino";
 import { encodeFrame, FrameDecoder, FrameError } from "./framing.ts";
 import type { MessageOutcome, PeerAction } from "./peerScore.ts";
 
-export const CHANNEL_NAMES = ["consensus-state", "consensus-data", "consensus-votes", "mempool", "evidence", "blocksync"] as const;
+export const CHANNEL_NAMES = ["consensus-state", "consensus-data", "consensus-votes", "mempool", "evidence", "blocksync", "blobs"] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
 export type OverflowPolicy = "drop-oldest" | "drop-newest" | "disconnect";
@@ -53,6 +53,8 @@ export const CHANNEL_DEFAULTS: Readonly<Record<ChannelName, ChannelLimits>> = {
   blocksync: { maxMsgBytes: 10 * MiB, maxQueueMsgs: 64, maxQueueBytes: 64 * MiB, overflow: "drop-newest", priority: 3 },
   evidence: { maxMsgBytes: 1 * MiB, maxQueueMsgs: 256, maxQueueBytes: 8 * MiB, overflow: "drop-newest", priority: 4 },
   mempool: { maxMsgBytes: 1 * MiB + 1024, maxQueueMsgs: 2000, maxQueueBytes: 32 * MiB, overflow: "drop-newest", priority: 5 },
+  /** datanet payloads fetched by hash (node/blobstore/exchange.ts): a blob of ≤ 4 MiB plus its header. */
+  blobs: { maxMsgBytes: 4 * MiB + 64, maxQueueMsgs: 64, maxQueueBytes: 64 * MiB, overflow: "drop-newest", priority: 6 },
 };
 
 export interface ChannelCodec<T> {
