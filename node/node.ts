@@ -22,6 +22,9 @@ import type { KvBackend } from "../modules/core/store/types.ts";
 import { AppConn } from "./app/appConn.ts";
 import { handshake } from "./app/handshake.ts";
 import { loadOrGenNodeKey, nodeIdFromPubKey } from "./crypto/keyFiles.ts";
+import { BlobExchange } from "./blobstore/exchange.ts";
+import { BlobService } from "./blobstore/service.ts";
+import { BlobStore } from "./blobstore/store.ts";
 import { BlockSyncReactor } from "./blocksync/reactor.ts";
 import { makeVerifyAndApply } from "./blocksync/verify.ts";
 import { ConsensusDriver, type SyncPrivValidator } from "./consensus/driver.ts";
@@ -89,7 +92,9 @@ export interface RunningNode {
   env: RpcEnv;
   engine: "bft" | "single";
   /** BFT only: the p2p host, the consensus driver and reactor, block sync (tests, metrics). */
-  bft?: { host: P2PHost; driver: ConsensusDriver; reactor: ConsensusReactor; blockSync: BlockSyncReactor; evidence: EvidencePool; mempoolReactor: MempoolReactor };
+  bft?: { host: P2PHost; driver: ConsensusDriver; reactor: ConsensusReactor; blockSync: BlockSyncReactor; evidence: EvidencePool; mempoolReactor: MempoolReactor; blobExchange: BlobExchange };
+  /** datanet payloads: the content-addressed store under data/blobs (+ peer fetch on BFT nodes). */
+  blobs: BlobService;
   stop(): Promise<void>;
 }
 
@@ -151,6 +156,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     });
 
     const nodeKey = loadOrGenNodeKey(join(configDir, "node_key.json"));
+    const blobs = new BlobService(new BlobStore(join(dataDir, "blobs")));
 
     const appConn = new AppConn(deps.app);
     closers.push({ name: "app connection", fn: () => appConn.close({ closeApp: false }) });
@@ -236,6 +242,8 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       );
       const mempoolReactor = new MempoolReactor({ maxTxBytes: opts.mempool.maxTxBytes, syncing: true }, { host, pool: mempool, logger: log });
       mempoolView = mempoolReactor;
+      const blobExchange = new BlobExchange({}, { host, store: blobs.store, logger: log });
+      blobs.setExchange(blobExchange);
       const timeouts = { ...DEFAULT_TIMEOUTS, commitMs: opts.consensus.blockIntervalMs, ...opts.consensus.timeouts };
       let driver!: ConsensusDriver;
       const evidence = new EvidencePool({}, {
@@ -286,7 +294,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           logger: log,
         },
       );
-      bft = { host, driver, reactor, blockSync, evidence, mempoolReactor };
+      bft = { host, driver, reactor, blockSync, evidence, mempoolReactor, blobExchange };
       current = () => (driver.isRunning ? driver.state() : syncedState);
       startEngine = async () => {
         await host.start();
@@ -325,6 +333,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       catchingUp: () => bft?.blockSync.isSyncing ?? false,
       peers: () => bft?.host.peers().map((p) => ({ id: p.id, address: p.address })) ?? [],
       blockEvents: (height) => stateStore.loadFinalizeBlockResponse(height)?.events ?? [],
+      blobs,
     };
 
     let rpc: RpcServer | undefined;
@@ -367,6 +376,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       halted,
       env,
       engine,
+      blobs,
       ...(bft !== undefined ? { bft } : {}),
       stop() {
         stopping ??= (async () => {

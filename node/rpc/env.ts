@@ -98,6 +98,15 @@ export interface NodeInfoView {
   rpcAddress: string;
 }
 
+/** the node's datanet payload store (node/blobstore): content-addressed by SHA-256 (lowercase hex). */
+export interface BlobView {
+  readonly maxBytes: number;
+  /** stores the bytes and returns their hash. */
+  put(bytes: Bytes): Promise<string>;
+  /** the verified bytes: local, else fetched from peers; undefined when nobody has them. */
+  get(hash: string): Promise<Bytes | undefined>;
+}
+
 export interface RpcEnv {
   nodeInfo: NodeInfoView;
   genesis: GenesisDoc;
@@ -118,4 +127,6 @@ export interface RpcEnv {
   peers(): { id: string; address: string }[];
   /** events of the finalize-block itself (begin/end) for block_results. */
   blockEvents?(height: bigint): AbciEvent[];
+  /** datanet payloads (blob_put / blob_get); absent: those methods answer an error. */
+  blobs?: BlobView;
 }

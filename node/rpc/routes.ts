@@ -122,6 +122,11 @@ function requireTx(a: Args): Uint8Array {
   return tx;
 }
 
+function requireBlobs(env: RpcEnv): NonNullable<RpcEnv["blobs"]> {
+  if (env.blobs === undefined) throw internalError("this node has no blob store");
+  return env.blobs;
+}
+
 function isInCacheError(e: unknown): boolean {
   if (typeof e !== "object" || e === null) return false;
   const code = (e as { code?: unknown }).code;
@@ -560,6 +565,31 @@ export const ROUTES: Record<string, Route> = {
       }
       const r = await env.app.query({ path, data, height, prove: argBool(a, "prove") });
       return queryResponseJson(r, latest);
+    },
+  },
+
+  // ---------- datanet payloads (openledgerd, not CometBFT): node/blobstore
+  blob_put: {
+    params: [{ name: "data", type: "b64bytes" }],
+    handler: async (a, { env }) => {
+      const blobs = requireBlobs(env);
+      const data = argBytes(a, "data");
+      if (data === undefined || data.length === 0) throw invalidParams("data: required (base64 of the payload bytes)");
+      if (data.length > blobs.maxBytes) throw invalidParams(`data: ${data.length} bytes exceed the blob maximum ${blobs.maxBytes}`);
+      const hash = await blobs.put(data);
+      return { hash, size: String(data.length), uri: `blob://${hash}` };
+    },
+  },
+  blob_get: {
+    params: [{ name: "hash", type: "hash" }],
+    handler: async (a, { env }) => {
+      const blobs = requireBlobs(env);
+      const h = argBytes(a, "hash");
+      if (h === undefined) throw invalidParams("hash: required (sha256 as hex)");
+      const hash = toHex(h);
+      const data = await blobs.get(hash);
+      if (data === undefined) throw internalError(`blob ${hash} not found on this node nor its peers`);
+      return { hash, size: String(data.length), data: b64(data) };
     },
   },
 

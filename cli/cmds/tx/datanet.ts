@@ -5,7 +5,9 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { encodePointV1, featuresToBytes } from "../../../modules/datanet/point.ts";
 import { Gating } from "../../../proto/gen/openledger/datanet/v1/types.ts";
 import type { ContributionInput } from "../../../proto/gen/openledger/datanet/v1/tx.ts";
-import { resolveNode } from "../../rpc/client.ts";
+import { decryptPayload, encryptPayload, readKeyFile } from "../../../node/blobstore/crypto.ts";
+import { blobHash } from "../../../node/blobstore/store.ts";
+import { resolveNode, rpcCall } from "../../rpc/client.ts";
 import { parseAddress } from "../../util/address.ts";
 import { UserError } from "../../util/errors.ts";
 import type { CliIo } from "../../util/io.ts";
@@ -105,6 +107,46 @@ export function parseInlinePoint(v: string, d: PointDefaults): ContributionInput
   return pointItem((m[1] as string).split(",").map((x) => int16(x, `--point "${v}"`)), Number(m[2]), d);
 }
 
+/** what the node's blob_put answers. */
+export interface UploadedPayload {
+  hash: string;
+  size: string;
+  uri: string;
+}
+
+/** uploads payload bytes to the node's blob store (JSON-RPC blob_put) and checks the hash it names. */
+export async function uploadPayload(url: string, bytes: Uint8Array): Promise<UploadedPayload> {
+  const r = await rpcCall<UploadedPayload>(url, "blob_put", { data: Buffer.from(bytes).toString("base64") });
+  const want = blobHash(bytes);
+  if (r.hash !== want) throw new UserError(`the node stored the payload under ${r.hash}, but it hashes to ${want}`);
+  return r;
+}
+
+/**
+ * The bytes a payload file becomes on chain and in the blob store: the file itself, or with a key file
+ * its AES-256-GCM envelope for `datanetId` (the key file must name that datanet).
+ */
+export function payloadBytes(file: string, datanetId: bigint, keyFile?: string): { bytes: Uint8Array; encrypted: boolean } {
+  let plain: Uint8Array;
+  try {
+    plain = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (plain.length === 0) throw new UserError(`${file}: the payload is empty`);
+  if (keyFile === undefined) return { bytes: plain, encrypted: false };
+  let k: ReturnType<typeof readKeyFile>;
+  try {
+    k = readKeyFile(keyFile);
+  } catch (e) {
+    throw new UserError(`key file ${keyFile}: ${(e as Error).message}`);
+  }
+  if (k.datanetId !== datanetId) throw new UserError(`key file ${keyFile} is for datanet ${k.datanetId}, not ${datanetId}`);
+  const bytes = encryptPayload(k.key, datanetId, plain);
+  decryptPayload(k.key, datanetId, bytes); // self-check before anything leaves this machine
+  return { bytes, encrypted: true };
+}
+
 type Flags = TxFlags & KeyringFlags & { note?: string; node?: string };
 
 export function datanetTxCommand(io: CliIo): Command {
@@ -148,8 +190,11 @@ export function datanetTxCommand(io: CliIo): Command {
       .option("--stake <amount>", "stake per point in uopen (default: a CSV stake column, else 1000)", "1000")
       .option("--uri <uri>", "off-chain location of the payload", "")
       .option("--encrypted", "the off-chain payload is encrypted", false)
-      .option("--parent <contribution_id>", "a lineage parent (repeatable)", collect, []),
-  ).action(async (from: string, datanetId: string, o: Flags & { file?: string; point: string[]; stake: string; uri: string; encrypted: boolean; parent: string[] }, cmd: Command) => {
+      .option("--parent <contribution_id>", "a lineage parent (repeatable)", collect, [])
+      .option("--payload <file>", "the point's off-chain payload: uploaded to the node's blob store first; its sha256, size and blob://<sha256> location go on chain (exactly one point)")
+      .option("--encrypt", "encrypt the payload (AES-256-GCM, datanet id as associated data) before upload; needs --key-file. The chain records the hash of the ciphertext and never sees the key", false)
+      .option("--key-file <file>", "the datanet's key file (held by its curators)"),
+  ).action(async (from: string, datanetId: string, o: Flags & { file?: string; point: string[]; stake: string; uri: string; encrypted: boolean; parent: string[]; payload?: string; encrypt: boolean; keyFile?: string }, cmd: Command) => {
     const id = parseId(datanetId, "datanet id");
     const d: PointDefaults = { stake: parseAmount(o.stake, "--stake"), uri: o.uri, encrypted: o.encrypted, parents: o.parent.map((p) => parseId(p, "--parent")) };
     const items: ContributionInput[] = [];
@@ -164,6 +209,14 @@ export function datanetTxCommand(io: CliIo): Command {
     }
     for (const p of o.point) items.push(parseInlinePoint(p, d));
     if (items.length === 0) throw new UserError("nothing to contribute: give --file points.csv or --point f1,f2,…:label");
+    if (o.payload === undefined && (o.encrypt || o.keyFile !== undefined)) throw new UserError("--encrypt and --key-file go with --payload FILE");
+    if (o.payload !== undefined) {
+      if (items.length !== 1) throw new UserError(`--payload describes one point; got ${items.length}`);
+      if (o.encrypt !== (o.keyFile !== undefined)) throw new UserError("--encrypt needs --key-file, and --key-file needs --encrypt");
+      const p = payloadBytes(o.payload, id, o.encrypt ? o.keyFile : undefined);
+      const up = await uploadPayload(resolveNode(o.node, globalsOf(cmd).home), p.bytes);
+      items[0] = { ...(items[0] as ContributionInput), contentHash: new Uint8Array(Buffer.from(up.hash, "hex")), size: BigInt(p.bytes.length), uri: up.uri, encrypted: p.encrypted };
+    }
     const total = items.reduce((s, it) => s + BigInt(it.stake), 0n);
     await run(from, o, cmd, (contributor) => [{ typeUrl: `${T}MsgContribute`, value: { contributor, datanetId: id, items } }], () => [`contribute ${items.length} point(s) to datanet ${id}`, `stake: ${total}uopen`]);
   });
