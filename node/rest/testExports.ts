@@ -1,0 +1,3 @@
+/** re-exports for tests. */
+export { protoJson } from "./protoJson.ts";
+export { txJson as txJsonForTest } from "./server.ts";
