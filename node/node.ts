@@ -42,6 +42,7 @@ import type { NodeOptions } from "./options.ts";
 import { FilePV } from "./privval/filePV.ts";
 import type { RpcEnv } from "./rpc/env.ts";
 import { createRpcServer, type RpcServer } from "./rpc/server.ts";
+import { createRestServer } from "./rest/server.ts";
 import { BlockStore } from "./storage/blockStore.ts";
 import { BUCKET } from "./storage/buckets.ts";
 import { NodeDb } from "./storage/db.ts";
@@ -84,6 +85,8 @@ export function chooseEngine(opts: NodeOptions, genesis: GenesisDoc): "bft" | "s
 export interface RunningNode {
   /** the RPC port actually bound (0 when RPC is disabled). */
   rpcPort: number;
+  /** the Cosmos REST port actually bound (0 when the API is disabled). */
+  restPort: number;
   /** last committed height. */
   height(): bigint;
   state(): ChainState;
@@ -354,6 +357,15 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       log.info({ module: "rpc", host: addr.host, port: addr.port }, "JSON-RPC listening");
     }
 
+    let restPort = 0;
+    if (opts.api?.enable === true && opts.api.laddr !== "") {
+      const rest = createRestServer(env, { laddr: opts.api.laddr, maxBodyBytes: opts.rpc.maxBodyBytes, logger: log.child({ module: "rest" }) });
+      const addr = await rest.listen();
+      restPort = addr.port;
+      closers.push({ name: "rest", fn: () => rest.close() });
+      log.info({ module: "rest", host: addr.host, port: addr.port }, "Cosmos REST listening");
+    }
+
     await startEngine();
     log.info(
       {
@@ -371,6 +383,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     let stopping: Promise<void> | undefined;
     return {
       rpcPort,
+      restPort,
       height: () => current().lastBlockHeight,
       state: () => current(),
       halted,

@@ -18,6 +18,8 @@ export interface NodeOptions {
     /** broadcast_tx_commit waits at most this long. */
     timeoutBroadcastTxCommitMs: number;
   };
+  /** Cosmos REST (gRPC-gateway paths, app.toml [api]); absent = disabled. */
+  api?: { enable: boolean; laddr: string };
   p2p: {
     laddr: string;
     persistentPeers: string[];
@@ -72,6 +74,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, "home" | "chainId"> = {
     maxSubscriptionsPerClient: 5,
     timeoutBroadcastTxCommitMs: 10_000,
   },
+  api: { enable: false, laddr: "127.0.0.1:1317" },
   p2p: { laddr: "127.0.0.1:26656", persistentPeers: [], seeds: [] },
   mempool: {
     maxTxs: 20_000,

@@ -125,9 +125,9 @@ inv-check-period = ${o.app.invariantCheckPeriod}
 ###                           API Configuration                             ###
 ###############################################################################
 [api]
-# Cosmos REST (gRPC-gateway paths); served by a later release.
-enable = false
-address = "tcp://127.0.0.1:1317"
+# Cosmos REST (gRPC-gateway paths and JSON, as the SDK's API server).
+enable = ${o.api?.enable === true}
+address = ${s(withScheme(o.api?.laddr ?? "127.0.0.1:1317"))}
 
 ###############################################################################
 ###                           gRPC Configuration                            ###
@@ -221,6 +221,8 @@ export function readConfig(home: string): ConfigOptions {
   const mp = section(c, "mempool");
   const cs = section(c, "consensus");
   const ins = section(c, "instrumentation");
+  const api = section(a, "api");
+  const dApi = d.api ?? { enable: false, laddr: "127.0.0.1:1317" };
   const o: ConfigOptions = {
     home: p.home,
     moniker: str(c, "moniker", d.moniker, cf),
@@ -251,6 +253,10 @@ export function readConfig(home: string): ConfigOptions {
     app: {
       minimumGasPrices: str(a, "minimum-gas-prices", d.app.minimumGasPrices, af),
       invariantCheckPeriod: num(a, "inv-check-period", d.app.invariantCheckPeriod, af),
+    },
+    api: {
+      enable: bool(api, "enable", dApi.enable, af),
+      laddr: validateLaddr(str(api, "address", dApi.laddr, af), `${af}: api.address`),
     },
     instrumentation: {
       prometheus: bool(ins, "prometheus", d.instrumentation.prometheus, cf),
