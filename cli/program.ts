@@ -16,6 +16,7 @@ import { initCommand } from "./cmds/init/index.ts";
 import { keysCommand } from "./cmds/keys/index.ts";
 import { replayCommand } from "./cmds/replay/index.ts";
 import { poaCommand } from "./cmds/poa/index.ts";
+import { blobCommand } from "./cmds/blob/index.ts";
 import { VERSION } from "./version.ts";
 
 export { VERSION } from "./version.ts";
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(statusCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(poaCommand(io));
+  program.addCommand(blobCommand(io));
   for (const c of allCommands(program)) {
     c.showHelpAfterError("(run with --help for usage)");
     c.configureHelp({ showGlobalOptions: true });
