@@ -14,7 +14,7 @@ export PATH := $(PINNED_DIR):$(PATH)
 endif
 STAMP      := node_modules/.install-stamp
 
-.PHONY: all deps build typecheck proto proto-check run test test-unit test-e2e bench clean localnet localnet-stop soak
+.PHONY: all deps build typecheck proto proto-check run test test-unit test-e2e bench clean localnet localnet-stop localnet-reset localnet-status soak
 
 all: build
 
@@ -62,3 +62,16 @@ bench: build
 
 clean:
 	rm -rf node_modules .tools
+
+# 4 validators on 127.0.0.1 (localnet/README.md): set up once in .localnet/, then continue the same chain.
+localnet: build
+	node localnet/localnet.ts start
+
+localnet-reset: build
+	node localnet/localnet.ts start --reset
+
+localnet-stop:
+	node localnet/localnet.ts stop
+
+localnet-status:
+	node localnet/localnet.ts status
