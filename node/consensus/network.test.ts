@@ -9,6 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
 import { toHex, utf8 } from "../../modules/core/bytes.ts";
 import { loadPrivValidatorKey } from "../crypto/keyFiles.ts";
+import { finalizeRequest } from "../execution/blockExecutor.ts";
+import { blockId as computeBlockId } from "../types/hash.ts";
 import { validatorSetForHeight } from "./driver.ts";
 import { ed25519Scheme, signedVote } from "./testing.ts";
 import { createTestNetwork, type TestNetwork, waitUntil } from "./testing/network.ts";
@@ -107,6 +109,18 @@ describe("consensus/network (4 validators, real libp2p)", () => {
         const hex = toHex(ev.raw);
         assert.ok(!seen.has(hex), `evidence committed twice (height ${x})`);
         seen.add(hex);
+      }
+      // FinalizeBlock gets each item as misbehavior: the equivocator, its power and the total at h, h, block time of h
+      const block = n0.env.blockStore.loadBlock(x)!;
+      const req = finalizeRequest(block, computeBlockId(block), n0.state().lastValidators);
+      assert.equal(req.misbehavior.length, block.evidence.evidence.length);
+      for (const m of req.misbehavior) {
+        assert.equal(m.type, "duplicate_vote");
+        assert.equal(toHex(m.validator.address), toHex(key.address));
+        assert.equal(m.validator.power, 10n);
+        assert.equal(m.totalVotingPower, 40n);
+        assert.equal(m.height, h);
+        assert.deepEqual(m.time, n0.env.blockStore.loadBlock(h)!.header.time);
       }
     }
     for (const n of net.running()) assert.equal(n.bft!.evidence.pendingList().length, 0);

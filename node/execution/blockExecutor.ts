@@ -15,12 +15,14 @@ import type {
   ExtendedCommitInfo,
   FinalizeBlockRequest,
   FinalizeBlockResponse,
+  Misbehavior,
   ProcessProposalResponse,
 } from "../../modules/core/abci.ts";
 import { equal, toHex } from "../../modules/core/bytes.ts";
 import type { ConsensusAppConn } from "../app/appConn.ts";
 import type { ChainState } from "../storage/types.ts";
-import type { Block, BlockID, Commit, Header } from "../types/block.ts";
+import { decodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
+import type { Block, BlockID, Commit, Evidence, Header } from "../types/block.ts";
 import {
   commitHash,
   consensusParamsHash,
@@ -160,7 +162,7 @@ export class BlockExecutor {
   async processProposal(block: Block, blockId: BlockID, state: ChainState): Promise<ProcessProposalResponse> {
     return this.d.app.processProposal({
       txs: block.data.txs,
-      misbehavior: [],
+      misbehavior: misbehaviorFromEvidence(block.evidence.evidence),
       height: block.header.height,
       time: block.header.time,
       nextValidatorsHash: block.header.nextValidatorsHash,
@@ -236,10 +238,28 @@ export class BlockExecutor {
   }
 }
 
+/**
+ * The block's evidence as ABCI misbehavior (CometBFT DuplicateVoteEvidence.ABCI()): the validator of
+ * vote A with its power at the infraction height, that height, the evidence time (block time of that
+ * height) and the total power then; in block order. The slashing module slashes, jails and tombstones.
+ */
+export function misbehaviorFromEvidence(evidence: readonly Evidence[]): Misbehavior[] {
+  return evidence.map((ev) => {
+    const d = decodeDuplicateVoteEvidence(ev.raw);
+    return {
+      type: "duplicate_vote",
+      validator: { address: d.voteA.validatorAddress, power: d.validatorPower },
+      height: d.voteA.height,
+      time: d.timestamp,
+      totalVotingPower: d.totalVotingPower,
+    };
+  });
+}
+
 export function finalizeRequest(block: Block, blockId: BlockID, lastValidators: ChainState["lastValidators"]): FinalizeBlockRequest {
   return {
     txs: block.data.txs,
-    misbehavior: [],
+    misbehavior: misbehaviorFromEvidence(block.evidence.evidence),
     height: block.header.height,
     time: block.header.time,
     nextValidatorsHash: block.header.nextValidatorsHash,
