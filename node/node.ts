@@ -38,6 +38,8 @@ import { MempoolReactor } from "./p2p/mempoolReactor.ts";
 import { SingleValidatorProducer } from "./execution/producer.ts";
 import type { FailPointHook, VoteSigner } from "./execution/types.ts";
 import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
+import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
+import { createMetricsServer } from "./metrics/server.ts";
 import type { NodeOptions } from "./options.ts";
 import { FilePV } from "./privval/filePV.ts";
 import type { RpcEnv } from "./rpc/env.ts";
@@ -87,6 +89,10 @@ export interface RunningNode {
   rpcPort: number;
   /** the Cosmos REST port actually bound (0 when the API is disabled). */
   restPort: number;
+  /** the Prometheus port actually bound (0 when instrumentation.prometheus is off). */
+  metricsPort: number;
+  /** the node's metrics (null when instrumentation.prometheus is off). */
+  metrics: NodeMetrics | null;
   /** last committed height. */
   height(): bigint;
   state(): ChainState;
@@ -161,11 +167,13 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     const nodeKey = loadOrGenNodeKey(join(configDir, "node_key.json"));
     const blobs = new BlobService(new BlobStore(join(dataDir, "blobs")));
 
+    const metrics = opts.instrumentation?.prometheus === true ? createNodeMetrics() : null;
     const appConn = new AppConn(deps.app);
     closers.push({ name: "app connection", fn: () => appConn.close({ closeApp: false }) });
     const mempool = new TxPool(opts.mempool, {
       app: appConn,
       logger: log.child({ module: "mempool" }),
+      metrics: metrics?.mempool ?? null,
       ...(deps.preverifier !== undefined ? { preverifier: deps.preverifier } : {}),
     });
     closers.push({ name: "mempool", fn: () => mempool.close() });
@@ -218,7 +226,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           createEmptyBlocks: opts.consensus.createEmptyBlocks,
           ...(opts.consensus.blockExecBudgetMs !== undefined ? { blockExecBudgetMs: opts.consensus.blockExecBudgetMs } : {}),
         },
-        { executor, app: appConn, blockStore, db, mempool, signer, logger: log.child({ module: "consensus" }), onHalt },
+        { executor, app: appConn, blockStore, db, mempool, signer, logger: log.child({ module: "consensus" }), onHalt, metrics: metrics?.consensus ?? null },
         state,
       );
       validatorAddress = signer.address;
@@ -241,7 +249,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           seeds: opts.p2p.seeds,
           ...(opts.p2p.maxPeers !== undefined ? { maxPeers: opts.p2p.maxPeers } : {}),
         },
-        { nodeKey, logger: log },
+        { nodeKey, logger: log, metrics: metrics?.p2p ?? null },
       );
       const mempoolReactor = new MempoolReactor({ maxTxBytes: opts.mempool.maxTxBytes, syncing: true }, { host, pool: mempool, logger: log });
       mempoolView = mempoolReactor;
@@ -266,6 +274,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           evidence,
           logger: log.child({ module: "consensus" }),
           onHalt,
+          metrics: metrics?.consensus ?? null,
         },
         state,
       );
@@ -366,6 +375,16 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       log.info({ module: "rest", host: addr.host, port: addr.port }, "Cosmos REST listening");
     }
 
+    let metricsPort = 0;
+    if (metrics !== null && opts.instrumentation.laddr !== "") {
+      metrics.consensus.height.set(Number(state.lastBlockHeight));
+      const srv = createMetricsServer(metrics.register, { laddr: opts.instrumentation.laddr, logger: log.child({ module: "metrics" }) });
+      const addr = await srv.listen();
+      metricsPort = addr.port;
+      closers.push({ name: "metrics", fn: () => srv.close() });
+      log.info({ module: "metrics", host: addr.host, port: addr.port }, "Prometheus metrics listening");
+    }
+
     await startEngine();
     log.info(
       {
@@ -384,6 +403,8 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     return {
       rpcPort,
       restPort,
+      metricsPort,
+      metrics,
       height: () => current().lastBlockHeight,
       state: () => current(),
       halted,

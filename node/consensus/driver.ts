@@ -37,6 +37,7 @@ import { EMPTY, equal, toHex } from "../../modules/core/bytes.ts";
 import type { ConsensusAppConn } from "../app/appConn.ts";
 import { blockIdEqual, BlockSyncVerifyError, checkHeaderAgainstState, verifyCommit } from "../blocksync/verify.ts";
 import { type BlockExecutor, ExecutionHaltError } from "../execution/blockExecutor.ts";
+import { type ConsensusMetrics, recordCommittedBlock } from "../metrics/consensus.ts";
 import { emptyCommit, medianTime } from "../execution/producer.ts";
 import { commitInfo, extendedCommitInfo, nextHeight, voteExtensionsEnabled } from "../execution/state.ts";
 import type { BatchWriter, BlockStore } from "../execution/types.ts";
@@ -112,6 +113,7 @@ export interface DriverDeps {
   onHalt?: (err: unknown) => void;
   /** test hook: throw to simulate a crash there (the driver then stops as if killed). */
   crashPoint?: (point: DriverCrashPoint, info: { vote?: Vote; proposal?: Proposal }) => void;
+  metrics?: ConsensusMetrics | null;
 }
 
 /** what the reactor listens to. */
@@ -480,7 +482,9 @@ export class ConsensusDriver {
       if (this.stopped) return;
       await this.carry(out, item.peer);
     }
-    this.emit("onAfterInput", this.sm.view());
+    const view = this.sm.view();
+    if (view !== undefined) this.d.metrics?.round.set(view.round);
+    this.emit("onAfterInput", view);
   }
 
   private extensionsOn(h: bigint): boolean {
@@ -666,8 +670,17 @@ export class ConsensusDriver {
     }
     await this.d.executor.fail("afterSaveBlock", h);
     this.wal!.writeSync({ kind: "endHeight", height: h });
+    const applyStart = performance.now();
     const next = await this.d.executor.applyBlock(state, blockId, block);
     this.st = next;
+    recordCommittedBlock(this.d.metrics ?? null, {
+      height: h,
+      round: out.round,
+      txs: block.data.txs.length,
+      time: block.header.time,
+      prevTime: h === state.initialHeight ? undefined : state.lastBlockTime,
+      processingSeconds: (performance.now() - applyStart) / 1000,
+    });
     this.d.evidence?.update(block, next);
     this.extensions.clear();
     this.blocks.clear();

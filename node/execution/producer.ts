@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import type { Bytes, Timestamp } from "../../modules/core/abci.ts";
 import { EMPTY, equal, toHex } from "../../modules/core/bytes.ts";
 import type { ConsensusAppConn } from "../app/appConn.ts";
+import { type ConsensusMetrics, recordCommittedBlock } from "../metrics/consensus.ts";
 import type { ChainState } from "../storage/types.ts";
 import {
   type Block,
@@ -63,6 +64,7 @@ export interface ProducerDeps {
   logger: Logger;
   /** called once when the producer halts on an error (the node should stop and exit non-zero). */
   onHalt?: (err: unknown) => void;
+  metrics?: ConsensusMetrics | null;
 }
 
 /** the empty commit of the block before the initial height. */
@@ -295,8 +297,17 @@ export class SingleValidatorProducer {
     await this.d.executor.fail("afterSaveBlock", h);
 
     const applyStart = this.opts.now();
+    const applyStartPerf = performance.now();
     this.st = await this.d.executor.applyBlock(state, blockId, block);
     const n = block.data.txs.length;
+    recordCommittedBlock(this.d.metrics ?? null, {
+      height: h,
+      round: signed.round,
+      txs: n,
+      time: block.header.time,
+      prevTime: h === state.initialHeight ? undefined : state.lastBlockTime,
+      processingSeconds: (performance.now() - applyStartPerf) / 1000,
+    });
     if (n >= 20) {
       const perTx = (this.opts.now() - applyStart) / n;
       this.msPerTx = this.msPerTx === 0 ? perTx : 0.7 * this.msPerTx + 0.3 * perTx;

@@ -14,6 +14,7 @@ import { txHash } from "../types/hash.ts";
 import type { Logger } from "pino";
 import type { MempoolView } from "../rpc/env.ts";
 import type { MempoolAppConn } from "../app/appConn.ts";
+import { MEMPOOL_REJECT_REASON, type MempoolMetrics, type MempoolRejectReason } from "../metrics/mempool.ts";
 import { NodeError } from "../util/errors.ts";
 import { type Release, RwLock, Semaphore, yieldToLoop } from "../util/rwLock.ts";
 import { LruCache } from "./cache.ts";
@@ -112,10 +113,12 @@ export class TxPool implements MempoolView {
   private closed = false;
   private readonly availableListeners = new Set<() => void>();
   private readonly preverifier: TxPreverifier | undefined;
+  private readonly metrics: MempoolMetrics | null;
   /** settles when the last admission that waited for pre-verification has gone on (keeps arrival order). */
   private gate: Promise<void> = Promise.resolve();
 
-  constructor(opts: TxPoolOptions, deps: { app: MempoolAppConn; logger: Logger; height?: bigint; preverifier?: TxPreverifier }) {
+  constructor(opts: TxPoolOptions, deps: { app: MempoolAppConn; logger: Logger; height?: bigint; preverifier?: TxPreverifier; metrics?: MempoolMetrics | null }) {
+    this.metrics = deps.metrics ?? null;
     this.opts = { maxConcurrentChecks: 64, recheckBatch: 128, ...opts };
     this.app = deps.app;
     this.logger = deps.logger;
@@ -189,16 +192,31 @@ export class TxPool implements MempoolView {
     return undefined;
   }
 
+  private rejected(reason: MempoolRejectReason): void {
+    this.metrics?.rejectedTotal.inc({ reason });
+  }
+
+  private updateSizeMetrics(): void {
+    if (this.metrics === null) return;
+    this.metrics.size.set(this.txs.size);
+    this.metrics.sizeBytes.set(this.bytes);
+  }
+
   async checkAndAdd(tx: Bytes): Promise<CheckTxResponse> {
     if (this.closed) throw new MempoolError({ code: "MEMPOOL_CLOSED" });
     if (tx.length > this.opts.maxTxBytes) {
+      this.rejected(MEMPOOL_REJECT_REASON.tooLarge);
       return rejection(ERR_TX_TOO_LARGE, `tx too large: ${tx.length} bytes (max: ${this.opts.maxTxBytes}): tx too large`);
     }
     const full = this.fullReason(tx.length);
-    if (full !== undefined) return rejection(ERR_MEMPOOL_IS_FULL, full);
+    if (full !== undefined) {
+      this.rejected(MEMPOOL_REJECT_REASON.full);
+      return rejection(ERR_MEMPOOL_IS_FULL, full);
+    }
     const hash = txHash(tx);
     const key = keyOf(hash);
     if (!this.cache.push(key) || this.txs.has(key)) {
+      this.rejected(MEMPOOL_REJECT_REASON.inCache);
       throw new MempoolError({ code: "TX_IN_CACHE", hash: key });
     }
     let releaseCheck: Release | undefined;
@@ -216,17 +234,20 @@ export class TxPool implements MempoolView {
       const res = await this.app.checkTx({ tx, type: "new" });
       if (res.code !== 0) {
         this.cache.remove(key);
+        this.rejected(MEMPOOL_REJECT_REASON.checkTx);
         return res;
       }
       const fullAfter = this.fullReason(tx.length);
       if (fullAfter !== undefined) {
         this.cache.remove(key);
+        this.rejected(MEMPOOL_REJECT_REASON.full);
         return rejection(ERR_MEMPOOL_IS_FULL, fullAfter);
       }
       if (res.sender !== "") {
         const n = this.perSender.get(res.sender) ?? 0;
         if (n >= this.opts.maxTxsPerSender) {
           this.cache.remove(key);
+          this.rejected(MEMPOOL_REJECT_REASON.senderLimit);
           return rejection(
             ERR_MEMPOOL_IS_FULL,
             `mempool is full: sender ${res.sender} has ${n} pending txs (max: ${this.opts.maxTxsPerSender})`,
@@ -269,6 +290,7 @@ export class TxPool implements MempoolView {
     this.txs.set(keyOf(e.hash), e);
     this.bytes += e.tx.length;
     if (e.sender !== "") this.perSender.set(e.sender, (this.perSender.get(e.sender) ?? 0) + 1);
+    this.updateSizeMetrics();
     if (wasEmpty) for (const l of this.availableListeners) l();
   }
 
@@ -277,6 +299,7 @@ export class TxPool implements MempoolView {
     if (e === undefined) return undefined;
     this.txs.delete(key);
     this.bytes -= e.tx.length;
+    this.updateSizeMetrics();
     if (e.sender !== "") {
       const n = (this.perSender.get(e.sender) ?? 1) - 1;
       if (n <= 0) this.perSender.delete(e.sender);
@@ -316,6 +339,7 @@ export class TxPool implements MempoolView {
       if (res.code !== 0) {
         this.removeKey(key);
         this.cache.remove(key);
+        this.rejected(MEMPOOL_REJECT_REASON.recheck);
         this.logger.debug({ hash: key, code: res.code, codespace: res.codespace, log: res.log }, "tx dropped on recheck");
       } else {
         e.gasWanted = res.gasWanted;
@@ -335,6 +359,7 @@ export class TxPool implements MempoolView {
     this.perSender.clear();
     this.bytes = 0;
     this.cache.reset();
+    this.updateSizeMetrics();
   }
 
   close(): void {

@@ -28,6 +28,7 @@ import { nodeIdFromPubKey } from "../crypto/keyFiles.ts";
 import { Channel, type ChannelHost, channelProtocol, type ChannelSpec, type PeerEvent, PeerSender } from "./channel.ts";
 import { laddrToMultiaddr, libp2pKeyFromNodeKey, nodeIdOfPeer, parsePeerAddress, type PeerAddress, peerAddressString } from "./nodeId.ts";
 import { type MessageOutcome, type PeerAction, PeerScore, type PeerScoreOptions } from "./peerScore.ts";
+import type { P2PMetrics } from "../metrics/p2p.ts";
 
 export interface HostOptions {
   chainId: string;
@@ -56,6 +57,7 @@ export const DEFAULT_HOST_OPTIONS: Omit<HostOptions, "chainId" | "laddr"> = {
 export interface HostDeps {
   nodeKey: Pick<Ed25519Key, "seed" | "publicKey">;
   logger: Logger;
+  metrics?: P2PMetrics | null;
 }
 
 export interface PeerInfo {
@@ -99,6 +101,7 @@ export class P2PHost implements ChannelHost {
   private readonly peerListeners = new Set<(ev: PeerEvent) => void>();
   private started = false;
   private stopping = false;
+  private metrics: P2PMetrics | null = null;
 
   private constructor(o: HostOptions, nodeId: string, node: Libp2p, logger: Logger, scores: PeerScore) {
     this.o = o;
@@ -156,6 +159,7 @@ export class P2PHost implements ChannelHost {
       },
     });
     self = new P2PHost(o, nodeId, node, logger, scores);
+    self.metrics = deps.metrics ?? null;
     return self;
   }
 
@@ -218,6 +222,7 @@ export class P2PHost implements ChannelHost {
     }
     for (const p of this.peersById.values()) p.sender.close();
     this.peersById.clear();
+    this.metrics?.peers.set(0);
     // abort rather than close: a graceful close waits (up to its timeout) for the remote's streams
     for (const c of this.node.getConnections()) c.abort(new Error("host stopping"));
     await this.node.stop();
@@ -343,6 +348,7 @@ export class P2PHost implements ChannelHost {
     if (this.peersById.has(id)) return;
     const sender = new PeerSender(id, (protocol) => this.openStream(peerId, protocol), this.logger);
     this.peersById.set(id, { id, peerId, sender });
+    this.metrics?.peers.set(this.peersById.size);
     this.logger.info({ peer: id, persistent: pp !== undefined, peers: this.peersById.size }, "peer connected");
     this.emit({ type: "up", peer: id });
   }
@@ -353,6 +359,7 @@ export class P2PHost implements ChannelHost {
     const p = this.peersById.get(id);
     if (p !== undefined && p.peerId.equals(peerId)) {
       this.peersById.delete(id);
+      this.metrics?.peers.set(this.peersById.size);
       p.sender.close();
       this.logger.info({ peer: id, peers: this.peersById.size }, "peer disconnected");
       this.emit({ type: "down", peer: id });
