@@ -1,0 +1,102 @@
+/**
+ * Fault scenarios on four real `openledgerd start` processes (issue 3 item 5, specs/consensus.md §8.4,
+ * short CI versions), sharing one 4-validator network (bftNet.ts):
+ *  1. SIGSTOP one validator for a few seconds → the other three keep committing (bank sends included);
+ *     SIGCONT → it catches up to the same chain.
+ *  2. two of four stopped (SIGTERM) → no new block on the remaining two, no fork; one restarted →
+ *     blocks resume (a send broadcast during the halt is committed); the other restarted → catches up.
+ * After each scenario: one block hash per height across all nodes, identical app hashes, and every
+ * acknowledged tx found by tx_search on every node.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { cli, DEV_MNEMONIC, rpc, waitFor } from "./harness.ts";
+import { assertNoFork, CHAIN_ID, heightOf, kill, launch, type Proc, setupNet, signal, teardown, waitHeight } from "./bftNet.ts";
+
+const DEV_ADDRESS = "open15yk64u7zc9g9k2yr2wmzeva5qgwxps6y3eah9f";
+const RECIPIENT = "open1qyqszqgpqyqszqgpqyqszqgpqyqszqgp9cnx3t";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("e2e: BFT fault scenarios on 4 real validator processes", { timeout: 240_000 }, () => {
+  const procs: Proc[] = [];
+  const acked: string[] = [];
+
+  /** a bank send through the CLI against `via`; it waits for inclusion, so a returned hash is acknowledged. */
+  async function send(via: Proc, amount: number): Promise<{ hash: string; height: number }> {
+    const out = await cli([
+      "tx", "bank", "send", "dev", RECIPIENT, `${amount}uopen`, "--fees", "5000uopen", "--yes", "--chain-id", CHAIN_ID,
+      "--keyring-backend", "test", "--home", procs[0]!.home, "--output", "json", "--node", via.rpcUrl, "--timeout", "90",
+    ], { timeoutMs: 100_000 });
+    const res = JSON.parse(out);
+    assert.equal(res.code, 0, out);
+    acked.push(res.txhash as string);
+    return { hash: res.txhash as string, height: Number(res.height) };
+  }
+
+  /** no fork, same app hashes, every acknowledged tx on every node (all given nodes must be running). */
+  async function checkAll(nodes: Proc[]): Promise<void> {
+    const top = Math.min(...(await Promise.all(nodes.map(heightOf))));
+    await assertNoFork(nodes, top);
+    for (const hash of acked) {
+      for (const p of nodes) {
+        await waitFor(`tx ${hash} on node ${p.rpcPort}`, async () => {
+          const r = await rpc(p.rpcUrl, "tx_search", { query: `tx.hash='${hash}'`, page: "1" });
+          return Number(r.total_count) === 1 && r.txs[0].tx_result.code === 0 ? true : undefined;
+        }, 20_000, 250);
+      }
+    }
+  }
+
+  before(async () => {
+    procs.push(...(await setupNet("bftf", [{ address: DEV_ADDRESS, coins: [{ denom: "uopen", amount: "1000000000000" }] }])));
+    await cli(["keys", "add", "dev", "--recover", "--keyring-backend", "test", "--home", procs[0]!.home], { input: `${DEV_MNEMONIC}\n` });
+    for (const p of procs) launch(p);
+    for (const p of procs) await waitHeight(p, 2, 90_000);
+  });
+
+  after(async () => {
+    await teardown(procs);
+  });
+
+  it("SIGSTOP one validator: the other three keep committing; SIGCONT: it catches up", { timeout: 60_000 }, async () => {
+    const [a, , , d] = procs as [Proc, Proc, Proc, Proc];
+    signal(d, "SIGSTOP");
+    const stoppedAt = Date.now();
+    try {
+      const h0 = await heightOf(a);
+      await send(a, 1);
+      await send(procs[1]!, 2);
+      for (const p of procs.slice(0, 3)) await waitHeight(p, h0 + 3, 30_000);
+      const stuck = await heightOf(a);
+      assert.ok(stuck >= h0 + 3);
+      await sleep(Math.max(0, 4_000 - (Date.now() - stoppedAt))); // stopped for at least 4 s
+    } finally {
+      signal(d, "SIGCONT");
+    }
+    const target = (await heightOf(a)) + 1;
+    await waitHeight(d, target, 30_000);
+    await send(d, 3);
+    await checkAll(procs);
+  });
+
+  it("two of four down: no new block and no fork; one back: blocks resume; both back: same chain", { timeout: 90_000 }, async () => {
+    const [a, b, c, d] = procs as [Proc, Proc, Proc, Proc];
+    await Promise.all([kill(c, "SIGTERM"), kill(d, "SIGTERM")]);
+    await sleep(1_500); // a block already decided may still be finishing
+    const halted = Math.max(await heightOf(a), await heightOf(b));
+    // broadcast during the halt: accepted into the mempool, committed only once a third validator is back
+    const pending = send(a, 4);
+    await sleep(4_000);
+    assert.equal(await heightOf(a), halted, "no block with 20 of 40 power");
+    assert.equal(await heightOf(b), halted, "no block with 20 of 40 power");
+    await assertNoFork([a, b], halted);
+
+    launch(c);
+    for (const p of [a, b, c]) await waitHeight(p, halted + 2, 40_000);
+    const late = await pending;
+    assert.ok(late.height > halted, `the tx sent during the halt committed after it (${late.height} > ${halted})`);
+    launch(d);
+    await waitHeight(d, (await heightOf(a)) + 1, 40_000);
+    await checkAll(procs);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Shared setup for the 4-validator e2e tests (bft.test.ts, bftFaults.test.ts): four real
+ * `openledgerd start` processes on 127.0.0.1 (free ports), a 4-validator genesis
+ * (consensus.validators from each home's priv_validator_key.json, power 10), persistent peers in
+ * config.toml, optionally funded genesis accounts. Helpers to signal/restart a process and to
+ * compare chains across nodes.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { nodeIdFromPubKey } from "../../node/crypto/keyFiles.ts";
+import { fromBase64 } from "../../modules/core/bytes.ts";
+import { addGenesisAccounts, BIN, cleanup, cli, freePort, type GenesisAccount, rpc, tempHome, waitFor } from "./harness.ts";
+
+export const CHAIN_ID = "openledger-localnet-1";
+
+export interface Proc {
+  home: string;
+  rpcUrl: string;
+  rpcPort: number;
+  p2pPort: number;
+  proc: ChildProcess | undefined;
+}
+
+export function launch(p: Proc, env: Record<string, string> = {}): void {
+  const log = createWriteStream(join(p.home, "node.log"), { flags: "a" });
+  const proc = spawn(BIN, ["start", "--home", p.home, "--rpc.laddr", `tcp://127.0.0.1:${p.rpcPort}`, "--block-interval", "200ms"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  proc.stdout?.pipe(log);
+  proc.stderr?.pipe(log);
+  p.proc = proc;
+}
+
+export async function kill(p: Proc, signal: NodeJS.Signals): Promise<void> {
+  const proc = p.proc;
+  p.proc = undefined;
+  if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.on("exit", r));
+  proc.kill("SIGCONT"); // a stopped process cannot handle SIGTERM
+  proc.kill(signal);
+  const t = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** sends a signal to a running process without forgetting it (SIGSTOP / SIGCONT). */
+export function signal(p: Proc, sig: NodeJS.Signals): void {
+  assert.ok(p.proc !== undefined && p.proc.exitCode === null, "process running");
+  p.proc.kill(sig);
+}
+
+export async function heightOf(p: Proc): Promise<number> {
+  const s = await rpc(p.rpcUrl, "status");
+  return Number(s.sync_info.latest_block_height);
+}
+
+export async function blockHash(p: Proc, h: number): Promise<string> {
+  const b = await rpc(p.rpcUrl, "block", { height: String(h) });
+  return b.block_id.hash as string;
+}
+
+export async function waitHeight(p: Proc, h: number, timeoutMs = 60_000): Promise<number> {
+  return await waitFor(`node ${p.rpcPort} at height ${h}`, async () => {
+    const cur = await heightOf(p);
+    return cur >= h ? cur : undefined;
+  }, timeoutMs, 250);
+}
+
+/** creates four initialised homes with a shared 4-validator genesis and peers; does not start them. */
+export async function setupNet(tag: string, accounts: GenesisAccount[] = []): Promise<Proc[]> {
+  const procs: Proc[] = [];
+  for (let i = 0; i < 4; i++) {
+    const home = tempHome(`${tag}${i}`);
+    await cli(["init", `val${i}`, "--chain-id", CHAIN_ID, "--home", home]);
+    const rpcPort = await freePort();
+    procs.push({ home, rpcPort, p2pPort: await freePort(), rpcUrl: `http://127.0.0.1:${rpcPort}`, proc: undefined });
+  }
+  if (accounts.length > 0) addGenesisAccounts(procs[0]!.home, accounts);
+  const genesis = JSON.parse(readFileSync(join(procs[0]!.home, "config/genesis.json"), "utf8"));
+  const peers: string[] = [];
+  genesis.consensus.validators = procs.map((p, i) => {
+    const key = JSON.parse(readFileSync(join(p.home, "config/priv_validator_key.json"), "utf8"));
+    const nk = JSON.parse(readFileSync(join(p.home, "config/node_key.json"), "utf8"));
+    const nodePub = fromBase64(nk.priv_key.value).subarray(32, 64);
+    peers.push(`${nodeIdFromPubKey(nodePub)}@127.0.0.1:${p.p2pPort}`);
+    return { address: key.address, pub_key: key.pub_key, power: "10", name: `val${i}` };
+  });
+  for (const p of procs) {
+    writeFileSync(join(p.home, "config/genesis.json"), JSON.stringify(genesis, null, 2));
+    const cfgPath = join(p.home, "config/config.toml");
+    const cfg = readFileSync(cfgPath, "utf8")
+      .replace(/^laddr = "tcp:\/\/127\.0\.0\.1:26656"$/m, `laddr = "tcp://127.0.0.1:${p.p2pPort}"`)
+      .replace(/^persistent_peers = ""$/m, `persistent_peers = "${peers.join(",")}"`);
+    writeFileSync(cfgPath, cfg);
+  }
+  return procs;
+}
+
+export async function teardown(procs: Proc[]): Promise<void> {
+  await Promise.all(procs.map((p) => kill(p, "SIGTERM")));
+  for (const p of procs) cleanup(p.home);
+}
+
+/**
+ * Safety checks across nodes, heights 1..upTo: one block hash per height over every node that has
+ * it (no fork), and identical app hashes at every height all the given nodes have.
+ */
+export async function assertNoFork(procs: Proc[], upTo: number): Promise<void> {
+  for (let h = 1; h <= upTo; h++) {
+    const blocks = await Promise.all(procs.map(async (p) => {
+      try {
+        return await rpc(p.rpcUrl, "block", { height: String(h) });
+      } catch {
+        return undefined; // the node does not have that height (yet)
+      }
+    }));
+    const present = blocks.filter((b) => b !== undefined);
+    assert.ok(present.length > 0, `some node has height ${h}`);
+    const hashes = new Set(present.map((b) => b.block_id.hash as string));
+    assert.equal(hashes.size, 1, `one block at height ${h}: ${[...hashes].join(", ")}`);
+    const appHashes = new Set(present.map((b) => b.block.header.app_hash as string));
+    assert.equal(appHashes.size, 1, `one app hash at height ${h}`);
+  }
+}
