@@ -74,12 +74,20 @@ function floorDivInt(a: number, b: number): number {
   return q;
 }
 
-/** ⌈√t⌉ for an integer 0 ≤ t ≤ 2^50, exact (every square below is < 2^52). */
+/**
+ * ⌈√t⌉ for an integer 0 ≤ t ≤ 2^50, by integer bisection only (no floating-point square root in
+ * modules/; every square tested is ≤ 2^52, exact in a double).
+ */
 export function ceilSqrt(t: number): number {
-  let r = Math.floor(Math.sqrt(t));
-  while (r * r > t) r--;
-  while ((r + 1) * (r + 1) <= t) r++;
-  return r * r === t ? r : r + 1;
+  let lo = 0; // lo² < t unless t = 0
+  let hi = 2 ** 25; // hi² = 2^50 ≥ t
+  if (t === 0) return 0;
+  while (hi - lo > 1) {
+    const mid = lo + ((hi - lo) >>> 1);
+    if (mid * mid >= t) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /**
