@@ -119,7 +119,7 @@ function isBroadcastSync(item: unknown): boolean {
 }
 
 export function createRpcServer(env: RpcEnv, opts: RpcServerOptions): RpcServer {
-  const log = opts.logger?.child({ module: "rpc" });
+  const log = opts.logger; // the caller names the component (node.ts: child({module: "rpc"}))
   const ctx: RouteContext = { env, timeoutBroadcastTxCommitMs: opts.timeoutBroadcastTxCommitMs };
   const sockets = new Set<Socket>();
   let server: Server | undefined;
