@@ -42,6 +42,9 @@ import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
 import { createMetricsServer } from "./metrics/server.ts";
 import type { NodeOptions } from "./options.ts";
 import { FilePV } from "./privval/filePV.ts";
+import { signEd25519 } from "./crypto/ed25519.ts";
+import type { Vote } from "./types/block.ts";
+import { voteSignBytes } from "./types/encoding.ts";
 import type { RpcEnv } from "./rpc/env.ts";
 import { createRpcServer, type RpcServer } from "./rpc/server.ts";
 import { createRestServer } from "./rest/server.ts";
@@ -263,8 +266,19 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         getState: () => (driver.isRunning ? driver.state() : syncedState),
         logger: log.child({ module: "evidence" }),
       });
+      // TEST ONLY: OPENLEDGER_TEST_BYZANTINE=double-sign makes this validator equivocate (byzantine
+      // e2e tests, test/e2e/bftByzantine.test.ts). Off unless set; never set it on a real network.
+      const byzantine = process.env["OPENLEDGER_TEST_BYZANTINE"];
+      if (byzantine !== undefined && byzantine !== "" && byzantine !== "double-sign") throw new Error(`OPENLEDGER_TEST_BYZANTINE: unknown mode "${byzantine}" (double-sign)`);
+      const byzantineSignVote =
+        byzantine === "double-sign" && pv instanceof FilePV
+          ? (chainId: string, vote: Vote): Vote => ({ ...vote, signature: signEd25519(pv.key, voteSignBytes(chainId, vote)), extensionSignature: EMPTY })
+          : undefined;
+      if (byzantine === "double-sign") {
+        log.fatal("OPENLEDGER_TEST_BYZANTINE=double-sign: TEST-ONLY BYZANTINE MODE, this validator WILL DOUBLE-SIGN prevotes and be slashed");
+      }
       driver = new ConsensusDriver(
-        { walPath: join(dataDir, "cs.wal", "wal"), timeouts },
+        { walPath: join(dataDir, "cs.wal", "wal"), timeouts, ...(byzantineSignVote !== undefined ? { byzantine: "double-sign" as const } : {}) },
         {
           executor,
           app: appConn,
@@ -275,6 +289,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           logger: log.child({ module: "consensus" }),
           onHalt,
           metrics: metrics?.consensus ?? null,
+          ...(byzantineSignVote !== undefined ? { byzantineSignVote } : {}),
         },
         state,
       );

@@ -42,7 +42,7 @@ import { emptyCommit, medianTime } from "../execution/producer.ts";
 import { commitInfo, extendedCommitInfo, nextHeight, voteExtensionsEnabled } from "../execution/state.ts";
 import type { BatchWriter, BlockStore } from "../execution/types.ts";
 import type { ChainState } from "../storage/types.ts";
-import type { Block, BlockID, Commit, ExtendedCommit, Proposal, Timestamp, Vote } from "../types/block.ts";
+import { type Block, type BlockID, type Commit, EMPTY_BLOCK_ID, type ExtendedCommit, type Proposal, SignedMsgType, type Timestamp, type Vote } from "../types/block.ts";
 import { isZeroBlockId, proposalSignBytes, voteSignBytes } from "../types/encoding.ts";
 import { blockId as computeBlockId, commitHash, dataHash, evidenceHash, validatorSetHash } from "../types/hash.ts";
 import { compareTimestamps } from "../types/time.ts";
@@ -93,6 +93,13 @@ export interface DriverOptions {
   walCompactEvery?: number;
   /** node-local cap on a block's tx count (−1: none). */
   maxBlockTxs?: number;
+  /**
+   * TEST ONLY (byzantine e2e tests; node.ts sets it from OPENLEDGER_TEST_BYZANTINE): "double-sign"
+   * makes this validator also sign and broadcast a conflicting nil prevote for every non-nil prevote
+   * it casts, bypassing the private validator's double-sign protection (deps.byzantineSignVote).
+   * Off by default; never set on a real network.
+   */
+  byzantine?: "double-sign";
 }
 
 /** test hooks: simulate a crash at a point of the signing path. */
@@ -114,6 +121,8 @@ export interface DriverDeps {
   /** test hook: throw to simulate a crash there (the driver then stops as if killed). */
   crashPoint?: (point: DriverCrashPoint, info: { vote?: Vote; proposal?: Proposal }) => void;
   metrics?: ConsensusMetrics | null;
+  /** TEST ONLY (with opts.byzantine): signs a vote with the raw key, without any HRS check. */
+  byzantineSignVote?: (chainId: string, vote: Vote) => Vote;
 }
 
 /** what the reactor listens to. */
@@ -203,7 +212,7 @@ export function validateProposedBlock(state: ChainState, block: Block, blockId: 
 
 export class ConsensusDriver {
   readonly sm: ConsensusState;
-  private readonly o: Required<DriverOptions>;
+  private readonly o: Required<Omit<DriverOptions, "byzantine">> & Pick<DriverOptions, "byzantine">;
   private readonly d: DriverDeps;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -329,6 +338,20 @@ export class ConsensusDriver {
         return signed;
       },
     };
+  }
+
+  /**
+   * TEST ONLY (opts.byzantine = "double-sign"): after our own non-nil prevote goes out, also sign a
+   * nil prevote for the same (height, round) with the raw key and broadcast it: duplicate-vote
+   * evidence against this validator. Not logged to the WAL, not seen by FilePV.
+   */
+  private byzantineDoubleSign(vote: Vote): void {
+    if (this.o.byzantine !== "double-sign" || this.d.byzantineSignVote === undefined || this.replaying) return;
+    if (this.d.privValidator === undefined || !equal(vote.validatorAddress, this.d.privValidator.address)) return;
+    if (vote.type !== SignedMsgType.Prevote || isZeroBlockId(vote.blockId)) return;
+    const conflicting = this.d.byzantineSignVote(this.st.chainId, { ...vote, blockId: EMPTY_BLOCK_ID, signature: EMPTY, extension: EMPTY, extensionSignature: EMPTY });
+    this.logger.warn({ height: vote.height.toString(), round: vote.round }, "TEST BYZANTINE MODE: broadcasting a conflicting nil prevote (double-sign)");
+    this.emit("onVote", conflicting);
   }
 
   /** runs the test crash hook; when it throws, the driver stops dead (nothing more leaves, the WAL buffer is lost). */
@@ -564,6 +587,7 @@ export class ConsensusDriver {
         return;
       case "broadcastVote":
         this.emit("onVote", out.vote);
+        this.byzantineDoubleSign(out.vote);
         return;
       case "scheduleTimeout":
         this.setTimer(out.durationMs, () => this.push({ kind: "timeout", timeout: out.timeout }));

@@ -7,10 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeIdFromPubKey } from "../../node/crypto/keyFiles.ts";
-import { fromBase64 } from "../../modules/core/bytes.ts";
+import { toBech32 } from "../../modules/core/address.ts";
+import { fromBase64, fromHex } from "../../modules/core/bytes.ts";
 import { addGenesisAccounts, BIN, cleanup, cli, freePort, type GenesisAccount, rpc, tempHome, waitFor } from "./harness.ts";
 
 export const CHAIN_ID = "openledger-localnet-1";
@@ -94,6 +95,65 @@ export async function setupNet(tag: string, accounts: GenesisAccount[] = []): Pr
     const cfg = readFileSync(cfgPath, "utf8")
       .replace(/^laddr = "tcp:\/\/127\.0\.0\.1:26656"$/m, `laddr = "tcp://127.0.0.1:${p.p2pPort}"`)
       .replace(/^persistent_peers = ""$/m, `persistent_peers = "${peers.join(",")}"`);
+    writeFileSync(cfgPath, cfg);
+  }
+  return procs;
+}
+
+export interface GentxProc extends Proc {
+  /** the validator's operator address (openvaloper1…) and consensus address (openvalcons1…). */
+  valoper: string;
+  consAddress: string;
+}
+
+/**
+ * like setupNet, but the validators come from gentxs as in localnet/localnet.ts, so staking and
+ * slashing know them: a `val` key per home (keyring test), funded in node0's genesis (plus
+ * `accounts`), `genesis gentx val <selfBond>` per node, `collect-gentxs` on node0, the result copied
+ * to every home; consensus.validators stays empty (InitChain's validator updates define the set).
+ */
+export async function setupGentxNet(tag: string, accounts: GenesisAccount[] = [], selfBond = "10000000uopen"): Promise<GentxProc[]> {
+  const procs: GentxProc[] = [];
+  const peers: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const home = tempHome(`${tag}${i}`);
+    await cli(["init", `val${i}`, "--chain-id", CHAIN_ID, "--home", home]);
+    await cli(["keys", "add", "val", "--keyring-backend", "test", "--home", home, "--output", "json"]);
+    const valoper = (await cli(["keys", "show", "val", "--bech", "val", "-a", "--keyring-backend", "test", "--home", home])).trim();
+    const key = JSON.parse(readFileSync(join(home, "config/priv_validator_key.json"), "utf8"));
+    const consAddress = toBech32("openvalcons", fromHex(key.address as string));
+    const nk = JSON.parse(readFileSync(join(home, "config/node_key.json"), "utf8"));
+    const rpcPort = await freePort();
+    const p2pPort = await freePort();
+    peers.push(`${nodeIdFromPubKey(fromBase64(nk.priv_key.value).subarray(32, 64))}@127.0.0.1:${p2pPort}`);
+    procs.push({ home, rpcPort, p2pPort, rpcUrl: `http://127.0.0.1:${rpcPort}`, proc: undefined, valoper, consAddress });
+  }
+  const h0 = procs[0]!.home;
+  for (const p of procs) {
+    const addr = (await cli(["keys", "show", "val", "-a", "--keyring-backend", "test", "--home", p.home])).trim();
+    await cli(["genesis", "add-account", addr, "1000000000000uopen", "--home", h0]);
+  }
+  if (accounts.length > 0) addGenesisAccounts(h0, accounts);
+  const g0 = join(h0, "config/genesis.json");
+  for (const p of procs.slice(1)) copyFileSync(g0, join(p.home, "config/genesis.json"));
+  const gentxDir = join(h0, "config/gentx");
+  for (const [i, p] of procs.entries()) {
+    await cli(["genesis", "gentx", "val", selfBond, "--moniker", `val${i}`, "--chain-id", CHAIN_ID, "--p2p-port", String(p.p2pPort), "--keyring-backend", "test", "--home", p.home]);
+    if (i !== 0) {
+      const src = join(p.home, "config/gentx");
+      mkdirSync(gentxDir, { recursive: true });
+      for (const f of readdirSync(src)) copyFileSync(join(src, f), join(gentxDir, f));
+    }
+  }
+  await cli(["genesis", "collect-gentxs", "--home", h0]);
+  await cli(["genesis", "validate", "--home", h0]);
+  for (const p of procs) {
+    if (p !== procs[0]) copyFileSync(g0, join(p.home, "config/genesis.json"));
+    const cfgPath = join(p.home, "config/config.toml");
+    const others = peers.filter((_, j) => procs[j] !== p);
+    const cfg = readFileSync(cfgPath, "utf8")
+      .replace(/^laddr = "tcp:\/\/127\.0\.0\.1:26656"$/m, `laddr = "tcp://127.0.0.1:${p.p2pPort}"`)
+      .replace(/^persistent_peers = ""$/m, `persistent_peers = "${others.join(",")}"`);
     writeFileSync(cfgPath, cfg);
   }
   return procs;
