@@ -18,7 +18,8 @@ import { BONDED_POOL_NAME, NOT_BONDED_POOL_NAME, createStakingModule, defaultSta
 import { createSlashingModule, defaultSlashingGenesis, slashingGenesisToJson } from "./slashing/index.ts";
 import { DISTRIBUTION_MODULE_NAME, MINT_MODULE_NAME, createDistributionModule, defaultDistributionGenesis, distributionGenesisToJson } from "./distribution/index.ts";
 import { GENUTIL_MODULE_NAME, createGenutilModule } from "./genutil/index.ts";
-import { type RuntimeApplication, createApplication } from "./runtime/index.ts";
+import { createGovModule, defaultGovGenesis, govGenesisToJson } from "./gov/index.ts";
+import { type RuntimeApplication, createApplication, createRouters } from "./runtime/index.ts";
 
 export const DEFAULT_MIN_GAS_PRICES = "0.0025uopen";
 export const BASE_DENOM = "uopen";
@@ -71,21 +72,27 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
   // staking hooks: distribution's F1 bookkeeping first, then slashing's signing infos (SDK order)
   staking.setHooks([distribution.keeper.hooks, slashing.hooks]);
   const genutil = createGenutilModule({ stakingKeeper: staking.keeper });
+  const gov = createGovModule({ bankKeeper: bank.keeper, stakingKeeper: staking.keeper, authority: GOV_AUTHORITY });
+  const modules = [auth.module, bank.module, datanet.module, attribution.module, staking.module, distribution.module, slashing.module, gov.module, genutil];
+  // proposals run their messages through the same routes as txs
+  const routes = createRouters(modules).msgs;
+  gov.setRouter((typeUrl) => routes.get(typeUrl)?.handler);
   const ante = createAuthAnte({ accountKeeper: auth.keeper, bankKeeper: bank.keeper, feeCollector: FEE_COLLECTOR_NAME });
   return createApplication({
-    modules: [auth.module, bank.module, datanet.module, attribution.module, staking.module, distribution.module, slashing.module, genutil],
+    modules,
     order: {
       // distribution: mint + allocate the previous block's fees by signed power (before slashing
       // changes any stake); slashing: liveness window and double-sign evidence
       beginBlock: ["distribution", "slashing"],
       // attribution: receipts of the block's verified inferences (only with an inference source)
-      endBlock: ["attribution", "staking"],
+      // gov before staking (SDK order): a passed proposal's changes reach this block's validator updates
+      endBlock: ["attribution", "gov", "staking"],
       // auth first: bank's genesis balances belong to accounts, and module accounts need auth's params
       // datanet after bank: its escrow invariant reads the escrow account's balance
       // distribution before staking: staking's genesis hooks initialise F1 records; genutil last: its
       // gentxs run through the ante and staking, and it returns the genesis validator set
-      initGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", GENUTIL_MODULE_NAME],
-      exportGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", GENUTIL_MODULE_NAME],
+      initGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", GENUTIL_MODULE_NAME],
+      exportGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", GENUTIL_MODULE_NAME],
     },
     store,
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
@@ -120,6 +127,7 @@ export function defaultAppGenesis(): Record<string, unknown> {
     staking: stakingGenesisToJson(defaultStakingGenesis()),
     distribution: distributionGenesisToJson(defaultDistributionGenesis()),
     slashing: slashingGenesisToJson(defaultSlashingGenesis()),
+    gov: govGenesisToJson(defaultGovGenesis()),
     [GENUTIL_MODULE_NAME]: { gen_txs: [] },
     [RUNTIME_NAMESPACE]: runtimeParamsToJson(DEFAULT_RUNTIME_PARAMS),
   };

@@ -6,3 +6,6 @@ export { decodeTx } from "./decode.ts";
 export { runTx, validateTxBasic } from "./runTx.ts";
 export type { TxEnv, TxOutcome } from "./runTx.ts";
 export { createCachedSigVerifier } from "./sigCache.ts";
+// gov executes proposal messages through the app's msg routes (modules/app.ts builds them once more)
+export { createRouters } from "./router.ts";
+export type { Routers } from "./router.ts";
