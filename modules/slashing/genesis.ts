@@ -3,6 +3,7 @@ import { BECH32_PREFIX, consAddressToString, fromBech32 } from "../core/address.
 import type { ReadContext, WriteContext } from "../core/context.ts";
 import { formatDec, parseDecSigned } from "../core/dec.ts";
 import { ErrInvalidRequest } from "../core/errors.ts";
+import { parseRfc3339, rfc3339 } from "../core/time.ts";
 import { type SigningInfo, type SlashingKeeper, type SlashingParams, defaultParams } from "./keeper.ts";
 import { validateParams } from "./params.ts";
 
@@ -44,40 +45,14 @@ function pdur(s: string): { seconds: bigint; nanos: number } {
   return { seconds: BigInt(m[1] as string), nanos: m[2] === undefined ? 0 : Number((m[2] as string).padEnd(9, "0")) };
 }
 
-function timeToJson(t: { seconds: bigint; nanos: number }): string {
-  // seconds since epoch as RFC 3339 without Date (civil-from-days)
-  let days = t.seconds / 86400n;
-  let rem = t.seconds % 86400n;
-  if (rem < 0n) {
-    rem += 86400n;
-    days -= 1n;
-  }
-  const z = days + 719468n;
-  const era = (z >= 0n ? z : z - 146096n) / 146097n;
-  const doe = z - era * 146097n;
-  const yoe = (doe - doe / 1460n + doe / 36524n - doe / 146096n) / 365n;
-  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
-  const mp = (5n * doy + 2n) / 153n;
-  const d = doy - (153n * mp + 2n) / 5n + 1n;
-  const m = mp < 10n ? mp + 3n : mp - 9n;
-  const y = yoe + era * 400n + (m <= 2n ? 1n : 0n);
-  const p2 = (n: bigint) => n.toString().padStart(2, "0");
-  const frac = t.nanos === 0 ? "" : `.${t.nanos.toString().padStart(9, "0").replace(/0+$/, "")}`;
-  return `${y.toString().padStart(4, "0")}-${p2(m)}-${p2(d)}T${p2(rem / 3600n)}:${p2((rem % 3600n) / 60n)}:${p2(rem % 60n)}${frac}Z`;
-}
+const timeToJson = rfc3339;
 
 function timeFromJson(s: string): { seconds: bigint; nanos: number } {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/.exec(s);
-  if (m === null) throw ErrInvalidRequest.wrap(`invalid time ${s}`);
-  let y = BigInt(m[1] as string);
-  const mo = BigInt(m[2] as string);
-  y -= mo <= 2n ? 1n : 0n;
-  const era = (y >= 0n ? y : y - 399n) / 400n;
-  const yoe = y - era * 400n;
-  const doy = (153n * (mo > 2n ? mo - 3n : mo + 9n) + 2n) / 5n + BigInt(m[3] as string) - 1n;
-  const doe = yoe * 365n + yoe / 4n - yoe / 100n + doy;
-  const days = era * 146097n + doe - 719468n;
-  return { seconds: days * 86400n + BigInt(m[4] as string) * 3600n + BigInt(m[5] as string) * 60n + BigInt(m[6] as string), nanos: m[7] === undefined ? 0 : Number((m[7] as string).padEnd(9, "0")) };
+  try {
+    return parseRfc3339(s);
+  } catch {
+    throw ErrInvalidRequest.wrap(`invalid time ${s}`);
+  }
 }
 
 export function genesisToJson(g: SlashingGenesis): unknown {
