@@ -8,13 +8,11 @@ import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import * as datanetTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import * as attributionTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
-import { fetchTx, txResponse, txText } from "../query/handler.ts";
-import { sleep } from "../../rpc/client.ts";
 import { formatCoins } from "../../util/coins.ts";
 import { errorMessage, UserError } from "../../util/errors.ts";
 import { emit } from "../../util/io.ts";
 import { confirm } from "../common.ts";
-import { parseBroadcastMode, planFee, type TxCtx, type TxFlags } from "./handler.ts";
+import { parseBroadcastMode, planFee, reportBroadcast, type TxCtx, type TxFlags } from "./handler.ts";
 
 export interface EncodeMsg {
   typeUrl: string;
@@ -81,24 +79,7 @@ export async function broadcastMsgs(c: TxCtx, from: string, build: (sender: stri
       if (e instanceof BroadcastTxError) throw new UserError(`tx rejected by CheckTx: codespace ${e.codespace || "sdk"} code ${e.code}: ${e.log ?? ""}`);
       throw new UserError(errorMessage(e));
     }
-    if (mode === "sync") {
-      const r = { txhash: hash, code: 0, height: "0", raw_log: "" };
-      emit(c.io, c.output, r, `txhash: ${hash}\ncode: 0 (accepted into the mempool; not waiting for a block)`);
-      return r;
-    }
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const t = await fetchTx(c.url, hash).catch(() => null);
-      if (t !== null) {
-        const r = txResponse(t, "");
-        delete r.timestamp;
-        emit(c.io, c.output, r, () => txText(r));
-        if (r.code !== 0) throw new UserError(`tx ${hash} failed in block ${String(r.height)}: codespace ${String(r.codespace) || "sdk"} code ${String(r.code)}: ${String(r.raw_log)}`);
-        return r;
-      }
-      if (Date.now() > end) throw new UserError(`tx ${hash} was broadcast but not included within ${timeoutMs / 1000}s (check later: openledgerd query tx ${hash})`);
-      await sleep(200);
-    }
+    return await reportBroadcast(c, hash, mode, timeoutMs);
   } finally {
     client.disconnect();
   }

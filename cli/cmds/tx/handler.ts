@@ -152,26 +152,33 @@ export async function bankSend(c: TxCtx, from: string, to: string, amountText: s
       wrapClientError(e, key.address);
     }
 
-    if (mode === "sync") {
-      const r = { txhash: hash, code: 0, height: "0", raw_log: "" };
-      emit(c.io, c.output, r, `txhash: ${hash}\ncode: 0 (accepted into the mempool; not waiting for a block)`);
-      return r;
-    }
-
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const t = await fetchTx(c.url, hash).catch(() => null);
-      if (t !== null) {
-        const r = txResponse(t, "");
-        delete r.timestamp;
-        emit(c.io, c.output, r, () => txText(r));
-        if (r.code !== 0) throw new UserError(`tx ${hash} failed in block ${String(r.height)}: codespace ${String(r.codespace) || "sdk"} code ${String(r.code)}: ${String(r.raw_log)}`);
-        return r;
-      }
-      if (Date.now() > end) throw new UserError(`tx ${hash} was broadcast but not included within ${timeoutMs / 1000}s (check later: openledgerd query tx ${hash})`);
-      await sleep(200);
-    }
+    return await reportBroadcast(c, hash, mode, timeoutMs);
   } finally {
     client.disconnect();
+  }
+}
+
+/**
+ * After broadcast_tx_sync accepted `hash`: in sync mode print the hash; otherwise poll tx_search until the
+ * tx is in a block (or `timeoutMs` passes) and print its result; a tx FAILED in its block exits 1.
+ */
+export async function reportBroadcast(c: TxCtx, hash: string, mode: "sync" | "block", timeoutMs: number): Promise<Record<string, unknown>> {
+  if (mode === "sync") {
+    const r = { txhash: hash, code: 0, height: "0", raw_log: "" };
+    emit(c.io, c.output, r, `txhash: ${hash}\ncode: 0 (accepted into the mempool; not waiting for a block)`);
+    return r;
+  }
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await fetchTx(c.url, hash).catch(() => null);
+    if (t !== null) {
+      const r = txResponse(t, "");
+      delete r.timestamp;
+      emit(c.io, c.output, r, () => txText(r));
+      if (r.code !== 0) throw new UserError(`tx ${hash} failed in block ${String(r.height)}: codespace ${String(r.codespace) || "sdk"} code ${String(r.code)}: ${String(r.raw_log)}`);
+      return r;
+    }
+    if (Date.now() > end) throw new UserError(`tx ${hash} was broadcast but not included within ${timeoutMs / 1000}s (check later: openledgerd query tx ${hash})`);
+    await sleep(200);
   }
 }
