@@ -15,11 +15,12 @@ export type { InferenceSource } from "./module.ts";
 export { MODULE_NAME as ATTRIBUTION_MODULE_NAME } from "./keys.ts";
 export { SUPPORTED_METHODS } from "./params.ts";
 export { queryHash, MAX_TAU } from "./keeper.ts";
+export { indexSampleSeed, sampleIndexRows, verifyIndexRows, DEFAULT_REPLAY_TOLERANCE, type RowMismatch, type RowVerification } from "./replay.ts";
 export { pointLeafHash, merkleRoot as receiptPointsRoot } from "./merkle.ts";
 export { genesisToJson as attributionGenesisToJson, defaultGenesis as defaultAttributionGenesis } from "./genesis.ts";
 
 /** what treasury / compute may call. */
-export type AttributionInferenceKeeper = Pick<AttributionKeeper, "attributeInference" | "getModel" | "getReceipt">;
+export type AttributionInferenceKeeper = Pick<AttributionKeeper, "attributeInference" | "getModel" | "getReceipt" | "getIndexRows" | "sampleIndexRows" | "verifyIndexRows">;
 
 export interface AttributionDeps {
   datanet: AttributionDatanetKeeper;

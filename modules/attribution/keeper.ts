@@ -29,6 +29,7 @@ import { emitTyped } from "./events.ts";
 import type { AttributionDatanetKeeper } from "./expectedKeepers.ts";
 import { MODULE_NAME, PARAMS_KEY, type SeqName, chunkKey, chunkPrefix, modelKey, receiptByContributorKey, receiptByModelKey, receiptKey, sequenceKey } from "./keys.ts";
 import { merkleRoot, pointLeafHash } from "./merkle.ts";
+import { indexSampleSeed, sampleIndexRows, verifyIndexRows } from "./replay.ts";
 import { type AttributionParams, defaultParams, isSupportedMethod } from "./params.ts";
 
 /** τ bound of the engine's collapse (README: τ ≤ 2^50). */
@@ -87,6 +88,19 @@ export interface AttributionKeeper {
    * returns the split. Moves no funds (treasury does, issue 5). Called from FinalizeBlock.
    */
   attributeInference(ctx: WriteContext, req: AttributeInferenceRequest): Promise<AttributeInferenceResult>;
+  /**
+   * The stored int16 rows `rows` of a model's index (row-major, `rows.length · embedding_dim` values,
+   * in the order of `rows`), for sampled-replay verification (replay.ts: `sampleIndexRows`,
+   * `verifyIndexRows`). Throws when a row is not stored yet.
+   */
+  getIndexRows(ctx: ReadContext, modelId: bigint, rows: readonly number[]): Promise<Int16Array>;
+  /**
+   * The rows of a model's index to replay for `blockHash` (consensus data): `count` distinct rows of
+   * [0, num_points), ascending (replay.ts `sampleIndexRows(indexSampleSeed(blockHash, modelId), n, count)`).
+   */
+  sampleIndexRows(ctx: ReadContext, modelId: bigint, blockHash: Bytes, count: number): number[];
+  /** replay.ts `verifyIndexRows`: stored vs replayed int16 rows within ±tolerance quanta (default 2). */
+  verifyIndexRows: typeof verifyIndexRows;
 }
 
 const checkHash = (b: Bytes, what: string) => {
@@ -303,6 +317,34 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       k.setReceipt(ctx, r);
       emitTyped(ctx, "EventInferenceAttributed", { receiptId: id, modelId: m.id, queryHash: toHex(r.queryHash), method: a.method, methodVersion: a.version, fee: `${req.fee.amount}${req.fee.denom}`, contributors: r.shares.length });
       return { receiptId: id, method: { method: a.method, version: a.version }, shares: a.shares.map((s) => ({ contributor: addrOf(s.contributor), amount: s.amount })), remainder: a.remainder, pointsRoot };
+    },
+
+    sampleIndexRows(ctx, modelId, blockHash, count) {
+      const m = k.getModel(ctx, modelId);
+      if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
+      return sampleIndexRows(indexSampleSeed(blockHash, modelId), m.numPoints, count);
+    },
+    verifyIndexRows,
+
+    async getIndexRows(ctx, modelId, rows) {
+      const m = k.getModel(ctx, modelId);
+      if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
+      const d = m.embeddingDim;
+      const out = new Int16Array(rows.length * d);
+      const chunks = new Map<bigint, EmbeddingChunk>();
+      for (let j = 0; j < rows.length; j++) {
+        const r = rows[j] as number;
+        if (!Number.isSafeInteger(r) || r < 0 || BigInt(r) >= m.indexedPoints) throw ErrInvalidField.wrap(`row ${r}: model ${modelId} has ${m.indexedPoints} indexed rows`);
+        let chunk: EmbeddingChunk | undefined;
+        for (const c of chunks.values()) if (c.start <= BigInt(r) && BigInt(r) < c.start + BigInt(c.count)) chunk = c;
+        if (chunk === undefined) {
+          for await (const [, v] of rs(ctx).iterate({ prefix: chunkPrefix(modelId), lt: chunkKey(modelId, BigInt(r) + 1n), reverse: true, limit: 1 })) chunk = EmbeddingChunk.decode(v);
+          if (chunk === undefined) throw ErrInvalidField.wrap(`row ${r} of model ${modelId} is not stored`);
+          chunks.set(chunk.start, chunk);
+        }
+        out.set(int16LE(chunk.vectors.subarray((r - Number(chunk.start)) * 2 * d, (r - Number(chunk.start) + 1) * 2 * d)), j * d);
+      }
+      return out;
     },
   };
   void METHODS;
