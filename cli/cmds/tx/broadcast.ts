@@ -6,6 +6,12 @@ import { DirectSecp256k1Wallet, type GeneratedType, Registry } from "@cosmjs/pro
 import { BroadcastTxError, calculateFee, defaultRegistryTypes, GasPrice, SigningStargateClient, type StdFee } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import * as authSdkTx from "cosmjs-types/cosmos/auth/v1beta1/tx";
+import * as bankSdkTx from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import * as distrSdkTx from "cosmjs-types/cosmos/distribution/v1beta1/tx";
+import * as govSdkTx from "cosmjs-types/cosmos/gov/v1/tx";
+import * as slashingSdkTx from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import * as stakingSdkTx from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import * as datanetTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import * as attributionTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import { formatCoins } from "../../util/coins.ts";
@@ -23,6 +29,13 @@ export interface EncodeMsg {
 export function openledgerRegistry(): Registry {
   // the SDK defaults (bank, staking, distribution, …) plus slashing's MsgUnjail, which CosmJS leaves out
   const types: [string, GeneratedType][] = [...defaultRegistryTypes, [MsgUnjail.typeUrl, MsgUnjail as unknown as GeneratedType]];
+  // every Msg of the SDK modules the chain runs (MsgUpdateParams, MsgCommunityPoolSpend, …: proposal messages)
+  for (const mod of [authSdkTx, bankSdkTx, distrSdkTx, govSdkTx, slashingSdkTx, stakingSdkTx]) {
+    for (const [name, codec] of Object.entries(mod)) {
+      const typeUrl = (codec as { typeUrl?: unknown }).typeUrl;
+      if (/^Msg[A-Za-z]+$/.test(name) && typeof typeUrl === "string" && !types.some(([t]) => t === typeUrl)) types.push([typeUrl, codec as unknown as GeneratedType]);
+    }
+  }
   for (const [pkg, mod] of [
     ["openledger.datanet.v1", datanetTx],
     ["openledger.attribution.v1", attributionTx],
