@@ -6,6 +6,7 @@ import type { Application, Bytes } from "./core/abci.ts";
 import { BECH32_PREFIX, accAddressFromString, moduleAddress } from "./core/address.ts";
 import { namespacedKey } from "./core/context.ts";
 import type { SigVerifier } from "./core/crypto.ts";
+import type { Ed25519Verifier } from "./core/voteExtension.ts";
 import type { Logger } from "./core/logger.ts";
 import { DEFAULT_RUNTIME_PARAMS, RUNTIME_NAMESPACE, runtimeParamsToJson } from "./core/params.ts";
 import { createCommitStore } from "./core/store/commitStore.ts";
@@ -47,6 +48,8 @@ export interface OpenLedgerAppOptions {
   backend: KvBackend;
   minGasPrices?: string;
   sigVerifier?: SigVerifier;
+  /** vote-extension signature checks (the node passes its ZIP-215 verifier; default @noble/curves ZIP-215). */
+  ed25519Verifier?: Ed25519Verifier;
   logger?: Logger;
   /** overrides the Merkle store (tests). */
   store?: CommitStore;
@@ -98,6 +101,7 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
     ante,
     ...(opts.sigVerifier !== undefined ? { sigVerifier: opts.sigVerifier } : {}),
+    ...(opts.ed25519Verifier !== undefined ? { ed25519Verifier: opts.ed25519Verifier } : {}),
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
     ...(opts.debug !== undefined ? { debug: opts.debug } : {}),
   });

@@ -2,7 +2,7 @@
  * The module contract (STYLE §7.3): one plain object per module, built by a factory; each optional hook
  * is one of Cosmos's `Has*` capabilities. The runtime receives `AppModule[]` and never imports a module.
  */
-import type { Bytes, ValidatorUpdate } from "./abci.ts";
+import type { Bytes, Timestamp, ValidatorUpdate } from "./abci.ts";
 import type { BlockContext, ExecMode, GenesisContext, QueryContext, ReadContext, TxContext } from "./context.ts";
 import type { AnteDecorator } from "./tx.ts";
 import { RUNTIME_NAMESPACE } from "./params.ts";
@@ -54,7 +54,78 @@ export type Invariant = (ctx: ReadContext) => Promise<string | null>;
 
 export type Migration = (ctx: BlockContext) => Promise<void>;
 
-export interface AppModule<P = unknown, G = unknown> {
+/** the block this validator is about to precommit (ABCI++ ExtendVote); not executed yet. */
+export interface ExtendVoteInfo {
+  readonly height: bigint;
+  /** the block (header) hash. */
+  readonly hash: Bytes;
+  readonly time: Timestamp;
+  readonly txs: readonly Bytes[];
+  readonly proposer: Bytes;
+}
+
+/** another validator's part of its vote extension for the block `hash` at `height` (VerifyVoteExtension). */
+export interface VerifyVoteExtensionInfo {
+  readonly height: bigint;
+  readonly hash: Bytes;
+  /** the validator's consensus address (20 bytes). */
+  readonly validator: Bytes;
+  /** this module's part of the extension; empty when the validator sent none for this module. */
+  readonly data: Bytes;
+}
+
+/** one validator's part of the previous height's extended commit, as FinalizeBlock hands it to a module. */
+export interface VoteExtensionVote {
+  /** consensus address (20 bytes). */
+  readonly validator: Bytes;
+  /** its voting power at `VoteExtensionSet.height`. */
+  readonly power: bigint;
+  /** this module's part of its signed extension; empty when it sent none for this module. */
+  readonly data: Bytes;
+}
+
+/**
+ * The vote extensions of height `height` (= this block's height − 1) that this block carries as its
+ * first tx, already checked by every validator's ProcessProposal: each entry's extension signature is
+ * valid for that validator, and the COMMIT votes hold > 2/3 of `totalPower`.
+ */
+export interface VoteExtensionSet {
+  readonly height: bigint;
+  readonly round: number;
+  /** total voting power of the validator set of `height` (thresholds: `sum * 3n > totalPower * 2n`). */
+  readonly totalPower: bigint;
+  /** every validator whose precommit for the block of `height` is in the commit, in set order. */
+  readonly votes: readonly VoteExtensionVote[];
+}
+
+/**
+ * Vote-extension hooks (ABCI++; modules/runtime/README.md "Vote extensions"). The runtime joins the
+ * modules' `extendVote` bytes into ONE signed extension per validator (proto VoteExtension, entries keyed
+ * by module name) and splits it again for `verifyVoteExtension` and `onVoteExtensions`.
+ */
+export interface VoteExtensionHooks {
+  /**
+   * ExtendVote: this validator's data for the block it precommits. May be non-deterministic (node
+   * services such as an ONNX replay come in through the module's factory), must not write state;
+   * `ctx` reads the last committed state (the block itself is not executed yet). Return empty bytes
+   * for "nothing to say". A throw is logged and the module's part left out.
+   */
+  extendVote?(ctx: QueryContext, block: ExtendVoteInfo): Promise<Bytes>;
+  /**
+   * VerifyVoteExtension: a deterministic check of another validator's part (e.g. well-formed, within
+   * size limits); false rejects that validator's whole precommit. Keep it a check of the bytes: it runs
+   * on each node's latest committed state, which differs between nodes by a block or so.
+   */
+  verifyVoteExtension?(ctx: QueryContext, ext: VerifyVoteExtensionInfo): Promise<boolean>;
+  /**
+   * FinalizeBlock, before BeginBlock and before any tx: the previous height's extensions (with powers).
+   * Deterministic, may write state and emit events. A byzantine proposer can include any extension a
+   * byzantine validator signed, so parse `data` defensively (ignore what does not parse).
+   */
+  onVoteExtensions?(ctx: BlockContext, set: VoteExtensionSet): Promise<void>;
+}
+
+export interface AppModule<P = unknown, G = unknown> extends VoteExtensionHooks {
   /** /^[a-z][a-z0-9]*$/: codespace, store namespace, event prefix. */
   readonly name: string;
   /** bump on any state-breaking change. */

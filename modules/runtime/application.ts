@@ -33,14 +33,26 @@ import type {
   VerifyVoteExtensionResponse,
 } from "../core/abci.ts";
 import { accAddressToString } from "../core/address.ts";
-import { fromUtf8, readU64be, startsWith, toHex, u64be, utf8 } from "../core/bytes.ts";
+import { concat, equal, fromUtf8, readU64be, startsWith, toHex, u64be, utf8 } from "../core/bytes.ts";
 import { type BlockHeader, type ExecMode, type GenesisContext, type GenesisTxResult, EMPTY_TIME, createQueryContext, createWriteContext, namespacePrefix, namespacedKey } from "../core/context.ts";
 import { type SigVerifier, nobleSigVerifier } from "../core/crypto.ts";
 import { type DecCoin, parseDecCoins } from "../core/dec.ts";
 import { AppError, ErrInvalidRequest, ErrTxDecode, ErrUnknownRequest, InvariantViolation, grpcError, toTxResult } from "../core/errors.ts";
 import { EventManager } from "../core/events.ts";
 import { type Logger, noopLogger } from "../core/logger.ts";
-import type { AppModule } from "../core/module.ts";
+import { sha256 } from "../core/hash.ts";
+import type { AppModule, VoteExtensionSet } from "../core/module.ts";
+import {
+  type CommitVerdicts,
+  type Ed25519Verifier,
+  MSG_COMMIT_VERDICTS_TYPE_URL,
+  decodeCommitVerdictsTx,
+  decodeVoteExtension,
+  encodeCommitVerdictsTx,
+  encodeVoteExtension,
+  nobleEd25519Verifier,
+  voteExtensionSignBytes,
+} from "../core/voteExtension.ts";
 import { DEFAULT_RUNTIME_PARAMS, RUNTIME_NAMESPACE, RUNTIME_PARAMS_KEY, type RuntimeParams, decodeRuntimeParams, encodeRuntimeParams, runtimeParamsFromJson, runtimeParamsToJson } from "../core/params.ts";
 import { CacheKVStore } from "../core/store/cache.ts";
 import type { CacheStore, CommitStore, IterateOptions, KV, KVStoreReader } from "../core/store/types.ts";
@@ -75,6 +87,8 @@ export interface CreateApplicationOptions {
   /** the ante chain after the runtime's own checks (auth's decorators), SDK HandlerOptions. */
   ante?: readonly AnteDecorator[];
   sigVerifier?: SigVerifier;
+  /** checks the validators' vote-extension signatures (the node injects its ZIP-215 verifier). */
+  ed25519Verifier?: Ed25519Verifier;
   logger?: Logger;
   appVersion?: bigint;
   /** include internal error details in logs of results (never in consensus: logs are not hashed). */
@@ -91,6 +105,25 @@ export interface RuntimeApplication extends Application {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** runtime-namespace key of a consensus validator's ed25519 key by address (vote-extension checks). */
+const VALIDATOR_PUBKEY_PREFIX = utf8("valpk/");
+export function validatorPubKeyKey(address: Bytes): Bytes {
+  return concat(VALIDATOR_PUBKEY_PREFIX, address);
+}
+
+const BLOCK_ID_FLAG_COMMIT = 2;
+
+/** size of txs inside a block's Data (proto field 1, repeated bytes): what max_tx_bytes bounds. */
+function protoTxSize(tx: Bytes): bigint {
+  let l = tx.length;
+  let v = 1;
+  while (l >= 0x80) {
+    l = Math.floor(l / 128);
+    v++;
+  }
+  return BigInt(1 + v + tx.length);
+}
 
 function tsToBytes(t: Timestamp): Bytes {
   const out = new Uint8Array(12);
@@ -137,6 +170,12 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
   const ante: AnteDecorator[] = [...opts.modules.flatMap((m) => m.ante ?? []), ...(opts.ante ?? [])];
   const appVersion = opts.appVersion ?? 1n;
   const debug = opts.debug ?? false;
+  const edVerifier = opts.ed25519Verifier ?? nobleEd25519Verifier;
+  /** modules with vote-extension hooks, in registration order; entries only from those with extendVote. */
+  const extenders = manager.modules.filter((m) => m.extendVote !== undefined);
+  const extVerifiers = manager.modules.filter((m) => m.verifyVoteExtension !== undefined);
+  const extConsumers = manager.modules.filter((m) => m.onVoteExtensions !== undefined);
+  const extenderNames = new Set(extenders.map((m) => m.name));
 
   // chain state remembered across calls (persisted in commit meta)
   const metaChain = store.getMeta(META.chainId);
@@ -165,6 +204,69 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
     debug,
   });
   const checkHeader = (): BlockHeader => ({ height: store.version + 1n, time: lastBlockTime, chainId, proposer: EMPTY, hash: EMPTY });
+
+  /** votes of height h carry extensions (consensus params abci.vote_extensions_enable_height). */
+  const extensionsEnabled = (h: bigint): boolean => {
+    const e = consensusParams?.abci.voteExtensionsEnableHeight ?? 0n;
+    return e > 0n && h >= e;
+  };
+  /** a block at `height` whose last commit has `lastVotes` entries carries the extended commit as tx 0. */
+  const carriesVerdicts = (height: bigint, lastVotes: number): boolean => lastVotes > 0 && extensionsEnabled(height - 1n);
+
+  const pubKeyOf = (reader: KVStoreReader, address: Bytes): Bytes | undefined =>
+    reader.get(namespacedKey(RUNTIME_NAMESPACE, validatorPubKeyKey(address)));
+
+  /** remembers the ed25519 keys of validators the app hands to consensus (never forgotten: small). */
+  const rememberValidatorKeys = (ctx: { store(ns: string): { get(k: Bytes): Bytes | undefined; set(k: Bytes, v: Bytes): void } }, vals: readonly ValidatorUpdate[]) => {
+    const s = ctx.store(RUNTIME_NAMESPACE);
+    for (const v of vals) {
+      if (v.power <= 0n || v.pubKey.type !== "ed25519" || v.pubKey.bytes.length !== 32) continue;
+      const key = validatorPubKeyKey(sha256(v.pubKey.bytes).subarray(0, 20));
+      const prev = s.get(key);
+      if (prev === undefined || !equal(prev, v.pubKey.bytes)) s.set(key, v.pubKey.bytes);
+    }
+  };
+
+  /**
+   * why `tx` is not a valid injected extended commit for a block at `height` whose last commit is
+   * `last` (null when valid): canonical MsgCommitVerdicts tx, same height/round/validators/powers/flags
+   * as the last commit, every COMMIT entry's extension canonical with known modules and signed by its
+   * validator (CanonicalVoteExtension), non-COMMIT entries empty, COMMIT power > 2/3.
+   */
+  const commitVerdictsProblem = (tx: Bytes | undefined, height: bigint, last: ProcessProposalRequest["proposedLastCommit"]): { problem: string } | { cv: CommitVerdicts } => {
+    if (tx === undefined) return { problem: "missing the extended commit (first tx)" };
+    const cv = decodeCommitVerdictsTx(tx);
+    if (cv === null) return { problem: `first tx is not a canonical ${MSG_COMMIT_VERDICTS_TYPE_URL} tx` };
+    if (cv.height !== height - 1n) return { problem: `extended commit of height ${cv.height}, expected ${height - 1n}` };
+    if (cv.round !== last.round) return { problem: `extended commit of round ${cv.round}, the last commit is of round ${last.round}` };
+    if (cv.votes.length !== last.votes.length) return { problem: `extended commit has ${cv.votes.length} votes, the last commit ${last.votes.length}` };
+    const reader = store.committed();
+    let total = 0n;
+    let signed = 0n;
+    for (let i = 0; i < cv.votes.length; i++) {
+      const v = cv.votes[i]!;
+      const l = last.votes[i]!;
+      if (!equal(v.validator.address, l.validator.address) || v.validator.power !== l.validator.power || v.blockIdFlag !== l.blockIdFlag) {
+        return { problem: `vote ${i} does not match the last commit (validator, power or flag)` };
+      }
+      total += v.validator.power;
+      if (v.blockIdFlag !== BLOCK_ID_FLAG_COMMIT) {
+        if (v.voteExtension.length !== 0 || v.extensionSignature.length !== 0) return { problem: `vote ${i} is not a COMMIT but carries an extension` };
+        continue;
+      }
+      const entries = decodeVoteExtension(v.voteExtension);
+      if (entries === null) return { problem: `vote ${i}: extension is not a canonical VoteExtension` };
+      for (const e of entries) if (!extenderNames.has(e.module)) return { problem: `vote ${i}: extension for unknown module ${e.module}` };
+      const pk = pubKeyOf(reader, v.validator.address);
+      if (pk === undefined) return { problem: `vote ${i}: unknown validator key ${toHex(v.validator.address).toUpperCase()}` };
+      if (!edVerifier.verify(pk, voteExtensionSignBytes(chainId, v.voteExtension, cv.height, cv.round), v.extensionSignature)) {
+        return { problem: `vote ${i}: invalid extension signature of ${toHex(v.validator.address).toUpperCase()}` };
+      }
+      signed += v.validator.power;
+    }
+    if (signed * 3n <= total * 2n) return { problem: `extensions signed by ${signed} of ${total} power, need more than 2/3` };
+    return { cv };
+  };
 
   async function runInvariants(reader: KVStoreReader): Promise<void> {
     const ctx = createQueryContext({ base: reader, block: checkHeader(), logger });
@@ -254,6 +356,8 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
         if (Array.isArray(updates)) for (const u of updates as ValidatorUpdate[]) genesisVals.set(`${u.pubKey.type}/${toHex(u.pubKey.bytes)}`, u);
       }
       const validators = [...genesisVals.values()].filter((u) => u.power > 0n);
+      // the consensus keys of the first validator set (ours, else the genesis file's)
+      rememberValidatorKeys(ctx, validators.length > 0 ? validators : req.validators);
       for (const k of Object.keys(appState)) {
         if (k !== RUNTIME_NAMESPACE && !manager.byName.has(k)) logger.warn({ key: k }, "app_state has a section for an unknown module; ignored");
       }
@@ -265,6 +369,10 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
 
     async checkTx(req: CheckTxRequest): Promise<CheckTxResponse> {
       const mode: ExecMode = req.type === "recheck" ? "recheck" : "check";
+      if (decodeCommitVerdictsTx(req.tx) !== null) {
+        const r = toTxResult(ErrInvalidRequest.wrap(`${MSG_COMMIT_VERDICTS_TYPE_URL} is put into blocks by their proposer; the mempool never accepts it`), debug);
+        return { code: r.code, data: EMPTY, log: r.log, info: "", gasWanted: 0n, gasUsed: 0n, events: [], codespace: r.codespace, sender: "", sequence: 0n, priority: 0n };
+      }
       const out = await runTx(mode, req.tx, checkState, checkHeader(), env(committedRuntimeParams, mode));
       const tx = out.tx;
       const first = tx?.signers[0];
@@ -289,9 +397,19 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       const txs: Bytes[] = [];
       let total = 0n;
       const maxTx = committedRuntimeParams.maxTxBytes;
+      if (carriesVerdicts(req.height, req.localLastCommit.votes.length)) {
+        // the previous height's extended commit goes first (only COMMIT entries keep their extension)
+        const votes = req.localLastCommit.votes.map((v) =>
+          v.blockIdFlag === BLOCK_ID_FLAG_COMMIT ? v : { ...v, voteExtension: EMPTY, extensionSignature: EMPTY },
+        );
+        const inj = encodeCommitVerdictsTx(req.height - 1n, { round: req.localLastCommit.round, votes });
+        txs.push(inj);
+        total += protoTxSize(inj);
+      }
       for (const tx of req.txs) {
-        const n = BigInt(tx.length);
-        if (n > maxTx) continue;
+        if (BigInt(tx.length) > maxTx) continue;
+        if (decodeCommitVerdictsTx(tx) !== null) continue;
+        const n = protoTxSize(tx);
         if (req.maxTxBytes > 0n && total + n > req.maxTxBytes) continue;
         total += n;
         txs.push(tx);
@@ -302,7 +420,17 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
     async processProposal(req: ProcessProposalRequest): Promise<ProcessProposalResponse> {
       let total = 0n;
       const maxBytes = consensusParams?.block.maxBytes ?? -1n;
-      for (const tx of req.txs) {
+      let first = 0;
+      if (carriesVerdicts(req.height, req.proposedLastCommit.votes.length)) {
+        const r = commitVerdictsProblem(req.txs[0], req.height, req.proposedLastCommit);
+        if ("problem" in r) {
+          logger.info({ height: req.height.toString(), reason: r.problem }, "rejecting proposal: bad extended commit");
+          return { status: "reject" };
+        }
+        total += BigInt((req.txs[0] as Bytes).length);
+        first = 1;
+      }
+      for (const tx of req.txs.slice(first)) {
         total += BigInt(tx.length);
         try {
           decode(tx, committedRuntimeParams.maxTxBytes);
@@ -315,11 +443,38 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       return { status: "accept" };
     },
 
-    async extendVote(_req: ExtendVoteRequest): Promise<ExtendVoteResponse> {
-      return { voteExtension: EMPTY };
+    async extendVote(req: ExtendVoteRequest): Promise<ExtendVoteResponse> {
+      if (extenders.length === 0) return { voteExtension: EMPTY };
+      const ctx = createQueryContext({ base: store.committed(), block: { height: req.height, time: req.time, chainId, proposer: req.proposerAddress, hash: req.hash }, logger, runtimeParams: committedRuntimeParams });
+      const info = { height: req.height, hash: req.hash, time: req.time, txs: req.txs, proposer: req.proposerAddress };
+      const entries: { module: string; data: Bytes }[] = [];
+      for (const m of extenders) {
+        try {
+          const data = await (m.extendVote as NonNullable<AppModule["extendVote"]>).call(m, ctx, info);
+          entries.push({ module: m.name, data });
+        } catch (e: unknown) {
+          logger.error({ module: m.name, height: req.height.toString(), err: e instanceof Error ? e.message : String(e) }, "ExtendVote hook failed; the module's part is left out");
+        }
+      }
+      return { voteExtension: encodeVoteExtension(entries) };
     },
 
-    async verifyVoteExtension(_req: VerifyVoteExtensionRequest): Promise<VerifyVoteExtensionResponse> {
+    async verifyVoteExtension(req: VerifyVoteExtensionRequest): Promise<VerifyVoteExtensionResponse> {
+      const entries = decodeVoteExtension(req.voteExtension);
+      if (entries === null) return { status: "reject" };
+      for (const e of entries) if (!extenderNames.has(e.module)) return { status: "reject" };
+      if (extVerifiers.length === 0) return { status: "accept" };
+      const ctx = createQueryContext({ base: store.committed(), block: { height: req.height, time: lastBlockTime, chainId, proposer: EMPTY, hash: req.hash }, logger, runtimeParams: committedRuntimeParams });
+      for (const m of extVerifiers) {
+        const data = entries.find((e) => e.module === m.name)?.data ?? EMPTY;
+        let ok = false;
+        try {
+          ok = await (m.verifyVoteExtension as NonNullable<AppModule["verifyVoteExtension"]>).call(m, ctx, { height: req.height, hash: req.hash, validator: req.validatorAddress, data });
+        } catch (e: unknown) {
+          logger.info({ module: m.name, err: e instanceof Error ? e.message : String(e) }, "VerifyVoteExtension hook threw: rejecting");
+        }
+        if (!ok) return { status: "reject" };
+      }
       return { status: "accept" };
     },
 
@@ -347,15 +502,62 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
           for (const e of events.events) blockEvents.push({ type: e.type, attributes: [...e.attributes, { key: "mode", value: stage, index: true }] });
         }
       };
-      await hook("BeginBlock", manager.order.beginBlock);
+      // the previous height's vote extensions (tx 0), to the modules before BeginBlock and any tx
       const txResults: ExecTxResult[] = [];
+      let firstTx = 0;
+      const cv = carriesVerdicts(req.height, req.decidedLastCommit.votes.length) && req.txs.length > 0 ? decodeCommitVerdictsTx(req.txs[0] as Bytes) : null;
+      if (cv !== null) {
+        firstTx = 1;
+        let total = 0n;
+        let signed = 0n;
+        const decoded = cv.votes.map((v) => {
+          total += v.validator.power;
+          if (v.blockIdFlag !== BLOCK_ID_FLAG_COMMIT) return null;
+          signed += v.validator.power;
+          return { v, entries: decodeVoteExtension(v.voteExtension) ?? [] };
+        });
+        for (const m of extConsumers) {
+          const set: VoteExtensionSet = {
+            height: cv.height,
+            round: cv.round,
+            totalPower: total,
+            votes: decoded.flatMap((d) => (d === null ? [] : [{ validator: d.v.validator.address, power: d.v.validator.power, data: d.entries.find((e) => e.module === m.name)?.data ?? EMPTY }])),
+          };
+          const events = new EventManager();
+          const ctx = createWriteContext({ base: working, block: header, mode: "finalize", events, logger, runtimeParams, cometInfo });
+          await (m.onVoteExtensions as NonNullable<AppModule["onVoteExtensions"]>).call(m, ctx, set);
+          for (const e of events.events) blockEvents.push({ type: e.type, attributes: [...e.attributes, { key: "mode", value: "PreBlock", index: true }] });
+        }
+        txResults.push({
+          code: 0,
+          data: EMPTY,
+          log: "",
+          info: "",
+          gasWanted: 0n,
+          gasUsed: 0n,
+          events: [
+            {
+              type: "commit_verdicts",
+              attributes: [
+                { key: "height", value: cv.height.toString(), index: true },
+                { key: "round", value: String(cv.round), index: false },
+                { key: "signed_power", value: signed.toString(), index: false },
+                { key: "total_power", value: total.toString(), index: false },
+              ],
+            },
+          ],
+          codespace: "",
+        });
+      }
+      await hook("BeginBlock", manager.order.beginBlock);
       const txEnv = env(runtimeParams, "finalize");
-      for (const raw of req.txs) {
+      for (const raw of req.txs.slice(firstTx)) {
         const out = await runTx("finalize", raw, working, header, txEnv);
         decode.forget(raw);
         txResults.push({ code: out.code, data: out.data, log: out.log, info: "", gasWanted: out.gasWanted, gasUsed: out.gasUsed, events: out.events, codespace: out.codespace });
       }
       await hook("EndBlock", manager.order.endBlock);
+      rememberValidatorKeys(createWriteContext({ base: working, block: header, mode: "finalize", logger, runtimeParams }), validatorUpdates);
       const appHash = store.workingRoot();
       pending = { header, appHash };
       return { events: blockEvents, txResults, validatorUpdates, consensusParamUpdates: null, appHash };

@@ -3,6 +3,7 @@
  * `shutdown` resolves (SIGINT/SIGTERM) and then stops gracefully, or fails if block production halts.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { verifyEd25519 } from "../../../node/crypto/ed25519.ts";
 import { SigVerifyPool } from "../../../node/crypto/sigPool.ts";
 import type { NodeOptions } from "../../../node/options.ts";
 import { openLevelBackend } from "../../../node/storage/levelBackend.ts";
@@ -41,7 +42,7 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
   }
   let app: Awaited<ReturnType<typeof createOpenLedgerApp>>;
   try {
-    app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, logger: logger.child({ module: "app" }) });
+    app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, ed25519Verifier: { verify: verifyEd25519 }, logger: logger.child({ module: "app" }) });
   } catch (e) {
     await backend.close();
     await sigPool.close();
