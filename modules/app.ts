@@ -20,6 +20,8 @@ import { createSlashingModule, defaultSlashingGenesis, slashingGenesisToJson } f
 import { DISTRIBUTION_MODULE_NAME, MINT_MODULE_NAME, createDistributionModule, defaultDistributionGenesis, distributionGenesisToJson } from "./distribution/index.ts";
 import { GENUTIL_MODULE_NAME, createGenutilModule } from "./genutil/index.ts";
 import { createGovModule, defaultGovGenesis, govGenesisToJson } from "./gov/index.ts";
+import { type PaidInferenceSource, TREASURY_VESTING_ACCOUNT, createTreasuryModule, defaultTreasuryGenesis, treasuryDatanetHooks, treasuryGenesisToJson } from "./treasury/index.ts";
+import { PAYCHAN_ESCROW_ACCOUNT, createPaychanModule, defaultPaychanGenesis, paychanGenesisToJson } from "./paychan/index.ts";
 import { type RuntimeApplication, createApplication, createRouters } from "./runtime/index.ts";
 
 export const DEFAULT_MIN_GAS_PRICES = "0.0025uopen";
@@ -39,6 +41,10 @@ export const MODULE_ACCOUNT_PERMISSIONS: Readonly<Record<string, readonly string
   [DISTRIBUTION_MODULE_NAME]: [],
   // distribution's block-reward step mints here, then moves the provision to the fee collector
   [MINT_MODULE_NAME]: [PERMISSION.minter],
+  // treasury: vesting contributor rewards (and fees in transit during a split); burns the burn part
+  [TREASURY_VESTING_ACCOUNT]: [PERMISSION.burner],
+  // payment-channel deposits
+  [PAYCHAN_ESCROW_ACCOUNT]: [],
 });
 
 /** the authority of every MsgUpdateParams: the gov module account. */
@@ -56,6 +62,8 @@ export interface OpenLedgerAppOptions {
   debug?: boolean;
   /** verified inferences attributed in EndBlock (tests; the compute module takes this over). */
   inferenceSource?: InferenceSource;
+  /** paid inferences escrowed, attributed and split by treasury in EndBlock (tests; compute takes this over). */
+  paidInferenceSource?: PaidInferenceSource;
 }
 
 export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<RuntimeApplication> {
@@ -76,7 +84,12 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
   staking.setHooks([distribution.keeper.hooks, slashing.hooks]);
   const genutil = createGenutilModule({ stakingKeeper: staking.keeper });
   const gov = createGovModule({ bankKeeper: bank.keeper, stakingKeeper: staking.keeper, authority: GOV_AUTHORITY });
-  const modules = [auth.module, bank.module, datanet.module, attribution.module, staking.module, distribution.module, slashing.module, gov.module, genutil];
+  // treasury: splits inference fees (compute calls treasury.keeper.split), pays the community part into distribution's pool
+  const treasury = createTreasuryModule({ bank: bank.keeper, communityPool: distribution.keeper, models: attribution.keeper, authority: GOV_AUTHORITY, ...(opts.paidInferenceSource !== undefined ? { paidInferences: { source: opts.paidInferenceSource, attribution: attribution.keeper } } : {}) });
+  // an upheld datanet challenge (proven fraud) claws back the contributor's unvested rewards
+  datanet.keeper.setHooks([treasuryDatanetHooks(treasury.keeper)]);
+  const paychan = createPaychanModule({ bank: bank.keeper, authority: GOV_AUTHORITY });
+  const modules = [auth.module, bank.module, datanet.module, attribution.module, staking.module, distribution.module, slashing.module, gov.module, treasury.module, paychan.module, genutil];
   // proposals run their messages through the same routes as txs
   const routes = createRouters(modules).msgs;
   gov.setRouter((typeUrl) => routes.get(typeUrl)?.handler);
@@ -89,13 +102,15 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
       beginBlock: ["distribution", "slashing"],
       // attribution: receipts of the block's verified inferences (only with an inference source)
       // gov before staking (SDK order): a passed proposal's changes reach this block's validator updates
-      endBlock: ["attribution", "gov", "staking"],
+      // paychan: settles the channels whose settle window ends at this height
+      // treasury: splits the paid inferences of an injected source (tests)
+      endBlock: ["attribution", "treasury", "paychan", "gov", "staking"],
       // auth first: bank's genesis balances belong to accounts, and module accounts need auth's params
       // datanet after bank: its escrow invariant reads the escrow account's balance
       // distribution before staking: staking's genesis hooks initialise F1 records; genutil last: its
       // gentxs run through the ante and staking, and it returns the genesis validator set
-      initGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", GENUTIL_MODULE_NAME],
-      exportGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", GENUTIL_MODULE_NAME],
+      initGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GENUTIL_MODULE_NAME],
+      exportGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GENUTIL_MODULE_NAME],
     },
     store,
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
@@ -132,6 +147,8 @@ export function defaultAppGenesis(): Record<string, unknown> {
     distribution: distributionGenesisToJson(defaultDistributionGenesis()),
     slashing: slashingGenesisToJson(defaultSlashingGenesis()),
     gov: govGenesisToJson(defaultGovGenesis()),
+    treasury: treasuryGenesisToJson(defaultTreasuryGenesis()),
+    paychan: paychanGenesisToJson(defaultPaychanGenesis()),
     [GENUTIL_MODULE_NAME]: { gen_txs: [] },
     [RUNTIME_NAMESPACE]: runtimeParamsToJson(DEFAULT_RUNTIME_PARAMS),
   };

@@ -18,3 +18,9 @@ export interface DatanetBankKeeper {
 export interface DatanetCommunityPoolKeeper {
   fundCommunityPool(ctx: WriteContext, amount: readonly Coin[], sender: Bytes): void | Promise<void>;
 }
+
+/** hooks of other modules on datanet events (treasury: clawback of unvested rewards when fraud is proven). */
+export interface DatanetHooks {
+  /** an upheld challenge slashed the contribution (proven fraud). */
+  afterContributionSlashed?(ctx: WriteContext, e: { contributionId: bigint; datanetId: bigint; contributor: Bytes }): void | Promise<void>;
+}

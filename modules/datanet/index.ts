@@ -10,7 +10,7 @@ import type { DatanetParams } from "./params.ts";
 export type { DatanetKeeper, SnapshotPoint, CreateDatanetInput } from "./keeper.ts";
 export type { DatanetGenesis } from "./genesis.ts";
 export type { DatanetParams } from "./params.ts";
-export type { DatanetBankKeeper, DatanetCommunityPoolKeeper } from "./expectedKeepers.ts";
+export type { DatanetBankKeeper, DatanetCommunityPoolKeeper, DatanetHooks } from "./expectedKeepers.ts";
 export { MODULE_NAME as DATANET_MODULE_NAME, ESCROW_ACCOUNT as DATANET_ESCROW_ACCOUNT } from "./keys.ts";
 export { genesisToJson as datanetGenesisToJson, defaultGenesis as defaultDatanetGenesis } from "./genesis.ts";
 export { encodePointV1, pointHashV1, featuresToBytes, featuresFromBytes, SCHEMA_VECTOR_LABEL_V1 } from "./point.ts";

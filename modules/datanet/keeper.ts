@@ -49,7 +49,7 @@ import {
   ErrUnknownParent,
 } from "./errors.ts";
 import { emitTyped } from "./events.ts";
-import type { DatanetBankKeeper, DatanetCommunityPoolKeeper } from "./expectedKeepers.ts";
+import type { DatanetBankKeeper, DatanetCommunityPoolKeeper, DatanetHooks } from "./expectedKeepers.ts";
 import {
   ESCROW_ACCOUNT,
   MODULE_NAME,
@@ -133,6 +133,8 @@ export interface DatanetKeeper {
   /** Σ of what the escrow must hold: unreleased stakes + bonds of open challenges, per denom. */
   escrowLiabilities(ctx: ReadContext): Promise<Coin[]>;
   escrowAddress(): Bytes;
+  /** registers the slash hooks (treasury's clawback) once, before the first block. */
+  setHooks(hooks: readonly DatanetHooks[]): void;
   /** adds a snapshot with its leaves (genesis). */
   importSnapshot(ctx: WriteContext, s: Snapshot, contributionIds: readonly bigint[]): void;
   /** writes every index of a contribution record (genesis). */
@@ -186,6 +188,7 @@ export function createDatanetKeeper(deps: DatanetKeeperDeps): DatanetKeeper {
   const rs = (ctx: ReadContext) => ctx.store(MODULE_NAME);
   const ws = (ctx: WriteContext) => ctx.store(MODULE_NAME);
   const escrowAddr = moduleAddress(ESCROW_ACCOUNT);
+  let hooks: readonly DatanetHooks[] = [];
   const epochNow = (ctx: WriteContext) => epochOf(ctx.block.height, ctx.runtimeParams);
 
   const nextId = (ctx: WriteContext, name: SeqName): bigint => {
@@ -475,6 +478,8 @@ export function createDatanetKeeper(deps: DatanetKeeperDeps): DatanetKeeper {
         await toSink(ctx, slashed);
         pay(ctx, c.contributor, returned);
         pay(ctx, ch.challenger, bond);
+        const contributor = parseAddr(c.contributor, "contributor");
+        for (const h of hooks) await h.afterContributionSlashed?.(ctx, { contributionId: c.id, datanetId: c.datanetId, contributor });
       } else {
         k.setContribution(ctx, { ...c, openChallengeId: 0n });
         await toSink(ctx, bond);
@@ -565,6 +570,10 @@ export function createDatanetKeeper(deps: DatanetKeeperDeps): DatanetKeeper {
     },
 
     escrowAddress: () => escrowAddr.slice(),
+    setHooks(h) {
+      if (hooks.length > 0) throw new Error("datanet hooks already set");
+      hooks = Object.freeze([...h]);
+    },
 
     importSnapshot(ctx, s, contributionIds) {
       const leaves: Bytes[] = [];
