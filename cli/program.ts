@@ -17,8 +17,8 @@ import { keysCommand } from "./cmds/keys/index.ts";
 import { replayCommand } from "./cmds/replay/index.ts";
 import { poaCommand } from "./cmds/poa/index.ts";
 import { blobCommand } from "./cmds/blob/index.ts";
-import { govTxCommand } from "./cmds/tx/gov.ts";
-import { govQueryCommand } from "./cmds/query/gov.ts";
+import { govTxCommand, grantsTxCommand } from "./cmds/tx/gov.ts";
+import { govQueryCommand, grantsQueryCommand } from "./cmds/query/gov.ts";
 import { VERSION } from "./version.ts";
 
 export { VERSION } from "./version.ts";
@@ -42,8 +42,8 @@ export function buildProgram(io: CliIo): Command {
     queryCommand(io).addCommand(datanetQueryCommand(io)).addCommand(attributionQueryCommand(io)).addCommand(stakingQueryCommand(io)).addCommand(slashingQueryCommand(io)).addCommand(distributionQueryCommand(io)),
   );
   // gov (and grants): added to tx / query here so the lines above stay as they are
-  program.commands.find((c) => c.name() === "tx")?.addCommand(govTxCommand(io));
-  program.commands.find((c) => c.name() === "query")?.addCommand(govQueryCommand(io));
+  program.commands.find((c) => c.name() === "tx")?.addCommand(govTxCommand(io)).addCommand(grantsTxCommand(io));
+  program.commands.find((c) => c.name() === "query")?.addCommand(govQueryCommand(io)).addCommand(grantsQueryCommand(io));
   program.addCommand(statusCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(poaCommand(io));

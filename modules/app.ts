@@ -22,6 +22,7 @@ import { GENUTIL_MODULE_NAME, createGenutilModule } from "./genutil/index.ts";
 import { createGovModule, defaultGovGenesis, govGenesisToJson } from "./gov/index.ts";
 import { type PaidInferenceSource, TREASURY_VESTING_ACCOUNT, createTreasuryModule, defaultTreasuryGenesis, treasuryDatanetHooks, treasuryGenesisToJson } from "./treasury/index.ts";
 import { PAYCHAN_ESCROW_ACCOUNT, createPaychanModule, defaultPaychanGenesis, paychanGenesisToJson } from "./paychan/index.ts";
+import { GRANTS_MODULE_NAME, createGrantsModule, defaultGrantsGenesis, grantsGenesisToJson } from "./grants/index.ts";
 import { type RuntimeApplication, createApplication, createRouters } from "./runtime/index.ts";
 
 export const DEFAULT_MIN_GAS_PRICES = "0.0025uopen";
@@ -45,6 +46,8 @@ export const MODULE_ACCOUNT_PERMISSIONS: Readonly<Record<string, readonly string
   [TREASURY_VESTING_ACCOUNT]: [PERMISSION.burner],
   // payment-channel deposits
   [PAYCHAN_ESCROW_ACCOUNT]: [],
+  // launchpad grants: escrow of unpaid milestones (from and back to the community pool)
+  [GRANTS_MODULE_NAME]: [],
 });
 
 /** the authority of every MsgUpdateParams: the gov module account. */
@@ -89,7 +92,8 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
   // an upheld datanet challenge (proven fraud) claws back the contributor's unvested rewards
   datanet.keeper.setHooks([treasuryDatanetHooks(treasury.keeper)]);
   const paychan = createPaychanModule({ bank: bank.keeper, authority: GOV_AUTHORITY });
-  const modules = [auth.module, bank.module, datanet.module, attribution.module, staking.module, distribution.module, slashing.module, gov.module, treasury.module, paychan.module, genutil];
+  const grants = createGrantsModule({ bank: bank.keeper, pool: distribution.keeper, authority: GOV_AUTHORITY });
+  const modules = [auth.module, bank.module, datanet.module, attribution.module, staking.module, distribution.module, slashing.module, gov.module, treasury.module, paychan.module, grants.module, genutil];
   // proposals run their messages through the same routes as txs
   const routes = createRouters(modules).msgs;
   gov.setRouter((typeUrl) => routes.get(typeUrl)?.handler);
@@ -109,8 +113,8 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
       // datanet after bank: its escrow invariant reads the escrow account's balance
       // distribution before staking: staking's genesis hooks initialise F1 records; genutil last: its
       // gentxs run through the ante and staking, and it returns the genesis validator set
-      initGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GENUTIL_MODULE_NAME],
-      exportGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GENUTIL_MODULE_NAME],
+      initGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GRANTS_MODULE_NAME, GENUTIL_MODULE_NAME],
+      exportGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GRANTS_MODULE_NAME, GENUTIL_MODULE_NAME],
     },
     store,
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
@@ -149,6 +153,7 @@ export function defaultAppGenesis(): Record<string, unknown> {
     gov: govGenesisToJson(defaultGovGenesis()),
     treasury: treasuryGenesisToJson(defaultTreasuryGenesis()),
     paychan: paychanGenesisToJson(defaultPaychanGenesis()),
+    [GRANTS_MODULE_NAME]: grantsGenesisToJson(defaultGrantsGenesis()),
     [GENUTIL_MODULE_NAME]: { gen_txs: [] },
     [RUNTIME_NAMESPACE]: runtimeParamsToJson(DEFAULT_RUNTIME_PARAMS),
   };

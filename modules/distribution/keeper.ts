@@ -136,6 +136,12 @@ export interface DistributionKeeper {
   fundCommunityPool(ctx: WriteContext, from: Bytes, coins: readonly Coin[]): void;
   /** pays from the community pool (gov spends, treasury grants). */
   distributeFromCommunityPool(ctx: WriteContext, to: Bytes, coins: readonly Coin[]): void;
+  /** the community pool's whole coins (truncated). */
+  communityPoolCoins(ctx: ReadContext): Coin[];
+  /** pool → another module account (grants escrow); supply unchanged. */
+  distributeFromCommunityPoolToModule(ctx: WriteContext, moduleName: string, coins: readonly Coin[]): void;
+  /** another module account → pool (grants clawback). */
+  fundCommunityPoolFromModule(ctx: WriteContext, moduleName: string, coins: readonly Coin[]): void;
   beginBlock(ctx: WriteContext): Promise<void>;
   /** staking hooks */
   hooks: {
@@ -438,6 +444,20 @@ export function createDistributionKeeper(deps: DistributionKeeperDeps): Distribu
       if (isAnyNegativeDecCoins(pool)) throw ErrBadDistribution.wrap();
       k.setCommunityPool(ctx, pool);
       bk.sendCoinsFromModuleToAccount(ctx, MODULE_NAME, to, coins);
+    },
+
+    communityPoolCoins: (ctx) => truncateDecCoins(k.getCommunityPool(ctx)).coins,
+
+    distributeFromCommunityPoolToModule(ctx, moduleName, coins) {
+      const pool = subDecCoins(k.getCommunityPool(ctx), decCoinsFromCoins(coins));
+      if (isAnyNegativeDecCoins(pool)) throw ErrBadDistribution.wrap();
+      k.setCommunityPool(ctx, pool);
+      bk.sendCoinsFromModuleToModule(ctx, MODULE_NAME, moduleName, coins);
+    },
+
+    fundCommunityPoolFromModule(ctx, moduleName, coins) {
+      bk.sendCoinsFromModuleToModule(ctx, moduleName, MODULE_NAME, coins);
+      k.setCommunityPool(ctx, addDecCoins(k.getCommunityPool(ctx), decCoinsFromCoins(coins)));
     },
 
     async beginBlock(ctx) {

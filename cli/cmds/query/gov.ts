@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import * as gq from "cosmjs-types/cosmos/gov/v1/query";
+import * as grq from "../../../proto/gen/openledger/grants/v1/query.ts";
 import { abciQuery, b64 } from "../../rpc/client.ts";
 import { parseAddress } from "../../util/address.ts";
 import { UserError } from "../../util/errors.ts";
@@ -90,5 +91,21 @@ export function govQueryCommand(io: CliIo): Command {
   );
   sub("params", "gov parameters").action(async (o: O, c: Command) => run(queryCtx(io, c), `${P}Params`, gq.QueryParamsRequest, { paramsType: "" }, gq.QueryParamsResponse, o.height));
   sub("constitution", "the chain's constitution").action(async (o: O, c: Command) => run(queryCtx(io, c), `${P}Constitution`, gq.QueryConstitutionRequest, {}, gq.QueryConstitutionResponse, o.height));
+  return cmd;
+}
+
+export function grantsQueryCommand(io: CliIo): Command {
+  const cmd = new Command("grants").description("launchpad grants: grants, milestones, escrow");
+  const P = "/openledger.grants.v1.Query/";
+  const sub = (name: string, desc: string) => addNodeOption(cmd.command(name).description(desc).option("--height <h>", "query the state at this height (default: latest)"));
+  sub("grant", "one grant with its milestones").argument("<grant_id>", "grant id").action(async (id: string, o: O, c: Command) => run(queryCtx(io, c), `${P}Grant`, grq.QueryGrantRequest, { id: parseId(id, "grant id") }, grq.QueryGrantResponse, o.height));
+  sub("grants", "all grants (or one recipient's)")
+    .option("--recipient <address>", "only this recipient's grants")
+    .option("--limit <n>", "page size (default 100)")
+    .option("--offset <n>", "skip this many")
+    .action(async (o: O & { recipient?: string }, c: Command) =>
+      run(queryCtx(io, c), `${P}Grants`, grq.QueryGrantsRequest, { recipient: o.recipient === undefined ? "" : acc(o.recipient, "recipient"), pagination: page(o) }, grq.QueryGrantsResponse, o.height),
+    );
+  sub("escrow", "coins held for unpaid milestones").action(async (o: O, c: Command) => run(queryCtx(io, c), `${P}Escrow`, grq.QueryEscrowRequest, {}, grq.QueryEscrowResponse, o.height));
   return cmd;
 }

@@ -14,6 +14,7 @@ import * as slashingSdkTx from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import * as stakingSdkTx from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import * as datanetTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import * as attributionTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
+import * as grantsTx from "../../../proto/gen/openledger/grants/v1/tx.ts";
 import { formatCoins } from "../../util/coins.ts";
 import { errorMessage, UserError } from "../../util/errors.ts";
 import { emit } from "../../util/io.ts";
@@ -39,6 +40,7 @@ export function openledgerRegistry(): Registry {
   for (const [pkg, mod] of [
     ["openledger.datanet.v1", datanetTx],
     ["openledger.attribution.v1", attributionTx],
+    ["openledger.grants.v1", grantsTx],
   ] as const) {
     for (const [name, codec] of Object.entries(mod)) {
       if (/^Msg[A-Za-z]+$/.test(name) && typeof (codec as { encode?: unknown }).encode === "function") types.push([`/${pkg}.${name}`, codec as unknown as GeneratedType]);

@@ -39,7 +39,7 @@ describe("cli/gov", () => {
   });
 
   it("every draft-proposal template parses (messages the CLI can encode)", async () => {
-    for (const kind of ["text", "community-pool-spend", "bank-params", "datanet-resolve-challenge"]) {
+    for (const kind of ["text", "community-pool-spend", "bank-params", "datanet-resolve-challenge", "create-grant"]) {
       const d = await draftProposal(kind);
       const p = await parseProposalFile(JSON.stringify({ ...d, messages: (d.messages as Record<string, unknown>[]).map((m) => JSON.parse(JSON.stringify(m).replaceAll("open1…", String(m.authority)))) }));
       assert.equal(p.messages.length, kind === "text" ? 0 : 1);
@@ -61,6 +61,12 @@ describe("cli/gov", () => {
       ["query", "gov", "deposits"],
       ["query", "gov", "tally"],
       ["query", "gov", "params"],
+      ["tx", "grants", "claim"],
+      ["tx", "grants", "approve"],
+      ["tx", "grants", "reject-claim"],
+      ["query", "grants", "grant"],
+      ["query", "grants", "grants"],
+      ["query", "grants", "escrow"],
     ]) {
       const r = await cli([...args, "--help"]);
       assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);

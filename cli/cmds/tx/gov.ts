@@ -230,3 +230,36 @@ export function govTxCommand(io: CliIo): Command {
   );
   return gov;
 }
+
+/** `openledgerd tx grants …`: claim, approve, reject-claim (creation and clawback go through proposals). */
+export function grantsTxCommand(io: CliIo): Command {
+  const gr = new Command("grants").description("launchpad grants: claim a milestone, approve or reject a claim (create/clawback: by proposal, see tx gov draft-proposal --type create-grant)");
+  const T = "/openledger.grants.v1.";
+  addTxOptions(
+    gr.command("claim").description("claim a milestone of your grant").argument("<grant_id>", "grant id").argument("<milestone>", "milestone index (from 0)").requiredOption("--from <key>", "recipient key").option("--evidence <text>", "what you delivered (URI, hash)", ""),
+  ).action(async (id: string, m: string, o: Flags & { from: string; evidence: string }, cmd: Command) => {
+    const gid = parseId(id, "grant id");
+    const idx = milestoneIndex(m);
+    await send(io, cmd, o.from, o, (sender) => [{ typeUrl: `${T}MsgClaimMilestone`, value: { recipient: sender, grantId: gid, milestone: idx, evidence: o.evidence } }], () => [`claim milestone ${idx} of grant ${gid}`]);
+  });
+  addTxOptions(gr.command("approve").description("approve a claimed milestone (reviewers of the grant); paid once enough reviewers approved").argument("<grant_id>", "grant id").argument("<milestone>", "milestone index").requiredOption("--from <key>", "reviewer key")).action(
+    async (id: string, m: string, o: Flags & { from: string }, cmd: Command) => {
+      const gid = parseId(id, "grant id");
+      const idx = milestoneIndex(m);
+      await send(io, cmd, o.from, o, (sender) => [{ typeUrl: `${T}MsgApproveMilestone`, value: { reviewer: sender, grantId: gid, milestone: idx } }], () => [`approve milestone ${idx} of grant ${gid}`]);
+    },
+  );
+  addTxOptions(
+    gr.command("reject-claim").description("send a claimed milestone back to open (reviewers)").argument("<grant_id>", "grant id").argument("<milestone>", "milestone index").requiredOption("--from <key>", "reviewer key").option("--reason <text>", "why", ""),
+  ).action(async (id: string, m: string, o: Flags & { from: string; reason: string }, cmd: Command) => {
+    const gid = parseId(id, "grant id");
+    const idx = milestoneIndex(m);
+    await send(io, cmd, o.from, o, (sender) => [{ typeUrl: `${T}MsgRejectClaim`, value: { reviewer: sender, grantId: gid, milestone: idx, reason: o.reason } }], () => [`reject the claim of milestone ${idx} of grant ${gid}`]);
+  });
+  return gr;
+}
+
+function milestoneIndex(s: string): number {
+  if (!/^[0-9]{1,3}$/.test(s)) throw new UserError(`invalid milestone index "${s}" (0, 1, …)`);
+  return Number(s);
+}
