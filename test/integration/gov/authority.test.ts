@@ -22,6 +22,10 @@ import * as attrQ from "../../../proto/gen/openledger/attribution/v1/query.ts";
 import * as attrTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as dnQ from "../../../proto/gen/openledger/datanet/v1/query.ts";
 import * as dnTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
+import * as pcQ from "../../../proto/gen/openledger/paychan/v1/query.ts";
+import * as pcTx from "../../../proto/gen/openledger/paychan/v1/tx.ts";
+import * as trQ from "../../../proto/gen/openledger/treasury/v1/query.ts";
+import * as trTx from "../../../proto/gen/openledger/treasury/v1/tx.ts";
 import { GOV_AUTHORITY } from "../../../modules/app.ts";
 import { accAddressToString } from "../../../modules/core/address.ts";
 import { testKey } from "../../harness/txBuilder.ts";
@@ -111,6 +115,20 @@ const CASES: Case[] = [
     queryPath: "/openledger.attribution.v1.Query/Params",
     params: pq("/openledger.attribution.v1.Query/Params", attrQ.QueryParamsRequest, attrQ.QueryParamsResponse, (r) => r.params),
     msg: update("/openledger.attribution.v1.MsgUpdateParams", attrTx.MsgUpdateParams, (p) => ({ ...p, k: p.k + 1 })),
+  },
+  {
+    module: "treasury",
+    typeUrl: "/openledger.treasury.v1.MsgUpdateParams",
+    queryPath: "/openledger.treasury.v1.Query/Params",
+    params: pq("/openledger.treasury.v1.Query/Params", trQ.QueryParamsRequest, trQ.QueryParamsResponse, (r) => r.params),
+    msg: update("/openledger.treasury.v1.MsgUpdateParams", trTx.MsgUpdateParams, (p) => ({ ...p, vestingEpochs: p.vestingEpochs + 1n })),
+  },
+  {
+    module: "paychan",
+    typeUrl: "/openledger.paychan.v1.MsgUpdateParams",
+    queryPath: "/openledger.paychan.v1.Query/Params",
+    params: pq("/openledger.paychan.v1.Query/Params", pcQ.QueryParamsRequest, pcQ.QueryParamsResponse, (r) => r.params),
+    msg: update("/openledger.paychan.v1.MsgUpdateParams", pcTx.MsgUpdateParams, (p) => ({ ...p, maxSettleWindow: p.maxSettleWindow + 1n })),
   },
 ];
 
