@@ -10,6 +10,9 @@
  *   2. BlockID(block h) equals the commit's block id (header hash and part-set header), and the body
  *      matches the header (data, last commit, evidence hashes);                failure → culprit "block"
  *   3. the first block synced also has its own last_commit verified against the last validators;
+ *   3b. with vote extensions enabled at h, the extended commit that comes with block h is required and
+ *      fully verified (its precommits as a commit of h for the same block, and every COMMIT entry's
+ *      extension signature): the next proposer puts it into its block;     failure → culprit "block"
  *   4. the header against our state (chain id, height, last block id, validator, consensus, app and
  *      results hashes): a +2/3-signed header that does not follow our state means our state diverged,
  *      which is no peer's fault: a plain Error (the node halts).
@@ -20,7 +23,8 @@ import type { BatchWriter, BlockStore } from "../execution/types.ts";
 import type { ChainState } from "../storage/types.ts";
 import { verifyEd25519 } from "../crypto/ed25519.ts";
 import { type Block, type BlockID, type Commit, type ExtendedCommit, SignedMsgType, type Validator } from "../types/block.ts";
-import { voteSignBytes } from "../types/encoding.ts";
+import { voteExtensionSignBytes, voteSignBytes } from "../types/encoding.ts";
+import { voteExtensionsEnabled } from "../execution/state.ts";
 import { blockId as computeBlockId, commitHash, consensusParamsHash, dataHash, evidenceHash, validatorSetHash } from "../types/hash.ts";
 
 export type Culprit = "block" | "commit";
@@ -65,6 +69,37 @@ export function verifyCommit(chainId: string, vals: readonly Validator[], height
     if (s.blockIdFlag === 2) committed += v.votingPower;
   }
   if (committed * 3n <= total * 2n) fail(`only ${committed} of ${total} voting power committed`);
+}
+
+/**
+ * step 3b: `ext` is a fully valid extended commit of `height` for block `id` by `vals`: its precommits
+ * verify as a commit (every signature), and every COMMIT entry carries a valid extension signature.
+ */
+export function verifyExtendedCommit(chainId: string, vals: readonly Validator[], height: bigint, id: BlockID, ext: ExtendedCommit, culprit: Culprit = "block"): void {
+  if (!blockIdEqual(ext.blockId, id)) throw new BlockSyncVerifyError(culprit, `extended commit of height ${height} is for another block`);
+  verifyCommit(
+    chainId,
+    vals,
+    height,
+    {
+      height: ext.height,
+      round: ext.round,
+      blockId: ext.blockId,
+      signatures: ext.extendedSignatures.map((s) => ({ blockIdFlag: s.blockIdFlag, validatorAddress: s.validatorAddress, timestamp: s.timestamp, signature: s.signature })),
+    },
+    culprit,
+  );
+  for (let i = 0; i < vals.length; i++) {
+    const s = ext.extendedSignatures[i]!;
+    if (s.blockIdFlag !== 2) {
+      if (s.extension.length !== 0 || s.extensionSignature.length !== 0) throw new BlockSyncVerifyError(culprit, `extended commit of height ${height}: entry ${i} is not a COMMIT but has an extension`);
+      continue;
+    }
+    const v = vals[i] as Validator;
+    if (!verifyEd25519(v.pubKey.value, voteExtensionSignBytes(chainId, { extension: s.extension, height, round: ext.round }), s.extensionSignature)) {
+      throw new BlockSyncVerifyError(culprit, `extended commit of height ${height}: extension signature ${i} (validator ${toHex(v.address).toUpperCase()}) is invalid`);
+    }
+  }
 }
 
 /** step 2: the block is the one the (verified) commit signed, and its body matches its header. */
@@ -124,7 +159,10 @@ export function makeVerifyAndApply(d: VerifyAndApplyDeps): VerifyAndApply {
       if (!blockIdEqual(block.lastCommit.blockId, state.lastBlockId)) throw new BlockSyncVerifyError("block", `block ${h}: last_commit is not for our last block`);
     }
     checkHeaderAgainstState(state, block);
-    if (extCommit !== undefined && (extCommit.height !== h || !blockIdEqual(extCommit.blockId, id))) {
+    if (voteExtensionsEnabled(state.consensusParams, h)) {
+      if (extCommit === undefined) throw new BlockSyncVerifyError("block", `block ${h}: vote extensions are enabled but no extended commit came with it`);
+      verifyExtendedCommit(state.chainId, state.validators, h, id, extCommit);
+    } else if (extCommit !== undefined && (extCommit.height !== h || !blockIdEqual(extCommit.blockId, id))) {
       throw new BlockSyncVerifyError("block", `block ${h}: extended commit is for another block`);
     }
     const batch = d.db.newBatch();
