@@ -95,6 +95,22 @@ describe("storage/txIndex", () => {
     assert.deepEqual(decodeTxRecord(encodeTxRecord(r)), r);
   });
 
+  it("round-trips records whose strings cross a slab boundary (every offset of the 64 KiB slab)", () => {
+    // a string field that does not fit the rest of the slab moves the value to a fresh slab; its length
+    // prefix must land in the moved copy (it was written at the old offset: "tx index record truncated")
+    for (let pad = 0; pad < 700; pad++) {
+      const tx = new Uint8Array(97 + (pad % 13)).fill(pad & 0xff);
+      const r: TxRecord = {
+        height: 7n,
+        index: pad,
+        hash: sha256(tx),
+        tx,
+        result: { ...makeResult(prng(pad), pad), log: "l".repeat(200 + pad), info: "é".repeat(pad % 50) },
+      };
+      assert.deepEqual(decodeTxRecord(encodeTxRecord(r)), r, `record ${pad}`);
+    }
+  });
+
   it("finds by hash (any case) and reports unknown hashes as undefined", async () => {
     const r = all[10]!;
     assert.deepEqual(idx.getByHash(r.hash), r);

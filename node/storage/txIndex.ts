@@ -124,18 +124,21 @@ class Writer {
   }
   str(s: string): void {
     this.ensure(4);
-    const at = this.o;
+    // relative to the value's start: utf8() may move the value to a fresh slab
+    const at = this.o - this.start;
     this.o += 4;
     const n = this.utf8(s);
-    this.buf.writeUInt32BE(n, at);
+    this.buf.writeUInt32BE(n, this.start + at);
   }
   /** writes a u16 length placeholder and the UTF-8 of `s`; returns the byte count (the caller checks the limit). */
   lp16str(s: string): number {
     this.ensure(2);
-    const at = this.o;
+    // relative to the value's start: utf8() may move the value to a fresh slab
+    const rel = this.o - this.start;
     this.o += 2;
     const n = this.utf8(s);
     if (n <= 0xffff) {
+      const at = this.start + rel;
       this.buf[at] = n >>> 8;
       this.buf[at + 1] = n & 0xff;
     }
