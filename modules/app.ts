@@ -22,6 +22,7 @@ import { GENUTIL_MODULE_NAME, createGenutilModule } from "./genutil/index.ts";
 import { createGovModule, defaultGovGenesis, govGenesisToJson } from "./gov/index.ts";
 import { type PaidInferenceSource, TREASURY_VESTING_ACCOUNT, createTreasuryModule, defaultTreasuryGenesis, treasuryDatanetHooks, treasuryGenesisToJson } from "./treasury/index.ts";
 import { PAYCHAN_ESCROW_ACCOUNT, createPaychanModule, defaultPaychanGenesis, paychanGenesisToJson } from "./paychan/index.ts";
+import { COMPUTE_ESCROW_ACCOUNT, type ComputeVerifier, type VerdictSource, computeGenesisToJson, createComputeModule, defaultComputeGenesis } from "./compute/index.ts";
 import { GRANTS_MODULE_NAME, createGrantsModule, defaultGrantsGenesis, grantsGenesisToJson } from "./grants/index.ts";
 import { type RuntimeApplication, createApplication, createRouters } from "./runtime/index.ts";
 
@@ -38,6 +39,8 @@ export const MODULE_ACCOUNT_PERMISSIONS: Readonly<Record<string, readonly string
   // staking pools: slashes burn from them
   [BONDED_POOL_NAME]: [PERMISSION.burner, PERMISSION.staking],
   [NOT_BONDED_POOL_NAME]: [PERMISSION.burner, PERMISSION.staking],
+  // provider bonds and escrowed job fees; burns slashed bonds
+  [COMPUTE_ESCROW_ACCOUNT]: [PERMISSION.burner],
   // rewards, commission and the community pool
   [DISTRIBUTION_MODULE_NAME]: [],
   // distribution's block-reward step mints here, then moves the provision to the fee collector
@@ -67,6 +70,10 @@ export interface OpenLedgerAppOptions {
   inferenceSource?: InferenceSource;
   /** paid inferences escrowed, attributed and split by treasury in EndBlock (tests; compute takes this over). */
   paidInferenceSource?: PaidInferenceSource;
+  /** the previous height's compute vote extensions, applied in compute's BeginBlock (tests without the consensus plumbing). */
+  computeVerdictSource?: VerdictSource;
+  /** the node's replay service for compute jobs (ExtendVote; node/provider/verifier.ts); without it this validator votes nothing. */
+  computeVerifier?: ComputeVerifier;
 }
 
 export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<RuntimeApplication> {
@@ -91,9 +98,24 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
   const treasury = createTreasuryModule({ bank: bank.keeper, communityPool: distribution.keeper, models: attribution.keeper, authority: GOV_AUTHORITY, ...(opts.paidInferenceSource !== undefined ? { paidInferences: { source: opts.paidInferenceSource, attribution: attribution.keeper } } : {}) });
   // an upheld datanet challenge (proven fraud) claws back the contributor's unvested rewards
   datanet.keeper.setHooks([treasuryDatanetHooks(treasury.keeper)]);
+  // compute: accepted inferences → attribution receipt (PoA) → treasury's split of the escrowed fee
+  const compute = createComputeModule({
+    bank: bank.keeper,
+    attribution: attribution.keeper,
+    authority: GOV_AUTHORITY,
+    ...(opts.computeVerdictSource !== undefined ? { verdictSource: opts.computeVerdictSource } : {}),
+    ...(opts.computeVerifier !== undefined ? { verifier: opts.computeVerifier } : {}),
+  });
+  compute.setTreasury({
+    // treasury takes the receipt's shares as weights of its contributors' part: attribution values the whole fee
+    dataPart: (_ctx, _modelId, fee) => fee.amount,
+    splitInferenceFee: async (ctx, s) => {
+      await treasury.keeper.split(ctx, { modelId: s.modelId, receiptId: s.receiptId, fee: s.fee, fromModule: s.fromModule, shares: s.contributorShares, provider: s.provider });
+    },
+  });
   const paychan = createPaychanModule({ bank: bank.keeper, authority: GOV_AUTHORITY });
   const grants = createGrantsModule({ bank: bank.keeper, pool: distribution.keeper, authority: GOV_AUTHORITY });
-  const modules = [auth.module, bank.module, datanet.module, attribution.module, staking.module, distribution.module, slashing.module, gov.module, treasury.module, paychan.module, grants.module, genutil];
+  const modules = [auth.module, bank.module, datanet.module, attribution.module, compute.module, staking.module, distribution.module, slashing.module, gov.module, treasury.module, paychan.module, grants.module, genutil];
   // proposals run their messages through the same routes as txs
   const routes = createRouters(modules).msgs;
   gov.setRouter((typeUrl) => routes.get(typeUrl)?.handler);
@@ -103,18 +125,20 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
     order: {
       // distribution: mint + allocate the previous block's fees by signed power (before slashing
       // changes any stake); slashing: liveness window and double-sign evidence
-      beginBlock: ["distribution", "slashing"],
+      // compute (only with an injected verdict source): the previous height's verdicts
+      beginBlock: ["distribution", "slashing", "compute"],
       // attribution: receipts of the block's verified inferences (only with an inference source)
       // gov before staking (SDK order): a passed proposal's changes reach this block's validator updates
       // paychan: settles the channels whose settle window ends at this height
       // treasury: splits the paid inferences of an injected source (tests)
-      endBlock: ["attribution", "treasury", "paychan", "gov", "staking"],
+      // compute: bond releases, missed deadlines, then assignment of pending jobs from this block's hash
+      endBlock: ["compute", "attribution", "treasury", "paychan", "gov", "staking"],
       // auth first: bank's genesis balances belong to accounts, and module accounts need auth's params
       // datanet after bank: its escrow invariant reads the escrow account's balance
       // distribution before staking: staking's genesis hooks initialise F1 records; genutil last: its
       // gentxs run through the ante and staking, and it returns the genesis validator set
-      initGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GRANTS_MODULE_NAME, GENUTIL_MODULE_NAME],
-      exportGenesis: ["auth", "bank", "datanet", "attribution", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GRANTS_MODULE_NAME, GENUTIL_MODULE_NAME],
+      initGenesis: ["auth", "bank", "datanet", "attribution", "compute", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GRANTS_MODULE_NAME, GENUTIL_MODULE_NAME],
+      exportGenesis: ["auth", "bank", "datanet", "attribution", "compute", "distribution", "staking", "slashing", "gov", "treasury", "paychan", GRANTS_MODULE_NAME, GENUTIL_MODULE_NAME],
     },
     store,
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
@@ -147,6 +171,7 @@ export function defaultAppGenesis(): Record<string, unknown> {
     bank: bankGenesisToJson(bank),
     datanet: datanetGenesisToJson(defaultDatanetGenesis()),
     attribution: attributionGenesisToJson(defaultAttributionGenesis()),
+    compute: computeGenesisToJson(defaultComputeGenesis()),
     staking: stakingGenesisToJson(defaultStakingGenesis()),
     distribution: distributionGenesisToJson(defaultDistributionGenesis()),
     slashing: slashingGenesisToJson(defaultSlashingGenesis()),
