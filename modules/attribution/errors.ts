@@ -16,3 +16,5 @@ export const ErrReceiptNotFound = registerError("attribution", 13, "receipt not 
 export const ErrInvalidParams = registerError("attribution", 14, "invalid attribution params");
 export const ErrInvalidGenesis = registerError("attribution", 15, "invalid attribution genesis");
 export const ErrInvalidField = registerError("attribution", 16, "invalid field");
+export const ErrAlreadyAudited = registerError("attribution", 17, "model already audited");
+export const ErrAuditTooLarge = registerError("attribution", 18, "index too large for an on-chain audit");

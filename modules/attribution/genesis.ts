@@ -1,9 +1,9 @@
-/** attribution genesis: params, models, embedding chunks, receipts, sequences (proto-JSON, snake_case keys). */
+/** attribution genesis: params, models, embedding chunks, receipts, sequences, reputations, audit reports (proto-JSON, snake_case keys). */
 import { accAddressFromString } from "../core/address.ts";
 import type { ReadContext, WriteContext } from "../core/context.ts";
 import { AppError } from "../core/errors.ts";
 import { GenesisState } from "../../proto/gen/openledger/attribution/v1/genesis.ts";
-import { EmbeddingChunk, Model, Receipt } from "../../proto/gen/openledger/attribution/v1/types.ts";
+import { AuditReport, EmbeddingChunk, Model, Receipt, Reputation } from "../../proto/gen/openledger/attribution/v1/types.ts";
 import { ErrInvalidGenesis } from "./errors.ts";
 import type { AttributionKeeper } from "./keeper.ts";
 import { MODULE_NAME, PREFIX } from "./keys.ts";
@@ -12,7 +12,7 @@ import { defaultParams, validateParams } from "./params.ts";
 export type AttributionGenesis = GenesisState;
 
 export function defaultGenesis(): AttributionGenesis {
-  return { params: defaultParams(), models: [], chunks: [], receipts: [], nextModelId: 1n, nextReceiptId: 1n };
+  return { params: defaultParams(), models: [], chunks: [], receipts: [], nextModelId: 1n, nextReceiptId: 1n, reputations: [], audits: [] };
 }
 
 const fail = (m: string): never => {
@@ -62,6 +62,24 @@ export function validateGenesis(g: AttributionGenesis): void {
     }
     if (sum !== BigInt(r.fee?.amount ?? "0")) fail(`receipt ${r.id}: shares + remainder ≠ fee`);
   }
+  const reps = new Set<string>();
+  for (const r of g.reputations) {
+    try {
+      accAddressFromString(r.contributor);
+    } catch {
+      fail(`reputation: invalid contributor ${JSON.stringify(r.contributor.slice(0, 90))}`);
+    }
+    if (reps.has(r.contributor)) fail(`duplicate reputation ${r.contributor}`);
+    reps.add(r.contributor);
+    if (r.flaggedPoints > r.auditedPoints) fail(`reputation ${r.contributor}: flagged_points > audited_points`);
+    for (const v of [r.paidValue, r.negativeValue, r.auditValue]) if (!/^-?[0-9]+$/.test(v === "" ? "0" : v)) fail(`reputation ${r.contributor}: value ${JSON.stringify(v)} is not an integer`);
+  }
+  const audited = new Set<bigint>();
+  for (const a of g.audits) {
+    if (!models.has(a.modelId)) fail(`audit report of unknown model ${a.modelId}`);
+    if (audited.has(a.modelId)) fail(`duplicate audit report of model ${a.modelId}`);
+    audited.add(a.modelId);
+  }
 }
 
 export async function initGenesis(ctx: WriteContext, k: AttributionKeeper, g: AttributionGenesis): Promise<void> {
@@ -72,6 +90,8 @@ export async function initGenesis(ctx: WriteContext, k: AttributionKeeper, g: At
   for (const r of g.receipts) k.setReceipt(ctx, r);
   k.setSequence(ctx, "model", g.nextModelId);
   k.setSequence(ctx, "receipt", g.nextReceiptId);
+  for (const r of g.reputations) k.setReputation(ctx, r);
+  for (const a of g.audits) k.setAuditReport(ctx, a);
 }
 
 export async function exportGenesis(ctx: ReadContext, k: AttributionKeeper): Promise<AttributionGenesis> {
@@ -88,6 +108,8 @@ export async function exportGenesis(ctx: ReadContext, k: AttributionKeeper): Pro
     receipts: await all(PREFIX.receipt, (b) => Receipt.decode(b)),
     nextModelId: k.getSequence(ctx, "model"),
     nextReceiptId: k.getSequence(ctx, "receipt"),
+    reputations: await all(PREFIX.reputation, (b) => Reputation.decode(b)),
+    audits: await all(PREFIX.audit, (b) => AuditReport.decode(b)),
   };
 }
 

@@ -8,10 +8,13 @@ import { accAddressFromString, accAddressToString } from "../core/address.ts";
 import { concat, equal, fromKeyString, readU64be, toHex, toKeyString, u64be, utf8 } from "../core/bytes.ts";
 import type { Coin } from "../core/coins.ts";
 import type { ReadContext, WriteContext } from "../core/context.ts";
+import { GasKVStore } from "../core/gas.ts";
 import { sha256 } from "../core/hash.ts";
-import { attributeQuery, createEmbeddingIndex, METHODS, prepareValuation, type Valuation } from "./engine/index.ts";
-import { EmbeddingChunk, type FeePolicy, Model, Params, Receipt } from "../../proto/gen/openledger/attribution/v1/types.ts";
+import { attributeQuery, auditValues, createEmbeddingIndex, METHODS, prepareValuation, type Valuation } from "./engine/index.ts";
+import { AuditReport, type ContributorAudit, EmbeddingChunk, type FeePolicy, Model, Params, Receipt, Reputation } from "../../proto/gen/openledger/attribution/v1/types.ts";
 import {
+  ErrAlreadyAudited,
+  ErrAuditTooLarge,
   ErrIndexComplete,
   ErrIndexIncomplete,
   ErrIndexOutOfOrder,
@@ -27,13 +30,18 @@ import {
 } from "./errors.ts";
 import { emitTyped } from "./events.ts";
 import type { AttributionDatanetKeeper } from "./expectedKeepers.ts";
-import { MODULE_NAME, PARAMS_KEY, type SeqName, chunkKey, chunkPrefix, modelKey, receiptByContributorKey, receiptByModelKey, receiptKey, sequenceKey } from "./keys.ts";
+import { auditGas, collapseGas, paidPointsGas, queryGas } from "./gas.ts";
+import { MODULE_NAME, PARAMS_KEY, type SeqName, auditKey, chunkKey, chunkPrefix, modelKey, receiptByContributorKey, receiptByModelKey, receiptKey, reputationKey, sequenceKey } from "./keys.ts";
 import { merkleRoot, pointLeafHash } from "./merkle.ts";
 import { indexSampleSeed, sampleIndexRows, verifyIndexRows } from "./replay.ts";
 import { type AttributionParams, defaultParams, isSupportedMethod } from "./params.ts";
 
 /** τ bound of the engine's collapse (README: τ ≤ 2^50). */
 export const MAX_TAU = 2n ** 50n;
+/** most points (after collapse) an on-chain audit (MsgAuditModel) runs over; larger indexes are audited off-chain (verdicts). */
+export const MAX_AUDIT_POINTS = 20_000;
+/** v1 reputation score weight of a flagged point. */
+export const FLAG_PENALTY = 10n;
 const INDEX_HASH_SEED = sha256(utf8("openledger.attribution.index.v1"));
 const QUERY_DOMAIN = concat(utf8("openledger.attribution.query.v1"), Uint8Array.of(0));
 
@@ -101,6 +109,26 @@ export interface AttributionKeeper {
   sampleIndexRows(ctx: ReadContext, modelId: bigint, blockHash: Bytes, count: number): number[];
   /** replay.ts `verifyIndexRows`: stored vs replayed int16 rows within ±tolerance quanta (default 2). */
   verifyIndexRows: typeof verifyIndexRows;
+  /** a contributor's reputation record (zero counters when none yet). */
+  getReputation(ctx: ReadContext, contributor: Bytes): Reputation;
+  setReputation(ctx: WriteContext, r: Reputation): void;
+  getAuditReport(ctx: ReadContext, modelId: bigint): AuditReport | undefined;
+  setAuditReport(ctx: WriteContext, r: AuditReport): void;
+  /**
+   * Audit-mode KNN-Shapley over a complete model's collapsed index (every point a query labelled with its
+   * own label, played by the others; value = Σ/N at scale 2^40): writes the AuditReport and feeds every
+   * audited contributor's reputation (flagged = value < 0). Once per model; gas ⌈N²·d/2⌉ charged first.
+   */
+  auditModel(ctx: WriteContext, requester: Bytes, modelId: bigint): Promise<AuditReport>;
+}
+
+/** v1 score: receipts_paid − receipts_negative + (audited − flagged) − 10·flagged. */
+export function reputationScore(r: Reputation): bigint {
+  return r.receiptsPaid - r.receiptsNegative + (r.auditedPoints - r.flaggedPoints) - FLAG_PENALTY * r.flaggedPoints;
+}
+
+function emptyReputation(contributor: string): Reputation {
+  return { contributor, receiptsPaid: 0n, paidValue: "0", receiptsNegative: 0n, negativeValue: "0", auditedPoints: 0n, flaggedPoints: 0n, auditValue: "0", score: 0n, lastHeight: 0n };
 }
 
 const checkHash = (b: Bytes, what: string) => {
@@ -131,6 +159,17 @@ function int16LE(b: Bytes): Int16Array {
   return out;
 }
 
+/** the same context with gas-free stores (reads whose cost is charged by formula instead). */
+function unmetered(ctx: ReadContext): ReadContext {
+  return {
+    ...ctx,
+    store(namespace: string) {
+      const s = ctx.store(namespace);
+      return s instanceof GasKVStore ? s.parent : s;
+    },
+  };
+}
+
 interface CachedValuation {
   valuation: Valuation;
   /** contributor id (rank in address byte order) → address. */
@@ -151,11 +190,16 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
     return id;
   };
 
-  /** builds (or reuses) the valuation of a complete model: a pure function of (index hash, snapshot, τ). */
-  const valuationOf = async (ctx: ReadContext, m: Model): Promise<CachedValuation> => {
+  /**
+   * builds (or reuses) the valuation of a complete model: a pure function of (index hash, snapshot, τ).
+   * A miss reads the index and the snapshot through unmetered stores, so gas never depends on whether
+   * this node's cache was warm: the work is charged by formula (gas.ts) on every node alike.
+   */
+  const valuationOf = async (metered: ReadContext, m: Model): Promise<CachedValuation> => {
     const key = `${m.id}:${toHex(m.indexHash)}:${toHex(m.snapshotRoot)}:${m.tau}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
+    const ctx: ReadContext = unmetered(metered);
     const n = Number(m.numPoints);
     const d = m.embeddingDim;
     const vectors = new Int16Array(n * d);
@@ -274,6 +318,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       if (start + n > m.numPoints) throw ErrInvalidEmbedding.wrap(`chunk ends at ${start + n}, the snapshot has ${m.numPoints} points`);
       k.setChunk(ctx, { modelId, start, count: Number(n), vectors: Uint8Array.from(vectors) });
       const indexed = start + n;
+      if (indexed === m.numPoints) ctx.gas.consume(collapseGas(m.numPoints, m.embeddingDim), "attribution: index dedup and collapse");
       const next: Model = { ...m, indexedPoints: indexed, indexHash: sha256(concat(m.indexHash, u64be(start), vectors)), indexComplete: indexed === m.numPoints };
       k.setModel(ctx, next);
       emitTyped(ctx, "EventEmbeddingIndexSet", { modelId, start, count: n, complete: next.indexComplete });
@@ -289,6 +334,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       if (req.queryEmbedding.length !== m.embeddingDim) throw ErrInvalidEmbedding.wrap(`query has ${req.queryEmbedding.length} coordinates, model dim ${m.embeddingDim}`);
       if (!Number.isInteger(req.label) || req.label < 0 || req.label > 0x7fffffff) throw ErrInvalidField.wrap(`label ${req.label}`);
       if (req.fee.amount < 0n) throw ErrInvalidField.wrap("fee must not be negative");
+      ctx.gas.consume(queryGas(m.numPoints, m.embeddingDim), "attribution: knn-shapley");
       const { valuation, contributors } = await valuationOf(ctx, m);
       const a = attributeQuery(valuation, req.queryEmbedding, req.label, { k: params.k, kPrime: params.kPrime, dust: Number(params.dust) }, req.fee.amount);
       const addrOf = (id: number) => contributors[id] as Bytes;
@@ -314,9 +360,86 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
         matches: a.matches,
         n: a.n,
       };
+      ctx.gas.consume(paidPointsGas(a.points.length), "attribution: receipt");
       k.setReceipt(ctx, r);
+      // reputation from PoA results: positive weights earn, negative totals are recorded (never charged)
+      const bump = (id: number, f: (rep: Reputation) => Reputation) => {
+        const next = f(k.getReputation(ctx, addrOf(id)));
+        k.setReputation(ctx, { ...next, score: reputationScore(next), lastHeight: ctx.block.height });
+      };
+      for (const w of a.weights) bump(w.contributor, (rep) => ({ ...rep, receiptsPaid: rep.receiptsPaid + 1n, paidValue: (BigInt(rep.paidValue || "0") + w.weight).toString() }));
+      for (const t of a.negatives) bump(t.contributor, (rep) => ({ ...rep, receiptsNegative: rep.receiptsNegative + 1n, negativeValue: (BigInt(rep.negativeValue || "0") - t.total).toString() }));
       emitTyped(ctx, "EventInferenceAttributed", { receiptId: id, modelId: m.id, queryHash: toHex(r.queryHash), method: a.method, methodVersion: a.version, fee: `${req.fee.amount}${req.fee.denom}`, contributors: r.shares.length });
       return { receiptId: id, method: { method: a.method, version: a.version }, shares: a.shares.map((s) => ({ contributor: addrOf(s.contributor), amount: s.amount })), remainder: a.remainder, pointsRoot };
+    },
+
+    getReputation(ctx, contributor) {
+      const b = rs(ctx).get(reputationKey(contributor));
+      return b === undefined ? emptyReputation(accAddressToString(contributor)) : Reputation.decode(b);
+    },
+    setReputation(ctx, r) {
+      ws(ctx).set(reputationKey(accAddressFromString(r.contributor)), Reputation.encode(r).finish());
+    },
+    getAuditReport(ctx, modelId) {
+      const b = rs(ctx).get(auditKey(modelId));
+      return b === undefined ? undefined : AuditReport.decode(b);
+    },
+    setAuditReport(ctx, r) {
+      ws(ctx).set(auditKey(r.modelId), AuditReport.encode(r).finish());
+    },
+
+    async auditModel(ctx, requester, modelId) {
+      const params = k.getParams(ctx);
+      const m = k.getModel(ctx, modelId);
+      if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
+      if (!m.indexComplete) throw ErrIndexIncomplete.wrap(`model ${m.id}: ${m.indexedPoints} of ${m.numPoints} vectors`);
+      if (k.getAuditReport(ctx, modelId) !== undefined) throw ErrAlreadyAudited.wrap(`model ${modelId}`);
+      const { valuation, contributors } = await valuationOf(ctx, m);
+      const n = valuation.index.n;
+      if (n > MAX_AUDIT_POINTS) throw ErrAuditTooLarge.wrap(`${n} points after collapse, at most ${MAX_AUDIT_POINTS} on chain`);
+      ctx.gas.consume(auditGas(BigInt(n), m.embeddingDim), "attribution: audit-mode knn-shapley");
+      const a = auditValues(valuation.index, params.k);
+      const per = new Map<number, { points: bigint; flagged: bigint; value: bigint }>();
+      const leaves: Bytes[] = [];
+      let flagged = 0n;
+      for (let r = 0; r < n; r++) {
+        const c = valuation.contributors[r] as number;
+        const v = a.values[r] as bigint;
+        const e = per.get(c) ?? { points: 0n, flagged: 0n, value: 0n };
+        e.points++;
+        e.value += v;
+        if (v < 0n) {
+          e.flagged++;
+          flagged++;
+        }
+        per.set(c, e);
+        leaves.push(pointLeafHash(BigInt(valuation.origin[r] as number), v, contributors[c] as Bytes));
+      }
+      const rows: ContributorAudit[] = [];
+      for (const c of [...per.keys()].sort((x, y) => x - y)) {
+        const e = per.get(c)!;
+        const addr = contributors[c] as Bytes;
+        rows.push({ contributor: accAddressToString(addr), points: e.points, flagged: e.flagged, value: e.value.toString() });
+        const rep = k.getReputation(ctx, addr);
+        const next: Reputation = { ...rep, auditedPoints: rep.auditedPoints + e.points, flaggedPoints: rep.flaggedPoints + e.flagged, auditValue: (BigInt(rep.auditValue || "0") + e.value).toString(), lastHeight: ctx.block.height };
+        k.setReputation(ctx, { ...next, score: reputationScore(next) });
+      }
+      const report: AuditReport = {
+        modelId,
+        method: { method: a.method, version: a.version },
+        k: params.k,
+        indexHash: Uint8Array.from(m.indexHash),
+        snapshotRoot: Uint8Array.from(m.snapshotRoot),
+        points: BigInt(n),
+        flagged,
+        contributors: rows,
+        valuesRoot: merkleRoot(leaves),
+        height: ctx.block.height,
+        requester: accAddressToString(requester),
+      };
+      k.setAuditReport(ctx, report);
+      emitTyped(ctx, "EventModelAudited", { modelId, points: BigInt(n), flagged, requester: report.requester });
+      return report;
     },
 
     sampleIndexRows(ctx, modelId, blockHash, count) {

@@ -19,6 +19,10 @@ export const PREFIX = {
   receiptByModel: 0x05,
   /** 0x06 | sequence byte → u64 next id */
   sequence: 0x06,
+  /** 0x07 | lp(contributor) → Reputation */
+  reputation: 0x07,
+  /** 0x08 | u64 model id → AuditReport */
+  audit: 0x08,
 } as const;
 
 export const SEQ = { model: 0x01, receipt: 0x02 } as const;
@@ -35,3 +39,5 @@ export const receiptByContributorKey = (addr: Bytes, id: bigint): Bytes => conca
 export const receiptByModelPrefix = (modelId: bigint): Bytes => concat(p(PREFIX.receiptByModel), u64be(modelId));
 export const receiptByModelKey = (modelId: bigint, id: bigint): Bytes => concat(receiptByModelPrefix(modelId), u64be(id));
 export const sequenceKey = (name: SeqName): Bytes => Uint8Array.of(PREFIX.sequence, SEQ[name]);
+export const reputationKey = (addr: Bytes): Bytes => concat(p(PREFIX.reputation), lengthPrefixed(addr));
+export const auditKey = (modelId: bigint): Bytes => concat(p(PREFIX.audit), u64be(modelId));

@@ -1,5 +1,5 @@
 /**
- * openledger.attribution.v1.Msg: RegisterModel, SetEmbeddingIndex, UpdateParams (gov authority).
+ * openledger.attribution.v1.Msg: RegisterModel, SetEmbeddingIndex, AuditModel, UpdateParams (gov authority).
  * There is deliberately no public message that attributes an inference: receipts are written by
  * `keeper.attributeInference`, which the compute/treasury flow calls from FinalizeBlock.
  */
@@ -9,6 +9,8 @@ import { equal } from "../core/bytes.ts";
 import { ErrInvalidAddress, ErrUnauthorized } from "../core/errors.ts";
 import type { MsgHandler } from "../core/module.ts";
 import {
+  MsgAuditModel,
+  MsgAuditModelResponse,
   MsgRegisterModel,
   MsgRegisterModelResponse,
   MsgSetEmbeddingIndex,
@@ -77,6 +79,18 @@ export function createAttributionMsgHandlers(k: AttributionKeeper, authority: By
     },
   });
 
+  const audit = handler("MsgAuditModel", MsgAuditModel, MsgAuditModelResponse, {
+    signers: (m) => [addr(m.sender, "sender")],
+    validateBasic(m) {
+      addr(m.sender, "sender");
+      if (m.modelId <= 0n) throw ErrInvalidField.wrap("model_id must be positive");
+    },
+    async handle(ctx, m) {
+      const r = await k.auditModel(ctx, addr(m.sender, "sender"), m.modelId);
+      return { points: r.points, flagged: r.flagged };
+    },
+  });
+
   const updateParams = handler("MsgUpdateParams", MsgUpdateParams, MsgUpdateParamsResponse, {
     signers: (m) => [addr(m.authority, "authority")],
     validateBasic(m) {
@@ -93,5 +107,5 @@ export function createAttributionMsgHandlers(k: AttributionKeeper, authority: By
     },
   });
 
-  return [register, setIndex, updateParams] as MsgHandler[];
+  return [register, setIndex, audit, updateParams] as MsgHandler[];
 }

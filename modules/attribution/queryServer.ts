@@ -1,4 +1,4 @@
-/** openledger.attribution.v1.Query: params, model(s), receipt by id, receipts by contributor and by model. */
+/** openledger.attribution.v1.Query: params, model(s), receipt by id, receipts by contributor and by model, reputation, audit report. */
 import { accAddressFromString } from "../core/address.ts";
 import { readU64be } from "../core/bytes.ts";
 import type { QueryContext } from "../core/context.ts";
@@ -10,6 +10,8 @@ import {
   QueryModelResponse,
   QueryModelsRequest,
   QueryModelsResponse,
+  QueryAuditReportRequest,
+  QueryAuditReportResponse,
   QueryParamsRequest,
   QueryParamsResponse,
   QueryReceiptRequest,
@@ -18,6 +20,8 @@ import {
   QueryReceiptsByContributorResponse,
   QueryReceiptsByModelRequest,
   QueryReceiptsByModelResponse,
+  QueryReputationRequest,
+  QueryReputationResponse,
 } from "../../proto/gen/openledger/attribution/v1/query.ts";
 import { Model, type Receipt } from "../../proto/gen/openledger/attribution/v1/types.ts";
 import type { AttributionKeeper } from "./keeper.ts";
@@ -65,6 +69,20 @@ export function createAttributionQueries(k: AttributionKeeper): QueryHandler[] {
     query("ReceiptsByModel", QueryReceiptsByModelRequest, QueryReceiptsByModelResponse, async (ctx, r) => {
       const page = await paginate(ctx.store(MODULE_NAME), receiptByModelPrefix(r.modelId), r.pagination, (key) => receipt(ctx, readU64be(key)));
       return { receipts: page.items, pagination: page.pagination };
+    }),
+    query("Reputation", QueryReputationRequest, QueryReputationResponse, async (ctx, r) => {
+      let a: Uint8Array;
+      try {
+        a = accAddressFromString(r.contributor);
+      } catch {
+        throw grpcError("InvalidArgument", `invalid address ${JSON.stringify(r.contributor.slice(0, 90))}`);
+      }
+      return { reputation: k.getReputation(ctx, a) };
+    }),
+    query("AuditReport", QueryAuditReportRequest, QueryAuditReportResponse, async (ctx, r) => {
+      const a = k.getAuditReport(ctx, r.modelId);
+      if (a === undefined) throw grpcError("NotFound", `no audit report for model ${r.modelId}`);
+      return { report: a };
     }),
   ];
   return q;

@@ -84,7 +84,7 @@ export function datanetQueryCommand(io: CliIo): Command {
 }
 
 export function attributionQueryCommand(io: CliIo): Command {
-  const cmd = new Command("attribution").description("attribution module queries: models and PoA receipts");
+  const cmd = new Command("attribution").description("attribution module queries: models, PoA receipts, reputation, audit reports");
   const P = "/openledger.attribution.v1.Query/";
   const sub = (name: string, desc: string) => addNodeOption(cmd.command(name).description(desc).option("--height <h>", "query the state at this height (default: latest)"));
   sub("params", "module parameters (active method version, K, K′, dust)").action(async (o: { height?: string }, c: Command) => run(queryCtx(io, c), `${P}Params`, aq.QueryParamsRequest, {}, aq.QueryParamsResponse, o.height));
@@ -102,5 +102,10 @@ export function attributionQueryCommand(io: CliIo): Command {
       parseAddress(o.contributor as string, "open", "contributor address");
       return run(ctx, `${P}ReceiptsByContributor`, aq.QueryReceiptsByContributorRequest, { contributor: o.contributor, pagination: page(o) }, aq.QueryReceiptsByContributorResponse, o.height);
     });
+  sub("reputation", "a data contributor's reputation from PoA receipts and audits").argument("<address>", "contributor address").action(async (a: string, o: { height?: string }, c: Command) => {
+    parseAddress(a, "open", "contributor address");
+    return run(queryCtx(io, c), `${P}Reputation`, aq.QueryReputationRequest, { contributor: a }, aq.QueryReputationResponse, o.height);
+  });
+  sub("audit-report", "the audit-mode KNN-Shapley report of a model").argument("<model-id>", "model id").action(async (id: string, o: { height?: string }, c: Command) => run(queryCtx(io, c), `${P}AuditReport`, aq.QueryAuditReportRequest, { modelId: parseId(id, "model id") }, aq.QueryAuditReportResponse, o.height));
   return cmd;
 }

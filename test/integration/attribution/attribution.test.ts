@@ -11,7 +11,7 @@ import { compare, toHex, toKeyString, utf8 } from "../../../modules/core/bytes.t
 import { sha256 } from "../../../modules/core/hash.ts";
 import type { AttributeInferenceRequest, InferenceSource } from "../../../modules/attribution/index.ts";
 import { queryHash, pointLeafHash, receiptPointsRoot } from "../../../modules/attribution/index.ts";
-import { attributeQuery, createEmbeddingIndex, prepareValuation } from "../../../modules/attribution/engine/index.ts";
+import { attributeQuery, auditValues, createEmbeddingIndex, prepareValuation } from "../../../modules/attribution/engine/index.ts";
 import * as atx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as aq from "../../../proto/gen/openledger/attribution/v1/query.ts";
 import type { Receipt } from "../../../proto/gen/openledger/attribution/v1/types.ts";
@@ -25,6 +25,7 @@ const amsg = {
   register: (v: Partial<atx.MsgRegisterModel>) => anyOf("MsgRegisterModel", atx.MsgRegisterModel, v, A),
   setIndex: (v: Partial<atx.MsgSetEmbeddingIndex>) => anyOf("MsgSetEmbeddingIndex", atx.MsgSetEmbeddingIndex, v, A),
   updateParams: (v: Partial<atx.MsgUpdateParams>) => anyOf("MsgUpdateParams", atx.MsgUpdateParams, v, A),
+  audit: (v: Partial<atx.MsgAuditModel>) => anyOf("MsgAuditModel", atx.MsgAuditModel, v, A),
 };
 
 /** a deterministic queue: what the test pushes is attributed at the end of the next block. */
@@ -163,6 +164,38 @@ describe("attribution through blocks", () => {
     const byDave = await w.query(`${A}Query/ReceiptsByContributor`, aq.QueryReceiptsByContributorRequest, { contributor: dave }, aq.QueryReceiptsByContributorResponse);
     assert.deepEqual(byDave.receipts.map((r) => r.id), receipts.filter((r) => r.shares.some((s) => s.contributor === dave)).map((r) => r.id));
     assert.ok(byDave.receipts.length > 0);
+
+    // reputation from the receipts: paid contributors earned, the ledger is queryable
+    const carol = w.actors.carol!.address;
+    const repCarol = (await w.query(`${A}Query/Reputation`, aq.QueryReputationRequest, { contributor: carol }, aq.QueryReputationResponse)).reputation!;
+    const paidCarol = receipts.filter((r) => r.shares.some((s) => s.contributor === carol && BigInt(s.amount) > 0n)).length;
+    assert.ok(paidCarol > 0);
+    assert.ok(repCarol.receiptsPaid >= BigInt(paidCarol), "every receipt that paid carol counts");
+    assert.ok(BigInt(repCarol.paidValue) > 0n);
+
+    // audit-mode KNN-Shapley on chain: once per model, feeds reputation; equals the engine's audit of the collapsed index
+    await w.fails("dave", [amsg.audit({ sender: dave, modelId: 7n })], "attribution:2", "unknown model");
+    const au = decodeResponse(await w.ok("dave", [amsg.audit({ sender: dave, modelId: 1n })]), atx.MsgAuditModelResponse);
+    assert.equal(au.points, BigInt(v.index.n), "the collapsed index is audited");
+    const audit = auditValues(v.index, 5);
+    assert.equal(au.flagged, BigInt(audit.values.filter((x) => x < 0n).length));
+    await w.fails("dave", [amsg.audit({ sender: dave, modelId: 1n })], "attribution:17", "audited twice");
+    const report = (await w.query(`${A}Query/AuditReport`, aq.QueryAuditReportRequest, { modelId: 1n }, aq.QueryAuditReportResponse)).report!;
+    assert.equal(report.flagged, au.flagged);
+    assert.equal(report.requester, dave);
+    assert.equal(toHex(report.indexHash), toHex(model.indexHash));
+    assert.equal(report.contributors.reduce((s, c) => s + c.points, 0n), report.points);
+    for (const c of report.contributors) {
+      const id = uniq.indexOf(toKeyString(accAddressFromString(c.contributor)));
+      const mine = audit.values.filter((_, r) => v.contributors[r] === id);
+      assert.deepEqual([c.points, c.flagged, c.value], [BigInt(mine.length), BigInt(mine.filter((x) => x < 0n).length), mine.reduce((a, b) => a + b, 0n).toString()], c.contributor);
+    }
+    assert.equal(toHex(report.valuesRoot), toHex(receiptPointsRoot(audit.values.map((x, r) => pointLeafHash(BigInt(v.origin[r]!), x, accAddressFromString(accAddressFromStringInv(uniq[v.contributors[r]!]!)))))));
+    const carolAudit = report.contributors.find((c) => c.contributor === carol)!;
+    const repCarol2 = (await w.query(`${A}Query/Reputation`, aq.QueryReputationRequest, { contributor: carol }, aq.QueryReputationResponse)).reputation!;
+    assert.equal(repCarol2.auditedPoints, carolAudit.points);
+    assert.equal(repCarol2.flaggedPoints, carolAudit.flagged);
+    assert.equal(repCarol2.score, repCarol.score + carolAudit.points - 11n * carolAudit.flagged);
 
     // params are gov-only; the method registry refuses versions this binary lacks
     await w.fails("alice", [amsg.updateParams({ authority: w.actors.alice!.address, params: { activeMethod: { method: "poa-knn-shapley", version: 1 }, k: 3, kPrime: 5, dust: 0n, maxChunkPoints: 10, maxCheckpoints: 4, maxEmbeddingDim: 8 } })], "sdk:4", "non-gov params");

@@ -35,6 +35,13 @@ export interface EventInferenceAttributed {
   contributors: number;
 }
 
+export interface EventModelAudited {
+  modelId: bigint;
+  points: bigint;
+  flagged: bigint;
+  requester: string;
+}
+
 function createBaseEventModelRegistered(): EventModelRegistered {
   return { modelId: 0n, owner: "", snapshotId: 0n, snapshotRoot: "" };
 }
@@ -473,6 +480,132 @@ export const EventInferenceAttributed: MessageFns<EventInferenceAttributed> = {
     message.methodVersion = object.methodVersion ?? 0;
     message.fee = object.fee ?? "";
     message.contributors = object.contributors ?? 0;
+    return message;
+  },
+};
+
+function createBaseEventModelAudited(): EventModelAudited {
+  return { modelId: 0n, points: 0n, flagged: 0n, requester: "" };
+}
+
+export const EventModelAudited: MessageFns<EventModelAudited> = {
+  encode(message: EventModelAudited, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== 0n) {
+      if (BigInt.asUintN(64, message.modelId) !== message.modelId) {
+        throw new globalThis.Error("value provided for field message.modelId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.modelId);
+    }
+    if (message.points !== 0n) {
+      if (BigInt.asUintN(64, message.points) !== message.points) {
+        throw new globalThis.Error("value provided for field message.points of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.points);
+    }
+    if (message.flagged !== 0n) {
+      if (BigInt.asUintN(64, message.flagged) !== message.flagged) {
+        throw new globalThis.Error("value provided for field message.flagged of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.flagged);
+    }
+    if (message.requester !== "") {
+      writer.uint32(34).string(message.requester);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventModelAudited {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventModelAudited();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.modelId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.points = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.flagged = reader.uint64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requester = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventModelAudited {
+    return {
+      modelId: isSet(object.modelId) ? BigInt(object.modelId) : isSet(object.model_id) ? BigInt(object.model_id) : 0n,
+      points: isSet(object.points) ? BigInt(object.points) : 0n,
+      flagged: isSet(object.flagged) ? BigInt(object.flagged) : 0n,
+      requester: isSet(object.requester) ? globalThis.String(object.requester) : "",
+    };
+  },
+
+  toJSON(message: EventModelAudited): unknown {
+    const obj: any = {};
+    if (message.modelId !== 0n) {
+      obj.modelId = message.modelId.toString();
+    }
+    if (message.points !== 0n) {
+      obj.points = message.points.toString();
+    }
+    if (message.flagged !== 0n) {
+      obj.flagged = message.flagged.toString();
+    }
+    if (message.requester !== "") {
+      obj.requester = message.requester;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EventModelAudited>): EventModelAudited {
+    return EventModelAudited.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EventModelAudited>): EventModelAudited {
+    const message = createBaseEventModelAudited();
+    message.modelId = (object.modelId !== undefined && object.modelId !== null) ? BigInt(object.modelId) : 0n;
+    message.points = (object.points !== undefined && object.points !== null) ? BigInt(object.points) : 0n;
+    message.flagged = (object.flagged !== undefined && object.flagged !== null) ? BigInt(object.flagged) : 0n;
+    message.requester = object.requester ?? "";
     return message;
   },
 };

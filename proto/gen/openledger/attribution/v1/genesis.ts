@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { EmbeddingChunk, Model, Params, Receipt } from "./types.ts";
+import { AuditReport, EmbeddingChunk, Model, Params, Receipt, Reputation } from "./types.ts";
 
 export const protobufPackage = "openledger.attribution.v1";
 
@@ -19,10 +19,21 @@ export interface GenesisState {
   receipts: Receipt[];
   nextModelId: bigint;
   nextReceiptId: bigint;
+  reputations: Reputation[];
+  audits: AuditReport[];
 }
 
 function createBaseGenesisState(): GenesisState {
-  return { params: undefined, models: [], chunks: [], receipts: [], nextModelId: 0n, nextReceiptId: 0n };
+  return {
+    params: undefined,
+    models: [],
+    chunks: [],
+    receipts: [],
+    nextModelId: 0n,
+    nextReceiptId: 0n,
+    reputations: [],
+    audits: [],
+  };
 }
 
 export const GenesisState: MessageFns<GenesisState> = {
@@ -50,6 +61,12 @@ export const GenesisState: MessageFns<GenesisState> = {
         throw new globalThis.Error("value provided for field message.nextReceiptId of type uint64 too large");
       }
       writer.uint32(48).uint64(message.nextReceiptId);
+    }
+    for (const v of message.reputations) {
+      Reputation.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.audits) {
+      AuditReport.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -115,6 +132,22 @@ export const GenesisState: MessageFns<GenesisState> = {
             message.nextReceiptId = reader.uint64() as bigint;
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reputations.push(Reputation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.audits.push(AuditReport.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -143,6 +176,10 @@ export const GenesisState: MessageFns<GenesisState> = {
         : isSet(object.next_receipt_id)
         ? BigInt(object.next_receipt_id)
         : 0n,
+      reputations: globalThis.Array.isArray(object?.reputations)
+        ? object.reputations.map((e: any) => Reputation.fromJSON(e))
+        : [],
+      audits: globalThis.Array.isArray(object?.audits) ? object.audits.map((e: any) => AuditReport.fromJSON(e)) : [],
     };
   },
 
@@ -166,6 +203,12 @@ export const GenesisState: MessageFns<GenesisState> = {
     if (message.nextReceiptId !== 0n) {
       obj.nextReceiptId = message.nextReceiptId.toString();
     }
+    if (message.reputations?.length) {
+      obj.reputations = message.reputations.map((e) => Reputation.toJSON(e));
+    }
+    if (message.audits?.length) {
+      obj.audits = message.audits.map((e) => AuditReport.toJSON(e));
+    }
     return obj;
   },
 
@@ -186,6 +229,8 @@ export const GenesisState: MessageFns<GenesisState> = {
     message.nextReceiptId = (object.nextReceiptId !== undefined && object.nextReceiptId !== null)
       ? BigInt(object.nextReceiptId)
       : 0n;
+    message.reputations = object.reputations?.map((e) => Reputation.fromPartial(e)) || [];
+    message.audits = object.audits?.map((e) => AuditReport.fromPartial(e)) || [];
     return message;
   },
 };

@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { PageRequest, PageResponse } from "../../../cosmos/base/query/v1beta1/pagination.ts";
-import { Model, Params, Receipt } from "./types.ts";
+import { AuditReport, Model, Params, Receipt, Reputation } from "./types.ts";
 
 export const protobufPackage = "openledger.attribution.v1";
 
@@ -63,6 +63,22 @@ export interface QueryReceiptsByModelRequest {
 export interface QueryReceiptsByModelResponse {
   receipts: Receipt[];
   pagination: PageResponse | undefined;
+}
+
+export interface QueryReputationRequest {
+  contributor: string;
+}
+
+export interface QueryReputationResponse {
+  reputation: Reputation | undefined;
+}
+
+export interface QueryAuditReportRequest {
+  modelId: bigint;
+}
+
+export interface QueryAuditReportResponse {
+  report: AuditReport | undefined;
 }
 
 function createBaseQueryParamsRequest(): QueryParamsRequest {
@@ -964,6 +980,283 @@ export const QueryReceiptsByModelResponse: MessageFns<QueryReceiptsByModelRespon
     message.receipts = object.receipts?.map((e) => Receipt.fromPartial(e)) || [];
     message.pagination = (object.pagination !== undefined && object.pagination !== null)
       ? PageResponse.fromPartial(object.pagination)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryReputationRequest(): QueryReputationRequest {
+  return { contributor: "" };
+}
+
+export const QueryReputationRequest: MessageFns<QueryReputationRequest> = {
+  encode(message: QueryReputationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contributor !== "") {
+      writer.uint32(10).string(message.contributor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryReputationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryReputationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contributor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryReputationRequest {
+    return { contributor: isSet(object.contributor) ? globalThis.String(object.contributor) : "" };
+  },
+
+  toJSON(message: QueryReputationRequest): unknown {
+    const obj: any = {};
+    if (message.contributor !== "") {
+      obj.contributor = message.contributor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryReputationRequest>): QueryReputationRequest {
+    return QueryReputationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryReputationRequest>): QueryReputationRequest {
+    const message = createBaseQueryReputationRequest();
+    message.contributor = object.contributor ?? "";
+    return message;
+  },
+};
+
+function createBaseQueryReputationResponse(): QueryReputationResponse {
+  return { reputation: undefined };
+}
+
+export const QueryReputationResponse: MessageFns<QueryReputationResponse> = {
+  encode(message: QueryReputationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reputation !== undefined) {
+      Reputation.encode(message.reputation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryReputationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryReputationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reputation = Reputation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryReputationResponse {
+    return { reputation: isSet(object.reputation) ? Reputation.fromJSON(object.reputation) : undefined };
+  },
+
+  toJSON(message: QueryReputationResponse): unknown {
+    const obj: any = {};
+    if (message.reputation !== undefined) {
+      obj.reputation = Reputation.toJSON(message.reputation);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryReputationResponse>): QueryReputationResponse {
+    return QueryReputationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryReputationResponse>): QueryReputationResponse {
+    const message = createBaseQueryReputationResponse();
+    message.reputation = (object.reputation !== undefined && object.reputation !== null)
+      ? Reputation.fromPartial(object.reputation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryAuditReportRequest(): QueryAuditReportRequest {
+  return { modelId: 0n };
+}
+
+export const QueryAuditReportRequest: MessageFns<QueryAuditReportRequest> = {
+  encode(message: QueryAuditReportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== 0n) {
+      if (BigInt.asUintN(64, message.modelId) !== message.modelId) {
+        throw new globalThis.Error("value provided for field message.modelId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.modelId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryAuditReportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryAuditReportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.modelId = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryAuditReportRequest {
+    return {
+      modelId: isSet(object.modelId) ? BigInt(object.modelId) : isSet(object.model_id) ? BigInt(object.model_id) : 0n,
+    };
+  },
+
+  toJSON(message: QueryAuditReportRequest): unknown {
+    const obj: any = {};
+    if (message.modelId !== 0n) {
+      obj.modelId = message.modelId.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryAuditReportRequest>): QueryAuditReportRequest {
+    return QueryAuditReportRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryAuditReportRequest>): QueryAuditReportRequest {
+    const message = createBaseQueryAuditReportRequest();
+    message.modelId = (object.modelId !== undefined && object.modelId !== null) ? BigInt(object.modelId) : 0n;
+    return message;
+  },
+};
+
+function createBaseQueryAuditReportResponse(): QueryAuditReportResponse {
+  return { report: undefined };
+}
+
+export const QueryAuditReportResponse: MessageFns<QueryAuditReportResponse> = {
+  encode(message: QueryAuditReportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.report !== undefined) {
+      AuditReport.encode(message.report, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryAuditReportResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryAuditReportResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.report = AuditReport.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryAuditReportResponse {
+    return { report: isSet(object.report) ? AuditReport.fromJSON(object.report) : undefined };
+  },
+
+  toJSON(message: QueryAuditReportResponse): unknown {
+    const obj: any = {};
+    if (message.report !== undefined) {
+      obj.report = AuditReport.toJSON(message.report);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryAuditReportResponse>): QueryAuditReportResponse {
+    return QueryAuditReportResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryAuditReportResponse>): QueryAuditReportResponse {
+    const message = createBaseQueryAuditReportResponse();
+    message.report = (object.report !== undefined && object.report !== null)
+      ? AuditReport.fromPartial(object.report)
       : undefined;
     return message;
   },

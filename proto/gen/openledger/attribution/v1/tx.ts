@@ -52,6 +52,20 @@ export interface MsgUpdateParams {
 export interface MsgUpdateParamsResponse {
 }
 
+/**
+ * MsgAuditModel runs audit-mode KNN-Shapley over a complete model index (once per model; anyone; gas
+ * is charged for the O(N²·d) work) and feeds the contributors' reputation.
+ */
+export interface MsgAuditModel {
+  sender: string;
+  modelId: bigint;
+}
+
+export interface MsgAuditModelResponse {
+  points: bigint;
+  flagged: bigint;
+}
+
 function createBaseMsgRegisterModel(): MsgRegisterModel {
   return {
     owner: "",
@@ -738,6 +752,185 @@ export const MsgUpdateParamsResponse: MessageFns<MsgUpdateParamsResponse> = {
   },
   fromPartial(_: DeepPartial<MsgUpdateParamsResponse>): MsgUpdateParamsResponse {
     const message = createBaseMsgUpdateParamsResponse();
+    return message;
+  },
+};
+
+function createBaseMsgAuditModel(): MsgAuditModel {
+  return { sender: "", modelId: 0n };
+}
+
+export const MsgAuditModel: MessageFns<MsgAuditModel> = {
+  encode(message: MsgAuditModel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sender !== "") {
+      writer.uint32(10).string(message.sender);
+    }
+    if (message.modelId !== 0n) {
+      if (BigInt.asUintN(64, message.modelId) !== message.modelId) {
+        throw new globalThis.Error("value provided for field message.modelId of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.modelId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MsgAuditModel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMsgAuditModel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sender = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.modelId = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MsgAuditModel {
+    return {
+      sender: isSet(object.sender) ? globalThis.String(object.sender) : "",
+      modelId: isSet(object.modelId) ? BigInt(object.modelId) : isSet(object.model_id) ? BigInt(object.model_id) : 0n,
+    };
+  },
+
+  toJSON(message: MsgAuditModel): unknown {
+    const obj: any = {};
+    if (message.sender !== "") {
+      obj.sender = message.sender;
+    }
+    if (message.modelId !== 0n) {
+      obj.modelId = message.modelId.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MsgAuditModel>): MsgAuditModel {
+    return MsgAuditModel.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MsgAuditModel>): MsgAuditModel {
+    const message = createBaseMsgAuditModel();
+    message.sender = object.sender ?? "";
+    message.modelId = (object.modelId !== undefined && object.modelId !== null) ? BigInt(object.modelId) : 0n;
+    return message;
+  },
+};
+
+function createBaseMsgAuditModelResponse(): MsgAuditModelResponse {
+  return { points: 0n, flagged: 0n };
+}
+
+export const MsgAuditModelResponse: MessageFns<MsgAuditModelResponse> = {
+  encode(message: MsgAuditModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.points !== 0n) {
+      if (BigInt.asUintN(64, message.points) !== message.points) {
+        throw new globalThis.Error("value provided for field message.points of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.points);
+    }
+    if (message.flagged !== 0n) {
+      if (BigInt.asUintN(64, message.flagged) !== message.flagged) {
+        throw new globalThis.Error("value provided for field message.flagged of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.flagged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MsgAuditModelResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMsgAuditModelResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.points = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.flagged = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MsgAuditModelResponse {
+    return {
+      points: isSet(object.points) ? BigInt(object.points) : 0n,
+      flagged: isSet(object.flagged) ? BigInt(object.flagged) : 0n,
+    };
+  },
+
+  toJSON(message: MsgAuditModelResponse): unknown {
+    const obj: any = {};
+    if (message.points !== 0n) {
+      obj.points = message.points.toString();
+    }
+    if (message.flagged !== 0n) {
+      obj.flagged = message.flagged.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MsgAuditModelResponse>): MsgAuditModelResponse {
+    return MsgAuditModelResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MsgAuditModelResponse>): MsgAuditModelResponse {
+    const message = createBaseMsgAuditModelResponse();
+    message.points = (object.points !== undefined && object.points !== null) ? BigInt(object.points) : 0n;
+    message.flagged = (object.flagged !== undefined && object.flagged !== null) ? BigInt(object.flagged) : 0n;
     return message;
   },
 };

@@ -116,6 +116,54 @@ export interface Receipt {
   n: number;
 }
 
+/**
+ * Reputation: a data contributor's record from PoA receipts and audits (README: reputation ledger).
+ * Values are KNN-Shapley fixed point (scale 2^40), decimal strings.
+ */
+export interface Reputation {
+  contributor: string;
+  /** receipts that paid the contributor a positive share, and Σ of its positive weights in them. */
+  receiptsPaid: bigint;
+  paidValue: string;
+  /** receipts in which the contributor's paid points summed below zero (never charged), and Σ |total|. */
+  receiptsNegative: bigint;
+  negativeValue: string;
+  /** audit-mode results: points audited, points flagged (audit value < 0), Σ audit values (signed). */
+  auditedPoints: bigint;
+  flaggedPoints: bigint;
+  auditValue: string;
+  /** v1 score = receipts_paid − receipts_negative + (audited_points − flagged_points) − 10·flagged_points. */
+  score: bigint;
+  lastHeight: bigint;
+}
+
+export interface ContributorAudit {
+  contributor: string;
+  points: bigint;
+  flagged: bigint;
+  /** Σ audit values of the contributor's points (scale 2^40, signed). */
+  value: string;
+}
+
+/** AuditReport: one audit-mode KNN-Shapley run over a model's (collapsed) embedding index. */
+export interface AuditReport {
+  modelId: bigint;
+  method: MethodVersion | undefined;
+  k: number;
+  /** the index and snapshot audited. */
+  indexHash: Uint8Array;
+  snapshotRoot: Uint8Array;
+  /** points in the audit game (after dedup and near-duplicate collapse) and points flagged (value < 0). */
+  points: bigint;
+  flagged: bigint;
+  /** contributors in address byte order. */
+  contributors: ContributorAudit[];
+  /** Merkle root over (index, audit value, contributor) of every audited point, in index order (receipt leaf shape). */
+  valuesRoot: Uint8Array;
+  height: bigint;
+  requester: string;
+}
+
 function createBaseMethodVersion(): MethodVersion {
   return { method: "", version: 0 };
 }
@@ -1655,6 +1703,682 @@ export const Receipt: MessageFns<Receipt> = {
     message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
     message.matches = object.matches ?? 0;
     message.n = object.n ?? 0;
+    return message;
+  },
+};
+
+function createBaseReputation(): Reputation {
+  return {
+    contributor: "",
+    receiptsPaid: 0n,
+    paidValue: "",
+    receiptsNegative: 0n,
+    negativeValue: "",
+    auditedPoints: 0n,
+    flaggedPoints: 0n,
+    auditValue: "",
+    score: 0n,
+    lastHeight: 0n,
+  };
+}
+
+export const Reputation: MessageFns<Reputation> = {
+  encode(message: Reputation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contributor !== "") {
+      writer.uint32(10).string(message.contributor);
+    }
+    if (message.receiptsPaid !== 0n) {
+      if (BigInt.asUintN(64, message.receiptsPaid) !== message.receiptsPaid) {
+        throw new globalThis.Error("value provided for field message.receiptsPaid of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.receiptsPaid);
+    }
+    if (message.paidValue !== "") {
+      writer.uint32(26).string(message.paidValue);
+    }
+    if (message.receiptsNegative !== 0n) {
+      if (BigInt.asUintN(64, message.receiptsNegative) !== message.receiptsNegative) {
+        throw new globalThis.Error("value provided for field message.receiptsNegative of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.receiptsNegative);
+    }
+    if (message.negativeValue !== "") {
+      writer.uint32(42).string(message.negativeValue);
+    }
+    if (message.auditedPoints !== 0n) {
+      if (BigInt.asUintN(64, message.auditedPoints) !== message.auditedPoints) {
+        throw new globalThis.Error("value provided for field message.auditedPoints of type uint64 too large");
+      }
+      writer.uint32(48).uint64(message.auditedPoints);
+    }
+    if (message.flaggedPoints !== 0n) {
+      if (BigInt.asUintN(64, message.flaggedPoints) !== message.flaggedPoints) {
+        throw new globalThis.Error("value provided for field message.flaggedPoints of type uint64 too large");
+      }
+      writer.uint32(56).uint64(message.flaggedPoints);
+    }
+    if (message.auditValue !== "") {
+      writer.uint32(66).string(message.auditValue);
+    }
+    if (message.score !== 0n) {
+      if (BigInt.asIntN(64, message.score) !== message.score) {
+        throw new globalThis.Error("value provided for field message.score of type int64 too large");
+      }
+      writer.uint32(72).int64(message.score);
+    }
+    if (message.lastHeight !== 0n) {
+      if (BigInt.asIntN(64, message.lastHeight) !== message.lastHeight) {
+        throw new globalThis.Error("value provided for field message.lastHeight of type int64 too large");
+      }
+      writer.uint32(80).int64(message.lastHeight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Reputation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReputation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contributor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.receiptsPaid = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.paidValue = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.receiptsNegative = reader.uint64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.negativeValue = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.auditedPoints = reader.uint64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.flaggedPoints = reader.uint64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.auditValue = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.score = reader.int64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.lastHeight = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Reputation {
+    return {
+      contributor: isSet(object.contributor) ? globalThis.String(object.contributor) : "",
+      receiptsPaid: isSet(object.receiptsPaid)
+        ? BigInt(object.receiptsPaid)
+        : isSet(object.receipts_paid)
+        ? BigInt(object.receipts_paid)
+        : 0n,
+      paidValue: isSet(object.paidValue)
+        ? globalThis.String(object.paidValue)
+        : isSet(object.paid_value)
+        ? globalThis.String(object.paid_value)
+        : "",
+      receiptsNegative: isSet(object.receiptsNegative)
+        ? BigInt(object.receiptsNegative)
+        : isSet(object.receipts_negative)
+        ? BigInt(object.receipts_negative)
+        : 0n,
+      negativeValue: isSet(object.negativeValue)
+        ? globalThis.String(object.negativeValue)
+        : isSet(object.negative_value)
+        ? globalThis.String(object.negative_value)
+        : "",
+      auditedPoints: isSet(object.auditedPoints)
+        ? BigInt(object.auditedPoints)
+        : isSet(object.audited_points)
+        ? BigInt(object.audited_points)
+        : 0n,
+      flaggedPoints: isSet(object.flaggedPoints)
+        ? BigInt(object.flaggedPoints)
+        : isSet(object.flagged_points)
+        ? BigInt(object.flagged_points)
+        : 0n,
+      auditValue: isSet(object.auditValue)
+        ? globalThis.String(object.auditValue)
+        : isSet(object.audit_value)
+        ? globalThis.String(object.audit_value)
+        : "",
+      score: isSet(object.score) ? BigInt(object.score) : 0n,
+      lastHeight: isSet(object.lastHeight)
+        ? BigInt(object.lastHeight)
+        : isSet(object.last_height)
+        ? BigInt(object.last_height)
+        : 0n,
+    };
+  },
+
+  toJSON(message: Reputation): unknown {
+    const obj: any = {};
+    if (message.contributor !== "") {
+      obj.contributor = message.contributor;
+    }
+    if (message.receiptsPaid !== 0n) {
+      obj.receiptsPaid = message.receiptsPaid.toString();
+    }
+    if (message.paidValue !== "") {
+      obj.paidValue = message.paidValue;
+    }
+    if (message.receiptsNegative !== 0n) {
+      obj.receiptsNegative = message.receiptsNegative.toString();
+    }
+    if (message.negativeValue !== "") {
+      obj.negativeValue = message.negativeValue;
+    }
+    if (message.auditedPoints !== 0n) {
+      obj.auditedPoints = message.auditedPoints.toString();
+    }
+    if (message.flaggedPoints !== 0n) {
+      obj.flaggedPoints = message.flaggedPoints.toString();
+    }
+    if (message.auditValue !== "") {
+      obj.auditValue = message.auditValue;
+    }
+    if (message.score !== 0n) {
+      obj.score = message.score.toString();
+    }
+    if (message.lastHeight !== 0n) {
+      obj.lastHeight = message.lastHeight.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Reputation>): Reputation {
+    return Reputation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Reputation>): Reputation {
+    const message = createBaseReputation();
+    message.contributor = object.contributor ?? "";
+    message.receiptsPaid = (object.receiptsPaid !== undefined && object.receiptsPaid !== null)
+      ? BigInt(object.receiptsPaid)
+      : 0n;
+    message.paidValue = object.paidValue ?? "";
+    message.receiptsNegative = (object.receiptsNegative !== undefined && object.receiptsNegative !== null)
+      ? BigInt(object.receiptsNegative)
+      : 0n;
+    message.negativeValue = object.negativeValue ?? "";
+    message.auditedPoints = (object.auditedPoints !== undefined && object.auditedPoints !== null)
+      ? BigInt(object.auditedPoints)
+      : 0n;
+    message.flaggedPoints = (object.flaggedPoints !== undefined && object.flaggedPoints !== null)
+      ? BigInt(object.flaggedPoints)
+      : 0n;
+    message.auditValue = object.auditValue ?? "";
+    message.score = (object.score !== undefined && object.score !== null) ? BigInt(object.score) : 0n;
+    message.lastHeight = (object.lastHeight !== undefined && object.lastHeight !== null)
+      ? BigInt(object.lastHeight)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseContributorAudit(): ContributorAudit {
+  return { contributor: "", points: 0n, flagged: 0n, value: "" };
+}
+
+export const ContributorAudit: MessageFns<ContributorAudit> = {
+  encode(message: ContributorAudit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contributor !== "") {
+      writer.uint32(10).string(message.contributor);
+    }
+    if (message.points !== 0n) {
+      if (BigInt.asUintN(64, message.points) !== message.points) {
+        throw new globalThis.Error("value provided for field message.points of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.points);
+    }
+    if (message.flagged !== 0n) {
+      if (BigInt.asUintN(64, message.flagged) !== message.flagged) {
+        throw new globalThis.Error("value provided for field message.flagged of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.flagged);
+    }
+    if (message.value !== "") {
+      writer.uint32(34).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContributorAudit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContributorAudit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contributor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.points = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.flagged = reader.uint64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContributorAudit {
+    return {
+      contributor: isSet(object.contributor) ? globalThis.String(object.contributor) : "",
+      points: isSet(object.points) ? BigInt(object.points) : 0n,
+      flagged: isSet(object.flagged) ? BigInt(object.flagged) : 0n,
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ContributorAudit): unknown {
+    const obj: any = {};
+    if (message.contributor !== "") {
+      obj.contributor = message.contributor;
+    }
+    if (message.points !== 0n) {
+      obj.points = message.points.toString();
+    }
+    if (message.flagged !== 0n) {
+      obj.flagged = message.flagged.toString();
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ContributorAudit>): ContributorAudit {
+    return ContributorAudit.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ContributorAudit>): ContributorAudit {
+    const message = createBaseContributorAudit();
+    message.contributor = object.contributor ?? "";
+    message.points = (object.points !== undefined && object.points !== null) ? BigInt(object.points) : 0n;
+    message.flagged = (object.flagged !== undefined && object.flagged !== null) ? BigInt(object.flagged) : 0n;
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseAuditReport(): AuditReport {
+  return {
+    modelId: 0n,
+    method: undefined,
+    k: 0,
+    indexHash: new Uint8Array(0),
+    snapshotRoot: new Uint8Array(0),
+    points: 0n,
+    flagged: 0n,
+    contributors: [],
+    valuesRoot: new Uint8Array(0),
+    height: 0n,
+    requester: "",
+  };
+}
+
+export const AuditReport: MessageFns<AuditReport> = {
+  encode(message: AuditReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== 0n) {
+      if (BigInt.asUintN(64, message.modelId) !== message.modelId) {
+        throw new globalThis.Error("value provided for field message.modelId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.modelId);
+    }
+    if (message.method !== undefined) {
+      MethodVersion.encode(message.method, writer.uint32(18).fork()).join();
+    }
+    if (message.k !== 0) {
+      writer.uint32(24).uint32(message.k);
+    }
+    if (message.indexHash.length !== 0) {
+      writer.uint32(34).bytes(message.indexHash);
+    }
+    if (message.snapshotRoot.length !== 0) {
+      writer.uint32(42).bytes(message.snapshotRoot);
+    }
+    if (message.points !== 0n) {
+      if (BigInt.asUintN(64, message.points) !== message.points) {
+        throw new globalThis.Error("value provided for field message.points of type uint64 too large");
+      }
+      writer.uint32(48).uint64(message.points);
+    }
+    if (message.flagged !== 0n) {
+      if (BigInt.asUintN(64, message.flagged) !== message.flagged) {
+        throw new globalThis.Error("value provided for field message.flagged of type uint64 too large");
+      }
+      writer.uint32(56).uint64(message.flagged);
+    }
+    for (const v of message.contributors) {
+      ContributorAudit.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.valuesRoot.length !== 0) {
+      writer.uint32(74).bytes(message.valuesRoot);
+    }
+    if (message.height !== 0n) {
+      if (BigInt.asIntN(64, message.height) !== message.height) {
+        throw new globalThis.Error("value provided for field message.height of type int64 too large");
+      }
+      writer.uint32(80).int64(message.height);
+    }
+    if (message.requester !== "") {
+      writer.uint32(90).string(message.requester);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.modelId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.method = MethodVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.k = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.indexHash = reader.bytes();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.snapshotRoot = reader.bytes();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.points = reader.uint64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.flagged = reader.uint64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.contributors.push(ContributorAudit.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.valuesRoot = reader.bytes();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.height = reader.int64() as bigint;
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.requester = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditReport {
+    return {
+      modelId: isSet(object.modelId) ? BigInt(object.modelId) : isSet(object.model_id) ? BigInt(object.model_id) : 0n,
+      method: isSet(object.method) ? MethodVersion.fromJSON(object.method) : undefined,
+      k: isSet(object.k) ? globalThis.Number(object.k) : 0,
+      indexHash: isSet(object.indexHash)
+        ? bytesFromBase64(object.indexHash)
+        : isSet(object.index_hash)
+        ? bytesFromBase64(object.index_hash)
+        : new Uint8Array(0),
+      snapshotRoot: isSet(object.snapshotRoot)
+        ? bytesFromBase64(object.snapshotRoot)
+        : isSet(object.snapshot_root)
+        ? bytesFromBase64(object.snapshot_root)
+        : new Uint8Array(0),
+      points: isSet(object.points) ? BigInt(object.points) : 0n,
+      flagged: isSet(object.flagged) ? BigInt(object.flagged) : 0n,
+      contributors: globalThis.Array.isArray(object?.contributors)
+        ? object.contributors.map((e: any) => ContributorAudit.fromJSON(e))
+        : [],
+      valuesRoot: isSet(object.valuesRoot)
+        ? bytesFromBase64(object.valuesRoot)
+        : isSet(object.values_root)
+        ? bytesFromBase64(object.values_root)
+        : new Uint8Array(0),
+      height: isSet(object.height) ? BigInt(object.height) : 0n,
+      requester: isSet(object.requester) ? globalThis.String(object.requester) : "",
+    };
+  },
+
+  toJSON(message: AuditReport): unknown {
+    const obj: any = {};
+    if (message.modelId !== 0n) {
+      obj.modelId = message.modelId.toString();
+    }
+    if (message.method !== undefined) {
+      obj.method = MethodVersion.toJSON(message.method);
+    }
+    if (message.k !== 0) {
+      obj.k = Math.round(message.k);
+    }
+    if (message.indexHash.length !== 0) {
+      obj.indexHash = base64FromBytes(message.indexHash);
+    }
+    if (message.snapshotRoot.length !== 0) {
+      obj.snapshotRoot = base64FromBytes(message.snapshotRoot);
+    }
+    if (message.points !== 0n) {
+      obj.points = message.points.toString();
+    }
+    if (message.flagged !== 0n) {
+      obj.flagged = message.flagged.toString();
+    }
+    if (message.contributors?.length) {
+      obj.contributors = message.contributors.map((e) => ContributorAudit.toJSON(e));
+    }
+    if (message.valuesRoot.length !== 0) {
+      obj.valuesRoot = base64FromBytes(message.valuesRoot);
+    }
+    if (message.height !== 0n) {
+      obj.height = message.height.toString();
+    }
+    if (message.requester !== "") {
+      obj.requester = message.requester;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditReport>): AuditReport {
+    return AuditReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditReport>): AuditReport {
+    const message = createBaseAuditReport();
+    message.modelId = (object.modelId !== undefined && object.modelId !== null) ? BigInt(object.modelId) : 0n;
+    message.method = (object.method !== undefined && object.method !== null)
+      ? MethodVersion.fromPartial(object.method)
+      : undefined;
+    message.k = object.k ?? 0;
+    message.indexHash = object.indexHash ?? new Uint8Array(0);
+    message.snapshotRoot = object.snapshotRoot ?? new Uint8Array(0);
+    message.points = (object.points !== undefined && object.points !== null) ? BigInt(object.points) : 0n;
+    message.flagged = (object.flagged !== undefined && object.flagged !== null) ? BigInt(object.flagged) : 0n;
+    message.contributors = object.contributors?.map((e) => ContributorAudit.fromPartial(e)) || [];
+    message.valuesRoot = object.valuesRoot ?? new Uint8Array(0);
+    message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
+    message.requester = object.requester ?? "";
     return message;
   },
 };
