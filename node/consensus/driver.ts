@@ -36,7 +36,7 @@ import type { Bytes } from "../../modules/core/abci.ts";
 import { EMPTY, equal, toHex } from "../../modules/core/bytes.ts";
 import type { ConsensusAppConn } from "../app/appConn.ts";
 import { blockIdEqual, BlockSyncVerifyError, checkHeaderAgainstState, verifyCommit } from "../blocksync/verify.ts";
-import { type BlockExecutor, ExecutionHaltError } from "../execution/blockExecutor.ts";
+import { type BlockExecutor, ExecutionHaltError, misbehaviorFromEvidence } from "../execution/blockExecutor.ts";
 import { type ConsensusMetrics, recordCommittedBlock } from "../metrics/consensus.ts";
 import { emptyCommit, medianTime } from "../execution/producer.ts";
 import { commitInfo, extendedCommitInfo, nextHeight, voteExtensionsEnabled } from "../execution/state.ts";
@@ -563,7 +563,7 @@ export class ConsensusDriver {
       time: block.header.time,
       txs: block.data.txs,
       proposedLastCommit: commitInfo(block.lastCommit, this.st.lastValidators),
-      misbehavior: [],
+      misbehavior: misbehaviorFromEvidence(block.evidence.evidence),
       nextValidatorsHash: block.header.nextValidatorsHash,
       proposerAddress: block.header.proposerAddress,
     });
@@ -660,12 +660,8 @@ export class ConsensusDriver {
       localLastCommit: extendedCommitInfo(lastCommit, lastExt, state.lastValidators),
       proposerAddress: this.d.privValidator.address,
       maxTxs: this.o.maxBlockTxs,
+      evidence: this.d.evidence?.pendingEvidence(state.consensusParams.evidence.maxBytes) ?? [],
     });
-    const ev = this.d.evidence?.pendingEvidence(state.consensusParams.evidence.maxBytes) ?? [];
-    if (ev.length > 0) {
-      block.evidence = { evidence: ev };
-      block.header = { ...block.header, evidenceHash: evidenceHash(ev) };
-    }
     return block;
   }
 

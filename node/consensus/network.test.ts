@@ -11,6 +11,7 @@ import { toHex, utf8 } from "../../modules/core/bytes.ts";
 import { loadPrivValidatorKey } from "../crypto/keyFiles.ts";
 import { finalizeRequest } from "../execution/blockExecutor.ts";
 import { blockId as computeBlockId } from "../types/hash.ts";
+import { KvApp } from "../testing/kvApp.ts";
 import { validatorSetForHeight } from "./driver.ts";
 import { ed25519Scheme, signedVote } from "./testing.ts";
 import { createTestNetwork, type TestNetwork, waitUntil } from "./testing/network.ts";
@@ -114,6 +115,15 @@ describe("consensus/network (4 validators, real libp2p)", () => {
       const block = n0.env.blockStore.loadBlock(x)!;
       const req = finalizeRequest(block, computeBlockId(block), n0.state().lastValidators);
       assert.equal(req.misbehavior.length, block.evidence.evidence.length);
+      // PrepareProposal (the proposer's) and ProcessProposal (everyone's) saw the same misbehavior
+      const proposer = net.vals.findIndex((v) => v.node !== undefined && toHex(v.node.env.validatorInfo.address) === toHex(block.header.proposerAddress));
+      const prep = (net.vals[proposer]!.app as KvApp).seen.prepare.filter((r) => r.height === x && r.misbehavior.length > 0);
+      assert.ok(prep.length > 0, `the proposer's PrepareProposal of ${x} got the evidence as misbehavior`);
+      for (const r of prep) assert.deepEqual(r.misbehavior, req.misbehavior);
+      for (const v of net.vals) {
+        const proc = (v.app as KvApp).seen.process.filter((r) => r.height === x && toHex(r.hash) === toHex(computeBlockId(block).hash));
+        for (const r of proc) assert.deepEqual(r.misbehavior, req.misbehavior);
+      }
       for (const m of req.misbehavior) {
         assert.equal(m.type, "duplicate_vote");
         assert.equal(toHex(m.validator.address), toHex(key.address));

@@ -116,16 +116,19 @@ export class BlockExecutor {
     proposerAddress: Bytes;
     /** node-local cap on the txs reaped (−1 or absent: none), e.g. what executes within the block interval. */
     maxTxs?: number;
+    /** verified pending evidence to include (PrepareProposal sees it as misbehavior). */
+    evidence?: readonly Evidence[];
   }): Promise<Block> {
     const { state, height } = args;
     const params = state.consensusParams;
-    const maxBytes = maxDataBytes(params.block.maxBytes, 0n, state.validators.length);
+    const evidence = [...(args.evidence ?? [])];
+    const maxBytes = maxDataBytes(params.block.maxBytes, protoSize(evidence.map((e) => e.raw)), state.validators.length);
     const txs = this.d.mempool.reapMaxBytesMaxGas(maxBytes, params.block.maxGas, args.maxTxs ?? -1);
     const res = await this.d.app.prepareProposal({
       maxTxBytes: maxBytes,
       txs,
       localLastCommit: args.localLastCommit,
-      misbehavior: [],
+      misbehavior: misbehaviorFromEvidence(evidence),
       height,
       time: args.time,
       nextValidatorsHash: validatorSetHash(state.nextValidators),
@@ -135,11 +138,11 @@ export class BlockExecutor {
     if (size > maxBytes) {
       throw new ExecutionHaltError(`PrepareProposal at height ${height} returned ${size} bytes of txs, more than max_tx_bytes ${maxBytes}`);
     }
-    return this.makeBlock(state, height, args.time, res.txs, args.lastCommit, args.proposerAddress);
+    return this.makeBlock(state, height, args.time, res.txs, args.lastCommit, args.proposerAddress, evidence);
   }
 
   /** the block with every header hash filled in from the state (CometBFT state.MakeBlock). */
-  makeBlock(state: ChainState, height: bigint, time: Header["time"], txs: Bytes[], lastCommit: Commit, proposer: Bytes): Block {
+  makeBlock(state: ChainState, height: bigint, time: Header["time"], txs: Bytes[], lastCommit: Commit, proposer: Bytes, evidence: Evidence[] = []): Block {
     const header: Header = {
       version: { block: BLOCK_PROTOCOL, app: state.consensusParams.version.app },
       chainId: state.chainId,
@@ -153,10 +156,10 @@ export class BlockExecutor {
       consensusHash: consensusParamsHash(state.consensusParams),
       appHash: state.appHash,
       lastResultsHash: state.lastResultsHash,
-      evidenceHash: evidenceHash([]),
+      evidenceHash: evidenceHash(evidence),
       proposerAddress: proposer,
     };
-    return { header, data: { txs }, evidence: { evidence: [] }, lastCommit };
+    return { header, data: { txs }, evidence: { evidence }, lastCommit };
   }
 
   async processProposal(block: Block, blockId: BlockID, state: ChainState): Promise<ProcessProposalResponse> {

@@ -33,6 +33,8 @@ export interface TestValidator {
   appBackend: KvBackend;
   nodeBackend: KvBackend;
   node: RunningNode | undefined;
+  /** the app of the running node (the kv app unless `start` got another). */
+  app: NodeDeps["app"] | undefined;
 }
 
 export interface TestNetwork {
@@ -55,7 +57,7 @@ export async function createTestNetwork(n: number, o: { timeouts?: Partial<Timeo
     mkdirSync(join(home, "config"), { recursive: true });
     const key = loadOrGenPrivValidatorKey(join(home, "config", "priv_validator_key.json"));
     genVals.push({ address: key.address, pubKey: { type: "ed25519", value: key.publicKey }, power: 10n, name: `val${i}` });
-    vals.push({ home, appBackend: new MemoryBackend(), nodeBackend: new MemoryBackend(), node: undefined });
+    vals.push({ home, appBackend: new MemoryBackend(), nodeBackend: new MemoryBackend(), node: undefined, app: undefined });
   }
   const genesis: GenesisDoc = {
     genesisTime: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 },
@@ -86,8 +88,9 @@ export async function createTestNetwork(n: number, o: { timeouts?: Partial<Timeo
     async start(i, extra = {}) {
       const v = vals[i]!;
       if (v.node !== undefined) throw new Error(`node ${i} is running`);
+      v.app = extra.app ?? new KvApp({ backend: v.appBackend });
       v.node = await startNode(options(v.home), {
-        app: new KvApp({ backend: v.appBackend }),
+        app: v.app,
         logger: silentLogger(),
         genesis,
         genesisJson: JSON.stringify({ app_state: { genesis: "yes" } }),
