@@ -20,6 +20,7 @@ import type { Application, Bytes } from "../modules/core/abci.ts";
 import { EMPTY, equal, toHex, utf8 } from "../modules/core/bytes.ts";
 import type { KvBackend } from "../modules/core/store/types.ts";
 import { AppConn } from "./app/appConn.ts";
+import { checkDoubleSignRisk } from "./consensus/doubleSignCheck.ts";
 import { handshake } from "./app/handshake.ts";
 import { loadOrGenNodeKey, nodeIdFromPubKey } from "./crypto/keyFiles.ts";
 import { BlobExchange } from "./blobstore/exchange.ts";
@@ -297,7 +298,19 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       const me = state.validators.find((v) => equal(v.address, pv.address));
       const alone = me !== undefined && me.votingPower * 3n > totalVotingPower(state.validators) * 2n;
       const syncFirst = (opts.consensus.blockSync ?? true) && !alone;
+      /** CometBFT double_sign_check_height, once caught up: our key in a recent commit → refuse to sign. */
+      const doubleSignCheck = () => {
+        const look = opts.consensus.doubleSignCheckHeight ?? 0;
+        if (look > 0 && syncedState.validators.some((v) => equal(v.address, pv.address))) checkDoubleSignRisk(blockStore, pv.address, look);
+      };
       const switchToConsensus = () => {
+        try {
+          doubleSignCheck();
+        } catch (e: unknown) {
+          log.fatal({ module: "consensus", err: e }, "refusing to start consensus");
+          onHalt(e);
+          return;
+        }
         mempoolReactor.setSyncing(false);
         driver.setState(syncedState);
         reactor.switchToConsensus().catch((e: unknown) => onHalt(e));
@@ -330,7 +343,10 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         closers.push({ name: "block sync", fn: () => blockSync.stop() });
         closers.push({ name: "consensus reactor", fn: () => reactor.stop() });
         closers.push({ name: "consensus driver", fn: () => driver.stop() });
-        if (!syncFirst) switchToConsensus();
+        if (!syncFirst) {
+          doubleSignCheck(); // refuses to start (startNode rejects) when it trips
+          switchToConsensus();
+        }
       };
     }
 

@@ -54,6 +54,12 @@ export interface NodeOptions {
     blockSync?: boolean;
     /** BFT: how long block sync waits for peers' statuses before deciding it is caught up (default 3000). */
     blockSyncGraceMs?: number;
+    /**
+     * BFT validators: before signing, look this many stored blocks back (from the tip) for a commit
+     * signature by this node's key and refuse to start if one is found (CometBFT
+     * double_sign_check_height; 0 or absent: off).
+     */
+    doubleSignCheckHeight?: number;
   };
   app: {
     /** "0.0025uopen" */
@@ -84,7 +90,13 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, "home" | "chainId"> = {
     cacheSize: 10_000,
     recheck: true,
   },
-  consensus: { blockIntervalMs: 1000, createEmptyBlocks: true },
+  consensus: {
+    blockIntervalMs: 1000,
+    createEmptyBlocks: true,
+    // CometBFT's (consensus/state.ts DEFAULT_TIMEOUTS); the commit delay is blockIntervalMs
+    timeouts: { proposeMs: 3000, proposeDeltaMs: 500, prevoteMs: 1000, prevoteDeltaMs: 500, precommitMs: 1000, precommitDeltaMs: 500, capMs: 60_000 },
+    doubleSignCheckHeight: 0,
+  },
   app: { minimumGasPrices: "0.0025uopen", invariantCheckPeriod: 0 },
   instrumentation: { prometheus: false, laddr: "127.0.0.1:26660" },
   log: { level: "info", format: "json" },

@@ -82,6 +82,35 @@ describe("config/toml", () => {
     assert.equal(readConfig(h).rpc.laddr, "127.0.0.1:26657", "files untouched");
   });
 
+  it("reads the BFT timeouts and double_sign_check_height of [consensus] (CometBFT names)", () => {
+    const h = home();
+    const d = defaultConfig(h);
+    writeConfigFiles(d);
+    const text = readFileSync(homePaths(h).configToml, "utf8");
+    for (const k of ["timeout_propose", "timeout_propose_delta", "timeout_prevote", "timeout_prevote_delta", "timeout_precommit", "timeout_precommit_delta", "timeout_cap", "double_sign_check_height"]) {
+      assert.match(text, new RegExp(`^${k} = `, "m"), k);
+    }
+    const back = readConfig(h);
+    assert.deepEqual(back.consensus.timeouts, { proposeMs: 3000, proposeDeltaMs: 500, prevoteMs: 1000, prevoteDeltaMs: 500, precommitMs: 1000, precommitDeltaMs: 500, capMs: 60_000 });
+    assert.equal(back.consensus.doubleSignCheckHeight, 0);
+    writeFileSync(
+      homePaths(h).configToml,
+      '[consensus]\ntimeout_commit = "200ms"\ntimeout_propose = "1s"\ntimeout_propose_delta = "250ms"\ntimeout_prevote = "500ms"\ntimeout_precommit_delta = "250ms"\ntimeout_cap = "10s"\ndouble_sign_check_height = 5\n',
+    );
+    const o = readConfig(h);
+    assert.equal(o.consensus.blockIntervalMs, 200);
+    assert.deepEqual(o.consensus.timeouts, { proposeMs: 1000, proposeDeltaMs: 250, prevoteMs: 500, prevoteDeltaMs: 500, precommitMs: 1000, precommitDeltaMs: 250, capMs: 10_000 });
+    assert.equal(o.consensus.doubleSignCheckHeight, 5);
+    // written back and read again: the same
+    writeConfigFiles(o);
+    const again = readConfig(h);
+    assert.deepEqual(again.consensus, o.consensus);
+    writeFileSync(homePaths(h).configToml, '[consensus]\ntimeout_cap = "0s"\n');
+    assert.throws(() => readConfig(h), /timeout_cap must be positive/);
+    writeFileSync(homePaths(h).configToml, '[consensus]\ntimeout_prevote = "soon"\n');
+    assert.throws(() => readConfig(h), /timeout_prevote/);
+  });
+
   it("rejects bad values with UserErrors naming the key", () => {
     const h = home();
     const p = homePaths(h);

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parse } from "smol-toml";
+import { DEFAULT_TIMEOUTS, type TimeoutParams } from "../../node/consensus/state.ts";
 import { DEFAULT_NODE_OPTIONS, type NodeOptions } from "../../node/options.ts";
 import { errorMessage, UserError } from "../util/errors.ts";
 import { parseMinGasPrices } from "../util/coins.ts";
@@ -92,10 +93,29 @@ recheck = ${o.mempool.recheck}
 ###         Consensus Configuration Options         ###
 #######################################################
 [consensus]
-# Time between blocks of the single-validator chain ("1s", "500ms").
+# Time between blocks of the single-validator chain ("1s", "500ms"); with several validators (BFT),
+# the delay after a block is decided before the next height starts (collects late precommits).
 timeout_commit = ${s(formatDurationMs(o.consensus.blockIntervalMs))}
 # Produce blocks even when there are no txs.
 create_empty_blocks = ${o.consensus.createEmptyBlocks}
+
+# BFT timeouts (CometBFT names): round r of a height waits base + r * delta, at most timeout_cap.
+# How long to wait for a proposal block before prevoting nil.
+timeout_propose = ${s(formatDurationMs(bftTimeouts(o).proposeMs))}
+timeout_propose_delta = ${s(formatDurationMs(bftTimeouts(o).proposeDeltaMs))}
+# How long to wait after receiving +2/3 prevotes for "anything" (not a single block or nil).
+timeout_prevote = ${s(formatDurationMs(bftTimeouts(o).prevoteMs))}
+timeout_prevote_delta = ${s(formatDurationMs(bftTimeouts(o).prevoteDeltaMs))}
+# How long to wait after receiving +2/3 precommits for "anything" before the next round.
+timeout_precommit = ${s(formatDurationMs(bftTimeouts(o).precommitMs))}
+timeout_precommit_delta = ${s(formatDurationMs(bftTimeouts(o).precommitDeltaMs))}
+# Upper bound of every per-round timeout (after a long halt rounds can be in the hundreds).
+timeout_cap = ${s(formatDurationMs(bftTimeouts(o).capMs))}
+
+# Before signing anything, look this many recent blocks back for a commit signature of this
+# validator's key; refuse to start if one is found (another copy of this validator is running, or
+# its state was restored from a backup). 0 disables the check (CometBFT double_sign_check_height).
+double_sign_check_height = ${o.consensus.doubleSignCheckHeight ?? 0}
 
 #######################################################
 ###       Instrumentation Configuration Options     ###
@@ -191,6 +211,39 @@ function list(t: Toml, key: string, def: string[], file: string): string[] {
   throw new UserError(`${file}: ${key} must be a comma-separated string or a list of strings`);
 }
 
+/** the BFT timeouts a config carries (defaults: CometBFT's). */
+function bftTimeouts(o: ConfigOptions): TimeoutParams {
+  return { ...DEFAULT_TIMEOUTS, ...o.consensus.timeouts };
+}
+
+/** the keys of config.toml [consensus] that set TimeoutParams (timeout_commit maps to blockIntervalMs). */
+const TIMEOUT_KEYS: readonly [string, Exclude<keyof TimeoutParams, "commitMs">][] = [
+  ["timeout_propose", "proposeMs"],
+  ["timeout_propose_delta", "proposeDeltaMs"],
+  ["timeout_prevote", "prevoteMs"],
+  ["timeout_prevote_delta", "prevoteDeltaMs"],
+  ["timeout_precommit", "precommitMs"],
+  ["timeout_precommit_delta", "precommitDeltaMs"],
+  ["timeout_cap", "capMs"],
+];
+
+function readTimeouts(cs: Toml, def: Partial<TimeoutParams> | undefined, file: string): Partial<TimeoutParams> | undefined {
+  const out: Partial<TimeoutParams> = { ...def };
+  let any = def !== undefined;
+  for (const [key, field] of TIMEOUT_KEYS) {
+    if (cs[key] === undefined) continue;
+    out[field] = duration(cs, key, 0, file);
+    any = true;
+  }
+  if (out.capMs !== undefined && out.capMs <= 0) throw new UserError(`${file}: timeout_cap must be positive`);
+  if (out.proposeMs !== undefined && out.proposeMs <= 0) throw new UserError(`${file}: timeout_propose must be positive`);
+  return any ? out : undefined;
+}
+
+function timeoutsOf(t: Partial<TimeoutParams> | undefined): { timeouts?: Partial<TimeoutParams> } {
+  return t === undefined ? {} : { timeouts: t };
+}
+
 function duration(t: Toml, key: string, defMs: number, file: string): number {
   const v = t[key];
   if (v === undefined) return defMs;
@@ -249,6 +302,8 @@ export function readConfig(home: string): ConfigOptions {
     consensus: {
       blockIntervalMs: duration(cs, "timeout_commit", d.consensus.blockIntervalMs, cf),
       createEmptyBlocks: bool(cs, "create_empty_blocks", d.consensus.createEmptyBlocks, cf),
+      doubleSignCheckHeight: num(cs, "double_sign_check_height", d.consensus.doubleSignCheckHeight ?? 0, cf),
+      ...timeoutsOf(readTimeouts(cs, d.consensus.timeouts, cf)),
     },
     app: {
       minimumGasPrices: str(a, "minimum-gas-prices", d.app.minimumGasPrices, af),

@@ -40,7 +40,8 @@ export interface TestValidator {
 export interface TestNetwork {
   genesis: GenesisDoc;
   vals: TestValidator[];
-  start(i: number, extra?: Partial<NodeDeps>): Promise<RunningNode>;
+  /** `consensus` overrides node options of [consensus] (e.g. doubleSignCheckHeight). */
+  start(i: number, extra?: Partial<NodeDeps>, consensus?: Partial<NodeOptions["consensus"]>): Promise<RunningNode>;
   stop(i: number): Promise<void>;
   /** dials every running node from node i (and waits for the connections). */
   connect(i: number): Promise<void>;
@@ -68,7 +69,7 @@ export async function createTestNetwork(n: number, o: { timeouts?: Partial<Timeo
     appHash: new Uint8Array(0),
     appState: { genesis: "yes" },
   };
-  const options = (home: string): NodeOptions => ({
+  const options = (home: string, consensus: Partial<NodeOptions["consensus"]> = {}): NodeOptions => ({
     ...DEFAULT_NODE_OPTIONS,
     home,
     chainId: TEST_CHAIN_ID,
@@ -80,16 +81,17 @@ export async function createTestNetwork(n: number, o: { timeouts?: Partial<Timeo
       engine: "bft",
       timeouts: { ...TEST_BFT_TIMEOUTS, ...o.timeouts },
       blockSyncGraceMs: 400,
+      ...consensus,
     },
   });
   const net: TestNetwork = {
     genesis,
     vals,
-    async start(i, extra = {}) {
+    async start(i, extra = {}, consensus = {}) {
       const v = vals[i]!;
       if (v.node !== undefined) throw new Error(`node ${i} is running`);
       v.app = extra.app ?? new KvApp({ backend: v.appBackend });
-      v.node = await startNode(options(v.home), {
+      v.node = await startNode(options(v.home, consensus), {
         app: v.app,
         logger: silentLogger(),
         genesis,
