@@ -13,4 +13,6 @@ export interface AttributionSnapshot {
 export interface AttributionDatanetKeeper {
   getSnapshot(ctx: ReadContext, id: bigint): AttributionSnapshot | undefined;
   snapshotPoints(ctx: ReadContext, snapshotId: bigint): AsyncIterable<{ index: bigint; contributor: Bytes; label: number }>;
+  /** whether leaf `index` of the snapshot is a contribution slashed since (its points are no longer paid). */
+  isLeafSlashed?(ctx: ReadContext, snapshotId: bigint, index: bigint): boolean;
 }

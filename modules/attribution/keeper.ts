@@ -336,9 +336,17 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       if (req.fee.amount < 0n) throw ErrInvalidField.wrap("fee must not be negative");
       ctx.gas.consume(queryGas(m.numPoints, m.embeddingDim), "attribution: knn-shapley");
       const { valuation, contributors } = await valuationOf(ctx, m);
-      const a = attributeQuery(valuation, req.queryEmbedding, req.label, { k: params.k, kPrime: params.kPrime, dust: Number(params.dust) }, req.fee.amount);
+      const poa = { k: params.k, kPrime: params.kPrime, dust: Number(params.dust) };
+      let a = attributeQuery(valuation, req.queryEmbedding, req.label, poa, req.fee.amount);
+      // points of contributions slashed after the snapshot stay in the game but are not paid (their weight goes to the remainder)
+      const isSlashed = deps.datanet.isLeafSlashed;
+      if (isSlashed !== undefined) {
+        const excluded = new Set<number>();
+        for (const p of a.points) if (isSlashed.call(deps.datanet, ctx, m.snapshotId, BigInt(p.index))) excluded.add(p.index);
+        if (excluded.size > 0) a = attributeQuery(valuation, req.queryEmbedding, req.label, poa, req.fee.amount, excluded);
+      }
       const addrOf = (id: number) => contributors[id] as Bytes;
-      const points = a.points.map((p) => ({ index: BigInt(p.index), contributor: accAddressToString(addrOf(p.contributor)), value: p.value.toString() }));
+      const points = a.points.map((p) => ({ index: BigInt(p.index), contributor: accAddressToString(addrOf(p.contributor)), value: p.value.toString(), excluded: p.excluded }));
       const pointsRoot = merkleRoot(a.points.map((p) => pointLeafHash(BigInt(p.index), p.value, addrOf(p.contributor))));
       const id = nextId(ctx, "receipt");
       const r: Receipt = {

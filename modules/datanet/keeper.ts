@@ -130,6 +130,8 @@ export interface DatanetKeeper {
   snapshot(ctx: WriteContext, creator: Bytes, datanetId: bigint): Promise<Snapshot>;
   /** leaves of a snapshot in index order, with the points' labels. */
   snapshotPoints(ctx: ReadContext, snapshotId: bigint): AsyncIterable<SnapshotPoint>;
+  /** whether leaf `index` of the snapshot is a contribution slashed since the snapshot (false for unknown leaves). */
+  isLeafSlashed(ctx: ReadContext, snapshotId: bigint, index: bigint): boolean;
   /** Σ of what the escrow must hold: unreleased stakes + bonds of open challenges, per denom. */
   escrowLiabilities(ctx: ReadContext): Promise<Coin[]>;
   escrowAddress(): Bytes;
@@ -539,6 +541,12 @@ export function createDatanetKeeper(deps: DatanetKeeperDeps): DatanetKeeper {
       const stored = k.getSnapshot(ctx, id) as Snapshot;
       emitTyped(ctx, "EventSnapshotCreated", { snapshotId: id, datanetId, version, root: toHex(stored.root), count: stored.count });
       return stored;
+    },
+
+    isLeafSlashed(ctx, snapshotId, index) {
+      const v = rs(ctx).get(snapshotEntryKey(snapshotId, index));
+      if (v === undefined) return false;
+      return k.getContribution(ctx, readU64be(v))?.status === ContributionStatus.CONTRIBUTION_STATUS_SLASHED;
     },
 
     async *snapshotPoints(ctx, snapshotId) {

@@ -49,6 +49,8 @@ export interface PaidPoint {
   readonly contributor: number;
   /** KNN-Shapley value at scale 2^40. */
   readonly value: bigint;
+  /** excluded from payment (its weight went to the remainder). */
+  readonly excluded: boolean;
 }
 
 export interface Attribution {
@@ -76,17 +78,35 @@ export interface Attribution {
   readonly remainder: bigint;
 }
 
-export function attributeQuery(v: Valuation, q: IntVectors, label: number, params: Omit<PoaParams, "tau">, fee: bigint): Attribution {
+/** the contributor id that stands for excluded points (their weight goes to the remainder). */
+export const EXCLUDED_SINK = Number.MAX_SAFE_INTEGER;
+
+/**
+ * `excluded` (original indices, e.g. points whose contribution was slashed after the snapshot): they stay
+ * in the game (values are unchanged), but their positive weight is paid to nobody: it is split as one
+ * extra contributor whose share joins the remainder, so the other contributors' shares do not move.
+ */
+export function attributeQuery(v: Valuation, q: IntVectors, label: number, params: Omit<PoaParams, "tau">, fee: bigint, excluded?: ReadonlySet<number>): Attribution {
   const { k, kPrime, dust } = params;
   assertK(k);
   const r = knnShapley(v.index, q, label, k, v.ws);
   const t = truncateTopK(r.values, r.order, kPrime, dust);
-  const agg = aggregateByContributor(t.points, t.values, v.contributors);
-  const split = splitFee(fee, agg.weights);
+  let contributorOf: ArrayLike<number> = v.contributors;
+  if (excluded !== undefined && excluded.size > 0) {
+    const over = Float64Array.from(v.contributors);
+    for (let j = 0; j < t.points.length; j++) if (excluded.has(v.origin[t.points[j] as number] as number)) over[t.points[j] as number] = EXCLUDED_SINK;
+    contributorOf = over;
+  }
+  const agg0 = aggregateByContributor(t.points, t.values, contributorOf);
+  const agg = contributorOf === v.contributors ? agg0 : { ...agg0, negatives: agg0.negatives.filter((n) => n.contributor !== EXCLUDED_SINK) };
+  const split0 = splitFee(fee, agg.weights);
+  const sink = split0.shares.find((s) => s.contributor === EXCLUDED_SINK)?.amount ?? 0n;
+  const split = sink === 0n && agg.weights.every((w) => w.contributor !== EXCLUDED_SINK) ? split0 : { ...split0, shares: split0.shares.filter((s) => s.contributor !== EXCLUDED_SINK), remainder: split0.remainder + sink };
+  const weights = agg.weights.filter((w) => w.contributor !== EXCLUDED_SINK);
   const points: PaidPoint[] = [];
   for (let j = 0; j < t.points.length; j++) {
     const i = t.points[j] as number;
-    points.push({ index: v.origin[i] as number, contributor: v.contributors[i] as number, value: BigInt(t.values[j] as number) });
+    points.push({ index: v.origin[i] as number, contributor: v.contributors[i] as number, value: BigInt(t.values[j] as number), excluded: contributorOf[i] === EXCLUDED_SINK });
   }
   return {
     ...METHODS.poaPipeline,
@@ -100,7 +120,7 @@ export function attributeQuery(v: Valuation, q: IntVectors, label: number, param
     n: r.n,
     matches: r.matches,
     points,
-    weights: agg.weights,
+    weights,
     negatives: agg.negatives,
     fee,
     shares: split.shares,

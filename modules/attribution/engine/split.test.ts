@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { aggregateByContributor, splitFee, truncateTopK, type ContributorWeight } from "./split.ts";
-import { createRng } from "./testing/reference.ts";
+import { createRng, gaussianMixture } from "./testing/reference.ts";
+import { attributeQuery, prepareValuation } from "./attribute.ts";
+import { createEmbeddingIndex } from "./embeddings.ts";
 
 function randomBig(rng: ReturnType<typeof createRng>, bits: number): bigint {
   let x = 0n;
@@ -112,5 +114,34 @@ describe("attribution/engine/split", () => {
       }
     }
     assert.ok(checked >= 200, `only ${checked} splits checked`);
+  });
+
+  it("excluded (slashed) points keep their values but their weight goes to the remainder; other shares move by ≤ 1 unit", () => {
+    const mx = gaussianMixture({ n: 400, d: 8, seed: 99 });
+    const qs = gaussianMixture({ n: 30, d: 8, seed: 100, centres: mx.centres });
+    const owner = Float64Array.from({ length: mx.n }, (_, i) => i % 7);
+    const v = prepareValuation(createEmbeddingIndex(mx.vectors, mx.labels, 8), owner, 0);
+    const params = { k: 5, kPrime: 20, dust: 0 };
+    let tested = 0;
+    for (let j = 0; j < qs.n; j++) {
+      const q = qs.vectors.subarray(j * 8, j * 8 + 8);
+      const fee = 1_000_003n;
+      const a = attributeQuery(v, q, qs.labels[j] as number, params, fee);
+      const victim = a.points.find((p) => p.value > 0n);
+      if (victim === undefined) continue;
+      const b = attributeQuery(v, q, qs.labels[j] as number, params, fee, new Set([victim.index]));
+      assert.deepEqual(b.points.map((p) => [p.index, p.value]), a.points.map((p) => [p.index, p.value]));
+      assert.deepEqual(b.points.filter((p) => p.excluded).map((p) => p.index), [victim.index]);
+      assert.equal(b.shares.reduce((s, x) => s + x.amount, 0n) + b.remainder, fee);
+      const share = (r: typeof a, c: number) => r.shares.find((s) => s.contributor === c)?.amount ?? 0n;
+      const W = a.weights.reduce((s, w) => s + w.weight, 0n);
+      const expectedLoss = (fee * victim.value) / W;
+      const loss = share(a, victim.contributor) - share(b, victim.contributor);
+      assert.ok(loss >= expectedLoss - 1n && loss <= expectedLoss + 1n, `loss ${loss}, expected ≈ ${expectedLoss}`);
+      for (let c = 0; c < 7; c++) if (c !== victim.contributor) assert.ok(share(a, c) - share(b, c) <= 1n && share(b, c) - share(a, c) <= 1n);
+      assert.ok(b.shares.every((s) => s.contributor < 7) && b.weights.every((w) => w.contributor < 7));
+      tested++;
+    }
+    assert.ok(tested >= 20);
   });
 });

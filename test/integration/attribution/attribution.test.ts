@@ -207,6 +207,22 @@ describe("attribution through blocks", () => {
     const ch = decodeResponse(await w.ok("bob", [msgs.challenge({ challenger: bob, contributionId: 6n, reason: "near copy of carol's" })]), dtx.MsgChallengeContributionResponse);
     await w.ok("alice", [msgs.resolve({ authority: w.actors.alice!.address, challengeId: ch.challengeId, uphold: true })]);
 
+    // a contribution slashed after the snapshot stays in the game but is no longer paid: carol's [10,0,0,0]
+    const ch1 = decodeResponse(await w.ok("bob", [msgs.challenge({ challenger: bob, contributionId: 1n, reason: "fraud" })]), dtx.MsgChallengeContributionResponse);
+    await w.ok("alice", [msgs.resolve({ authority: w.actors.alice!.address, challengeId: ch1.challengeId, uphold: true })]);
+    const leaf1 = entries.findIndex((e) => e.contributionId === 1n);
+    source.push({ modelId: 1n, queryEmbedding: Int16Array.from(queries[0]!.q), label: 0, fee: { denom: "uopen", amount: 1000n } });
+    await w.chain.block([]);
+    const after = (await w.query(`${A}Query/Receipt`, aq.QueryReceiptRequest, { id: 4n }, aq.QueryReceiptResponse)).receipt!;
+    const before = receipts[0]!;
+    assert.deepEqual(after.points.map((p) => [p.index, p.value]), before.points.map((p) => [p.index, p.value]), "the game is unchanged");
+    assert.deepEqual(after.points.filter((p) => p.excluded).map((p) => Number(p.index)), [leaf1]);
+    const paid = (r: Receipt, who: string) => BigInt(r.shares.find((s) => s.contributor === who)?.amount ?? "0");
+    assert.ok(paid(after, carol) < paid(before, carol), "carol loses the slashed point's share");
+    assert.equal(after.shares.reduce((s, e) => s + BigInt(e.amount), 0n) + BigInt(after.remainder), 1000n);
+    assert.ok(BigInt(after.remainder) >= BigInt(before.remainder) + paid(before, carol) - paid(after, carol) - 1n, "it goes to the remainder");
+    for (const who of [dave, w.actors.erin!.address]) assert.ok(paid(after, who) - paid(before, who) <= 1n && paid(before, who) - paid(after, who) <= 1n, "others unchanged within one unit");
+
     // genesis round trip with models, chunks and receipts
     const exported = await w.chain.app.exportGenesis();
     const again = await createTestChain({ editGenesis: (g) => Object.assign(g, JSON.parse(JSON.stringify(exported))) });

@@ -89,6 +89,8 @@ export interface PointShare {
   contributor: string;
   /** KNN-Shapley value at scale 2^40 (signed). */
   value: string;
+  /** the point's contribution was slashed after the snapshot: its weight went to the remainder, not to its contributor. */
+  excluded: boolean;
 }
 
 export interface Receipt {
@@ -1233,7 +1235,7 @@ export const ContributorShare: MessageFns<ContributorShare> = {
 };
 
 function createBasePointShare(): PointShare {
-  return { index: 0n, contributor: "", value: "" };
+  return { index: 0n, contributor: "", value: "", excluded: false };
 }
 
 export const PointShare: MessageFns<PointShare> = {
@@ -1249,6 +1251,9 @@ export const PointShare: MessageFns<PointShare> = {
     }
     if (message.value !== "") {
       writer.uint32(26).string(message.value);
+    }
+    if (message.excluded !== false) {
+      writer.uint32(32).bool(message.excluded);
     }
     return writer;
   },
@@ -1290,6 +1295,14 @@ export const PointShare: MessageFns<PointShare> = {
             message.value = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.excluded = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1307,6 +1320,7 @@ export const PointShare: MessageFns<PointShare> = {
       index: isSet(object.index) ? BigInt(object.index) : 0n,
       contributor: isSet(object.contributor) ? globalThis.String(object.contributor) : "",
       value: isSet(object.value) ? globalThis.String(object.value) : "",
+      excluded: isSet(object.excluded) ? globalThis.Boolean(object.excluded) : false,
     };
   },
 
@@ -1321,6 +1335,9 @@ export const PointShare: MessageFns<PointShare> = {
     if (message.value !== "") {
       obj.value = message.value;
     }
+    if (message.excluded !== false) {
+      obj.excluded = message.excluded;
+    }
     return obj;
   },
 
@@ -1332,6 +1349,7 @@ export const PointShare: MessageFns<PointShare> = {
     message.index = (object.index !== undefined && object.index !== null) ? BigInt(object.index) : 0n;
     message.contributor = object.contributor ?? "";
     message.value = object.value ?? "";
+    message.excluded = object.excluded ?? false;
     return message;
   },
 };
