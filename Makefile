@@ -14,7 +14,7 @@ export PATH := $(PINNED_DIR):$(PATH)
 endif
 STAMP      := node_modules/.install-stamp
 
-.PHONY: all deps build typecheck proto proto-check run test test-unit test-e2e bench clean localnet localnet-stop localnet-reset localnet-status soak
+.PHONY: all deps build typecheck proto proto-check run test test-unit test-e2e bench clean localnet localnet-stop localnet-reset localnet-status soak demo
 
 all: build
 
@@ -59,6 +59,11 @@ test-e2e: build
 
 bench: build
 	npm run --silent bench
+
+# issue 5 §7: datanet → contributors (one flipped, one near-copies) → model + index → 20 paid inferences →
+# receipts and earnings, twice (with and without the near-copies); non-zero exit unless the checks hold
+demo: build
+	node localnet/demo/demo.ts
 
 clean:
 	rm -rf node_modules .tools
