@@ -3,7 +3,10 @@
  * `shutdown` resolves (SIGINT/SIGTERM) and then stops gracefully, or fails if block production halts.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { verifyEd25519 } from "../../../node/crypto/ed25519.ts";
+import { BlobStore } from "../../../node/blobstore/store.ts";
+import { OnnxVerifier } from "../../../node/provider/verifier.ts";
 import { SigVerifyPool } from "../../../node/crypto/sigPool.ts";
 import type { NodeOptions } from "../../../node/options.ts";
 import { openLevelBackend } from "../../../node/storage/levelBackend.ts";
@@ -42,7 +45,9 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
   }
   let app: Awaited<ReturnType<typeof createOpenLedgerApp>>;
   try {
-    app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, ed25519Verifier: { verify: verifyEd25519 }, logger: logger.child({ module: "app" }) });
+    // compute verdicts: this validator replays submitted inference results from the node's blob store (ExtendVote)
+    const computeVerifier = new OnnxVerifier({ blobs: new BlobStore(join(p.dataDir, "blobs")), logger: logger.child({ module: "compute-replay" }) });
+    app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, ed25519Verifier: { verify: verifyEd25519 }, computeVerifier, logger: logger.child({ module: "app" }) });
   } catch (e) {
     await backend.close();
     await sigPool.close();
