@@ -21,6 +21,9 @@ import { poaCommand } from "./cmds/poa/index.ts";
 import { blobCommand } from "./cmds/blob/index.ts";
 import { govTxCommand, grantsTxCommand } from "./cmds/tx/gov.ts";
 import { govQueryCommand, grantsQueryCommand } from "./cmds/query/gov.ts";
+import { computeTxCommand } from "./cmds/tx/compute.ts";
+import { computeQueryCommand } from "./cmds/query/compute.ts";
+import { providerCommand } from "./cmds/provider/index.ts";
 import { VERSION } from "./version.ts";
 
 export { VERSION } from "./version.ts";
@@ -46,6 +49,10 @@ export function buildProgram(io: CliIo): Command {
   // gov (and grants): added to tx / query here so the lines above stay as they are
   program.commands.find((c) => c.name() === "tx")?.addCommand(govTxCommand(io)).addCommand(grantsTxCommand(io));
   program.commands.find((c) => c.name() === "query")?.addCommand(govQueryCommand(io)).addCommand(grantsQueryCommand(io));
+  // compute: tx / query subcommands and the provider daemon
+  program.commands.find((c) => c.name() === "tx")?.addCommand(computeTxCommand(io));
+  program.commands.find((c) => c.name() === "query")?.addCommand(computeQueryCommand(io));
+  program.addCommand(providerCommand(io));
   program.addCommand(statusCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(poaCommand(io));

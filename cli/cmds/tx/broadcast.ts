@@ -15,6 +15,7 @@ import * as stakingSdkTx from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import * as datanetTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import * as attributionTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as grantsTx from "../../../proto/gen/openledger/grants/v1/tx.ts";
+import * as computeTx from "../../../proto/gen/openledger/compute/v1/tx.ts";
 import * as treasuryTx from "../../../proto/gen/openledger/treasury/v1/tx.ts";
 import * as paychanTx from "../../../proto/gen/openledger/paychan/v1/tx.ts";
 import { formatCoins } from "../../util/coins.ts";
@@ -45,6 +46,7 @@ export function openledgerRegistry(): Registry {
     ["openledger.grants.v1", grantsTx],
     ["openledger.treasury.v1", treasuryTx],
     ["openledger.paychan.v1", paychanTx],
+    ["openledger.compute.v1", computeTx],
   ] as const) {
     for (const [name, codec] of Object.entries(mod)) {
       if (/^Msg[A-Za-z]+$/.test(name) && typeof (codec as { encode?: unknown }).encode === "function") types.push([`/${pkg}.${name}`, codec as unknown as GeneratedType]);

@@ -1,0 +1,264 @@
+/**
+ * The compute provider daemon (`openledgerd provider start`): follows the chain over the node's
+ * WebSocket (CometBFT `subscribe` to NewBlock), and at each block lists the jobs assigned to its
+ * address; for each new one it fetches the model's ONNX artifact (blob store, by the model's
+ * onnx_hash) and the input, runs it with onnxruntime-node, builds the canonical result, signs it with
+ * its attestation key and submits MsgSubmitResult through the injected signer (the CLI's CosmJS
+ * pipeline). Its own Prometheus metrics are served on `metricsListen` (/metrics).
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import WebSocket from "ws";
+import { toHex } from "../../modules/core/bytes.ts";
+import { sha256 } from "../../modules/core/hash.ts";
+import { QueryModelRequest, QueryModelResponse } from "../../proto/gen/openledger/attribution/v1/query.ts";
+import { QueryJobsRequest, QueryJobsResponse } from "../../proto/gen/openledger/compute/v1/query.ts";
+import type { MsgSubmitResult } from "../../proto/gen/openledger/compute/v1/tx.ts";
+import { type CanonicalResult, type Job, JobStatus, JobType } from "../../proto/gen/openledger/compute/v1/types.ts";
+import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
+import { type AttestationKey, inferenceOutputHash, resultDigest, signDigest } from "./attest.ts";
+import { type InferenceOutput, int16ToBytes, runInference } from "./inference.ts";
+
+export interface ProviderLogger {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+  error(o: object, msg: string): void;
+}
+
+export interface SubmitOutcome {
+  code: number;
+  log: string;
+  txHash?: string;
+}
+
+export interface ProviderDaemonOptions {
+  /** the node's RPC, http://host:port */
+  rpcUrl: string;
+  chainId: string;
+  /** the provider's account (bech32), which signs MsgSubmitResult. */
+  address: string;
+  attestation: AttestationKey;
+  /** signs and broadcasts one message from `address`, waiting for inclusion. */
+  submit(msg: { typeUrl: string; value: MsgSubmitResult }): Promise<SubmitOutcome>;
+  /** host:port of the /metrics endpoint (port 0: any free port); undefined: none. */
+  metricsListen?: string;
+  logger: ProviderLogger;
+  onnx?: OnnxServiceConfig;
+  /** polls this often (ms) too, in case a WebSocket event is lost; default 2000. */
+  pollMs?: number;
+  /**
+   * test-only misbehaviour: "cheat" reports a wrong label (validators must reject and slash);
+   * "silent" never answers (the job must be reassigned at its deadline).
+   */
+  misbehave?: "cheat" | "silent";
+}
+
+const JOB_TYPE_NAMES: Record<number, string> = { 1: "inference", 2: "embedding-index", 3: "training" };
+
+export class ProviderDaemon {
+  readonly registry = new Registry();
+  private readonly o: ProviderDaemonOptions;
+  private readonly done = new Set<string>();
+  private readonly models = new Map<string, Promise<OnnxModel>>();
+  private ws: WebSocket | undefined;
+  private server: Server | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private busy: Promise<void> = Promise.resolve();
+  private pendingTick = false;
+  private stopped = false;
+  metricsPort = 0;
+  private readonly m: {
+    jobs: Counter<"type" | "outcome">;
+    runSeconds: Histogram<"type">;
+    height: Gauge;
+    wsConnected: Gauge;
+  };
+
+  constructor(o: ProviderDaemonOptions) {
+    this.o = o;
+    collectDefaultMetrics({ register: this.registry, prefix: "openledger_provider_" });
+    this.m = {
+      jobs: new Counter({ name: "openledger_provider_jobs_total", help: "jobs handled by outcome (submitted, rejected_tx, failed, skipped)", labelNames: ["type", "outcome"], registers: [this.registry] }),
+      runSeconds: new Histogram({ name: "openledger_provider_job_run_seconds", help: "model run time per job", labelNames: ["type"], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10], registers: [this.registry] }),
+      height: new Gauge({ name: "openledger_provider_chain_height", help: "latest block height seen", registers: [this.registry] }),
+      wsConnected: new Gauge({ name: "openledger_provider_ws_connected", help: "1 while subscribed to the node's WebSocket", registers: [this.registry] }),
+    };
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    if (this.o.metricsListen !== undefined) {
+      const [host, port] = splitHostPort(this.o.metricsListen);
+      this.server = createServer((req, res) => {
+        if (req.url !== "/metrics") {
+          res.writeHead(404).end();
+          return;
+        }
+        this.registry.metrics().then(
+          (text) => res.writeHead(200, { "content-type": this.registry.contentType }).end(text),
+          (e: unknown) => res.writeHead(500).end(String(e)),
+        );
+      });
+      await new Promise<void>((resolve, reject) => {
+        this.server?.once("error", reject);
+        this.server?.listen(port, host, () => resolve());
+      });
+      this.metricsPort = (this.server.address() as AddressInfo).port;
+    }
+    this.connect();
+    this.timer = setInterval(() => this.tick(), this.o.pollMs ?? 2000);
+    this.tick();
+    this.o.logger.info({ address: this.o.address, rpc: this.o.rpcUrl, metricsPort: this.metricsPort, misbehave: this.o.misbehave ?? "none" }, "provider daemon started");
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.ws?.close();
+    await this.busy;
+    await new Promise<void>((r) => (this.server === undefined ? r() : this.server.close(() => r())));
+    for (const m of this.models.values()) await (await m.catch(() => undefined))?.release();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const url = `${this.o.rpcUrl.replace(/^http/, "ws").replace(/\/$/, "")}/websocket`;
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.on("open", () => {
+      this.m.wsConnected.set(1);
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlock'" } }));
+    });
+    ws.on("message", (data) => {
+      try {
+        const msg = JSON.parse(String(data)) as { result?: { data?: { value?: { block?: { header?: { height?: string } } } } } };
+        const h = msg.result?.data?.value?.block?.header?.height;
+        if (h !== undefined) {
+          this.m.height.set(Number(h));
+          this.tick();
+        }
+      } catch {
+        // not ours to judge: the poll covers it
+      }
+    });
+    const retry = () => {
+      this.m.wsConnected.set(0);
+      if (this.running) setTimeout(() => this.connect(), 1000);
+    };
+    ws.on("close", retry);
+    ws.on("error", (e) => {
+      this.o.logger.warn({ err: e.message }, "provider: WebSocket error");
+    });
+  }
+
+  /** one pass at a time; a tick during a pass runs once more after it. */
+  private tick(): void {
+    if (!this.running) return;
+    if (this.pendingTick) return;
+    this.pendingTick = true;
+    this.busy = this.busy.then(async () => {
+      this.pendingTick = false;
+      if (!this.running) return;
+      try {
+        await this.pass();
+      } catch (e: unknown) {
+        this.o.logger.warn({ err: e instanceof Error ? e.message : String(e) }, "provider: pass failed");
+      }
+    });
+  }
+
+  private async pass(): Promise<void> {
+    const r = QueryJobsResponse.decode(await this.query("/openledger.compute.v1.Query/Jobs", QueryJobsRequest.encode({ provider: this.o.address, status: JobStatus.JOB_STATUS_ASSIGNED, pagination: undefined }).finish()));
+    for (const j of r.jobs) {
+      const key = `${j.id}:${j.attempts}`;
+      if (this.done.has(key) || j.provider !== this.o.address) continue;
+      this.done.add(key);
+      await this.handle(j);
+    }
+  }
+
+  private async handle(j: Job): Promise<void> {
+    const type = JOB_TYPE_NAMES[j.jobType] ?? "unknown";
+    if (j.jobType !== JobType.JOB_TYPE_INFERENCE) {
+      this.m.jobs.inc({ type, outcome: "skipped" });
+      this.o.logger.warn({ job: j.id.toString(), type }, "provider: job type not supported by this daemon");
+      return;
+    }
+    if (this.o.misbehave === "silent") {
+      this.m.jobs.inc({ type, outcome: "skipped" });
+      this.o.logger.warn({ job: j.id.toString() }, "provider (test): staying silent");
+      return;
+    }
+    try {
+      const model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: j.modelId }).finish())).model;
+      if (model === undefined) throw new Error(`model ${j.modelId} not found`);
+      const onnx = await this.model(model.onnxHash);
+      const input = j.inputInBlob ? await this.blob(toHex(j.inputHash)) : j.input;
+      const t0 = performance.now();
+      let out: InferenceOutput = await runInference(onnx, input);
+      this.m.runSeconds.observe({ type }, (performance.now() - t0) / 1000);
+      if (this.o.misbehave === "cheat") out = { embedding: out.embedding, label: out.label + 1 };
+      const qe = int16ToBytes(out.embedding);
+      const result: CanonicalResult = {
+        modelArtifactHash: model.onnxHash,
+        checkpointHash: model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0),
+        inputHash: j.inputHash,
+        outputHash: inferenceOutputHash(qe, out.label),
+        predictedLabel: out.label,
+        queryEmbedding: qe,
+      };
+      const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
+      const res = await this.o.submit({ typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } });
+      this.m.jobs.inc({ type, outcome: res.code === 0 ? "submitted" : "rejected_tx" });
+      if (res.code === 0) this.o.logger.info({ job: j.id.toString(), label: out.label, tx: res.txHash }, "provider: result submitted");
+      else this.o.logger.warn({ job: j.id.toString(), code: res.code, log: res.log }, "provider: result refused");
+    } catch (e: unknown) {
+      this.m.jobs.inc({ type, outcome: "failed" });
+      this.o.logger.error({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "provider: job failed");
+    }
+  }
+
+  private model(hash: Uint8Array): Promise<OnnxModel> {
+    const key = toHex(hash);
+    let m = this.models.get(key);
+    if (m === undefined) {
+      m = (async () => {
+        const bytes = await this.blob(key);
+        const { OnnxModel: Onnx } = await import("../onnx/service.ts");
+        return Onnx.fromBytes(bytes, this.o.onnx ?? {});
+      })();
+      m.catch(() => this.models.delete(key));
+      this.models.set(key, m);
+    }
+    return m;
+  }
+
+  private async blob(hashHex: string): Promise<Uint8Array> {
+    const r = await this.rpc<{ data: string }>("blob_get", { hash: hashHex });
+    const bytes = new Uint8Array(Buffer.from(r.data, "base64"));
+    if (toHex(sha256(bytes)) !== hashHex) throw new Error(`blob ${hashHex}: the node returned bytes of another hash`);
+    return bytes;
+  }
+
+  private async query(path: string, data: Uint8Array): Promise<Uint8Array> {
+    const r = await this.rpc<{ response: { code: number; log: string; value: string | null } }>("abci_query", { path, data: toHex(data), prove: false });
+    if (r.response.code !== 0) throw new Error(`${path}: code ${r.response.code} ${r.response.log}`);
+    return new Uint8Array(Buffer.from(r.response.value ?? "", "base64"));
+  }
+
+  private async rpc<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    const res = await fetch(this.o.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }), signal: AbortSignal.timeout(30_000) });
+    const body = (await res.json()) as { result?: T; error?: { message: string; data?: string } };
+    if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}${body.error.data ? `: ${body.error.data}` : ""}`);
+    return body.result as T;
+  }
+}
+
+function splitHostPort(s: string): [string, number] {
+  const m = /^(.*):(\d+)$/.exec(s.replace(/^tcp:\/\//, ""));
+  if (m === null) throw new Error(`invalid listen address "${s}" (host:port)`);
+  return [m[1] === "" ? "127.0.0.1" : (m[1] as string), Number(m[2])];
+}
