@@ -110,7 +110,7 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
     // treasury takes the receipt's shares as weights of its contributors' part: attribution values the whole fee
     dataPart: (_ctx, _modelId, fee) => fee.amount,
     splitInferenceFee: async (ctx, s) => {
-      await treasury.keeper.split(ctx, { modelId: s.modelId, receiptId: s.receiptId, fee: s.fee, fromModule: s.fromModule, shares: s.contributorShares, provider: s.provider });
+      await treasury.keeper.split(ctx, { modelId: s.modelId, receiptId: s.receiptId, fee: s.fee, fromModule: s.fromModule, shares: s.contributorShares, remainder: s.dataRemainder, provider: s.provider });
     },
   });
   const paychan = createPaychanModule({ bank: bank.keeper, authority: GOV_AUTHORITY });

@@ -35,7 +35,7 @@ export interface TreasuryAttributionKeeper {
   attributeInference(
     ctx: WriteContext,
     req: { modelId: bigint; queryEmbedding: Int16Array; label: number; fee: Coin },
-  ): Promise<{ receiptId: bigint; shares: { contributor: Bytes; amount: bigint }[] }>;
+  ): Promise<{ receiptId: bigint; shares: { contributor: Bytes; amount: bigint }[]; remainder: bigint }>;
 }
 
 /**

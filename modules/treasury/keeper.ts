@@ -28,6 +28,12 @@ export interface SplitInput {
   fromModule: string;
   /** the receipt's per-contributor integer shares, used as weights (any scale); zero weights earn nothing. */
   shares: readonly { contributor: Bytes; amount: bigint }[];
+  /**
+   * the receipt's unassigned weight (attribution's remainder: value nobody may be paid for, e.g. points
+   * slashed after the snapshot), on the same scale as the shares: its portion of the contributors' part
+   * goes to the community pool instead of to the other contributors.
+   */
+  remainder?: bigint;
   /** the compute provider that answered. */
   provider: Bytes;
   /** the trainer; default: the model owner. */
@@ -153,9 +159,12 @@ export function createTreasuryKeeper(deps: TreasuryKeeperDeps): TreasuryKeeper {
         merged.set(key, (merged.get(key) ?? 0n) + s.amount);
       }
       const rows = [...merged.entries()].filter(([, w]) => w > 0n).sort(([a], [b]) => compare(fromKeyString(a), fromKeyString(b)));
-      const amounts = largestRemainder(cPart, rows.map(([, w]) => w));
+      const rem = input.remainder ?? 0n;
+      if (rem < 0n) throw ErrInvalidSplit.wrap("remainder must not be negative");
+      // the unassigned weight takes the last slot (ties of the largest-remainder step go to contributors)
+      const amounts = largestRemainder(cPart, [...rows.map(([, w]) => w), rem]);
       const contributorShares = rows.map(([a], i) => ({ contributor: fromKeyString(a), amount: amounts[i] as bigint }));
-      const unassigned = rows.length === 0 ? cPart : 0n;
+      const unassigned = rows.length === 0 && rem === 0n ? cPart : (amounts[rows.length] as bigint);
       const community = poolPart + unassigned;
       const trainer = input.trainer ?? accAddressFromString(m.owner);
 

@@ -34,7 +34,7 @@ export function createTreasuryAppModule(k: TreasuryKeeper, bank: TreasuryBankKee
             for (const p of paid.source.take(ctx)) {
               if (p.fee.amount > 0n) bank.sendCoinsFromAccountToModule(ctx, p.payer, VESTING_ACCOUNT, [p.fee]);
               const r = await paid.attribution.attributeInference(ctx, { modelId: p.modelId, queryEmbedding: p.queryEmbedding, label: p.label, fee: p.fee });
-              await k.split(ctx, { modelId: p.modelId, receiptId: r.receiptId, fee: p.fee, fromModule: VESTING_ACCOUNT, shares: r.shares, provider: p.provider, ...(p.trainer !== undefined ? { trainer: p.trainer } : {}) });
+              await k.split(ctx, { modelId: p.modelId, receiptId: r.receiptId, fee: p.fee, fromModule: VESTING_ACCOUNT, shares: r.shares, remainder: r.remainder, provider: p.provider, ...(p.trainer !== undefined ? { trainer: p.trainer } : {}) });
             }
           },
         }),

@@ -176,5 +176,14 @@ describe("treasury through blocks", () => {
     const prow = await earnings(w, provider);
     assert.equal(prow.length, 1);
     assert.equal(prow[0]!.splits, 4n);
+
+    // the slashed point is no longer paid: its value (the receipt's remainder) goes to the community pool, not to the others
+    queue.push({ payer: accAddressFromString(a.alice!.address), provider: accAddressFromString(provider), modelId, queryEmbedding: Int16Array.from([1000, 50, 0, 0]), label: 0, fee: { denom: "uopen", amount: 100_000n } });
+    const res3 = await w.chain.block([]);
+    const s3 = attrs(res3.events.find((e) => e.type === EV)!);
+    const receipt = res3.events.find((e) => e.type === "openledger.attribution.v1.EventInferenceAttributed");
+    assert.ok(receipt);
+    assert.equal(BigInt(s3.contributors) + BigInt(s3.trainer) + BigInt(s3.provider) + BigInt(s3.community) + BigInt(s3.burned), 100_000n);
+    assert.ok(BigInt(s3.community) > 10_000n, `the slashed point's value went to the pool (community ${s3.community})`);
   });
 });
