@@ -55,8 +55,10 @@ describe("attribution/keeper", () => {
   });
 
   it("params: only implemented method versions can be activated", async () => {
+    // v2 exists since the method registry (issue 6): poa-knn-shapley v2, engine/attributeV2.ts
+    validateParams({ ...defaultParams(), activeMethod: { method: "poa-knn-shapley", version: 2 } });
     validateParams(defaultParams());
-    await assertAppError(() => validateParams({ ...defaultParams(), activeMethod: { method: "poa-knn-shapley", version: 2 } }), ErrInvalidParams);
+    await assertAppError(() => validateParams({ ...defaultParams(), activeMethod: { method: "poa-knn-shapley", version: 99 } }), ErrInvalidParams);
     await assertAppError(() => validateParams({ ...defaultParams(), k: 0 }), ErrInvalidParams);
   });
 

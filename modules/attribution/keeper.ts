@@ -35,6 +35,7 @@ import { MODULE_NAME, PARAMS_KEY, type SeqName, auditKey, chunkKey, chunkPrefix,
 import { merkleRoot, pointLeafHash } from "./merkle.ts";
 import { indexSampleSeed, sampleIndexRows, verifyIndexRows } from "./replay.ts";
 import { type AttributionParams, defaultParams, isSupportedMethod } from "./params.ts";
+import { methodImpl, recordShadow } from "./methodRegistry.ts";
 
 /** τ bound of the engine's collapse (README: τ ≤ 2^50). */
 export const MAX_TAU = 2n ** 50n;
@@ -337,14 +338,18 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       ctx.gas.consume(queryGas(m.numPoints, m.embeddingDim), "attribution: knn-shapley");
       const { valuation, contributors } = await valuationOf(ctx, m);
       const poa = { k: params.k, kPrime: params.kPrime, dust: Number(params.dust) };
-      let a = attributeQuery(valuation, req.queryEmbedding, req.label, poa, req.fee.amount);
+      // the active method version (method registry: methodRegistry.ts)
+      const run = methodImpl(params.activeMethod);
+      let a = run(valuation, req.queryEmbedding, req.label, poa, req.fee.amount);
       // points of contributions slashed after the snapshot stay in the game but are not paid (their weight goes to the remainder)
       const isSlashed = deps.datanet.isLeafSlashed;
-      if (isSlashed !== undefined) {
+      const excludedOf = (pts: readonly { index: number }[]): Set<number> => {
         const excluded = new Set<number>();
-        for (const p of a.points) if (isSlashed.call(deps.datanet, ctx, m.snapshotId, BigInt(p.index))) excluded.add(p.index);
-        if (excluded.size > 0) a = attributeQuery(valuation, req.queryEmbedding, req.label, poa, req.fee.amount, excluded);
-      }
+        if (isSlashed !== undefined) for (const p of pts) if (isSlashed.call(deps.datanet, ctx, m.snapshotId, BigInt(p.index))) excluded.add(p.index);
+        return excluded;
+      };
+      const excluded = excludedOf(a.points);
+      if (excluded.size > 0) a = run(valuation, req.queryEmbedding, req.label, poa, req.fee.amount, excluded);
       const addrOf = (id: number) => contributors[id] as Bytes;
       const points = a.points.map((p) => ({ index: BigInt(p.index), contributor: accAddressToString(addrOf(p.contributor)), value: p.value.toString(), excluded: p.excluded }));
       const pointsRoot = merkleRoot(a.points.map((p) => pointLeafHash(BigInt(p.index), p.value, addrOf(p.contributor))));
@@ -378,6 +383,8 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       for (const w of a.weights) bump(w.contributor, (rep) => ({ ...rep, receiptsPaid: rep.receiptsPaid + 1n, paidValue: (BigInt(rep.paidValue || "0") + w.weight).toString() }));
       for (const t of a.negatives) bump(t.contributor, (rep) => ({ ...rep, receiptsNegative: rep.receiptsNegative + 1n, negativeValue: (BigInt(rep.negativeValue || "0") - t.total).toString() }));
       emitTyped(ctx, "EventInferenceAttributed", { receiptId: id, modelId: m.id, queryHash: toHex(r.queryHash), method: a.method, methodVersion: a.version, fee: `${req.fee.amount}${req.fee.denom}`, contributors: r.shares.length });
+      // shadow window of a scheduled method: compute it beside the active one and report both
+      recordShadow(ctx, { receiptId: id, modelId: m.id, active: r.method as { method: string; version: number }, activeShares: r.shares, valuation, contributors, query: req.queryEmbedding, label: req.label, params: poa, fee: req.fee.amount, excludedOf });
       return { receiptId: id, method: { method: a.method, version: a.version }, shares: a.shares.map((s) => ({ contributor: addrOf(s.contributor), amount: s.amount })), remainder: a.remainder, pointsRoot };
     },
 

@@ -8,6 +8,7 @@ import { MODULE_NAME } from "./keys.ts";
 import { createAttributionMsgHandlers } from "./msgServer.ts";
 import { type AttributionParams, defaultParams, validateParams } from "./params.ts";
 import { createAttributionQueries } from "./queryServer.ts";
+import { applyScheduledActivation, createRegistryMsgHandlers, createRegistryQueries } from "./methodRegistry.ts";
 
 /**
  * Verified inferences to attribute at the end of a block. The compute module will own this flow
@@ -22,8 +23,10 @@ export function createAttributionAppModule(k: AttributionKeeper, authority: Byte
   return defineModule<AttributionParams, AttributionGenesis>({
     name: MODULE_NAME,
     consensusVersion: 1,
-    msgs: createAttributionMsgHandlers(k, authority),
-    queries: createAttributionQueries(k),
+    msgs: [...createAttributionMsgHandlers(k, authority), ...createRegistryMsgHandlers(authority, (ctx) => k.getParams(ctx))],
+    queries: [...createAttributionQueries(k), ...createRegistryQueries((ctx) => k.getParams(ctx))],
+    // method registry: a scheduled method version becomes active at its height
+    beginBlock: async (ctx: BlockContext) => applyScheduledActivation(ctx, (c) => k.getParams(c), (c, p) => k.setParams(c, p)),
     genesis: {
       defaultGenesis,
       validateGenesis,

@@ -4,13 +4,18 @@
  * binary implements (SUPPORTED_METHODS) are accepted. Old receipts keep the version they name.
  */
 import { METHODS } from "./engine/index.ts";
+import { METHODS_V2 } from "./engine/attributeV2.ts";
 import type { MethodVersion, Params } from "../../proto/gen/openledger/attribution/v1/types.ts";
 import { ErrInvalidParams } from "./errors.ts";
 
 export type AttributionParams = Params;
 
 /** method versions this binary can run for an inference. */
-export const SUPPORTED_METHODS: readonly MethodVersion[] = Object.freeze([{ method: METHODS.poaPipeline.method, version: METHODS.poaPipeline.version }]);
+export const SUPPORTED_METHODS: readonly MethodVersion[] = Object.freeze([
+  { method: METHODS.poaPipeline.method, version: METHODS.poaPipeline.version },
+  // issue 6 (method registry): top-K′ by |value| instead of the K′ nearest (engine/attributeV2.ts)
+  { method: METHODS_V2.poaPipelineV2.method, version: METHODS_V2.poaPipelineV2.version },
+]);
 
 export function isSupportedMethod(m: MethodVersion | undefined): boolean {
   return m !== undefined && SUPPORTED_METHODS.some((s) => s.method === m.method && s.version === m.version);

@@ -71,8 +71,10 @@ export async function createValChain(o: {
   funded: { key: TestKey; amount: bigint }[];
   gentxs?: { v: TestValidator; amount: bigint }[];
   edit?: (g: Record<string, any>) => void;
+  /** extra app options (e.g. an inference source). */
+  appOptions?: Partial<Parameters<typeof createOpenLedgerApp>[0]>;
 }): Promise<ValChain> {
-  const app = await createOpenLedgerApp({ backend: new MemoryBackend(), minGasPrices: "0uopen", debug: true });
+  const app = await createOpenLedgerApp({ backend: new MemoryBackend(), minGasPrices: "0uopen", debug: true, ...o.appOptions });
   const genesis = genesisWithFunds(o.funded.map((f) => ({ key: f.key, coins: [{ denom: "uopen", amount: f.amount.toString() }] })));
   const seq = new Map<string, bigint>();
   const accNum = new Map<string, bigint>(o.funded.map((f, i) => [f.key.bech32, BigInt(i)]));
