@@ -22,6 +22,8 @@ import * as attrQ from "../../../proto/gen/openledger/attribution/v1/query.ts";
 import * as attrTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as dnQ from "../../../proto/gen/openledger/datanet/v1/query.ts";
 import * as dnTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
+import * as cpQ from "../../../proto/gen/openledger/compute/v1/query.ts";
+import * as cpTx from "../../../proto/gen/openledger/compute/v1/tx.ts";
 import * as pcQ from "../../../proto/gen/openledger/paychan/v1/query.ts";
 import * as pcTx from "../../../proto/gen/openledger/paychan/v1/tx.ts";
 import * as trQ from "../../../proto/gen/openledger/treasury/v1/query.ts";
@@ -129,6 +131,13 @@ const CASES: Case[] = [
     queryPath: "/openledger.paychan.v1.Query/Params",
     params: pq("/openledger.paychan.v1.Query/Params", pcQ.QueryParamsRequest, pcQ.QueryParamsResponse, (r) => r.params),
     msg: update("/openledger.paychan.v1.MsgUpdateParams", pcTx.MsgUpdateParams, (p) => ({ ...p, maxSettleWindow: p.maxSettleWindow + 1n })),
+  },
+  {
+    module: "compute",
+    typeUrl: "/openledger.compute.v1.MsgUpdateParams",
+    queryPath: "/openledger.compute.v1.Query/Params",
+    params: pq("/openledger.compute.v1.Query/Params", cpQ.QueryParamsRequest, cpQ.QueryParamsResponse, (r) => r.params),
+    msg: update("/openledger.compute.v1.MsgUpdateParams", cpTx.MsgUpdateParams, (p) => ({ ...p, maxAttempts: p.maxAttempts + 1 })),
   },
 ];
 
