@@ -17,7 +17,7 @@
  */
 import { createEmbeddingIndex } from "../../modules/attribution/engine/embeddings.ts";
 import { auditValues, createKnnWorkspace, knnShapley } from "../../modules/attribution/engine/knnShapley.ts";
-import { aucLow, createRng, floatKnnShapley, gaussianMixture } from "../../modules/attribution/engine/testing/reference.ts";
+import { aucLow, createRng, floatKnnShapley, gaussianMixture, kmeansF1Low } from "../../modules/attribution/engine/testing/reference.ts";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -106,7 +106,8 @@ function audit(n: number): number {
   const caught = lowest.filter((i) => mx.flipped[i] === 1).length;
   const f1 = caught / flips; // flagged = flips, so precision = recall = F1
   const rng = createRng(n);
-  const randomAuc = aucLow(Array.from({ length: n }, () => rng.float()), mx.flipped);
+  const random = Array.from({ length: n }, () => rng.float());
+  const randomAuc = aucLow(random, mx.flipped);
   bench({
     name: `poa-audit-noisy-label-N${n}`,
     value: round(auc),
@@ -114,7 +115,9 @@ function audit(n: number): number {
     target: 0.95,
     f1AtRate: round(f1),
     bottomDecileRecall: round(f1),
+    kmeansF1: round(kmeansF1Low(scores, mx.flipped)),
     randomAuc: round(randomAuc),
+    randomKmeansF1: round(kmeansF1Low(random, mx.flipped)),
     seconds: round(seconds, 2),
     k: K,
     method: a.method,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createEmbeddingIndex, subsetIndex } from "./embeddings.ts";
 import { auditValues, createKnnWorkspace, floorDivBig, knnShapley, knnShapleySum, LO_BITS, SCALE, stepLimbs } from "./knnShapley.ts";
-import { bruteForceShapley, createRng, floatKnnShapley, gaussianMixture } from "./testing/reference.ts";
+import { bruteForceShapley, createRng, floatKnnShapley, gaussianMixture, kmeansF1Low } from "./testing/reference.ts";
 
 const Q = 2 ** LO_BITS;
 const BS = BigInt(SCALE);
@@ -182,5 +182,11 @@ describe("attribution/engine/knnShapley", () => {
     assert.throws(() => knnShapley(index, new Int16Array([1]), 0, 1), RangeError);
     assert.throws(() => knnShapley(index, new Int16Array([1, 2]), -1, 1), RangeError);
     assert.throws(() => knnShapley(index, new Int32Array([2 ** 31 - 1, 0]), 0, 1), RangeError);
+  });
+
+  it("benchmark helper: OpenDataVal's 2-means F1 splits at the largest gap of two clusters", () => {
+    assert.equal(kmeansF1Low([5, 0, 0.1, 5.2, 0.2, 5.1], [0, 1, 1, 0, 1, 0]), 1);
+    assert.equal(kmeansF1Low([5, 0, 0.1, 5.2, 0.2, 5.1], [1, 1, 1, 0, 1, 0]), 6 / 7); // precision 1, recall 3/4
+    assert.equal(kmeansF1Low([0, 0.1, 9], [0, 0, 1]), 0);
   });
 });

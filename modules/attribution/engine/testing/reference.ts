@@ -197,3 +197,39 @@ export function aucLow(score: ArrayLike<number>, positive: ArrayLike<number>): n
   }
   return good / (pos * neg);
 }
+
+/**
+ * OpenDataVal's `kmeans_f1` (noisy_detection): exact 1-D 2-means clustering of the scores (sort, prefix
+ * sums, the split with the least within-cluster squared error); the LOW cluster is the prediction
+ * (pass negated scores when high = suspicious); F1 against the positives.
+ */
+export function kmeansF1Low(score: ArrayLike<number>, positive: ArrayLike<number>): number {
+  const n = score.length;
+  if (n < 2) return Number.NaN;
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => (score[a] as number) - (score[b] as number) || a - b);
+  const s = idx.map((i) => score[i] as number);
+  const pre = new Float64Array(n + 1);
+  const pre2 = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    pre[i + 1] = (pre[i] as number) + (s[i] as number);
+    pre2[i + 1] = (pre2[i] as number) + (s[i] as number) * (s[i] as number);
+  }
+  const sse = (a: number, b: number) => (pre2[b] as number) - (pre2[a] as number) - ((pre[b] as number) - (pre[a] as number)) ** 2 / (b - a);
+  let best = 1;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (let cut = 1; cut < n; cut++) {
+    if (s[cut] === s[cut - 1]) continue; // equal scores stay in one cluster
+    const c = sse(0, cut) + sse(cut, n);
+    if (c < bestCost) {
+      bestCost = c;
+      best = cut;
+    }
+  }
+  let tp = 0;
+  let pos = 0;
+  for (let i = 0; i < n; i++) if (positive[i]) pos++;
+  for (let r = 0; r < best; r++) if (positive[idx[r] as number]) tp++;
+  const precision = tp / best;
+  const recall = pos === 0 ? 0 : tp / pos;
+  return precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+}
