@@ -43,16 +43,31 @@ export interface DemoChain {
   events: Event[];
   paid: PaidInference[];
   block(txs: Uint8Array[]): Promise<FinalizeBlockResponse>;
+  /** the last block's FinalizeBlock and Commit times (ms). */
+  lastTiming: { finalizeMs: number; commitMs: number };
+  /** a signed tx (not run): for blocks of several txs. */
+  signTx(a: Actor, msgs: Any[]): Uint8Array;
   /** signs msgs as `a`, runs them in one block, throws unless they succeed. */
   tx(a: Actor, msgs: Any[]): Promise<ExecTxResult>;
   query<R>(path: string, req: Uint8Array, decode: (b: Uint8Array) => R): Promise<R>;
 }
 
-export async function createDemoChain(actors: Actor[], o: { epochBlocks: number; funds: string }): Promise<DemoChain> {
+export interface DemoChainOptions {
+  epochBlocks: number;
+  funds: string;
+  /** run every invariant after each block (default true; the bench turns it off while it times blocks). */
+  checkInvariants?: boolean;
+  /** the app's KV backend (default: in memory; the bench uses LevelDB, as a node does). */
+  backend?: import("../../modules/core/store/types.ts").KvBackend;
+  /** edits the app_state before InitChain. */
+  editGenesis?: (g: Record<string, any>) => void;
+}
+
+export async function createDemoChain(actors: Actor[], o: DemoChainOptions): Promise<DemoChain> {
   const chainId = "openledger-demo-1";
   const paid: PaidInference[] = [];
   const app = await createOpenLedgerApp({
-    backend: new MemoryBackend(),
+    backend: o.backend ?? new MemoryBackend(),
     paidInferenceSource: {
       take() {
         return paid.splice(0, paid.length);
@@ -63,6 +78,7 @@ export async function createDemoChain(actors: Actor[], o: { epochBlocks: number;
   g.auth.accounts = actors.map((a) => ({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address: a.address, pub_key: null, account_number: String(a.accountNumber), sequence: "0" }));
   g.bank.balances = actors.map((a) => ({ address: a.address, coins: [{ denom: "uopen", amount: o.funds }] }));
   g.runtime.epoch_blocks = String(o.epochBlocks);
+  o.editGenesis?.(g);
   await app.initChain({ time: { seconds: 1_800_000_000n, nanos: 0 }, chainId, consensusParams: { block: { maxBytes: 4194304n, maxGas: -1n }, evidence: { maxAgeNumBlocks: 100000n, maxAgeDurationNs: 172800000000000n, maxBytes: 1048576n }, validator: { pubKeyTypes: ["ed25519"] }, version: { app: 1n }, abci: { voteExtensionsEnableHeight: 0n } }, validators: [], appStateBytes: utf8(JSON.stringify(g)), initialHeight: 1n });
   const c: DemoChain = {
     app,
@@ -70,29 +86,36 @@ export async function createDemoChain(actors: Actor[], o: { epochBlocks: number;
     height: 0n,
     events: [],
     paid,
+    lastTiming: { finalizeMs: 0, commitMs: 0 },
     async block(txs) {
       const h = c.height + 1n;
+      const t0 = performance.now();
       const res = await app.finalizeBlock({ txs, misbehavior: [], height: h, time: { seconds: 1_800_000_000n + h, nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20), decidedLastCommit: { round: 0, votes: [] }, hash: sha256(utf8(`demo-block/${h}`)) });
+      const t1 = performance.now();
       await app.commit();
-      await app.checkInvariants(); // supply = Σ balances, escrows, vesting: after every block
+      c.lastTiming = { finalizeMs: t1 - t0, commitMs: performance.now() - t1 };
+      if (o.checkInvariants !== false) await app.checkInvariants(); // supply = Σ balances, escrows, vesting: after every block
       c.height = h;
       c.events.push(...res.events, ...res.txResults.flatMap((t) => (t.code === 0 ? t.events : [])));
       return res;
     },
     async tx(a, msgs) {
+      const res = await c.block([c.signTx(a, msgs)]);
+      const r = res.txResults[0] as ExecTxResult;
+      if (r.code !== 0) throw new Error(`${a.name}: ${msgs.map((m) => m.typeUrl).join(",")} failed: ${r.codespace}:${r.code} ${r.log}`);
+      return r;
+    },
+    signTx(a, msgs) {
       const bodyBytes = TxBody.encode(TxBody.fromPartial({ messages: msgs, memo: "" })).finish();
       const authInfoBytes = AuthInfo.encode(
         AuthInfo.fromPartial({
           signerInfos: [{ publicKey: { typeUrl: "/cosmos.crypto.secp256k1.PubKey", value: PubKey.encode({ key: a.pub }).finish() }, modeInfo: { single: { mode: SignMode.SIGN_MODE_DIRECT } }, sequence: a.seq }],
-          fee: { amount: [{ denom: "uopen", amount: "25000" }], gasLimit: 10_000_000n, payer: "", granter: "" },
+          fee: { amount: [{ denom: "uopen", amount: "125000" }], gasLimit: 50_000_000n, payer: "", granter: "" },
         }),
       ).finish();
       const sig = secp256k1.sign(sha256(signDocBytes(bodyBytes, authInfoBytes, chainId, a.accountNumber)), a.priv, { prehash: false, lowS: true, format: "compact" });
       a.seq++;
-      const res = await c.block([TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [sig] }).finish()]);
-      const r = res.txResults[0] as ExecTxResult;
-      if (r.code !== 0) throw new Error(`${a.name}: ${msgs.map((m) => m.typeUrl).join(",")} failed: ${r.codespace}:${r.code} ${r.log}`);
-      return r;
+      return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [sig] }).finish();
     },
     async query(path, req, decode) {
       const r = await app.query({ path, data: req, height: 0n, prove: false });
