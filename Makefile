@@ -34,7 +34,8 @@ deps: $(STAMP)
 proto: deps
 	rm -rf proto/gen && mkdir -p proto/gen
 	npx buf generate proto --template proto/buf.gen.yaml
-	@echo "proto: regenerated proto/gen"
+	proto/descriptors/build.sh
+	@echo "proto: regenerated proto/gen and proto/descriptors"
 
 proto-check: proto
 	@git diff --exit-code --stat -- proto/gen || (echo "proto/gen is stale: run make proto and commit" && exit 1)

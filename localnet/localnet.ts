@@ -133,6 +133,7 @@ function setup(dir: string, n: number): Manifest {
     let app = readFileSync(appPath, "utf8");
     app = setKey(app, "api", "enable", "true");
     app = setKey(app, "api", "address", `"tcp://127.0.0.1:${nd.ports.rest}"`);
+    app = setKey(app, "grpc", "enable", "true");
     app = setKey(app, "grpc", "address", `"127.0.0.1:${nd.ports.grpc}"`);
     writeFileSync(appPath, app);
   }

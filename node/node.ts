@@ -39,6 +39,8 @@ import { MempoolReactor } from "./p2p/mempoolReactor.ts";
 import { SingleValidatorProducer } from "./execution/producer.ts";
 import type { FailPointHook, VoteSigner } from "./execution/types.ts";
 import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
+import { createGrpcServer } from "./grpc/server.ts";
+import { restExtras } from "./rest/extras.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
 import { createMetricsServer } from "./metrics/server.ts";
 import type { NodeOptions } from "./options.ts";
@@ -93,6 +95,8 @@ export interface RunningNode {
   rpcPort: number;
   /** the Cosmos REST port actually bound (0 when the API is disabled). */
   restPort: number;
+  /** the gRPC port actually bound (0 when grpc.enable is off). */
+  grpcPort: number;
   /** the Prometheus port actually bound (0 when instrumentation.prometheus is off). */
   metricsPort: number;
   /** the node's metrics (null when instrumentation.prometheus is off). */
@@ -398,12 +402,27 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     }
 
     let restPort = 0;
+    // one REST handler set: served on api.laddr when enabled, and reused in-process by gRPC
+    const rest = createRestServer(env, {
+      laddr: opts.api?.laddr ?? "127.0.0.1:0",
+      maxBodyBytes: opts.rpc.maxBodyBytes,
+      logger: log.child({ module: "rest" }),
+      extraGet: restExtras(env),
+    });
     if (opts.api?.enable === true && opts.api.laddr !== "") {
-      const rest = createRestServer(env, { laddr: opts.api.laddr, maxBodyBytes: opts.rpc.maxBodyBytes, logger: log.child({ module: "rest" }) });
       const addr = await rest.listen();
       restPort = addr.port;
       closers.push({ name: "rest", fn: () => rest.close() });
       log.info({ module: "rest", host: addr.host, port: addr.port }, "Cosmos REST listening");
+    }
+
+    let grpcPort = 0;
+    if (opts.grpc?.enable === true && opts.grpc.laddr !== "") {
+      const g = createGrpcServer(env, rest, { laddr: opts.grpc.laddr, logger: log });
+      const addr = await g.listen();
+      grpcPort = addr.port;
+      closers.push({ name: "grpc", fn: () => g.close() });
+      log.info({ module: "grpc", host: addr.host, port: addr.port, services: g.services().length }, "gRPC listening");
     }
 
     let metricsPort = 0;
@@ -434,6 +453,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     return {
       rpcPort,
       restPort,
+      grpcPort,
       metricsPort,
       metrics,
       height: () => current().lastBlockHeight,

@@ -20,6 +20,8 @@ export interface NodeOptions {
   };
   /** Cosmos REST (gRPC-gateway paths, app.toml [api]); absent = disabled. */
   api?: { enable: boolean; laddr: string };
+  /** Cosmos gRPC (app.toml [grpc], every Query service, tx and tendermint Services, reflection); absent = disabled. */
+  grpc?: { enable: boolean; laddr: string };
   p2p: {
     laddr: string;
     persistentPeers: string[];
@@ -81,6 +83,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, "home" | "chainId"> = {
     timeoutBroadcastTxCommitMs: 10_000,
   },
   api: { enable: false, laddr: "127.0.0.1:1317" },
+  grpc: { enable: false, laddr: "127.0.0.1:9090" },
   p2p: { laddr: "127.0.0.1:26656", persistentPeers: [], seeds: [] },
   mempool: {
     maxTxs: 20_000,

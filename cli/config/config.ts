@@ -153,9 +153,10 @@ address = ${s(withScheme(o.api?.laddr ?? "127.0.0.1:1317"))}
 ###                           gRPC Configuration                            ###
 ###############################################################################
 [grpc]
-# Cosmos gRPC; served by a later release.
-enable = false
-address = "127.0.0.1:9090"
+# Cosmos gRPC (every module's Query service, cosmos.tx.v1beta1.Service,
+# cosmos.base.tendermint.v1beta1.Service, server reflection v1 and v1alpha).
+enable = ${o.grpc?.enable === true}
+address = ${s(o.grpc?.laddr ?? "127.0.0.1:9090")}
 `;
 }
 
@@ -276,6 +277,8 @@ export function readConfig(home: string): ConfigOptions {
   const ins = section(c, "instrumentation");
   const api = section(a, "api");
   const dApi = d.api ?? { enable: false, laddr: "127.0.0.1:1317" };
+  const grpc = section(a, "grpc");
+  const dGrpc = d.grpc ?? { enable: false, laddr: "127.0.0.1:9090" };
   const o: ConfigOptions = {
     home: p.home,
     moniker: str(c, "moniker", d.moniker, cf),
@@ -313,6 +316,10 @@ export function readConfig(home: string): ConfigOptions {
       enable: bool(api, "enable", dApi.enable, af),
       laddr: validateLaddr(str(api, "address", dApi.laddr, af), `${af}: api.address`),
     },
+    grpc: {
+      enable: bool(grpc, "enable", dGrpc.enable, af),
+      laddr: validateLaddr(str(grpc, "address", dGrpc.laddr, af), `${af}: grpc.address`),
+    },
     instrumentation: {
       prometheus: bool(ins, "prometheus", d.instrumentation.prometheus, cf),
       laddr: str(ins, "prometheus_listen_addr", d.instrumentation.laddr, cf),
@@ -334,6 +341,14 @@ export interface ConfigOverrides {
   blockInterval?: string | undefined;
   logLevel?: string | undefined;
   logFormat?: string | undefined;
+  /** --api.address: serve Cosmos REST there (enables it). */
+  apiLaddr?: string | undefined;
+  /** --grpc.address: serve gRPC there (enables it). */
+  grpcLaddr?: string | undefined;
+  /** --metrics.address: serve Prometheus metrics there (enables them). */
+  metricsLaddr?: string | undefined;
+  /** turn on REST, gRPC and metrics at their configured addresses (`dev`). */
+  enableApis?: boolean | undefined;
 }
 
 export function applyOverrides(base: ConfigOptions, f: ConfigOverrides): ConfigOptions {
@@ -349,6 +364,14 @@ export function applyOverrides(base: ConfigOptions, f: ConfigOverrides): ConfigO
     if (ms <= 0) throw new UserError("--block-interval must be positive");
     o.consensus.blockIntervalMs = ms;
   }
+  if (f.enableApis === true) {
+    o.api = { enable: true, laddr: o.api?.laddr ?? "127.0.0.1:1317" };
+    o.grpc = { enable: true, laddr: o.grpc?.laddr ?? "127.0.0.1:9090" };
+    o.instrumentation = { ...o.instrumentation, prometheus: true };
+  }
+  if (f.apiLaddr !== undefined) o.api = { enable: true, laddr: validateLaddr(f.apiLaddr, "--api.address") };
+  if (f.grpcLaddr !== undefined) o.grpc = { enable: true, laddr: validateLaddr(f.grpcLaddr, "--grpc.address") };
+  if (f.metricsLaddr !== undefined) o.instrumentation = { prometheus: true, laddr: validateLaddr(f.metricsLaddr, "--metrics.address").replace(/^tcp:\/\//, "") };
   if (f.logLevel !== undefined) o.log.level = parseLogLevel(f.logLevel);
   if (f.logFormat !== undefined) o.log.format = parseLogFormat(f.logFormat);
   return o;

@@ -17,9 +17,7 @@ import * as slashingTx from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import * as stakingTx from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import * as txV1 from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import * as vesting from "cosmjs-types/cosmos/vesting/v1beta1/vesting";
-import * as attributionTx from "../../proto/gen/openledger/attribution/v1/tx.ts";
-import * as consensusTx from "../../proto/gen/openledger/consensus/v1/tx.ts";
-import * as datanetTx from "../../proto/gen/openledger/datanet/v1/tx.ts";
+import { OPENLEDGER_MODULES } from "./openledgerModules.ts";
 import { toBase64 } from "../../modules/core/bytes.ts";
 import type { Json } from "../rpc/json.ts";
 
@@ -63,9 +61,7 @@ registerAnyTypes("cosmos.slashing.v1beta1", slashingTx);
 registerAnyTypes("cosmos.staking.v1beta1", stakingTx);
 registerAnyTypes("cosmos.tx.v1beta1", txV1);
 registerAnyTypes("cosmos.vesting.v1beta1", vesting);
-registerAnyTypes("openledger.attribution.v1", attributionTx);
-registerAnyTypes("openledger.consensus.v1", consensusTx);
-registerAnyTypes("openledger.datanet.v1", datanetTx);
+for (const m of OPENLEDGER_MODULES) for (const t of m.types) registerAnyTypes(m.pkg, t);
 
 /** camelCase (ts-proto field name) → proto snake_case name. */
 export function snake(k: string): string {

@@ -13,8 +13,7 @@ import * as mint from "cosmjs-types/cosmos/mint/v1beta1/query";
 import * as slashing from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import * as staking from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { fromUtf8 } from "../../modules/core/bytes.ts";
-import * as attributionQ from "../../proto/gen/openledger/attribution/v1/query.ts";
-import * as datanetQ from "../../proto/gen/openledger/datanet/v1/query.ts";
+import { OPENLEDGER_MODULES } from "./openledgerModules.ts";
 import type { Json } from "../rpc/json.ts";
 import { type Codec, isCodec, snake } from "./protoJson.ts";
 
@@ -44,9 +43,48 @@ function decBytes(b64: Json): string {
   return `${neg ? "-" : ""}${d.slice(0, -18)}.${d.slice(-18)}`;
 }
 
+/** integer text of a LegacyDec (its wire form, 18 implied decimals) → the gateway's decimal text. */
+function legacyDecText(s: string): string {
+  if (!/^-?\d+$/.test(s)) return s;
+  const neg = s.startsWith("-");
+  const d = (neg ? s.slice(1) : s).padStart(19, "0");
+  return `${neg ? "-" : ""}${d.slice(0, -18)}.${d.slice(-18)}`;
+}
+
+/**
+ * LegacyDec fields (cosmos_proto.scalar "cosmos.Dec") of the staking, distribution and slashing
+ * messages travel as integer text on the wire (gRPC, ABCI) but as decimals in gateway JSON.
+ */
+const DEC_KEYS = new Set([
+  "delegator_shares", "shares", "shares_dst", "rate", "max_rate", "max_change_rate", "min_commission_rate",
+  "community_tax", "base_proposer_reward", "bonus_proposer_reward", "fraction",
+  "min_signed_per_window", "slash_fraction_double_sign", "slash_fraction_downtime",
+]);
+/** DecCoin lists (amount is a LegacyDec) in distribution responses. */
+const DEC_COIN_KEYS = new Set(["rewards", "reward", "total", "commission", "pool", "self_bond_rewards"]);
+
+function isDecCoin(v: Json): boolean {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && typeof v.denom === "string" && typeof v.amount === "string" && Object.keys(v).length === 2;
+}
+
+export function legacyDecJson(j: Json, inDecCoins = false): Json {
+  if (Array.isArray(j)) return j.map((x) => (inDecCoins && isDecCoin(x) ? { ...(x as Obj), amount: legacyDecText((x as Obj).amount as string) } : legacyDecJson(x, inDecCoins)));
+  if (j === null || typeof j !== "object") return j;
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(j)) {
+    if (DEC_KEYS.has(k) && typeof v === "string") out[k] = legacyDecText(v);
+    else out[k] = legacyDecJson(v, DEC_COIN_KEYS.has(k));
+  }
+  return out;
+}
+
+const DEC_MODULES = /^\/cosmos\/(staking|distribution|slashing)\//;
+
 function r(pattern: string, grpc: string, req: unknown, res: unknown, extra: Partial<QueryRoute> = {}): QueryRoute {
   if (!isCodec(req) || !isCodec(res)) throw new Error(`rest route ${pattern}: not a codec`);
-  return { pattern, grpc, req, res, emptyOnUnimplemented: true, ...extra };
+  const route: QueryRoute = { pattern, grpc, req, res, emptyOnUnimplemented: true, ...extra };
+  if (DEC_MODULES.test(pattern) && route.transform === undefined) route.transform = (o) => legacyDecJson(o);
+  return route;
 }
 
 const A = "/cosmos.auth.v1beta1.Query/";
@@ -134,9 +172,7 @@ export function customRoutes(module: string, pkg: string, mod: Record<string, un
   return out;
 }
 
-export const CUSTOM_ROUTES: QueryRoute[] = [
-  ...customRoutes("datanet", "openledger.datanet.v1", datanetQ),
-  ...customRoutes("attribution", "openledger.attribution.v1", attributionQ),
-];
+/** every openledger module with a query.ts under proto/gen (openledgerModules.ts). */
+export const CUSTOM_ROUTES: QueryRoute[] = OPENLEDGER_MODULES.flatMap((m) => (m.query === undefined ? [] : customRoutes(m.name, m.pkg, m.query)));
 
 export const QUERY_ROUTES: QueryRoute[] = [...COSMOS_ROUTES, ...CUSTOM_ROUTES];

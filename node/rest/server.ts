@@ -30,11 +30,17 @@ export interface RestServerOptions {
   logger?: Logger;
   /** application_version.version in node_info. */
   appVersion?: string;
+  /** GET paths the API routes do not answer (OpenAPI document, explorer): a body, or undefined for 501. */
+  extraGet?: (pathname: string, routes: { method: "GET" | "POST"; pattern: string; grpc?: string }[]) => Promise<{ contentType: string; body: string | Uint8Array } | undefined>;
 }
 
 export interface RestServer {
   listen(): Promise<{ host: string; port: number }>;
   close(): Promise<void>;
+  /** answers one route in-process (gRPC reuses it): the gateway JSON, or throws RestError. */
+  call(method: "GET" | "POST", url: string, body?: unknown, height?: bigint): Promise<Json>;
+  /** the route table: method + path pattern ({name} = path parameter), for the OpenAPI document. */
+  routeTable(): { method: "GET" | "POST"; pattern: string; grpc?: string }[];
 }
 
 type Obj = { [k: string]: Json };
@@ -250,18 +256,20 @@ interface Ctx {
 
 interface Route {
   method: "GET" | "POST";
+  pattern: string;
+  grpc?: string;
   re: RegExp;
   names: string[];
   handler(ctx: Ctx): Promise<Json>;
 }
 
-function compile(method: "GET" | "POST", pattern: string, handler: (ctx: Ctx) => Promise<Json>): Route {
+function compile(method: "GET" | "POST", pattern: string, handler: (ctx: Ctx) => Promise<Json>, grpc?: string): Route {
   const names: string[] = [];
   const src = pattern.replace(/[.]/g, "\\.").replace(/\{(\w+)\}/g, (_m, n: string) => {
     names.push(n);
     return "([^/]+)";
   });
-  return { method, re: new RegExp(`^${src}/?$`), names, handler };
+  return { method, pattern, ...(grpc !== undefined ? { grpc } : {}), re: new RegExp(`^${src}/?$`), names, handler };
 }
 
 export function createRestServer(env: RpcEnv, opts: RestServerOptions): RestServer {
@@ -492,8 +500,32 @@ export function createRestServer(env: RpcEnv, opts: RestServerOptions): RestServ
     compile("GET", "/cosmos/tx/v1beta1/txs", (c) => searchTxs(c.params)),
     compile("POST", "/cosmos/tx/v1beta1/txs", (c) => broadcast(c.body)),
     compile("POST", "/cosmos/tx/v1beta1/simulate", (c) => simulate(c.body)),
-    ...QUERY_ROUTES.map((q) => compile("GET", q.pattern, (c) => appQuery(q, c))),
+    ...QUERY_ROUTES.map((q) => compile("GET", q.pattern, (c) => appQuery(q, c), q.grpc.slice(1))),
   ];
+
+  /** the route for method + pathname and its path parameters (undefined: none). */
+  function match(method: string, pathname: string): { route: Route; path: Record<string, string> } | undefined {
+    for (const r of routes) {
+      if (r.method !== method) continue;
+      const m = r.re.exec(pathname);
+      if (m === null) continue;
+      const path: Record<string, string> = {};
+      r.names.forEach((n, i) => {
+        path[n] = decodeURIComponent(m[i + 1] as string);
+      });
+      return { route: r, path };
+    }
+    return undefined;
+  }
+
+  async function call(method: "GET" | "POST", url: string, body?: unknown, height?: bigint): Promise<Json> {
+    const q = url.indexOf("?");
+    const params = parseQueryString(q < 0 ? "" : url.slice(q + 1));
+    if (height !== undefined && height > 0n) params.last["x-cosmos-block-height"] = height.toString();
+    const hit = match(method, q < 0 ? url : url.slice(0, q));
+    if (hit === undefined) throw new RestError(GrpcCode.Unimplemented, "Not Implemented");
+    return hit.route.handler({ params, path: hit.path, body });
+  }
 
   // ------------------------------------------------------------ HTTP
 
@@ -548,17 +580,19 @@ export function createRestServer(env: RpcEnv, opts: RestServerOptions): RestServ
       const params = parseQueryString(q < 0 ? "" : url.slice(q + 1));
       const h = req.headers["x-cosmos-block-height"];
       if (typeof h === "string") params.last["x-cosmos-block-height"] = h;
-      for (const r of routes) {
-        if (r.method !== req.method) continue;
-        const m = r.re.exec(pathname);
-        if (m === null) continue;
-        const path: Record<string, string> = {};
-        r.names.forEach((n, i) => {
-          path[n] = decodeURIComponent(m[i + 1] as string);
-        });
+      const hit = match(req.method ?? "GET", pathname);
+      if (hit !== undefined) {
         const body = req.method === "POST" ? await readBody(req) : undefined;
-        send(res, 200, await r.handler({ params, path, body }));
+        send(res, 200, await hit.route.handler({ params, path: hit.path, body }));
         return;
+      }
+      if (req.method === "GET" && extra !== undefined) {
+        const r = await extra(pathname, routeTable());
+        if (r !== undefined) {
+          res.writeHead(200, { "content-type": r.contentType, "access-control-allow-origin": "*", "cache-control": "no-cache" });
+          res.end(r.body);
+          return;
+        }
       }
       send(res, 501, { code: 12, message: "Not Implemented", details: [] });
     } catch (e) {
@@ -566,7 +600,14 @@ export function createRestServer(env: RpcEnv, opts: RestServerOptions): RestServ
     }
   }
 
+  function routeTable(): { method: "GET" | "POST"; pattern: string; grpc?: string }[] {
+    return routes.map((r) => ({ method: r.method, pattern: r.pattern, ...(r.grpc !== undefined ? { grpc: r.grpc } : {}) }));
+  }
+  const extra = opts.extraGet;
+
   return {
+    call,
+    routeTable,
     async listen() {
       const { host, port } = parseLaddr(opts.laddr);
       const srv = createServer((req, res) => {

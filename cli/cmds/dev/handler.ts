@@ -48,15 +48,19 @@ export async function ensureDevHome(home: string, reset: boolean): Promise<DevSe
 export async function runDev(io: CliIo, home: string, reset: boolean, overrides: ConfigOverrides, shutdown: Promise<unknown>): Promise<void> {
   const setup = await ensureDevHome(home, reset);
   io.err(setup.created ? `dev: created a new dev chain in ${setup.home}` : `dev: continuing the dev chain in ${setup.home}`);
-  await runNode(setup.home, overrides, {
+  // the dev chain serves every API (loopback only): REST 1317, gRPC 9090, metrics 26660, explorer
+  await runNode(setup.home, { ...overrides, enableApis: true }, {
     shutdown,
-    onStarted: ({ rpcUrl, chainId }) => {
+    onStarted: ({ rpcUrl, chainId, ports }) => {
       io.err(
         [
           "",
           "  openledgerd dev chain is running",
           `  chain id:    ${chainId}`,
           `  RPC:         ${rpcUrl}`,
+          ...(ports.rest > 0 ? [`  REST:        http://127.0.0.1:${ports.rest} (OpenAPI: /swagger, explorer: /explorer)`] : []),
+          ...(ports.grpc > 0 ? [`  gRPC:        127.0.0.1:${ports.grpc} (server reflection)`] : []),
+          ...(ports.metrics > 0 ? [`  metrics:     http://127.0.0.1:${ports.metrics}/metrics`] : []),
           `  dev address: ${setup.address} (key "dev" in the test keyring, funded with ${DEV_FUNDS} at genesis)`,
           `  home:        ${setup.home}`,
           "  Ctrl-C stops the node; the next run continues the same chain (--reset starts over).",

@@ -19,7 +19,7 @@ import { errorMessage, UserError } from "../../util/errors.ts";
 
 export interface StartHooks {
   /** called once the node serves RPC. */
-  onStarted?: (info: { rpcUrl: string; chainId: string; opts: NodeOptions }) => void;
+  onStarted?: (info: { rpcUrl: string; chainId: string; opts: NodeOptions; ports: { rest: number; grpc: number; metrics: number } }) => void;
   /** resolves when the node should stop. */
   shutdown: Promise<unknown>;
 }
@@ -62,7 +62,7 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
       throw new UserError(`the node failed to start: ${errorMessage(e)}`);
     }
     const host = opts.rpc.laddr.replace(/:\d+$/, "").replace(/^(0\.0\.0\.0|\[::\]|)$/, "127.0.0.1");
-    hooks.onStarted?.({ rpcUrl: `http://${host}:${node.rpcPort}`, chainId: opts.chainId, opts });
+    hooks.onStarted?.({ rpcUrl: `http://${host}:${node.rpcPort}`, chainId: opts.chainId, opts, ports: { rest: node.restPort, grpc: node.grpcPort, metrics: node.metricsPort } });
     const why = await Promise.race([hooks.shutdown.then(() => "signal" as const), node.halted.then((err) => ({ err }))]);
     if (why === "signal") logger.info({ module: "main" }, "shutting down");
     else {

@@ -10,6 +10,9 @@ export interface StartFlags {
   "p2p.laddr"?: string;
   minimumGasPrices?: string;
   blockInterval?: string;
+  "api.address"?: string;
+  "grpc.address"?: string;
+  "metrics.address"?: string;
 }
 
 /** Start flags + global log flags → config overrides. */
@@ -19,6 +22,9 @@ export function startOverrides(o: StartFlags, g: { logLevel: string | undefined;
     p2pLaddr: o["p2p.laddr"],
     minimumGasPrices: o.minimumGasPrices,
     blockInterval: o.blockInterval,
+    apiLaddr: o["api.address"],
+    grpcLaddr: o["grpc.address"],
+    metricsLaddr: o["metrics.address"],
     logLevel: g.logLevel,
     logFormat: g.logFormat,
   };
@@ -29,7 +35,10 @@ export function addStartOptions(cmd: Command): Command {
     .option("--rpc.laddr <addr>", "RPC listen address (overrides config.toml), e.g. tcp://127.0.0.1:26657")
     .option("--p2p.laddr <addr>", "P2P listen address (overrides config.toml), e.g. tcp://127.0.0.1:26656")
     .option("--minimum-gas-prices <prices>", "minimum gas prices accepted into the mempool (overrides app.toml), e.g. 0.0025uopen")
-    .option("--block-interval <duration>", "time between blocks: milliseconds or a duration like 1s, 500ms (overrides consensus.timeout_commit)");
+    .option("--block-interval <duration>", "time between blocks: milliseconds or a duration like 1s, 500ms (overrides consensus.timeout_commit)")
+    .option("--api.address <addr>", "serve Cosmos REST at this address (enables it; overrides app.toml [api]), e.g. tcp://127.0.0.1:1317")
+    .option("--grpc.address <addr>", "serve gRPC at this address (enables it; overrides app.toml [grpc]), e.g. 127.0.0.1:9090")
+    .option("--metrics.address <addr>", "serve Prometheus metrics at this address (enables them; overrides config.toml [instrumentation]), e.g. 127.0.0.1:26660");
 }
 
 /** SIGINT/SIGTERM as a promise (the CLI owns the process signals). */
