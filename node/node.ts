@@ -41,6 +41,7 @@ import type { FailPointHook, VoteSigner } from "./execution/types.ts";
 import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
 import { createGrpcServer } from "./grpc/server.ts";
 import { restExtras } from "./rest/extras.ts";
+import { observeFinalizeBlock, type ChainMetrics } from "./metrics/chain.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
 import { createMetricsServer } from "./metrics/server.ts";
 import type { NodeOptions } from "./options.ts";
@@ -176,7 +177,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     const blobs = new BlobService(new BlobStore(join(dataDir, "blobs")));
 
     const metrics = opts.instrumentation?.prometheus === true ? createNodeMetrics() : null;
-    const appConn = new AppConn(deps.app);
+    const appConn = new AppConn(metrics !== null ? timedFinalize(deps.app, metrics.chain) : deps.app);
     closers.push({ name: "app connection", fn: () => appConn.close({ closeApp: false }) });
     const mempool = new TxPool(opts.mempool, {
       app: appConn,
@@ -476,4 +477,22 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     await closeAll();
     throw e;
   }
+}
+
+/** the app with FinalizeBlock timed and its events counted for the chain metrics (apis: node/metrics/chain.ts). */
+function timedFinalize(app: Application, m: ChainMetrics): Application {
+  return new Proxy(app, {
+    get(target, prop, recv) {
+      if (prop !== "finalizeBlock") {
+        const v = Reflect.get(target, prop, recv) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      }
+      return async (req: Parameters<Application["finalizeBlock"]>[0]) => {
+        const t0 = process.hrtime.bigint();
+        const res = await target.finalizeBlock(req);
+        observeFinalizeBlock(m, res, Number(process.hrtime.bigint() - t0) / 1e9);
+        return res;
+      };
+    },
+  });
 }

@@ -4,6 +4,7 @@
  * optionally, prom-client's default process / Node.js metrics.
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { type ChainMetrics, createChainMetrics } from "./chain.ts";
 import { type ConsensusMetrics, createConsensusMetrics } from "./consensus.ts";
 import { createMempoolMetrics, type MempoolMetrics } from "./mempool.ts";
 import { createP2PMetrics, type P2PMetrics } from "./p2p.ts";
@@ -13,6 +14,7 @@ export interface NodeMetrics {
   consensus: ConsensusMetrics;
   mempool: MempoolMetrics;
   p2p: P2PMetrics;
+  chain: ChainMetrics;
 }
 
 export function createNodeMetrics(opts: { defaultMetrics?: boolean } = {}): NodeMetrics {
@@ -23,5 +25,6 @@ export function createNodeMetrics(opts: { defaultMetrics?: boolean } = {}): Node
     consensus: createConsensusMetrics(register),
     mempool: createMempoolMetrics(register),
     p2p: createP2PMetrics(register),
+    chain: createChainMetrics(register),
   };
 }

@@ -389,6 +389,11 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
       assert.notEqual(sample(text, name), undefined, `${name} exported`);
     }
     assert.ok(sample(text, "openledger_consensus_height")! >= send.height);
+    // PoA time per block, verification verdicts and slashes: declared (counted from committed blocks' events)
+    for (const name of ["openledger_poa_block_seconds", "openledger_poa_receipts_total", "openledger_verification_verdicts_total", "openledger_slashes_total", "openledger_finalize_block_seconds"]) {
+      assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), `${name} declared`);
+    }
+    assert.ok(sample(text, "openledger_finalize_block_seconds_count")! >= send.height - 1);
     assert.ok(sample(text, "openledger_txs_committed_total")! >= 4);
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * What the committed blocks' FinalizeBlock responses tell (STYLE §7.10: node-only, observed at the
+ * app connection, modules stay clock-free): PoA work per block (receipts from
+ * `openledger.attribution.v1.EventInferenceAttributed` and the FinalizeBlock wall time of the blocks
+ * that carried them, an upper bound of the PoA time), compute verification verdicts (job accepted /
+ * result rejected / job failed), slashes by reason (SDK `slash` events) and a tx-result tally.
+ */
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { AbciEvent, FinalizeBlockResponse } from "../../modules/core/abci.ts";
+
+export interface ChainMetrics {
+  poaBlockSeconds: Histogram;
+  poaReceiptsTotal: Counter;
+  poaReceiptsLastBlock: Gauge;
+  verdictsTotal: Counter<"verdict">;
+  slashesTotal: Counter<"reason">;
+  finalizeBlockSeconds: Histogram;
+  txResultsTotal: Counter<"result">;
+}
+
+export function createChainMetrics(register: Registry): ChainMetrics {
+  const registers = [register];
+  const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+  return {
+    poaBlockSeconds: new Histogram({
+      name: "openledger_poa_block_seconds",
+      help: "FinalizeBlock wall time of blocks that ran Proof of Attribution (≥ 1 receipt): the PoA time per block, bounded above by the block's other work.",
+      buckets,
+      registers,
+    }),
+    poaReceiptsTotal: new Counter({ name: "openledger_poa_receipts_total", help: "Attribution receipts written (EventInferenceAttributed).", registers }),
+    poaReceiptsLastBlock: new Gauge({ name: "openledger_poa_receipts_last_block", help: "Attribution receipts written by the last committed block.", registers }),
+    verdictsTotal: new Counter({
+      name: "openledger_verification_verdicts_total",
+      help: "Compute verification verdicts committed: accepted (EventJobAccepted), rejected (EventResultRejected), failed (EventJobFailed).",
+      labelNames: ["verdict"] as const,
+      registers,
+    }),
+    slashesTotal: new Counter({ name: "openledger_slashes_total", help: "Validator slashes committed (slash events), by reason.", labelNames: ["reason"] as const, registers }),
+    finalizeBlockSeconds: new Histogram({ name: "openledger_finalize_block_seconds", help: "FinalizeBlock wall time.", buckets, registers }),
+    txResultsTotal: new Counter({ name: "openledger_tx_results_total", help: "Committed tx results by outcome (ok: code 0).", labelNames: ["result"] as const, registers }),
+  };
+}
+
+const VERDICTS: Record<string, string> = {
+  "openledger.compute.v1.EventJobAccepted": "accepted",
+  "openledger.compute.v1.EventResultRejected": "rejected",
+  "openledger.compute.v1.EventJobFailed": "failed",
+};
+
+function attr(e: AbciEvent, key: string): string | undefined {
+  return e.attributes.find((a) => a.key === key)?.value;
+}
+
+/** counts one committed block's events; `seconds` is its FinalizeBlock wall time. */
+export function observeFinalizeBlock(m: ChainMetrics | null, res: FinalizeBlockResponse, seconds: number): void {
+  if (m === null) return;
+  m.finalizeBlockSeconds.observe(seconds);
+  const all: AbciEvent[] = [...res.events];
+  for (const r of res.txResults) {
+    m.txResultsTotal.inc({ result: r.code === 0 ? "ok" : "failed" });
+    all.push(...r.events);
+  }
+  let receipts = 0;
+  for (const e of all) {
+    if (e.type === "openledger.attribution.v1.EventInferenceAttributed") receipts++;
+    const v = VERDICTS[e.type];
+    if (v !== undefined) m.verdictsTotal.inc({ verdict: v });
+    if (e.type === "slash") m.slashesTotal.inc({ reason: attr(e, "reason") ?? "unknown" });
+  }
+  m.poaReceiptsLastBlock.set(receipts);
+  if (receipts > 0) {
+    m.poaReceiptsTotal.inc(receipts);
+    m.poaBlockSeconds.observe(seconds);
+  }
+}
