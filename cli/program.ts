@@ -9,6 +9,7 @@ import { distributionQueryCommand, slashingQueryCommand, stakingQueryCommand } f
 import { queryCommand, statusCommand } from "./cmds/query/index.ts";
 import { txCommand } from "./cmds/tx/index.ts";
 import { datanetTxCommand } from "./cmds/tx/datanet.ts";
+import { attributionTxCommand } from "./cmds/tx/attribution.ts";
 import { paychanTxCommand, treasuryTxCommand } from "./cmds/tx/treasury.ts";
 import { paychanQueryCommand, treasuryQueryCommand } from "./cmds/query/treasury.ts";
 import { attributionQueryCommand, datanetQueryCommand } from "./cmds/query/datanet.ts";
@@ -42,7 +43,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(genesis);
   program.addCommand(startCommand(io));
   program.addCommand(devCommand(io));
-  program.addCommand(txCommand(io).addCommand(datanetTxCommand(io)).addCommand(treasuryTxCommand(io)).addCommand(paychanTxCommand(io)).addCommand(stakingTxCommand(io)).addCommand(slashingTxCommand(io)).addCommand(distributionTxCommand(io)));
+  program.addCommand(txCommand(io).addCommand(datanetTxCommand(io)).addCommand(attributionTxCommand(io)).addCommand(treasuryTxCommand(io)).addCommand(paychanTxCommand(io)).addCommand(stakingTxCommand(io)).addCommand(slashingTxCommand(io)).addCommand(distributionTxCommand(io)));
   program.addCommand(
     queryCommand(io).addCommand(datanetQueryCommand(io)).addCommand(treasuryQueryCommand(io)).addCommand(paychanQueryCommand(io)).addCommand(attributionQueryCommand(io)).addCommand(stakingQueryCommand(io)).addCommand(slashingQueryCommand(io)).addCommand(distributionQueryCommand(io)),
   );

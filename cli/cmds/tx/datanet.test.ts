@@ -6,6 +6,7 @@ import { encodePointV1, featuresToBytes } from "../../../modules/datanet/point.t
 import { assertUserError, cli } from "../../testing/cliHarness.ts";
 import { parseInlinePoint, parsePointsCsv } from "./datanet.ts";
 import { openledgerRegistry } from "./broadcast.ts";
+import { parseEmbeddingCsv, parseFeePolicy } from "./attribution.ts";
 
 describe("cli/tx datanet", () => {
   it("parses a points CSV: label, stake, parents and int16 feature columns; the default payload hash is the canonical point's", () => {
@@ -29,7 +30,7 @@ describe("cli/tx datanet", () => {
   });
 
   it("help and user errors of the datanet and attribution commands", async () => {
-    for (const args of [["tx", "datanet", "--help"], ["tx", "datanet", "contribute", "--help"], ["query", "datanet", "--help"], ["query", "attribution", "receipts", "--help"]]) {
+    for (const args of [["tx", "datanet", "--help"], ["tx", "datanet", "contribute", "--help"], ["tx", "datanet", "update", "--help"], ["tx", "datanet", "set-gating", "--help"], ["tx", "attribution", "register-model", "--help"], ["tx", "attribution", "set-index", "--help"], ["tx", "attribution", "audit-model", "--help"], ["query", "datanet", "--help"], ["query", "attribution", "receipts", "--help"], ["query", "attribution", "reputation", "--help"]]) {
       const r = await cli(args);
       assert.equal(r.code, 0, args.join(" "));
       assert.match(r.stdout, /Usage: openledgerd/);
@@ -37,5 +38,19 @@ describe("cli/tx datanet", () => {
     assertUserError(await cli(["query", "attribution", "receipts"]), /exactly one of --model/, "receipts needs a filter");
     assertUserError(await cli(["query", "datanet", "datanet", "x"]), /invalid datanet id/, "bad id");
     assertUserError(await cli(["query", "datanet", "contribution-by-hash", "1", "abc"]), /64 hex/, "bad hash");
+    assertUserError(await cli(["tx", "datanet", "update", "dev", "1", "--yes"]), /nothing to update/, "empty update");
+    assertUserError(await cli(["tx", "datanet", "set-gating", "dev", "1", "sometimes", "--yes"]), /open, allowlist or curated/, "bad gating");
+    assertUserError(await cli(["tx", "attribution", "register-model", "dev", "1", "--name", "m", "--embedding-dim", "4", "--yes"]), /exactly one of --onnx/, "no artifact");
+    assertUserError(await cli(["tx", "attribution", "audit-model", "dev", "x", "--yes"]), /invalid model id/, "bad model id");
+  });
+
+  it("attribution CLI parsers: fee policy in basis points, int16 embedding CSV", () => {
+    assert.deepEqual(parseFeePolicy("data=7000,trainer=2000, provider=500,community=500"), { dataBps: 7000, trainerBps: 2000, providerBps: 500, communityBps: 500, burnBps: 0 });
+    assert.throws(() => parseFeePolicy("data=7000"), /sum to 7000/);
+    assert.throws(() => parseFeePolicy("data=10000,miner=0"), /invalid --fee-policy part/);
+    assert.deepEqual(Array.from(parseEmbeddingCsv("e0,e1\n1,-2\n300,4\n", "e.csv", 2)), [1, -2, 300, 4]);
+    assert.deepEqual(Array.from(parseEmbeddingCsv("5,6\n", "e.csv", 2)), [5, 6]);
+    assert.throws(() => parseEmbeddingCsv("1,2,3\n", "e.csv", 2), /3 values/);
+    assert.throws(() => parseEmbeddingCsv("1,40000\n", "e.csv", 2), /int16/);
   });
 });

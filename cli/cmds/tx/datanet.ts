@@ -7,7 +7,8 @@ import { Gating } from "../../../proto/gen/openledger/datanet/v1/types.ts";
 import type { ContributionInput } from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import { decryptPayload, encryptPayload, readKeyFile } from "../../../node/blobstore/crypto.ts";
 import { blobHash } from "../../../node/blobstore/store.ts";
-import { resolveNode, rpcCall } from "../../rpc/client.ts";
+import { abciQuery, b64, resolveNode, rpcCall } from "../../rpc/client.ts";
+import { QueryDatanetRequest, QueryDatanetResponse } from "../../../proto/gen/openledger/datanet/v1/query.ts";
 import { parseAddress } from "../../util/address.ts";
 import { UserError } from "../../util/errors.ts";
 import type { CliIo } from "../../util/io.ts";
@@ -149,6 +150,15 @@ export function payloadBytes(file: string, datanetId: bigint, keyFile?: string):
 
 type Flags = TxFlags & KeyringFlags & { note?: string; node?: string };
 
+/** the datanet as the node has it now (update keeps the fields not given). */
+async function currentDatanet(url: string, id: bigint): Promise<{ name: string; description: string; license: string; minStake: string }> {
+  const r = await abciQuery(url, "/openledger.datanet.v1.Query/Datanet", QueryDatanetRequest.encode({ id }).finish());
+  if (r.code !== 0) throw new UserError(`datanet ${id}: ${r.log || `query failed (code ${r.code})`}`);
+  const d = QueryDatanetResponse.decode(b64(r.value)).datanet;
+  if (d === undefined) throw new UserError(`datanet ${id} not found`);
+  return { name: d.name, description: d.description, license: d.license, minStake: d.minStake };
+}
+
 export function datanetTxCommand(io: CliIo): Command {
   const dn = new Command("datanet").description("datanet transactions: datasets with provenance, bonded contributions, curation, snapshots");
   const run = async (from: string, o: Flags, cmd: Command, build: (sender: string) => EncodeMsg[], summary: (sender: string) => string[]) => {
@@ -177,6 +187,50 @@ export function datanetTxCommand(io: CliIo): Command {
     const schema = { kind: "vector-label/v1", dim: Number(parseId(o.dim, "--dim")), numClasses: Number(parseId(o.classes, "--classes")) };
     const minStake = parseAmount(o.minStake, "--min-stake");
     await run(from, o, cmd, (owner) => [{ typeUrl: `${T}MsgCreateDatanet`, value: { owner, name: o.name, description: o.description, schema, license: o.license, gating, curators: o.curator, allowlist: o.allow, minStake } }], () => [`create datanet "${o.name}" (${o.gating}, dim ${schema.dim}, ${schema.numClasses} classes)`]);
+  });
+
+  addTxOptions(
+    dn
+      .command("update")
+      .description("update a datanet's metadata (owner only): name, description, license, min stake, or hand it to a new owner; omitted fields keep their value")
+      .argument("<from_key_or_address>", "owner key")
+      .argument("<datanet_id>", "datanet id")
+      .option("--name <name>", "new name")
+      .option("--description <text>", "new description")
+      .option("--license <spdx>", "new license")
+      .option("--min-stake <amount>", "new stake per contribution in uopen")
+      .option("--new-owner <address>", "transfer ownership"),
+  ).action(async (from: string, datanetId: string, o: Flags & { name?: string; description?: string; license?: string; minStake?: string; newOwner?: string }, cmd: Command) => {
+    const id = parseId(datanetId, "datanet id");
+    if (o.newOwner !== undefined) parseAddress(o.newOwner, "open", "--new-owner");
+    const minStake = o.minStake === undefined ? undefined : parseAmount(o.minStake, "--min-stake");
+    if ([o.name, o.description, o.license, minStake, o.newOwner].every((x) => x === undefined)) throw new UserError("nothing to update: give --name, --description, --license, --min-stake or --new-owner");
+    const current = o.name === undefined || o.description === undefined || o.license === undefined || minStake === undefined ? await currentDatanet(resolveNode(o.node, globalsOf(cmd).home), id) : undefined;
+    const value = {
+      datanetId: id,
+      name: o.name ?? current?.name ?? "",
+      description: o.description ?? current?.description ?? "",
+      license: o.license ?? current?.license ?? "",
+      minStake: minStake ?? current?.minStake ?? "0",
+      newOwner: o.newOwner ?? "",
+    };
+    await run(from, o, cmd, (owner) => [{ typeUrl: `${T}MsgUpdateDatanet`, value: { owner, ...value } }], () => [`update datanet ${id}${o.newOwner !== undefined ? ` (new owner ${o.newOwner})` : ""}`]);
+  });
+
+  addTxOptions(
+    dn
+      .command("set-gating")
+      .description("set who may contribute (owner only): open, allowlist or curated; replaces the curators and the allowlist")
+      .argument("<from_key_or_address>", "owner key")
+      .argument("<datanet_id>", "datanet id")
+      .argument("<gating>", "open, allowlist or curated")
+      .option("--curator <address>", "a curator (repeatable)", collect, [])
+      .option("--allow <address>", "an allowlisted contributor (repeatable)", collect, []),
+  ).action(async (from: string, datanetId: string, gatingArg: string, o: Flags & { curator: string[]; allow: string[] }, cmd: Command) => {
+    const id = parseId(datanetId, "datanet id");
+    const gating = parseGating(gatingArg);
+    for (const a of [...o.curator, ...o.allow]) parseAddress(a, "open", "curator/allowlist address");
+    await run(from, o, cmd, (owner) => [{ typeUrl: `${T}MsgSetGating`, value: { owner, datanetId: id, gating, curators: o.curator, allowlist: o.allow } }], () => [`set datanet ${id} gating to ${gatingArg} (${o.curator.length} curator(s), ${o.allow.length} allowlisted)`]);
   });
 
   addTxOptions(
