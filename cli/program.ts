@@ -21,7 +21,7 @@ import { replayCommand } from "./cmds/replay/index.ts";
 import { poaCommand } from "./cmds/poa/index.ts";
 import { blobCommand } from "./cmds/blob/index.ts";
 import { govTxCommand, grantsTxCommand } from "./cmds/tx/gov.ts";
-import { govQueryCommand, grantsQueryCommand } from "./cmds/query/gov.ts";
+import { addApprovalQueries, addRegistryQueries, govQueryCommand, grantsQueryCommand } from "./cmds/query/gov.ts";
 import { computeTxCommand } from "./cmds/tx/compute.ts";
 import { computeQueryCommand } from "./cmds/query/compute.ts";
 import { providerCommand } from "./cmds/provider/index.ts";
@@ -54,6 +54,19 @@ export function buildProgram(io: CliIo): Command {
   program.commands.find((c) => c.name() === "tx")?.addCommand(computeTxCommand(io));
   program.commands.find((c) => c.name() === "query")?.addCommand(computeQueryCommand(io));
   program.addCommand(providerCommand(io));
+  // governance decisions shown under the modules they decide (attribution methods, compute approvals)
+  {
+    const q = program.commands.find((c) => c.name() === "query");
+    const sub = (n: string) => q?.commands.find((c) => c.name() === n);
+    const attribution = sub("attribution");
+    if (attribution !== undefined) addRegistryQueries(io, attribution);
+    let compute = sub("compute");
+    if (compute === undefined) {
+      compute = new Command("compute").description("compute module queries");
+      q?.addCommand(compute);
+    }
+    addApprovalQueries(io, compute);
+  }
   program.addCommand(statusCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(poaCommand(io));

@@ -64,6 +64,7 @@ import {
   unbondingKey,
   unbondingPrefix,
 } from "./keys.ts";
+import { eligibleForJobs } from "./govApproval.ts";
 import { type ComputeParams, defaultParams } from "./params.ts";
 import { inferenceOutputHash, resultHash } from "./signBytes.ts";
 
@@ -559,7 +560,8 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
       }
       // 3. assignment: weighted by bond × reputation, drawn from the block hash
       const providers: Provider[] = [];
-      for await (const prov of k.iterateProviders(ctx)) if (prov.status === ProviderStatus.PROVIDER_STATUS_ACTIVE) providers.push(prov);
+      // governance: suspended providers, and unapproved ones when approval is required, get no new jobs (govApproval.ts)
+      for await (const prov of k.iterateProviders(ctx)) if (prov.status === ProviderStatus.PROVIDER_STATUS_ACTIVE && eligibleForJobs(ctx, prov.address)) providers.push(prov);
       const pending: Job[] = [];
       for await (const j of k.iterateJobsByStatus(ctx, JobStatus.JOB_STATUS_PENDING)) pending.push(j);
       for (const j of pending) {

@@ -12,6 +12,7 @@ import { MODULE_NAME } from "./keys.ts";
 import { createComputeMsgHandlers } from "./msgServer.ts";
 import { type ComputeParams, defaultParams, validateParams } from "./params.ts";
 import { createComputeQueries } from "./queryServer.ts";
+import { createApprovalMsgHandlers, createApprovalQueries } from "./govApproval.ts";
 
 /**
  * The previous height's compute vote extensions with their powers. The consensus plumbing (vote
@@ -26,8 +27,8 @@ export function createComputeAppModule(k: ComputeKeeper, bank: ComputeBankKeeper
   return defineModule<ComputeParams, ComputeGenesis>({
     name: MODULE_NAME,
     consensusVersion: 1,
-    msgs: createComputeMsgHandlers(k, authority),
-    queries: createComputeQueries(k),
+    msgs: [...createComputeMsgHandlers(k, authority), ...createApprovalMsgHandlers(authority)],
+    queries: [...createComputeQueries(k), ...createApprovalQueries()],
     genesis: {
       defaultGenesis,
       validateGenesis,

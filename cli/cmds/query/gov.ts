@@ -6,6 +6,8 @@
 import { Command } from "commander";
 import * as gq from "cosmjs-types/cosmos/gov/v1/query";
 import * as grq from "../../../proto/gen/openledger/grants/v1/query.ts";
+import * as arq from "../../../proto/gen/openledger/attribution/v1/registry.ts";
+import * as caq from "../../../proto/gen/openledger/compute/v1/approval.ts";
 import { abciQuery, b64 } from "../../rpc/client.ts";
 import { parseAddress } from "../../util/address.ts";
 import { UserError } from "../../util/errors.ts";
@@ -108,4 +110,24 @@ export function grantsQueryCommand(io: CliIo): Command {
     );
   sub("escrow", "coins held for unpaid milestones").action(async (o: O, c: Command) => run(queryCtx(io, c), `${P}Escrow`, grq.QueryEscrowRequest, {}, grq.QueryEscrowResponse, o.height));
   return cmd;
+}
+
+/** `query attribution methods|shadow-receipt` (PoA method registry), added to poa's attribution command. */
+export function addRegistryQueries(io: CliIo, attribution: Command): void {
+  const P = "/openledger.attribution.v1.Query/";
+  const sub = (name: string, desc: string) => addNodeOption(attribution.command(name).description(desc).option("--height <h>", "query the state at this height (default: latest)"));
+  sub("methods", "PoA method versions: active, supported, scheduled activation (with its shadow window), history").action(async (o: O, c: Command) => run(queryCtx(io, c), `${P}Methods`, arq.QueryMethodsRequest, {}, arq.QueryMethodsResponse, o.height));
+  sub("shadow-receipt", "the shadow method's result beside a receipt computed in a shadow window").argument("<receipt_id>", "receipt id").action(async (id: string, o: O, c: Command) =>
+    run(queryCtx(io, c), `${P}ShadowReceipt`, arq.QueryShadowReceiptRequest, { receiptId: parseId(id, "receipt id") }, arq.QueryShadowReceiptResponse, o.height),
+  );
+}
+
+/** `query compute provider-approval|provider-approvals` (governance decisions), added to compute's command. */
+export function addApprovalQueries(io: CliIo, compute: Command): void {
+  const P = "/openledger.compute.v1.Query/";
+  const sub = (name: string, desc: string) => addNodeOption(compute.command(name).description(desc).option("--height <h>", "query the state at this height (default: latest)"));
+  sub("provider-approval", "a provider's governance approval and whether it may get new jobs").argument("<provider>", "open1…").action(async (p: string, o: O, c: Command) =>
+    run(queryCtx(io, c), `${P}ProviderApproval`, caq.QueryProviderApprovalRequest, { provider: acc(p, "provider") }, caq.QueryProviderApprovalResponse, o.height),
+  );
+  sub("provider-approvals", "every governance approval or suspension, and whether approval is required").action(async (o: O, c: Command) => run(queryCtx(io, c), `${P}ProviderApprovals`, caq.QueryProviderApprovalsRequest, {}, caq.QueryProviderApprovalsResponse, o.height));
 }

@@ -16,6 +16,8 @@ import * as datanetTx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import * as attributionTx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as grantsTx from "../../../proto/gen/openledger/grants/v1/tx.ts";
 import * as computeTx from "../../../proto/gen/openledger/compute/v1/tx.ts";
+import * as computeApproval from "../../../proto/gen/openledger/compute/v1/approval.ts";
+import * as attributionRegistry from "../../../proto/gen/openledger/attribution/v1/registry.ts";
 import * as treasuryTx from "../../../proto/gen/openledger/treasury/v1/tx.ts";
 import * as paychanTx from "../../../proto/gen/openledger/paychan/v1/tx.ts";
 import { formatCoins } from "../../util/coins.ts";
@@ -47,6 +49,8 @@ export function openledgerRegistry(): Registry {
     ["openledger.treasury.v1", treasuryTx],
     ["openledger.paychan.v1", paychanTx],
     ["openledger.compute.v1", computeTx],
+    ["openledger.compute.v1", computeApproval],
+    ["openledger.attribution.v1", attributionRegistry],
   ] as const) {
     for (const [name, codec] of Object.entries(mod)) {
       if (/^Msg[A-Za-z]+$/.test(name) && typeof (codec as { encode?: unknown }).encode === "function") types.push([`/${pkg}.${name}`, codec as unknown as GeneratedType]);

@@ -39,7 +39,7 @@ describe("cli/gov", () => {
   });
 
   it("every draft-proposal template parses (messages the CLI can encode)", async () => {
-    for (const kind of ["text", "community-pool-spend", "bank-params", "datanet-resolve-challenge", "create-grant"]) {
+    for (const kind of ["text", "community-pool-spend", "bank-params", "datanet-resolve-challenge", "create-grant", "activate-method", "provider-approval"]) {
       const d = await draftProposal(kind);
       const p = await parseProposalFile(JSON.stringify({ ...d, messages: (d.messages as Record<string, unknown>[]).map((m) => JSON.parse(JSON.stringify(m).replaceAll("open1…", String(m.authority)))) }));
       assert.equal(p.messages.length, kind === "text" ? 0 : 1);
@@ -67,6 +67,10 @@ describe("cli/gov", () => {
       ["query", "grants", "grant"],
       ["query", "grants", "grants"],
       ["query", "grants", "escrow"],
+      ["query", "attribution", "methods"],
+      ["query", "attribution", "shadow-receipt"],
+      ["query", "compute", "provider-approval"],
+      ["query", "compute", "provider-approvals"],
     ]) {
       const r = await cli([...args, "--help"]);
       assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);

@@ -136,6 +136,8 @@ export async function draftProposal(kind: string): Promise<Record<string, unknow
     "community-pool-spend": { "@type": "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend", authority: gov, recipient: "open1…", amount: [{ denom: "uopen", amount: "1000000" }] },
     "bank-params": { "@type": "/cosmos.bank.v1beta1.MsgUpdateParams", authority: gov, params: { send_enabled: [], default_send_enabled: true } },
     "datanet-resolve-challenge": { "@type": "/openledger.datanet.v1.MsgResolveChallenge", authority: gov, challenge_id: "1", uphold: true, reason: "" },
+    "activate-method": { "@type": "/openledger.attribution.v1.MsgActivateMethod", authority: gov, method: { method: "poa-knn-shapley", version: 2 }, activation_height: "100000", shadow_epochs: 1 },
+    "provider-approval": { "@type": "/openledger.compute.v1.MsgSetProviderApproval", authority: gov, provider: "open1…", status: "APPROVAL_STATUS_SUSPENDED", reason: "" },
     "create-grant": {
       "@type": "/openledger.grants.v1.MsgCreateGrant",
       authority: gov,
@@ -181,7 +183,7 @@ export function govTxCommand(io: CliIo): Command {
   gov
     .command("draft-proposal")
     .description("write a proposal.json template (the gov authority filled in) to edit and submit")
-    .option("--type <kind>", "text, community-pool-spend, bank-params, datanet-resolve-challenge or create-grant", "text")
+    .option("--type <kind>", "text, community-pool-spend, bank-params, datanet-resolve-challenge, activate-method, provider-approval or create-grant", "text")
     .option("--out <file>", "write here instead of stdout")
     .action(async (o: { type: string; out?: string }, cmd: Command) => {
       const d = await draftProposal(o.type);

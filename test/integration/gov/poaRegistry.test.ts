@@ -4,7 +4,9 @@
  *    epoch; inferences before the window pay with v1 alone, inside it v1 pays and v2 is computed
  *    beside it (ShadowReceipt + EventShadowAttribution), from the activation height v2 pays; receipts
  *    keep the version that computed them; Query/Methods reports the schedule and the history;
- *  - a datanet curation dispute (challenge) resolved by proposal (MsgResolveChallenge as the gov authority).
+ *  - a datanet curation dispute (challenge) resolved by proposal (MsgResolveChallenge as the gov authority);
+ *  - compute-provider approvals: a proposal suspends a provider (no new jobs), another requires approval
+ *    and approves one provider (only it gets new jobs).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -20,6 +22,9 @@ import * as atx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as aq from "../../../proto/gen/openledger/attribution/v1/query.ts";
 import * as reg from "../../../proto/gen/openledger/attribution/v1/registry.ts";
 import * as dq from "../../../proto/gen/openledger/datanet/v1/query.ts";
+import * as cap from "../../../proto/gen/openledger/compute/v1/approval.ts";
+import * as cq from "../../../proto/gen/openledger/compute/v1/query.ts";
+import * as ctx_ from "../../../proto/gen/openledger/compute/v1/tx.ts";
 import * as dtx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import { Gating } from "../../../proto/gen/openledger/datanet/v1/types.ts";
 import { type TestKey, testKey } from "../../harness/txBuilder.ts";
@@ -112,6 +117,13 @@ async function datanet(chain: ValChain): Promise<Uint8Array> {
   return decodeResponse(s.txResults[0]!, dtx.MsgSnapshotResponse).root;
 }
 
+/** model 1 over snapshot 1 (bob), complete index in snapshot leaf order (= registration order here). */
+async function model(chain: ValChain, root: Uint8Array): Promise<void> {
+  ok(await chain.block([chain.tx(bob, [anyOf("MsgRegisterModel", atx.MsgRegisterModel, { owner: bob.bech32, name: "m", snapshotId: 1n, snapshotRoot: root, onnxHash: sha256(utf8("onnx")), trainingConfigHash: sha256(utf8("cfg")), checkpointHashes: [sha256(utf8("ck"))], feePolicy: { dataBps: 10000, trainerBps: 0, providerBps: 0, communityBps: 0, burnBps: 0 }, embeddingDim: 4, tau: 0n }, A)])]));
+  const order = [carol, dave, erin].flatMap((w) => POINTS.filter((p) => p.who === w));
+  ok(await chain.block([chain.tx(bob, [anyOf("MsgSetEmbeddingIndex", atx.MsgSetEmbeddingIndex, { owner: bob.bech32, modelId: 1n, start: 0n, vectors: rows(order.map((p) => embed(p.f))) }, A)])]));
+}
+
 const methods = async (c: ValChain) => reg.QueryMethodsResponse.decode(await c.query(`${A}Query/Methods`, reg.QueryMethodsRequest.encode({}).finish()));
 const receipt = async (c: ValChain, id: bigint) => aq.QueryReceiptResponse.decode(await c.query(`${A}Query/Receipt`, aq.QueryReceiptRequest.encode({ id }).finish())).receipt!;
 const shadowOf = async (c: ValChain, id: bigint) => {
@@ -124,11 +136,7 @@ describe("decided by proposal: PoA method versions, datanet disputes", () => {
   it("a proposal activates poa-knn-shapley v2 at a height; one shadow epoch reports v1 and v2 side by side; receipts keep their version", async () => {
     const source = queueSource();
     const chain = await setup(source);
-    const root = await datanet(chain);
-    // model over snapshot 1 (bob), complete index in snapshot leaf order (= registration order here)
-    ok(await chain.block([chain.tx(bob, [anyOf("MsgRegisterModel", atx.MsgRegisterModel, { owner: bob.bech32, name: "m", snapshotId: 1n, snapshotRoot: root, onnxHash: sha256(utf8("onnx")), trainingConfigHash: sha256(utf8("cfg")), checkpointHashes: [sha256(utf8("ck"))], feePolicy: { dataBps: 10000, trainerBps: 0, providerBps: 0, communityBps: 0, burnBps: 0 }, embeddingDim: 4, tau: 0n }, A)])]));
-    const order = [carol, dave, erin].flatMap((w) => POINTS.filter((p) => p.who === w));
-    ok(await chain.block([chain.tx(bob, [anyOf("MsgSetEmbeddingIndex", atx.MsgSetEmbeddingIndex, { owner: bob.bech32, modelId: 1n, start: 0n, vectors: rows(order.map((p) => embed(p.f))) }, A)])]));
+    await model(chain, await datanet(chain));
     const infer = () => source.push({ modelId: 1n, queryEmbedding: Int16Array.from(embed([9, 1, 0, 2])), label: 0, fee: { denom: "uopen", amount: 1_000_000n } });
 
     // only the gov authority schedules; a version this binary lacks is refused
@@ -216,5 +224,43 @@ describe("decided by proposal: PoA method versions, datanet disputes", () => {
     assert.equal(c?.status, 4, "SLASHED");
     const chal = dq.QueryChallengeResponse.decode(await chain.query("/openledger.datanet.v1.Query/Challenge", dq.QueryChallengeRequest.encode({ id: 1n }).finish())).challenge;
     assert.ok(chal !== undefined);
+  });
+
+  it("compute-provider approvals are decided by proposal: a suspended provider gets no new jobs; with approval required only approved ones do", async () => {
+    const chain = await setup();
+    await model(chain, await datanet(chain));
+    const C = "/openledger.compute.v1.";
+    const register = (who: TestKey, n: number) =>
+      chain.tx(who, [anyOf("MsgRegisterProvider", ctx_.MsgRegisterProvider, { provider: who.bech32, bond: { denom: "uopen", amount: "2000000" }, capabilities: { accelerator: "cpu", memoryBytes: 1n << 30n, maxBatch: 8, endpoint: `http://p${n}.example:9000` }, attestationPubkey: sha256(utf8(`att${n}`)), attestationKeyType: "ed25519", moniker: `p${n}` }, C)]);
+    ok(await chain.block([register(carol, 1), register(dave, 2)]), 0);
+    const request = () => chain.tx(erin, [anyOf("MsgRequestInference", ctx_.MsgRequestInference, { requester: erin.bech32, modelId: 1n, input: new Uint8Array(Float32Array.from([1, 0.1, 0, 0]).buffer), maxFee: { denom: "uopen", amount: "100000" } }, C)]);
+    const jobProvider = async (id: bigint) => cq.QueryJobResponse.decode(await chain.query(`${C}Query/Job`, cq.QueryJobRequest.encode({ id }).finish())).job!;
+    const approval = async (who: TestKey) => cap.QueryProviderApprovalResponse.decode(await chain.query(`${C}Query/ProviderApproval`, cap.QueryProviderApprovalRequest.encode({ provider: who.bech32 }).finish()));
+    const setApproval = (authority: string, who: TestKey, status: number) => anyOf("MsgSetProviderApproval", cap.MsgSetProviderApproval, { authority, provider: who.bech32, status, reason: "review" }, C);
+
+    // only the gov authority decides
+    const direct = await chain.block([chain.tx(erin, [setApproval(erin.bech32, carol, cap.ApprovalStatus.APPROVAL_STATUS_SUSPENDED)])]);
+    assert.equal(`${direct.txResults[0]?.codespace}:${direct.txResults[0]?.code}`, "sdk:4");
+    assert.equal((await approval(carol)).eligible, true);
+
+    const s1 = await pass(chain, [setApproval(GOV, carol, cap.ApprovalStatus.APPROVAL_STATUS_SUSPENDED)]);
+    assert.equal(s1.status, 3, s1.failedReason);
+    assert.equal((await approval(carol)).eligible, false);
+    assert.equal((await approval(carol)).approval?.status, cap.ApprovalStatus.APPROVAL_STATUS_SUSPENDED);
+    // five jobs: all to dave (carol is suspended; by chance alone 1 in 32)
+    for (let i = 0; i < 5; i++) ok(await chain.block([request()]));
+    for (const id of [1n, 2n, 3n, 4n, 5n]) assert.equal((await jobProvider(id)).provider, dave.bech32);
+
+    // approval required, carol approved (the suspension lifted): new jobs go to carol only
+    const s2 = await pass(chain, [anyOf("MsgSetApprovalRequired", cap.MsgSetApprovalRequired, { authority: GOV, required: true }, C), setApproval(GOV, carol, cap.ApprovalStatus.APPROVAL_STATUS_APPROVED)]);
+    assert.equal(s2.status, 3, s2.failedReason);
+    const a = await approval(dave);
+    assert.equal(a.approvalRequired, true);
+    assert.equal(a.eligible, false);
+    assert.equal((await approval(carol)).eligible, true);
+    for (let i = 0; i < 5; i++) ok(await chain.block([request()]));
+    for (const id of [6n, 7n, 8n, 9n, 10n]) assert.equal((await jobProvider(id)).provider, carol.bech32);
+    const all = cap.QueryProviderApprovalsResponse.decode(await chain.query(`${C}Query/ProviderApprovals`, cap.QueryProviderApprovalsRequest.encode({}).finish()));
+    assert.deepEqual(all.approvals.map((x) => [x.provider, x.status]), [[carol.bech32, cap.ApprovalStatus.APPROVAL_STATUS_APPROVED]]);
   });
 });
