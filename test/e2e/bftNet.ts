@@ -112,7 +112,7 @@ export interface GentxProc extends Proc {
  * `accounts`), `genesis gentx val <selfBond>` per node, `collect-gentxs` on node0, the result copied
  * to every home; consensus.validators stays empty (InitChain's validator updates define the set).
  */
-export async function setupGentxNet(tag: string, accounts: GenesisAccount[] = [], selfBond = "10000000uopen"): Promise<GentxProc[]> {
+export async function setupGentxNet(tag: string, accounts: GenesisAccount[] = [], selfBond = "10000000uopen", editGenesis?: (g: Record<string, any>) => void): Promise<GentxProc[]> {
   const procs: GentxProc[] = [];
   const peers: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -146,6 +146,12 @@ export async function setupGentxNet(tag: string, accounts: GenesisAccount[] = []
     }
   }
   await cli(["genesis", "collect-gentxs", "--home", h0]);
+  // e.g. short gov voting periods (gov e2e)
+  if (editGenesis !== undefined) {
+    const g = JSON.parse(readFileSync(g0, "utf8"));
+    editGenesis(g);
+    writeFileSync(g0, JSON.stringify(g, null, 2));
+  }
   await cli(["genesis", "validate", "--home", h0]);
   for (const p of procs) {
     if (p !== procs[0]) copyFileSync(g0, join(p.home, "config/genesis.json"));
