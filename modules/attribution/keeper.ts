@@ -350,6 +350,8 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       };
       const excluded = excludedOf(a.points);
       if (excluded.size > 0) a = run(valuation, req.queryEmbedding, req.label, poa, req.fee.amount, excluded);
+      // every throw happens before the first write (compute catches and pays the pool instead)
+      ctx.gas.consume(paidPointsGas(a.points.length), "attribution: receipt");
       const addrOf = (id: number) => contributors[id] as Bytes;
       const points = a.points.map((p) => ({ index: BigInt(p.index), contributor: accAddressToString(addrOf(p.contributor)), value: p.value.toString(), excluded: p.excluded }));
       const pointsRoot = merkleRoot(a.points.map((p) => pointLeafHash(BigInt(p.index), p.value, addrOf(p.contributor))));
@@ -373,7 +375,6 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
         matches: a.matches,
         n: a.n,
       };
-      ctx.gas.consume(paidPointsGas(a.points.length), "attribution: receipt");
       k.setReceipt(ctx, r);
       // reputation from PoA results: positive weights earn, negative totals are recorded (never charged)
       const bump = (id: number, f: (rep: Reputation) => Reputation) => {
