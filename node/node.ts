@@ -38,6 +38,7 @@ import { P2PHost } from "./p2p/host.ts";
 import { MempoolReactor } from "./p2p/mempoolReactor.ts";
 import { SingleValidatorProducer } from "./execution/producer.ts";
 import type { FailPointHook, VoteSigner } from "./execution/types.ts";
+import { crashHooksFromEnv } from "./execution/crashAt.ts";
 import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
 import { createGrpcServer } from "./grpc/server.ts";
 import { restExtras } from "./rest/extras.ts";
@@ -186,6 +187,9 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       ...(deps.preverifier !== undefined ? { preverifier: deps.preverifier } : {}),
     });
     closers.push({ name: "mempool", fn: () => mempool.close() });
+    // TEST ONLY: OPENLEDGER_TEST_CRASH_AT=<point>:<height> → SIGKILL self there (crash e2e tests, soak)
+    const crashHooks = crashHooksFromEnv(log.child({ module: "node" }));
+    const failPoint = deps.failPoint ?? crashHooks?.failPoint;
     const executor = new BlockExecutor({
       app: appConn,
       db,
@@ -195,7 +199,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       mempool,
       events,
       logger: log.child({ module: "state" }),
-      ...(deps.failPoint !== undefined ? { failPoint: deps.failPoint } : {}),
+      ...(failPoint !== undefined ? { failPoint } : {}),
     });
 
     const state = await handshake({
@@ -296,6 +300,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           onHalt,
           metrics: metrics?.consensus ?? null,
           ...(byzantineSignVote !== undefined ? { byzantineSignVote } : {}),
+          ...(crashHooks !== undefined ? { crashPoint: crashHooks.crashPoint } : {}),
         },
         state,
       );

@@ -690,6 +690,7 @@ export class ConsensusDriver {
     }
     await this.d.executor.fail("afterSaveBlock", h);
     this.wal!.writeSync({ kind: "endHeight", height: h });
+    await this.d.executor.fail("afterEndHeight", h);
     const applyStart = performance.now();
     const next = await this.d.executor.applyBlock(state, blockId, block);
     this.st = next;

@@ -64,6 +64,7 @@ export interface VoteSigner {
 export const FAIL_POINTS = [
   "afterSign",
   "afterSaveBlock",
+  "afterEndHeight",
   "afterFinalize",
   "afterSaveState",
   "afterCommit",

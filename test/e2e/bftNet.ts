@@ -13,6 +13,7 @@ import { nodeIdFromPubKey } from "../../node/crypto/keyFiles.ts";
 import { toBech32 } from "../../modules/core/address.ts";
 import { fromBase64, fromHex } from "../../modules/core/bytes.ts";
 import { addGenesisAccounts, BIN, cleanup, cli, freePort, type GenesisAccount, rpc, tempHome, waitFor } from "./harness.ts";
+import { txHashHex } from "./txLoad.ts";
 
 export const CHAIN_ID = "openledger-localnet-1";
 
@@ -24,9 +25,11 @@ export interface Proc {
   proc: ChildProcess | undefined;
 }
 
-export function launch(p: Proc, env: Record<string, string> = {}): void {
+/** starts `openledgerd start` for a home (log appended to <home>/node.log); blocks 200 ms apart unless `blockInterval`. */
+export function launch(p: Proc, env: Record<string, string> = {}, opts: { blockInterval?: string; extraArgs?: string[] } = {}): void {
   const log = createWriteStream(join(p.home, "node.log"), { flags: "a" });
-  const proc = spawn(BIN, ["start", "--home", p.home, "--rpc.laddr", `tcp://127.0.0.1:${p.rpcPort}`, "--block-interval", "200ms"], {
+  const args = ["start", "--home", p.home, "--rpc.laddr", `tcp://127.0.0.1:${p.rpcPort}`, "--block-interval", opts.blockInterval ?? "200ms", ...(opts.extraArgs ?? [])];
+  const proc = spawn(BIN, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
@@ -190,4 +193,77 @@ export async function assertNoFork(procs: Proc[], upTo: number): Promise<void> {
     const appHashes = new Set(present.map((b) => b.block.header.app_hash as string));
     assert.equal(appHashes.size, 1, `one app hash at height ${h}`);
   }
+}
+
+/**
+ * The after-fault checks of issue 3 item 5 on running nodes (all given nodes must be up):
+ *  - I1: one block hash per height 1..top over every node (top = the lowest node height);
+ *  - I3: one header app hash per height, and each node's `abci_info` app hash equals the app hash in the
+ *    header of the next block wherever that block exists (same app state on every node);
+ *  - I4: every acknowledged tx hash is in exactly one block on every node (waiting up to `timeoutMs` for
+ *    acknowledged-but-pending ones to commit) and `tx` finds it with code 0 at that height on every node.
+ * A ChainChecker remembers which txs it already found in which node's tx index, so repeated checks
+ * (one per fault step) only look up the new ones, except on the nodes named `restarted` (all again).
+ * Returns the height checked and the number of acknowledged txs.
+ */
+export class ChainChecker {
+  private readonly indexed = new Map<Proc, Set<string>>();
+
+  async check(procs: Proc[], acked: Iterable<string>, opts: { timeoutMs?: number; restarted?: Proc[] } = {}): Promise<{ height: number; txs: number }> {
+    const want = new Set(acked);
+    const seen = new Map<string, number>(); // tx hash → height (from the agreed blocks)
+    const appHashAt = new Map<number, string>();
+    let checked = 0;
+    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    for (;;) {
+      const top = Math.min(...(await Promise.all(procs.map(heightOf))));
+      for (let h = checked + 1; h <= top; h++) {
+        const blocks = await Promise.all(procs.map((p) => rpc(p.rpcUrl, "block", { height: String(h) })));
+        const hashes = new Set(blocks.map((b) => b.block_id.hash as string));
+        assert.equal(hashes.size, 1, `I1: one block at height ${h} across ${procs.length} nodes: ${[...hashes].join(", ")}`);
+        const apps = new Set(blocks.map((b) => b.block.header.app_hash as string));
+        assert.equal(apps.size, 1, `I3: one app hash in the headers at height ${h}`);
+        appHashAt.set(h, [...apps][0]!);
+        for (const t of (blocks[0].block.data.txs ?? []) as string[]) {
+          const hash = txHashHex(Buffer.from(t, "base64"));
+          if (want.has(hash)) assert.ok(!seen.has(hash), `I4: tx ${hash} committed twice (heights ${seen.get(hash)} and ${h})`);
+          seen.set(hash, h);
+        }
+        checked = h;
+      }
+      const missing = [...want].filter((h) => !seen.has(h));
+      if (missing.length === 0) break;
+      if (Date.now() > deadline) assert.fail(`I4: ${missing.length} of ${want.size} acknowledged txs not committed by height ${checked}: ${missing.slice(0, 5).join(", ")}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // every node's app state: abci_info (height H, app hash) = header(H+1).app_hash when H+1 ≤ checked
+    for (const p of procs) {
+      const info = await rpc(p.rpcUrl, "abci_info");
+      const h = Number(info.response.last_block_height);
+      const app = Buffer.from(info.response.last_block_app_hash ?? "", "base64").toString("hex").toUpperCase();
+      const next = appHashAt.get(h + 1);
+      if (next !== undefined) assert.equal(app, next.toUpperCase(), `I3: node ${p.rpcPort} app hash after height ${h}`);
+    }
+    // the tx index of every node
+    for (const p of opts.restarted ?? []) this.indexed.delete(p);
+    await Promise.all(procs.map(async (p) => {
+      const done = this.indexed.get(p) ?? new Set<string>();
+      this.indexed.set(p, done);
+      const list = [...want].filter((h) => !done.has(h));
+      for (let i = 0; i < list.length; i += 32) {
+        await Promise.all(list.slice(i, i + 32).map(async (hash) => {
+          const r = await waitFor(`tx ${hash} indexed on node ${p.rpcPort}`, async () => await rpc(p.rpcUrl, "tx", { hash: `0x${hash}` }), 30_000, 250);
+          assert.equal(r.tx_result.code, 0, `I4: tx ${hash} result on node ${p.rpcPort}`);
+          assert.equal(Number(r.height), seen.get(hash), `I4: tx ${hash} height on node ${p.rpcPort}`);
+          done.add(hash);
+        }));
+      }
+    }));
+    return { height: checked, txs: want.size };
+  }
+}
+
+/** one ChainChecker pass (see there). */
+export async function checkAfter(procs: Proc[], acked: Iterable<string>, timeoutMs = 30_000): Promise<{ height: number; txs: number }> {
+  return await new ChainChecker().check(procs, acked, { timeoutMs });
 }
