@@ -12,6 +12,9 @@
  *    extended-commit check rejects a forged extension.
  */
 import assert from "node:assert/strict";
+import { decodeTxRaw } from "@cosmjs/proto-signing";
+import { StargateClient } from "@cosmjs/stargate";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { after, before, describe, it } from "node:test";
 import { fromUtf8, toHex, utf8 } from "../../../modules/core/bytes.ts";
 import { type AppModule, type VoteExtensionSet, defineModule } from "../../../modules/core/module.ts";
@@ -178,6 +181,37 @@ describe("vote extensions on 4 validators (real libp2p, runtime app)", () => {
     const k = ext.extendedSignatures.findIndex((s) => s.blockIdFlag === 2);
     const bad = { ...ext, extendedSignatures: ext.extendedSignatures.map((s, j) => (j === k ? { ...s, extension: utf8("forged") } : s)) };
     assert.throws(() => verifyExtendedCommit(state.chainId, lastVals, h - 1n, prevId, bad), BlockSyncVerifyError);
+  });
+
+  it("CosmJS reads the injected tx like any other: block, decodeTxRaw, tx_search, block_results, getTx", async () => {
+    const n0 = net.vals[0]!.node!;
+    const url = `http://127.0.0.1:${n0.rpcPort}`;
+    const comet = await Comet38Client.connect(url);
+    const sc = await StargateClient.connect(url);
+    try {
+      const h = Number(n0.height()) - 1;
+      const block = await comet.block(Number(h));
+      const raw = block.block.txs[0]!;
+      const tx = decodeTxRaw(raw);
+      assert.equal(tx.body.messages.length, 1);
+      assert.equal(tx.body.messages[0]!.typeUrl, "/openledger.consensus.v1.MsgCommitVerdicts");
+      assert.equal(tx.signatures.length, 0);
+      assert.equal(tx.authInfo.signerInfos.length, 0);
+      const results = await comet.blockResults(Number(h));
+      assert.equal(results.results[0]!.code, 0);
+      const hits = await sc.searchTx(`commit_verdicts.height=${Number(h) - 1}`);
+      assert.equal(hits.length, 1);
+      assert.equal(hits[0]!.height, Number(h));
+      assert.equal(hits[0]!.txIndex, 0);
+      const got = await sc.getTx(hits[0]!.hash);
+      assert.equal(got?.code, 0);
+      assert.equal(toHex(got!.tx), toHex(raw));
+      const sb = await sc.getBlock(Number(h));
+      assert.equal(toHex(sb.txs[0]!), toHex(raw));
+    } finally {
+      comet.disconnect();
+      sc.disconnect();
+    }
   });
 
   it("the app's extension sign bytes are CometBFT's (the node's encoder)", () => {
