@@ -19,6 +19,7 @@ import { ExecutionHaltError, replayBlockOnApp } from "../execution/blockExecutor
 import type { BlockExecutor } from "../execution/blockExecutor.ts";
 import {
   applyValidatorUpdates,
+  genesisValidatorSets,
   makeGenesisState,
   mergeConsensusParams,
   updateState,
@@ -118,7 +119,8 @@ export async function handshake(d: HandshakeDeps): Promise<ChainState> {
       if (res.appHash.length > 0) state = { ...state, appHash: res.appHash };
       if (res.validators.length > 0) {
         const vals = applyValidatorUpdates([], res.validators);
-        state = { ...state, validators: vals, nextValidators: vals.map((v) => ({ ...v })) };
+        const { validatorsProposer: _a, nextValidatorsProposer: _b, ...rest } = state;
+        state = { ...rest, ...genesisValidatorSets(vals) };
       } else if (state.validators.length === 0) {
         throw new HandshakeError("the genesis has no validators and InitChain returned none");
       }

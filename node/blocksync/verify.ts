@@ -47,7 +47,15 @@ export function blockIdEqual(a: BlockID, b: BlockID): boolean {
  * Full commit verification (CometBFT VerifyCommit, checking every signature): throws
  * BlockSyncVerifyError(culprit) unless `commit` is a valid commit of `height` by `vals`.
  */
-export function verifyCommit(chainId: string, vals: readonly Validator[], height: bigint, commit: Commit, culprit: Culprit = "commit"): void {
+export function verifyCommit(
+  chainId: string,
+  vals: readonly Validator[],
+  height: bigint,
+  commit: Commit,
+  culprit: Culprit = "commit",
+  /** entries already verified elsewhere (byte-identical precommits): their signature is not checked again. */
+  alreadyVerified?: (index: number) => boolean,
+): void {
   const fail = (m: string): never => {
     throw new BlockSyncVerifyError(culprit, `commit of height ${height}: ${m}`);
   };
@@ -65,7 +73,7 @@ export function verifyCommit(chainId: string, vals: readonly Validator[], height
     if (!equal(s.validatorAddress, v.address)) fail(`signature ${i}: address ${toHex(s.validatorAddress)} is not validator ${toHex(v.address)}`);
     const bid = s.blockIdFlag === 2 ? commit.blockId : { hash: new Uint8Array(0), partSetHeader: { total: 0, hash: new Uint8Array(0) } };
     const msg = voteSignBytes(chainId, { type: SignedMsgType.Precommit, height, round: commit.round, blockId: bid, timestamp: s.timestamp });
-    if (!verifyEd25519(v.pubKey.value, msg, s.signature)) fail(`signature ${i} (validator ${toHex(v.address).toUpperCase()}) is invalid`);
+    if (alreadyVerified?.(i) !== true && !verifyEd25519(v.pubKey.value, msg, s.signature)) fail(`signature ${i} (validator ${toHex(v.address).toUpperCase()}) is invalid`);
     if (s.blockIdFlag === 2) committed += v.votingPower;
   }
   if (committed * 3n <= total * 2n) fail(`only ${committed} of ${total} voting power committed`);
@@ -75,8 +83,22 @@ export function verifyCommit(chainId: string, vals: readonly Validator[], height
  * step 3b: `ext` is a fully valid extended commit of `height` for block `id` by `vals`: its precommits
  * verify as a commit (every signature), and every COMMIT entry carries a valid extension signature.
  */
-export function verifyExtendedCommit(chainId: string, vals: readonly Validator[], height: bigint, id: BlockID, ext: ExtendedCommit, culprit: Culprit = "block"): void {
+export function verifyExtendedCommit(
+  chainId: string,
+  vals: readonly Validator[],
+  height: bigint,
+  id: BlockID,
+  ext: ExtendedCommit,
+  culprit: Culprit = "block",
+  /** a commit of the same height already fully verified: its identical precommits are not checked again. */
+  verified?: Commit,
+): void {
   if (!blockIdEqual(ext.blockId, id)) throw new BlockSyncVerifyError(culprit, `extended commit of height ${height} is for another block`);
+  const same = (i: number): boolean => {
+    const a = verified?.signatures[i];
+    const b = ext.extendedSignatures[i];
+    return verified !== undefined && verified.round === ext.round && a !== undefined && b !== undefined && a.blockIdFlag === b.blockIdFlag && equal(a.signature, b.signature) && a.timestamp.seconds === b.timestamp.seconds && a.timestamp.nanos === b.timestamp.nanos && equal(a.validatorAddress, b.validatorAddress);
+  };
   verifyCommit(
     chainId,
     vals,
@@ -88,6 +110,7 @@ export function verifyExtendedCommit(chainId: string, vals: readonly Validator[]
       signatures: ext.extendedSignatures.map((s) => ({ blockIdFlag: s.blockIdFlag, validatorAddress: s.validatorAddress, timestamp: s.timestamp, signature: s.signature })),
     },
     culprit,
+    same,
   );
   for (let i = 0; i < vals.length; i++) {
     const s = ext.extendedSignatures[i]!;
@@ -161,7 +184,7 @@ export function makeVerifyAndApply(d: VerifyAndApplyDeps): VerifyAndApply {
     checkHeaderAgainstState(state, block);
     if (voteExtensionsEnabled(state.consensusParams, h)) {
       if (extCommit === undefined) throw new BlockSyncVerifyError("block", `block ${h}: vote extensions are enabled but no extended commit came with it`);
-      verifyExtendedCommit(state.chainId, state.validators, h, id, extCommit);
+      verifyExtendedCommit(state.chainId, state.validators, h, id, extCommit, "block", nextCommit);
     } else if (extCommit !== undefined && (extCommit.height !== h || !blockIdEqual(extCommit.blockId, id))) {
       throw new BlockSyncVerifyError("block", `block ${h}: extended commit is for another block`);
     }

@@ -26,10 +26,9 @@
  *   for that (h, r, type) when its sign bytes match, else asks the privval (identical bytes → the stored
  *   signature). Locks and valid values come back exactly; then the node goes live.
  *
- * Proposer priorities: `ChainState` does not carry incremented priorities yet (execution's updateState
- * keeps the genesis ones), so the round-0 set of a height is derived deterministically from the chain
- * state: `ValidatorSet.create(validators)` stepped once per height since the set last changed
- * (`validatorSetForHeight`). Every node computes the same proposer for every (height, round).
+ * Proposer priorities: `ChainState` carries them as CometBFT does (execution's updateState increments
+ * the next set once per block); the round-0 set of a height is the state's `validators` with its
+ * proposer (`validatorSetForHeight`). Every node computes the same proposer for every (height, round).
  */
 import type { Logger } from "pino";
 import type { Bytes } from "../../modules/core/abci.ts";
@@ -39,7 +38,7 @@ import { blockIdEqual, BlockSyncVerifyError, checkHeaderAgainstState, verifyComm
 import { type BlockExecutor, ExecutionHaltError, misbehaviorFromEvidence } from "../execution/blockExecutor.ts";
 import { type ConsensusMetrics, recordCommittedBlock } from "../metrics/consensus.ts";
 import { emptyCommit, medianTime } from "../execution/producer.ts";
-import { commitInfo, extendedCommitInfo, nextHeight, voteExtensionsEnabled } from "../execution/state.ts";
+import { carriedSet, commitInfo, extendedCommitInfo, nextHeight, voteExtensionsEnabled } from "../execution/state.ts";
 import type { BatchWriter, BlockStore } from "../execution/types.ts";
 import type { ChainState } from "../storage/types.ts";
 import { type Block, type BlockID, type Commit, EMPTY_BLOCK_ID, type ExtendedCommit, type Proposal, SignedMsgType, type Timestamp, type Vote } from "../types/block.ts";
@@ -158,31 +157,14 @@ export function storedLastCommit(blockStore: Pick<BlockStore, "loadSeenCommit" |
   };
 }
 
-const setMemo = new WeakMap<ChainState, ValidatorSet>();
-let lastDerived: { key: string; height: bigint; set: ValidatorSet } | undefined;
-
 /**
- * The round-0 validator set (with proposer priorities) of height nextHeight(state): the state's
- * validators, `ValidatorSet.create`d, stepped once per height since the set last changed. Deterministic
- * in the chain state, so every node agrees on proposer(h, r).
+ * The round-0 validator set of height nextHeight(state), with proposer priorities: the state's
+ * `validators` and `validatorsProposer` as CometBFT carries them (execution's updateState increments
+ * the priorities once per height and starts new validators at −1.125·P). Round r's proposer is r more
+ * increments on a copy (`proposerForRound`), never persisted. Every node agrees on proposer(h, r).
  */
 export function validatorSetForHeight(state: ChainState): ValidatorSet {
-  const m = setMemo.get(state);
-  if (m !== undefined) return m.copy();
-  const h = nextHeight(state);
-  const from = state.lastHeightValidatorsChanged > state.initialHeight ? state.lastHeightValidatorsChanged : state.initialHeight;
-  const key = `${toHex(validatorSetHash(state.validators))}/${from}`;
-  let vs: ValidatorSet;
-  if (lastDerived !== undefined && lastDerived.key === key && lastDerived.height <= h && h - lastDerived.height < 1_000_000n) {
-    vs = lastDerived.set.copy();
-    for (let i = lastDerived.height; i < h; i++) vs.incrementProposerPriority(1);
-  } else {
-    vs = ValidatorSet.create(state.validators);
-    for (let i = from; i < h; i++) vs.incrementProposerPriority(1);
-  }
-  lastDerived = { key, height: h, set: vs.copy() };
-  setMemo.set(state, vs.copy());
-  return vs;
+  return carriedSet(state.validators, state.validatorsProposer);
 }
 
 /** §2.7 checks of a proposed block against the chain state it extends (throws with the reason). */

@@ -15,6 +15,7 @@ import type { ChainState } from "../storage/types.ts";
 import { type BlockID, type Commit, EMPTY_BLOCK_ID, type ExtendedCommit, type Header, type Validator } from "../types/block.ts";
 import type { GenesisDoc } from "../types/genesis.ts";
 import { resultsHash } from "../types/hash.ts";
+import { ValidatorSet } from "../types/validatorSet.ts";
 
 /** CometBFT block protocol version of 0.38. */
 export const BLOCK_PROTOCOL = 11n;
@@ -66,6 +67,42 @@ export function applyValidatorUpdates(vals: readonly Validator[], updates: reado
   return out;
 }
 
+/** a set as carried in ChainState: validators with their priorities, and the proposer's address. */
+export interface CarriedSet {
+  validators: Validator[];
+  proposer: Uint8Array | undefined;
+}
+
+/** a ValidatorSet from the state's validators and proposer address (CometBFT ValidatorSet with Proposer). */
+export function carriedSet(validators: readonly Validator[], proposer: Uint8Array | undefined): ValidatorSet {
+  const p = proposer === undefined ? undefined : validators.find((v) => v.address.length === proposer.length && v.address.every((b, i) => b === proposer[i]));
+  return new ValidatorSet(validators, p);
+}
+
+function carry(vs: ValidatorSet): CarriedSet {
+  return { validators: vs.validators.map((v) => ({ ...v })), proposer: vs.proposer?.address };
+}
+
+/**
+ * the first validator sets (CometBFT MakeGenesisState / InitChain): validators = NewValidatorSet(vals)
+ * (sorted, priorities incremented once: its pick is the proposer of the initial height), next
+ * validators = a copy incremented once more.
+ */
+export function genesisValidatorSets(vals: readonly Validator[]): Pick<ChainState, "validators" | "nextValidators" | "validatorsProposer" | "nextValidatorsProposer"> {
+  if (vals.length === 0) return { validators: [], nextValidators: [] };
+  const cur = ValidatorSet.create(vals);
+  const next = cur.copy();
+  next.incrementProposerPriority(1);
+  const a = carry(cur);
+  const b = carry(next);
+  return {
+    validators: a.validators,
+    nextValidators: b.validators,
+    ...(a.proposer !== undefined ? { validatorsProposer: a.proposer } : {}),
+    ...(b.proposer !== undefined ? { nextValidatorsProposer: b.proposer } : {}),
+  };
+}
+
 /** the state before the first block (CometBFT MakeGenesisState); InitChain may still replace parts. */
 export function makeGenesisState(genesis: GenesisDoc): ChainState {
   const vals = sortValidators(
@@ -76,14 +113,14 @@ export function makeGenesisState(genesis: GenesisDoc): ChainState {
       proposerPriority: 0n,
     })),
   );
+  const sets = genesisValidatorSets(vals);
   return {
     chainId: genesis.chainId,
     initialHeight: genesis.initialHeight,
     lastBlockHeight: 0n,
     lastBlockId: EMPTY_BLOCK_ID,
     lastBlockTime: genesis.genesisTime,
-    validators: vals,
-    nextValidators: vals.map((v) => ({ ...v })),
+    ...sets,
     lastValidators: [],
     lastHeightValidatorsChanged: genesis.initialHeight,
     consensusParams: genesis.consensusParams,
@@ -110,15 +147,23 @@ export function mergeConsensusParams(params: ConsensusParams, upd: ConsensusPara
   };
 }
 
-/** the state after block `header.height` executed with result `res` (validator changes take effect at h+2). */
+/**
+ * the state after block `header.height` executed with result `res` (CometBFT state.updateState):
+ * validator changes take effect at h+2; the new next set (after the updates: new validators start at
+ * −1.125·P) has its proposer priorities incremented once, so every set carried in the state holds
+ * the priorities whose pick is the round-0 proposer of its height.
+ */
 export function updateState(state: ChainState, blockId: BlockID, header: Header, res: FinalizeBlockResponse): ChainState {
   const h = header.height;
-  let nextValidators = state.nextValidators;
+  const nValSet = carriedSet(state.nextValidators, state.nextValidatorsProposer);
   let lastHeightValidatorsChanged = state.lastHeightValidatorsChanged;
   if (res.validatorUpdates.length > 0) {
-    nextValidators = applyValidatorUpdates(state.nextValidators, res.validatorUpdates);
+    applyValidatorUpdates(state.nextValidators, res.validatorUpdates); // validation with precise errors
+    nValSet.applyUpdates(res.validatorUpdates);
     lastHeightValidatorsChanged = h + 2n;
   }
+  nValSet.incrementProposerPriority(1);
+  const next = carry(nValSet);
   let consensusParams = state.consensusParams;
   let lastHeightConsensusParamsChanged = state.lastHeightConsensusParamsChanged;
   if (res.consensusParamUpdates !== null) {
@@ -132,8 +177,11 @@ export function updateState(state: ChainState, blockId: BlockID, header: Header,
     lastBlockId: blockId,
     lastBlockTime: header.time,
     validators: state.nextValidators,
-    nextValidators,
+    nextValidators: next.validators,
     lastValidators: state.validators,
+    ...(state.nextValidatorsProposer !== undefined ? { validatorsProposer: state.nextValidatorsProposer } : {}),
+    ...(next.proposer !== undefined ? { nextValidatorsProposer: next.proposer } : {}),
+    ...(state.validatorsProposer !== undefined ? { lastValidatorsProposer: state.validatorsProposer } : {}),
     lastHeightValidatorsChanged,
     consensusParams,
     lastHeightConsensusParamsChanged,
