@@ -16,24 +16,14 @@ type TxEvent = comet38.TxEvent;
 import { stringToPath } from "@cosmjs/crypto";
 import { toBech32 } from "@cosmjs/encoding";
 import { MsgCreateDatanet } from "../../proto/gen/openledger/datanet/v1/tx.ts";
-import { DEV_MNEMONIC, cleanup, cli, freePort, startNode, tempHome, waitFor, waitHeight, type NodeProc } from "./harness.ts";
+import { DEV_MNEMONIC, cleanup, freePort, startNode, waitFor, waitHeight, type NodeProc } from "./harness.ts";
+import { gentxHome } from "./apisSetup.ts";
 import { ReflectionClient } from "./grpcReflection.ts";
 
 const CHAIN_ID = "openledger-apis-1";
 const RECIPIENT = "open10r6339aqu695eqdg65ss5fuy58exxp8xcxeqhn";
 const DATANET_NAME = "explorer-net";
 const UNKNOWN_ACCOUNT = toBech32("open", new Uint8Array(20).fill(7));
-
-/** a single-validator home whose validator comes from a gentx of the dev key (so staking, slashing and distribution know it). */
-export async function gentxHome(tag: string, chainId: string): Promise<string> {
-  const home = tempHome(tag);
-  await cli(["init", tag, "--chain-id", chainId, "--home", home]);
-  await cli(["keys", "add", "dev", "--recover", "--keyring-backend", "test", "--home", home], { input: `${DEV_MNEMONIC}\n` });
-  await cli(["genesis", "add-account", "dev", "1000000000000uopen", "--keyring-backend", "test", "--home", home]);
-  await cli(["genesis", "gentx", "dev", "10000000uopen", "--moniker", tag, "--chain-id", chainId, "--keyring-backend", "test", "--home", home]);
-  await cli(["genesis", "collect-gentxs", "--home", home]);
-  return home;
-}
 
 async function getJson(url: string): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(url);
