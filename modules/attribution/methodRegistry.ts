@@ -8,6 +8,7 @@
  * Store (namespace attribution/): 0x10 → MethodSchedule (at most one pending), 0x11 | u64 receipt id →
  * ShadowReceipt, 0x12 | u64 height → MethodActivation (history).
  */
+import { queryGas } from "./gas.ts";
 import type { Bytes } from "../core/abci.ts";
 import { accAddressFromString, accAddressToString } from "../core/address.ts";
 import { concat, equal, u64be } from "../core/bytes.ts";
@@ -106,6 +107,8 @@ export function recordShadow(ctx: WriteContext, i: ShadowInput): void {
   const shadow = shadowMethod(ctx);
   if (shadow === undefined || (shadow.method === i.active.method && shadow.version === i.active.version)) return;
   const run = methodImpl(shadow);
+  // the shadow run is engine work like the active one (gas.ts), charged before it runs
+  ctx.gas.consume(queryGas(BigInt(i.valuation.index.n), i.valuation.index.d), "attribution: shadow method");
   let a = run(i.valuation, i.query, i.label, i.params, i.fee);
   const excluded = i.excludedOf?.(a.points);
   if (excluded !== undefined && excluded.size > 0) a = run(i.valuation, i.query, i.label, i.params, i.fee, excluded);
