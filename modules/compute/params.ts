@@ -9,7 +9,7 @@ export function defaultParams(): ComputeParams {
   return {
     bondDenom: "uopen",
     minBond: "1000000",
-    inferenceDeadlineBlocks: 10n,
+    inferenceDeadlineBlocks: 20n,
     indexDeadlineBlocks: 100n,
     trainingDeadlineBlocks: 500n,
     slashFractionBps: 1000,

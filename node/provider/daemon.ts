@@ -39,8 +39,8 @@ export interface ProviderDaemonOptions {
   /** the provider's account (bech32), which signs MsgSubmitResult. */
   address: string;
   attestation: AttestationKey;
-  /** signs and broadcasts one message from `address`, waiting for inclusion. */
-  submit(msg: { typeUrl: string; value: MsgSubmitResult }): Promise<SubmitOutcome>;
+  /** signs and broadcasts messages in one tx from `address`, waiting for inclusion. */
+  submit(msgs: { typeUrl: string; value: MsgSubmitResult }[]): Promise<SubmitOutcome>;
   /** host:port of the /metrics endpoint (port 0: any free port); undefined: none. */
   metricsListen?: string;
   logger: ProviderLogger;
@@ -172,25 +172,44 @@ export class ProviderDaemon {
 
   private async pass(): Promise<void> {
     const r = QueryJobsResponse.decode(await this.query("/openledger.compute.v1.Query/Jobs", QueryJobsRequest.encode({ provider: this.o.address, status: JobStatus.JOB_STATUS_ASSIGNED, pagination: undefined }).finish()));
+    // every new job of this pass runs, then all results go out in one tx (one sequence number, one inclusion wait)
+    const ready: { job: Job; msg: { typeUrl: string; value: MsgSubmitResult }; label: number }[] = [];
     for (const j of r.jobs) {
       const key = `${j.id}:${j.attempts}`;
       if (this.done.has(key) || j.provider !== this.o.address) continue;
       this.done.add(key);
-      await this.handle(j);
+      const out = await this.handle(j);
+      if (out !== undefined) ready.push({ job: j, ...out });
     }
+    if (ready.length === 0) return;
+    const report = (batch: typeof ready, res: SubmitOutcome) => {
+      for (const x of batch) {
+        this.m.jobs.inc({ type: "inference", outcome: res.code === 0 ? "submitted" : "rejected_tx" });
+        if (res.code === 0) this.o.logger.info({ job: x.job.id.toString(), label: x.label, tx: res.txHash }, "provider: result submitted");
+        else this.o.logger.warn({ job: x.job.id.toString(), code: res.code, log: res.log }, "provider: result refused");
+      }
+    };
+    const res = await this.o.submit(ready.map((x) => x.msg));
+    if (res.code === 0 || ready.length === 1) {
+      report(ready, res);
+      return;
+    }
+    // one bad message fails the whole tx: send them one by one
+    for (const x of ready) report([x], await this.o.submit([x.msg]));
   }
 
-  private async handle(j: Job): Promise<void> {
+  /** runs one job; the signed MsgSubmitResult, or undefined when it cannot (or, in tests, will not) answer. */
+  private async handle(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
     const type = JOB_TYPE_NAMES[j.jobType] ?? "unknown";
     if (j.jobType !== JobType.JOB_TYPE_INFERENCE) {
       this.m.jobs.inc({ type, outcome: "skipped" });
       this.o.logger.warn({ job: j.id.toString(), type }, "provider: job type not supported by this daemon");
-      return;
+      return undefined;
     }
     if (this.o.misbehave === "silent") {
       this.m.jobs.inc({ type, outcome: "skipped" });
       this.o.logger.warn({ job: j.id.toString() }, "provider (test): staying silent");
-      return;
+      return undefined;
     }
     try {
       const model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: j.modelId }).finish())).model;
@@ -211,13 +230,11 @@ export class ProviderDaemon {
         queryEmbedding: qe,
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
-      const res = await this.o.submit({ typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } });
-      this.m.jobs.inc({ type, outcome: res.code === 0 ? "submitted" : "rejected_tx" });
-      if (res.code === 0) this.o.logger.info({ job: j.id.toString(), label: out.label, tx: res.txHash }, "provider: result submitted");
-      else this.o.logger.warn({ job: j.id.toString(), code: res.code, log: res.log }, "provider: result refused");
+      return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: out.label };
     } catch (e: unknown) {
       this.m.jobs.inc({ type, outcome: "failed" });
       this.o.logger.error({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "provider: job failed");
+      return undefined;
     }
   }
 

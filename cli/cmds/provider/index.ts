@@ -66,7 +66,7 @@ export function providerCommand(io: CliIo): Command {
     const wallet = await DirectSecp256k1Wallet.fromKey(await keyring.privkey(key.name), "open");
     let client: Awaited<ReturnType<typeof SigningStargateClient.connectWithSigner>>;
     try {
-      client = await SigningStargateClient.connectWithSigner(url, wallet, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString(o.gasPrices) });
+      client = await SigningStargateClient.connectWithSigner(url, wallet, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString(o.gasPrices), broadcastPollIntervalMs: 300 });
     } catch (e) {
       throw new UserError(`cannot reach the node at ${url}: ${errorMessage(e)}`);
     }
@@ -82,9 +82,10 @@ export function providerCommand(io: CliIo): Command {
       logger,
       onnx: { executionProvider: o.executionProvider },
       ...(misbehave === "cheat" || misbehave === "silent" ? { misbehave } : {}),
-      submit: async (msg) => {
+      submit: async (msgs) => {
         try {
-          const r = await client.signAndBroadcast(key.address, [msg], fee);
+          const f = { ...fee, gas: String(Number(fee.gas) * msgs.length), amount: fee.amount.map((c) => ({ denom: c.denom, amount: String(BigInt(c.amount) * BigInt(msgs.length)) })) };
+          const r = await client.signAndBroadcast(key.address, msgs, f);
           return { code: r.code, log: r.rawLog ?? "", txHash: r.transactionHash };
         } catch (e) {
           return { code: -1, log: errorMessage(e) };
