@@ -155,11 +155,15 @@ describe("execution/producer", () => {
   it("runs on its interval, never faster than commits, and stops after the current block", async () => {
     const app = new KvApp();
     const c = await openTestChain({ app, producer: { blockIntervalMs: 25 } });
+    const t0 = performance.now();
     c.producer.start();
-    await new Promise((r) => setTimeout(r, 140));
+    // progress is awaited, not timed (the machines are shared): at least 3 blocks, then stop
+    await waitFor(() => c.blockStore.height() >= 3n, 20_000);
     await c.producer.stop();
+    const elapsed = performance.now() - t0;
     const h = c.blockStore.height();
-    assert.ok(h >= 3n && h <= 7n, `height ${h} after 140 ms at 25 ms`);
+    // never faster than its interval: block 1 at once, then one per ≥ 25 ms
+    assert.ok(Number(h) <= Math.floor(elapsed / 25) + 1, `height ${h} after ${elapsed.toFixed(0)} ms at 25 ms`);
     assert.equal(c.state().lastBlockHeight, h);
     assert.equal(app.seen.commits, Number(h));
     await new Promise((r) => setTimeout(r, 60));
@@ -169,12 +173,13 @@ describe("execution/producer", () => {
   it("without empty blocks, waits for a tx after the first block", async () => {
     const c = await openTestChain({ producer: { blockIntervalMs: 5, createEmptyBlocks: false } });
     c.producer.start();
+    await waitFor(() => c.blockStore.height() >= 1n, 20_000);
     await new Promise((r) => setTimeout(r, 60));
     // block 1 (initial) and block 2 (the app hash changed by InitChain's genesis state? no: 1 carries it) at most
     const h0 = c.blockStore.height();
     assert.ok(h0 >= 1n && h0 <= 2n, `height ${h0}`);
     await c.mempool.checkAndAdd(utf8("z=1"));
-    await new Promise((r) => setTimeout(r, 60));
+    await waitFor(() => c.blockStore.height() > h0, 20_000);
     await c.producer.stop();
     const h1 = c.blockStore.height();
     assert.ok(h1 > h0 && h1 <= h0 + 2n, `height ${h0} -> ${h1}`);
@@ -183,3 +188,11 @@ describe("execution/producer", () => {
     assert.ok(equal(txBlock.data.txs[0]!, utf8("z=1")));
   });
 });
+
+async function waitFor(cond: () => boolean, deadlineMs: number): Promise<void> {
+  const end = performance.now() + deadlineMs;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`condition not reached within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
