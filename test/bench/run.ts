@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BENCHES = ["test/bench/bankSend.ts", "test/bench/store.ts", "test/bench/poa.ts", "test/bench/poaGaming.ts", "test/bench/poaAudit.ts", "test/bench/inference.ts"].filter((f) => existsSync(join(ROOT, f)));
+const BENCHES = ["test/bench/bankSend.ts", "test/bench/store.ts", "test/bench/poa.ts", "test/bench/poaGaming.ts", "test/bench/poaLds.ts", "test/bench/poaAudit.ts", "test/bench/inference.ts"].filter((f) => existsSync(join(ROOT, f)));
 const only = process.argv.slice(2);
 const results: unknown[] = [];
 for (const file of BENCHES) {
