@@ -25,7 +25,7 @@ export const CHAIN_ID = "openledger-localnet-1";
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const FUNDS = "1000000000000uopen";
 const SELF_BOND = "10000000uopen";
-const BASE = { p2p: 26656, rpc: 26657, metrics: 26660, rest: 1317, grpc: 9090 };
+export const BASE = { p2p: 26656, rpc: 26657, metrics: 26660, rest: 1317, grpc: 9090 };
 
 export interface NodeEntry {
   index: number;
@@ -62,7 +62,7 @@ function cli(argv: string[], input?: string): string {
   return execFileSync(BIN, argv, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
 }
 
-function portsFor(i: number): NodeEntry["ports"] {
+export function portsFor(i: number): NodeEntry["ports"] {
   return { p2p: BASE.p2p + 100 * i, rpc: BASE.rpc + 100 * i, metrics: BASE.metrics + 100 * i, rest: BASE.rest + 100 * i, grpc: BASE.grpc + 100 * i };
 }
 

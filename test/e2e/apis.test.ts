@@ -294,6 +294,28 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
     assert.deepEqual(none.body, { code: 12, message: "Not Implemented", details: [] });
   });
 
+  it("chain-info (chain-registry, Keplr) agrees with the running node: bech32 prefix, staking and fee denom, decimals", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const dir = join(import.meta.dirname, "../../localnet/chain-info");
+    for (const flavour of ["dev", "localnet"]) {
+      const chain = JSON.parse(readFileSync(join(dir, flavour, "chain.json"), "utf8"));
+      const keplr = JSON.parse(readFileSync(join(dir, flavour, "keplr.json"), "utf8"));
+      const assets = JSON.parse(readFileSync(join(dir, flavour, "assetlist.json"), "utf8"));
+      assert.equal((await getJson(`${rest}/cosmos/auth/v1beta1/bech32`)).body.bech32_prefix, chain.bech32_prefix);
+      assert.equal(keplr.bech32Config.bech32PrefixAccAddr, chain.bech32_prefix);
+      assert.ok(dev.startsWith(`${keplr.bech32Config.bech32PrefixAccAddr}1`));
+      const vals = (await getJson(`${rest}/cosmos/staking/v1beta1/validators`)).body.validators;
+      assert.ok(vals[0].operator_address.startsWith(`${keplr.bech32Config.bech32PrefixValAddr}1`));
+      const bond = (await getJson(`${rest}/cosmos/staking/v1beta1/params`)).body.params.bond_denom;
+      assert.equal(chain.staking.staking_tokens[0].denom, bond);
+      assert.equal(keplr.stakeCurrency.coinMinimalDenom, bond);
+      assert.equal(assets.assets[0].base, bond);
+      assert.equal(chain.fees.fee_tokens[0].denom, bond);
+      assert.ok(send.gasUsed > 0n);
+    }
+  });
+
   it("gRPC: reflection v1 and v1alpha list every Query service; a generic client calls methods found by reflection", async () => {
     for (const version of ["v1", "v1alpha"] as const) {
       const rc = new ReflectionClient(grpcAddr, version);
