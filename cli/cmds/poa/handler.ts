@@ -12,7 +12,7 @@ export interface ValueFlags {
   method: PoaMethod;
   model?: string;
   dedup: boolean;
-  tau: number;
+  tau: number | "auto";
   scale: number;
   kPrime?: number;
   dust: number;
@@ -113,6 +113,7 @@ export async function poaValueCommand(io: CliIo, output: OutputFormat, f: ValueF
       space: r.space,
       model_sha256: r.modelSha256,
       dedup: f.dedup,
+      tau_quanta: r.tauQuanta,
       dropped,
       fixed_scale_bits: r.fixed === null ? null : 40,
       max_fixed_float_gap: r.maxFixedFloatGap,

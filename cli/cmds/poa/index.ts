@@ -52,7 +52,7 @@ export function poaCommand(io: CliIo): Command {
       .addOption(new Option("--method <method>", "valuation method").choices([...POA_METHODS]).default("knn-shapley"))
       .option("--model <onnx>", "ONNX model (input x; outputs embedding, logits): distances on its float embeddings, audit queries labelled by its prediction, self-influence of its head")
       .option("--dedup", "exact dedup + near-duplicate collapse before valuation and top-K′ truncation per query (off: raw values)", false)
-      .option("--tau <t>", "with --dedup: collapse rows within this squared distance of an earlier row (valuation-space units)", "0")
+      .option("--tau <t>", "with --dedup: collapse rows within this squared distance of an earlier row (valuation-space units), or auto: the median nearest-neighbour squared distance / 16 (specs/attribution.md §3.4)", "0")
       .option("--scale <s>", "with --dedup: quanta per unit when quantising the space for dedup", "256")
       .option("--top-k <K'>", "with --dedup: keep each query's K′ nearest players (default K)")
       .option("--dust <units>", "with --dedup: drop kept values below this many fixed-point units (2^-40)", "0")
@@ -73,7 +73,7 @@ export function poaCommand(io: CliIo): Command {
           method,
           ...(o.model === undefined ? {} : { model: o.model }),
           dedup: o.dedup === true,
-          tau: nonNegNumber(o.tau ?? "0", "--tau"),
+          tau: o.tau === "auto" ? "auto" : nonNegNumber(o.tau ?? "0", "--tau"),
           scale: nonNegNumber(o.scale ?? "256", "--scale", true),
           ...(o.topK === undefined ? {} : { kPrime: nonNegInt(o.topK, "--top-k") }),
           dust: nonNegInt(o.dust ?? "0", "--dust"),

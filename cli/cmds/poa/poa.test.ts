@@ -179,6 +179,13 @@ describe("cli/poa value", () => {
     assert.equal(a.contributor[0], "");
     const auc = aucLow(a.value, flipped);
     assert.ok(auc >= 0.9, `iris audit AUC ${auc}`);
+    // τ must follow the space: a fixed 1024 quanta² (0.125 cm at 256/cm) collapses 4% of honest Iris rows
+    // (measured at 0.1 cm resolution); --tau auto (median NN² / 16) only the one exact duplicate pair
+    const dropped = (o: Out) => (o.collapsed ?? []).filter((c) => c !== "").length;
+    const fixedTau = await value(["--train", join(dir, "iris.csv"), "--method", "audit", "--k", "10", "--dedup", "--tau", String(1024 / 65536)]);
+    const autoTau = await value(["--train", join(dir, "iris.csv"), "--method", "audit", "--k", "10", "--dedup", "--tau", "auto"]);
+    assert.ok(dropped(fixedTau) > 1.5, `fixed τ dropped ${dropped(fixedTau)}`);
+    assert.equal(dropped(autoTau), 1, "auto τ drops only the exact duplicate (≤ 1% of 150)");
     const k = await value(["--train", join(dir, "iris.csv"), "--test", join(dir, "iris-test.csv"), "--k", "10"]);
     assertFixedAgrees(k);
     assert.ok(aucLow(k.value, flipped) >= 0.9);

@@ -18,6 +18,7 @@
  * query keeps only its top-K′ players (engine truncation, with a dust floor in fixed-point units).
  */
 import {
+  autoTau,
   collapseDuplicates,
   createEmbeddingIndex,
   createKnnWorkspace,
@@ -46,7 +47,7 @@ export interface PoaValueOptions {
   readonly executionProvider?: string;
   readonly dedup?: boolean;
   /** squared-distance collapse threshold in valuation-space units (default 0: identical vectors). */
-  readonly tau?: number;
+  readonly tau?: number | "auto";
   /** quanta per unit for dedup (default 256: int16-style 2^-8). */
   readonly scale?: number;
   /** K′ (default K) and the dust floor (fixed-point units, default 0) of the top-K′ truncation. */
@@ -72,6 +73,8 @@ export interface PoaValueResult {
   readonly labelClasses: string[];
   readonly modelSha256: string | null;
   readonly lambda: number | null;
+  /** with dedup: the collapse threshold used, in squared quanta (τ·scale², or the auto value). */
+  readonly tauQuanta?: number | null;
 }
 
 /** label strings → engine labels: class indices as they are when every label is one, else sorted strings. */
@@ -186,13 +189,14 @@ export async function poaValue(train: PoaTable, test: PoaTable | null, o: PoaVal
   // dedup / near-duplicate collapse (engine, on the quantised space)
   let players: Uint32Array = Uint32Array.from({ length: n }, (_, i) => i);
   let representative: Uint32Array | null = null;
+  let tauQuanta: number | null = null;
   if (o.dedup === true) {
     const scale = o.scale ?? 256;
-    const tauF = o.tau ?? 0;
-    const tau = Math.floor(tauF * scale * scale);
     let col;
     try {
-      col = collapseDuplicates(createEmbeddingIndex(quantizeSpace(space, scale), trainLabels, d), tau);
+      const qIndex = createEmbeddingIndex(quantizeSpace(space, scale), trainLabels, d);
+      tauQuanta = o.tau === "auto" ? autoTau(qIndex) : Math.floor((o.tau ?? 0) * scale * scale);
+      col = collapseDuplicates(qIndex, tauQuanta);
     } catch (e) {
       if (e instanceof UserError) throw e;
       throw new UserError(`--dedup: ${e instanceof Error ? e.message : String(e)}`);
@@ -224,7 +228,7 @@ export async function poaValue(train: PoaTable, test: PoaTable | null, o: PoaVal
     if (gap > 1e-4) throw new UserError(`--model: its logits differ from embedding·head.weight + head.bias by ${gap.toExponential(2)}: the head initializers are not the last layer`);
     const r = selfInfluence({ embedding: emb, n: m, h: d, c, labels: lab }, head, o.dampingFactor === undefined ? {} : { dampingFactor: o.dampingFactor });
     for (let t = 0; t < m; t++) values[players[t] as number] = r.scores[t] as number;
-    return { method, n, queries: 0, values, fixed: null, representative, maxFixedFloatGap: null, space: o.model === undefined ? "features" : "embedding", labelClasses: classes, modelSha256, lambda: r.lambda };
+    return { tauQuanta, method, n, queries: 0, values, fixed: null, representative, maxFixedFloatGap: null, space: o.model === undefined ? "features" : "embedding", labelClasses: classes, modelSha256, lambda: r.lambda };
   }
 
   // KNN methods: queries
@@ -307,5 +311,5 @@ export async function poaValue(train: PoaTable, test: PoaTable | null, o: PoaVal
     fixed[i] = floorDivBig(sums[r] as bigint, bM);
     gap = Math.max(gap, Math.abs((values[i] as number) - Number(fixed[i]) / 2 ** SCALE_BITS));
   }
-  return { method, n, queries: M, values, fixed, representative, maxFixedFloatGap: gap, space: o.model === undefined ? "features" : "embedding", labelClasses: classes, modelSha256, lambda: null };
+  return { tauQuanta, method, n, queries: M, values, fixed, representative, maxFixedFloatGap: gap, space: o.model === undefined ? "features" : "embedding", labelClasses: classes, modelSha256, lambda: null };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ceilSqrt, collapseDuplicates, collapsedIndex, encodePoint, pointHash } from "./dedup.ts";
+import { autoTau, medianNearestNeighbourSq, ceilSqrt, collapseDuplicates, collapsedIndex, encodePoint, pointHash } from "./dedup.ts";
 import { createEmbeddingIndex, type EmbeddingIndex } from "./embeddings.ts";
 import { createRng, gaussianMixture } from "./testing/reference.ts";
 
@@ -96,5 +96,17 @@ describe("attribution/engine/dedup", () => {
     const mx = gaussianMixture({ n: 2000, d, seed: 77 });
     const honest = collapseDuplicates(createEmbeddingIndex(mx.vectors, mx.labels, d), 1024);
     assert.ok(honest.dropped.length <= 20, `${honest.dropped.length} honest points dropped`);
+  });
+
+  it("auto τ: the exact median nearest-neighbour squared distance over a registration-order sample, / 16", () => {
+    // 1-D points 0, 1, 3, 7, 15: NN² = 1, 1, 4, 16, 64 → lower median 4
+    const idx = createEmbeddingIndex(Int16Array.from([0, 1, 3, 7, 15]), Int32Array.from([0, 0, 0, 0, 0]), 1);
+    assert.equal(medianNearestNeighbourSq(idx), 4);
+    assert.equal(autoTau(idx), 0);
+    assert.equal(autoTau(idx, 2), 2);
+    // sample = the first 2 points (each against all): NN² = 1, 1
+    assert.equal(medianNearestNeighbourSq(idx, 2), 1);
+    assert.equal(medianNearestNeighbourSq(createEmbeddingIndex(Int16Array.from([5]), Int32Array.from([0]), 1)), 0);
+    assert.throws(() => autoTau(idx, 0), RangeError);
   });
 });

@@ -175,3 +175,45 @@ export function collapseDuplicates(index: EmbeddingIndex, tau: number): Collapse
 export function collapsedIndex(index: EmbeddingIndex, c: CollapseResult): { index: EmbeddingIndex; origin: Uint32Array } {
   return { index: subsetIndex(index, c.kept), origin: c.kept };
 }
+
+/** the default divisor of `autoTau`: a copy must be 4× closer than a typical nearest neighbour. */
+export const AUTO_TAU_DIVISOR = 16;
+
+/**
+ * The median (lower median) squared distance from a point to its nearest other point, over the first
+ * `sample` points in registration order (each against all N points; exact integers, O(sample·N·d)).
+ * Exact duplicates count with distance 0. N < 2 gives 0.
+ */
+export function medianNearestNeighbourSq(index: EmbeddingIndex, sample = 2000): number {
+  const { n, d, vectors } = index;
+  if (n < 2) return 0;
+  const m = Math.min(n, Math.max(1, Math.floor(sample)));
+  const nn = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let best = Number.POSITIVE_INFINITY;
+    const oi = i * d;
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const oj = j * d;
+      let s = 0;
+      for (let c = 0; c < d && s < best; c++) {
+        const t = (vectors[oi + c] as number) - (vectors[oj + c] as number);
+        s += t * t;
+      }
+      if (s < best) best = s;
+    }
+    nn[i] = best;
+  }
+  nn.sort();
+  return nn[(m - 1) >> 1] as number;
+}
+
+/**
+ * τ relative to the space (specs/attribution.md §3.4: "express τ relative to the median nearest-neighbour
+ * distance"): ⌊median NN squared distance / divisor⌋, i.e. copies within 1/√divisor of a typical
+ * neighbour distance collapse (divisor 16: a quarter).
+ */
+export function autoTau(index: EmbeddingIndex, divisor = AUTO_TAU_DIVISOR, sample = 2000): number {
+  if (!(divisor >= 1)) throw new RangeError(`poa: auto-τ divisor ${divisor} must be ≥ 1`);
+  return Math.floor(medianNearestNeighbourSq(index, sample) / divisor);
+}

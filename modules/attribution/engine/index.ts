@@ -18,6 +18,6 @@ export {
   type AuditResult,
   type KnnWorkspace,
 } from "./knnShapley.ts";
-export { collapseDuplicates, collapsedIndex, encodePoint, pointHash, ceilSqrt, type CollapseResult, type DroppedPoint } from "./dedup.ts";
+export { collapseDuplicates, collapsedIndex, encodePoint, pointHash, ceilSqrt, medianNearestNeighbourSq, autoTau, AUTO_TAU_DIVISOR, type CollapseResult, type DroppedPoint } from "./dedup.ts";
 export { truncateTopK, aggregateByContributor, splitFee, type TruncatedValues, type Aggregation, type ContributorWeight, type ContributorTotal, type FeeShare, type FeeSplit } from "./split.ts";
 export { prepareValuation, attributeQuery, EXCLUDED_SINK, type PoaParams, type Valuation, type PaidPoint, type Attribution } from "./attribute.ts";
