@@ -102,6 +102,18 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
   const compute = createComputeModule({
     bank: bank.keeper,
     attribution: attribution.keeper,
+    // the inputs of sampled snapshot leaves (embedding-index jobs are verified by replaying them)
+    datanet: {
+      async snapshotRowFeatures(ctx, snapshotId, rows) {
+        const want = new Map(rows.map((r, i) => [BigInt(r), i]));
+        const out: Uint8Array[] = rows.map(() => new Uint8Array(0));
+        for await (const p of datanet.keeper.snapshotPoints(ctx, snapshotId)) {
+          const i = want.get(p.index);
+          if (i !== undefined) out[i] = datanet.keeper.getContribution(ctx, p.contributionId)?.point?.features ?? new Uint8Array(0);
+        }
+        return out;
+      },
+    },
     authority: GOV_AUTHORITY,
     ...(opts.computeVerdictSource !== undefined ? { verdictSource: opts.computeVerdictSource } : {}),
     ...(opts.computeVerifier !== undefined ? { verifier: opts.computeVerifier } : {}),

@@ -38,15 +38,27 @@ export interface ComputeModel {
   embeddingDim: number;
   indexComplete: boolean;
   numPoints: bigint;
+  snapshotId: bigint;
+  /** sha256 chain over the stored index chunks (what an embedding-index job attests). */
+  indexHash: Bytes;
 }
 
 /** attribution (`AttributionInferenceKeeper`): the model registry and the PoA receipt of an accepted inference. */
 export interface ComputeAttributionKeeper {
   getModel(ctx: ReadContext, id: bigint): ComputeModel | undefined;
+  /** the index rows to replay for a block hash (attribution/replay.ts sampleIndexRows). */
+  sampleIndexRows(ctx: ReadContext, modelId: bigint, blockHash: Bytes, count: number): number[];
+  /** the stored int16 rows, in the order of `rows`. */
+  getIndexRows(ctx: ReadContext, modelId: bigint, rows: readonly number[]): Promise<Int16Array>;
   attributeInference(
     ctx: WriteContext,
     req: { modelId: bigint; queryEmbedding: Int16Array; label: number; fee: Coin },
   ): Promise<{ receiptId: bigint; shares: { contributor: Bytes; amount: bigint }[]; remainder: bigint }>;
+}
+
+/** datanet: the model inputs (int16 little-endian features) of snapshot leaves, in the order of `rows`. */
+export interface ComputeDatanetKeeper {
+  snapshotRowFeatures(ctx: ReadContext, snapshotId: bigint, rows: readonly number[]): Promise<Bytes[]>;
 }
 
 /** one accepted inference's fee, held by `fromModule`, to be paid out per the model's fee-split policy. */

@@ -1,7 +1,7 @@
 /** compute: GPU providers with a bond, attested jobs (inference, embedding index, training), verdicts by replay. */
 import type { Bytes } from "../core/abci.ts";
 import type { AppModule } from "../core/module.ts";
-import type { ComputeAttributionKeeper, ComputeBankKeeper, ComputeVerifier, TreasurySplitter } from "./expectedKeepers.ts";
+import type { ComputeAttributionKeeper, ComputeBankKeeper, ComputeDatanetKeeper, ComputeVerifier, TreasurySplitter } from "./expectedKeepers.ts";
 import type { ComputeGenesis } from "./genesis.ts";
 import { type ComputeKeeper, createComputeKeeper } from "./keeper.ts";
 import { type VerdictSource, createComputeAppModule } from "./module.ts";
@@ -11,7 +11,7 @@ export type { ComputeKeeper, ExtensionVote, VerificationTask, RegisterProviderIn
 export type { ComputeGenesis } from "./genesis.ts";
 export type { VerdictSource } from "./module.ts";
 export type { ComputeParams } from "./params.ts";
-export type { ComputeAttributionKeeper, ComputeBankKeeper, ComputeModel, ComputeVerifier, InferenceFeeSplit, ReplayVerdict, TreasurySplitter } from "./expectedKeepers.ts";
+export type { ComputeAttributionKeeper, ComputeBankKeeper, ComputeDatanetKeeper, ComputeModel, ComputeVerifier, InferenceFeeSplit, ReplayVerdict, TreasurySplitter } from "./expectedKeepers.ts";
 export { MODULE_NAME as COMPUTE_MODULE_NAME, ESCROW_ACCOUNT as COMPUTE_ESCROW_ACCOUNT } from "./keys.ts";
 export { genesisToJson as computeGenesisToJson, defaultGenesis as defaultComputeGenesis } from "./genesis.ts";
 export { chooseProvider, validateComputeExtension, verifyAttestation, MAX_VERDICTS } from "./keeper.ts";
@@ -23,6 +23,8 @@ export type ComputeVerdictKeeper = Pick<ComputeKeeper, "pendingVerifications" | 
 export interface ComputeDeps {
   bank: ComputeBankKeeper;
   attribution: ComputeAttributionKeeper;
+  /** snapshot features for the sampled replay of embedding-index jobs. */
+  datanet?: ComputeDatanetKeeper;
   /** the gov module account (MsgUpdateParams). */
   authority: Bytes;
   /** the previous height's vote extensions, applied in BeginBlock (until the consensus hook delivers them). */
@@ -40,6 +42,7 @@ export function createComputeModule(deps: ComputeDeps): { module: AppModule<Comp
   const keeper = createComputeKeeper({
     bank: deps.bank,
     attribution: deps.attribution,
+    ...(deps.datanet !== undefined ? { datanet: deps.datanet } : {}),
     treasury: () => {
       if (treasury === undefined) throw new Error("compute: no treasury splitter wired (modules/app.ts)");
       return treasury;

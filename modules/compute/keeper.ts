@@ -45,7 +45,7 @@ import {
   ErrUnsupportedJobType,
 } from "./errors.ts";
 import { emitTyped } from "./events.ts";
-import type { ComputeAttributionKeeper, ComputeBankKeeper, ComputeModel, TreasurySplitter } from "./expectedKeepers.ts";
+import type { ComputeAttributionKeeper, ComputeBankKeeper, ComputeDatanetKeeper, ComputeModel, TreasurySplitter } from "./expectedKeepers.ts";
 import {
   ESCROW_ACCOUNT,
   MODULE_NAME,
@@ -128,6 +128,8 @@ export interface VerificationTask {
   embeddingTolerance: number;
   /** the block hash the task was listed under (row sampling of index jobs). */
   seed: Bytes;
+  /** embedding-index jobs: the sampled rows, their inputs (int16 LE features) and the stored rows. */
+  index?: { rows: number[]; inputs: Bytes[]; stored: Int16Array };
 }
 
 export interface ComputeKeeper {
@@ -162,6 +164,8 @@ export interface ComputeKeeperDeps {
   attribution: ComputeAttributionKeeper;
   /** set once in app.ts (treasury, or the fallback splitter). */
   treasury: () => TreasurySplitter;
+  /** snapshot features for the sampled replay of embedding-index jobs (without it those get no task). */
+  datanet?: ComputeDatanetKeeper;
 }
 
 const ACTIVE_JOB = (s: JobStatus) => s === JobStatus.JOB_STATUS_ASSIGNED || s === JobStatus.JOB_STATUS_SUBMITTED;
@@ -501,6 +505,10 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         if (result.queryEmbedding.length !== 2 * m.embeddingDim) throw ErrInvalidResult.wrap(`query_embedding must hold ${m.embeddingDim} int16 values`);
         if (!equal(result.outputHash, inferenceOutputHash(result.queryEmbedding, result.predictedLabel))) throw ErrInvalidResult.wrap("output_hash is not sha256 of the embedding and label");
         if (result.predictedLabel > 0x7fffffff) throw ErrInvalidResult.wrap("predicted_label out of range");
+      } else if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX) {
+        // the provider attests the model's index as stored (built from its output); validators replay sampled rows
+        if (!m.indexComplete) throw ErrModelNotReady.wrap(`model ${m.id}: the embedding index is not complete`);
+        if (!equal(result.outputHash, m.indexHash)) throw ErrInvalidResult.wrap("output_hash of an embedding-index job must be the model's index_hash");
       }
       const digest = resultHash(ctx.block.chainId, jobId, result);
       if (!verifyAttestation(prov.attestationKeyType, prov.attestationPubkey, digest, attestation)) throw ErrInvalidAttestation.wrap(`job ${jobId}: not signed by ${who}'s attestation key`);
@@ -583,7 +591,14 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
       for await (const j of k.iterateJobsByStatus(ctx, JobStatus.JOB_STATUS_SUBMITTED)) {
         const m = deps.attribution.getModel(ctx, j.modelId);
         if (m === undefined || j.result === undefined) continue;
+        let index: VerificationTask["index"];
+        if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX) {
+          if (deps.datanet === undefined || !m.indexComplete) continue;
+          const rows = deps.attribution.sampleIndexRows(ctx, m.id, seed ?? ctx.block.hash, p.indexSampleRows);
+          index = { rows, inputs: await deps.datanet.snapshotRowFeatures(ctx, m.snapshotId, rows), stored: await deps.attribution.getIndexRows(ctx, m.id, rows) };
+        }
         out.push({
+          ...(index !== undefined ? { index } : {}),
           jobId: j.id,
           jobType: j.jobType,
           modelId: j.modelId,

@@ -184,7 +184,7 @@ export class ProviderDaemon {
     if (ready.length === 0) return;
     const report = (batch: typeof ready, res: SubmitOutcome) => {
       for (const x of batch) {
-        this.m.jobs.inc({ type: "inference", outcome: res.code === 0 ? "submitted" : "rejected_tx" });
+        this.m.jobs.inc({ type: JOB_TYPE_NAMES[x.job.jobType] ?? "unknown", outcome: res.code === 0 ? "submitted" : "rejected_tx" });
         if (res.code === 0) this.o.logger.info({ job: x.job.id.toString(), label: x.label, tx: res.txHash }, "provider: result submitted");
         else this.o.logger.warn({ job: x.job.id.toString(), code: res.code, log: res.log }, "provider: result refused");
       }
@@ -201,6 +201,7 @@ export class ProviderDaemon {
   /** runs one job; the signed MsgSubmitResult, or undefined when it cannot (or, in tests, will not) answer. */
   private async handle(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
     const type = JOB_TYPE_NAMES[j.jobType] ?? "unknown";
+    if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX && this.o.misbehave !== "silent") return this.attestIndex(j);
     if (j.jobType !== JobType.JOB_TYPE_INFERENCE) {
       this.m.jobs.inc({ type, outcome: "skipped" });
       this.o.logger.warn({ job: j.id.toString(), type }, "provider: job type not supported by this daemon");
@@ -234,6 +235,32 @@ export class ProviderDaemon {
     } catch (e: unknown) {
       this.m.jobs.inc({ type, outcome: "failed" });
       this.o.logger.error({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "provider: job failed");
+      return undefined;
+    }
+  }
+
+  /**
+   * An embedding-index job: the index the model's owner stored from this provider's output is attested
+   * as built (output_hash = the model's index_hash); validators replay rows sampled from the block hash
+   * against it, and a wrong index costs this provider its bond.
+   */
+  private async attestIndex(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
+    try {
+      const model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: j.modelId }).finish())).model;
+      if (model === undefined || !model.indexComplete) throw new Error(`model ${j.modelId} has no complete index to attest`);
+      const result: CanonicalResult = {
+        modelArtifactHash: model.onnxHash,
+        checkpointHash: model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0),
+        inputHash: j.inputHash,
+        outputHash: model.indexHash,
+        predictedLabel: 0,
+        queryEmbedding: new Uint8Array(0),
+      };
+      const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
+      return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: 0 };
+    } catch (e: unknown) {
+      this.m.jobs.inc({ type: "embedding-index", outcome: "failed" });
+      this.o.logger.error({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "provider: index job failed");
       return undefined;
     }
   }

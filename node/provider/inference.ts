@@ -7,7 +7,7 @@
 import type { OnnxModel } from "../onnx/service.ts";
 
 /** node/onnx quantize (round(v·2^8) clamped to int16), written here so that this file loads no onnxruntime. */
-function quantize(v: ArrayLike<number>): Int16Array {
+export function quantize(v: ArrayLike<number>): Int16Array {
   const out = new Int16Array(v.length);
   for (let i = 0; i < v.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round((v[i] as number) * 256)));
   return out;
@@ -39,6 +39,25 @@ export function int16ToBytes(v: Int16Array): Uint8Array {
   const dv = new DataView(out.buffer);
   for (let i = 0; i < v.length; i++) dv.setInt16(2 * i, v[i] as number, true);
   return out;
+}
+
+/** int16 LE feature rows (datanet points) → one float32 batch, row-major. */
+export function int16RowsToFloat32(rows: readonly Uint8Array[]): Float32Array {
+  const d = (rows[0]?.length ?? 0) / 2;
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => {
+    if (r.length !== 2 * d) throw new RangeError(`row ${i} has ${r.length / 2} features, the first ${d}`);
+    const dv = new DataView(r.buffer, r.byteOffset, r.byteLength);
+    for (let c = 0; c < d; c++) out[i * d + c] = dv.getInt16(2 * c, true);
+  });
+  return out;
+}
+
+/** every coordinate within ±tolerance. */
+export function withinTolerance(a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (Math.abs((a[i] as number) - (b[i] as number)) > tolerance) return false;
+  return true;
 }
 
 export function int16FromBytes(b: Uint8Array): Int16Array {

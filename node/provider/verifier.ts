@@ -8,7 +8,7 @@
 import type { ComputeVerifier, ReplayVerdict, VerificationTask } from "../../modules/compute/index.ts";
 import { toHex } from "../../modules/core/bytes.ts";
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
-import { int16FromBytes, outputsMatch, runInference } from "./inference.ts";
+import { int16FromBytes, int16RowsToFloat32, outputsMatch, quantize, runInference, withinTolerance } from "./inference.ts";
 
 export interface BlobSource {
   get(hashHex: string): Promise<Uint8Array | undefined>;
@@ -29,8 +29,9 @@ export interface OnnxVerifierOptions {
   cacheSize?: number;
 }
 
-/** JOB_TYPE_INFERENCE (proto enum value). */
+/** JOB_TYPE_INFERENCE / JOB_TYPE_EMBEDDING_INDEX (proto enum values). */
 const INFERENCE = 1;
+const EMBEDDING_INDEX = 2;
 
 export class OnnxVerifier implements ComputeVerifier {
   readonly stats = { replayed: 0, matched: 0, mismatched: 0, skipped: 0, seconds: 0 };
@@ -71,6 +72,27 @@ export class OnnxVerifier implements ComputeVerifier {
         this.stats.skipped += tasks.length - out.length;
         this.o.logger?.warn({ height: block.height.toString(), left: tasks.length - out.length }, "compute replay: time box spent");
         break;
+      }
+      if (t.jobType === EMBEDDING_INDEX && t.index !== undefined) {
+        const idx = t.index;
+        try {
+          const model = await this.model(t.onnxHash);
+          if (model === undefined || idx.inputs.some((r) => r.length === 0)) {
+            this.stats.skipped++;
+            continue;
+          }
+          // the sampled rows (chosen from the block hash), replayed in one batch, against the stored index rows
+          const run = await model.run(int16RowsToFloat32(idx.inputs), idx.rows.length);
+          const match = withinTolerance(quantize(run.embedding), idx.stored, t.embeddingTolerance);
+          this.stats.replayed++;
+          if (match) this.stats.matched++;
+          else this.stats.mismatched++;
+          out.push({ jobId: t.jobId, resultHash: t.resultHash, match });
+        } catch (e: unknown) {
+          this.o.logger?.info({ job: t.jobId.toString(), err: e instanceof Error ? e.message : String(e) }, "compute index replay failed");
+          this.stats.skipped++;
+        }
+        continue;
       }
       if (t.jobType !== INFERENCE) continue;
       try {

@@ -15,7 +15,8 @@ import { QueryTotalSupplyRequest, QueryTotalSupplyResponse } from "cosmjs-types/
 import { moduleAddress, accAddressToString } from "../../../modules/core/address.ts";
 import { utf8 } from "../../../modules/core/bytes.ts";
 import { sha256 } from "../../../modules/core/hash.ts";
-import { type ExtensionVote, type VerdictSource, chooseProvider, inferenceOutputHash, resultHash } from "../../../modules/compute/index.ts";
+import { type ComputeVerifier, type ExtensionVote, type VerdictSource, type VerificationTask, chooseProvider, inferenceOutputHash, resultHash } from "../../../modules/compute/index.ts";
+import { decodeVoteExtension } from "../../../modules/core/voteExtension.ts";
 import * as atx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as aq from "../../../proto/gen/openledger/attribution/v1/query.ts";
 import * as ctx_ from "../../../proto/gen/openledger/compute/v1/tx.ts";
@@ -32,6 +33,7 @@ const cmsg = {
   update: (v: Partial<ctx_.MsgUpdateProvider>) => anyOf("MsgUpdateProvider", ctx_.MsgUpdateProvider, v, C),
   unbond: (v: Partial<ctx_.MsgUnbondProvider>) => anyOf("MsgUnbondProvider", ctx_.MsgUnbondProvider, v, C),
   request: (v: Partial<ctx_.MsgRequestInference>) => anyOf("MsgRequestInference", ctx_.MsgRequestInference, v, C),
+  requestJob: (v: Partial<ctx_.MsgRequestJob>) => anyOf("MsgRequestJob", ctx_.MsgRequestJob, v, C),
   submit: (v: Partial<ctx_.MsgSubmitResult>) => anyOf("MsgSubmitResult", ctx_.MsgSubmitResult, v, C),
 };
 
@@ -77,9 +79,9 @@ const attKey = {
   dave: { type: "ed25519", pub: ed25519.getPublicKey(DAVE_ATT), sign: (d: Uint8Array) => ed25519.sign(d, DAVE_ATT) },
 } as const;
 
-async function setup() {
+async function setup(verifier?: ComputeVerifier) {
   const verdicts = queueVerdicts();
-  const w = await createWorld({ epochBlocks: 100, appOptions: { computeVerdictSource: verdicts } });
+  const w = await createWorld({ epochBlocks: 100, appOptions: { computeVerdictSource: verdicts, ...(verifier !== undefined ? { computeVerifier: verifier } : {}) } });
   const a = w.actors;
   await w.ok("alice", [msgs.create({ owner: a.alice!.address, name: "clusters", schema: schema(4, 3), gating: Gating.GATING_OPEN })]);
   for (const who of ["carol", "dave", "alice"]) {
@@ -241,7 +243,7 @@ describe("compute through blocks", () => {
     assert.equal(j.attempts, 2);
     await totalSupplyEqualsBalances(w);
 
-    // the honest provider stays silent: after the deadline (10 blocks) it loses the job and reputation;
+    // the honest provider stays silent: after the deadline (20 blocks) it loses the job and reputation;
     // no provider is left → the job waits, then fails with a refund
     const deadline = j.deadlineHeight;
     await w.advanceTo(deadline);
@@ -254,7 +256,7 @@ describe("compute through blocks", () => {
     assert.equal(hp.reputation, 900);
     assert.equal(j.status, JobStatus.JOB_STATUS_PENDING, "no eligible provider left: pending");
     assert.deepEqual([...j.excluded].sort(), [w.actors[cheat]!.address, w.actors[honest]!.address].sort());
-    await w.advanceTo(j.createdHeight + 30n);
+    await w.advanceTo(j.createdHeight + 60n); // deadline 20 blocks × 3 attempts
     j = await job(w, 1n);
     assert.equal(j.status, JobStatus.JOB_STATUS_FAILED);
     assert.equal(await w.chain.balance(erin), erinBefore + 5000n, "fee refunded");
@@ -293,6 +295,59 @@ describe("compute through blocks", () => {
     await w.advanceTo(j.deadlineHeight);
     const late = await w.run("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: good.result, attestation: good.attestation })]);
     assert.notEqual(late.code, 0, "past the deadline the job was taken away");
+    await totalSupplyEqualsBalances(w);
+  });
+});
+
+describe("compute embedding-index jobs", () => {
+  it("the provider attests the stored index; ExtendVote hands the validator's replay rows sampled from the block hash with their inputs and stored rows; MATCH pays the provider", async () => {
+    const seen: VerificationTask[] = [];
+    const verifier: ComputeVerifier = {
+      async verify(tasks) {
+        seen.push(...tasks);
+        return tasks.map((t) => ({ jobId: t.jobId, resultHash: t.resultHash, match: true }));
+      },
+    };
+    const { w, verdicts } = await setup(verifier);
+    await w.ok("carol", [registerMsg(w, "carol")]);
+    const bob = w.actors.bob!.address;
+    await w.ok("bob", [cmsg.requestJob({ requester: bob, jobType: 2, modelId: 1n, maxFee: { denom: "uopen", amount: "50000" } })]);
+    const j = await job(w, 1n);
+    assert.equal(j.status, JobStatus.JOB_STATUS_ASSIGNED);
+    const model = (await w.query(`${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model!;
+    const mk = (outputHash: Uint8Array) => {
+      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0) };
+      const digest = resultHash(w.chain.chainId, 1n, result);
+      return { result, digest, attestation: attKey.carol.sign(digest) };
+    };
+    const wrong = mk(sha256(utf8("another index")));
+    const r = await w.run("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: wrong.result, attestation: wrong.attestation })]);
+    assert.equal(`${r.codespace}:${r.code}`, "compute:15");
+    const good = mk(model.indexHash);
+    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: good.result, attestation: good.attestation })]);
+    const hash = sha256(utf8("block to vote on"));
+    const ev = await w.chain.app.extendVote({ hash, height: w.chain.height + 1n, time: { seconds: 0n, nanos: 0 }, txs: [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20) });
+    assert.equal(seen.length, 1);
+    const t = seen[0]!;
+    assert.equal(t.jobId, 1n);
+    assert.deepEqual(t.index?.rows, [0, 1, 2, 3, 4, 5], "16 samples of a 6-row index: every row");
+    assert.equal(t.index?.inputs.length, 6);
+    assert.equal(t.index?.stored.length, 6 * 4);
+    // each input is the leaf's features; each stored row is the index row (features × 100 here)
+    for (let i = 0; i < 6; i++) {
+      const raw: Uint8Array = t.index!.inputs[i]!;
+      const f: Int16Array = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + 8));
+      assert.deepEqual([...t.index!.stored.subarray(4 * i, 4 * i + 4)], [...f].map((x) => x * 100));
+    }
+    const entry = decodeVoteExtension(ev.voteExtension)?.find((e) => e.module === "compute");
+    assert.ok(entry, "the compute part of the vote extension");
+    const dec = ComputeVoteExtension.decode(entry.data);
+    assert.deepEqual(dec.verdicts.map((v) => [v.jobId, v.verdict]), [[1n, Verdict.VERDICT_MATCH]]);
+    const before = await w.chain.balance(w.actors.carol!.address);
+    verdicts.push([vote(1, 1n, entry.data)], 1n);
+    await w.chain.block([]);
+    assert.equal((await job(w, 1n)).status, JobStatus.JOB_STATUS_ACCEPTED);
+    assert.equal(await w.chain.balance(w.actors.carol!.address), before + 50_000n, "an index job's fee goes to its provider");
     await totalSupplyEqualsBalances(w);
   });
 });

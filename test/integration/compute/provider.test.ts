@@ -60,6 +60,15 @@ describe("compute node side", () => {
     const v = await verifier.verify(tasks, { height: 9n, hash: new Uint8Array(32) });
     assert.deepEqual(v.map((x) => [x.jobId, x.match]), [[1n, true], [2n, false], [3n, false], [4n, true]], "job 5 gets no verdict; ±1 unit is within tolerance");
     assert.equal(toHex(v[0]!.resultHash), toHex(tasks[0]!.resultHash));
+    // an embedding-index task: sampled rows' int16 features replayed in one batch against the stored rows
+    const feats = [[4, 1, 0, 0], [0, 6, 2, 0], [1, 1, 1, 1]];
+    const i16 = (f: number[]) => new Uint8Array(Int16Array.from(f).buffer);
+    const stored = Int16Array.from(feats.flatMap((f) => f.map((x) => x * 128)));
+    const idxTask = (id: bigint, st: Int16Array): VerificationTask => ({ ...task(id, honest.embedding, 0), jobType: 2, index: { rows: [0, 3, 7], inputs: feats.map(i16), stored: st } });
+    const tampered = Int16Array.from(stored);
+    tampered[5] = (tampered[5] as number) + 3;
+    const iv = await verifier.verify([idxTask(6n, stored), idxTask(7n, tampered)], { height: 9n, hash: new Uint8Array(32) });
+    assert.deepEqual(iv.map((x) => [x.jobId, x.match]), [[6n, true], [7n, false]], "a row off by 3 quanta is a mismatch");
     const none = await new OnnxVerifier({ blobs: { get: async (h) => blobs.get(h) }, budgetMs: 0 }).verify(tasks, { height: 9n, hash: new Uint8Array(32) });
     assert.deepEqual(none, [], "a spent time box votes nothing");
     await verifier.close();
