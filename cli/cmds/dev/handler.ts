@@ -12,6 +12,7 @@ import { Keyring } from "../../keyring/keyring.ts";
 import { parseCoins } from "../../util/coins.ts";
 import type { CliIo } from "../../util/io.ts";
 import type { ConfigOverrides } from "../../config/config.ts";
+import { collectGentxs, createGentx } from "../../genesis/gentx.ts";
 import { initHome } from "../init/handler.ts";
 import { runNode } from "../start/handler.ts";
 
@@ -19,6 +20,8 @@ export const DEV_CHAIN_ID = "openledger-dev-1";
 export const DEV_HOME = ".openledger-dev";
 export const DEV_KEY = "dev";
 export const DEV_FUNDS = "1000000000000uopen";
+/** the dev validator's self-delegation from DEV_FUNDS (gentx). */
+export const DEV_SELF_BOND = "100000000uopen";
 
 export interface DevSetup {
   home: string;
@@ -39,6 +42,11 @@ export async function ensureDevHome(home: string, reset: boolean): Promise<DevSe
     const g = readGenesisFile(p.genesis);
     addGenesisAccount(g, key.address, parseCoins(DEV_FUNDS));
     writeGenesisFile(p.genesis, g);
+    // the validator comes from a gentx of the dev key (self-bond DEV_SELF_BOND), so staking, slashing,
+    // distribution and the explorers' validator pages know it, as on the localnet
+    if (!kr.has(DEV_KEY)) await kr.add(DEV_KEY, key, hdPath);
+    await createGentx(p.home, kr, DEV_KEY, DEV_SELF_BOND, { chainId: DEV_CHAIN_ID, moniker: "dev" });
+    await collectGentxs(p.home);
     created = true;
   }
   if (!kr.has(DEV_KEY)) await kr.add(DEV_KEY, key, hdPath);
