@@ -8,7 +8,10 @@
 import type { ComputeVerifier, ReplayVerdict, VerificationTask } from "../../modules/compute/index.ts";
 import { toHex } from "../../modules/core/bytes.ts";
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
-import { int16FromBytes, int16RowsToFloat32, outputsMatch, quantize, runInference, withinTolerance } from "./inference.ts";
+import { featuresFromBytes, featuresToBytes, int16FromBytes, int16RowsToFloat32, outputsMatch, quantize, runInference, withinTolerance } from "./inference.ts";
+
+/** rows per session.run of a replay batch. */
+const BATCH = 512;
 
 export interface BlobSource {
   get(hashHex: string): Promise<Uint8Array | undefined>;
@@ -67,53 +70,84 @@ export class OnnxVerifier implements ComputeVerifier {
     const start = performance.now();
     const end = start + (this.o.budgetMs ?? 1500);
     const out: ReplayVerdict[] = [];
+    const verdict = (t: VerificationTask, match: boolean) => {
+      this.stats.replayed++;
+      if (match) this.stats.matched++;
+      else this.stats.mismatched++;
+      out.push({ jobId: t.jobId, resultHash: t.resultHash, match });
+    };
+    const timeUp = () => {
+      if (performance.now() < end) return false;
+      this.o.logger?.warn({ height: block.height.toString(), tasks: tasks.length, voted: out.length }, "compute replay: time box spent");
+      return true;
+    };
+    // inferences: grouped by model, replayed in batches (one session.run per BATCH rows)
+    const groups = new Map<string, VerificationTask[]>();
     for (const t of tasks) {
-      if (performance.now() >= end) {
-        this.stats.skipped += tasks.length - out.length;
-        this.o.logger?.warn({ height: block.height.toString(), left: tasks.length - out.length }, "compute replay: time box spent");
-        break;
-      }
-      if (t.jobType === EMBEDDING_INDEX && t.index !== undefined) {
-        const idx = t.index;
-        try {
-          const model = await this.model(t.onnxHash);
-          if (model === undefined || idx.inputs.some((r) => r.length === 0)) {
-            this.stats.skipped++;
-            continue;
-          }
-          // the sampled rows (chosen from the block hash), replayed in one batch, against the stored index rows
-          const run = await model.run(int16RowsToFloat32(idx.inputs), idx.rows.length);
-          const match = withinTolerance(quantize(run.embedding), idx.stored, t.embeddingTolerance);
-          this.stats.replayed++;
-          if (match) this.stats.matched++;
-          else this.stats.mismatched++;
-          out.push({ jobId: t.jobId, resultHash: t.resultHash, match });
-        } catch (e: unknown) {
-          this.o.logger?.info({ job: t.jobId.toString(), err: e instanceof Error ? e.message : String(e) }, "compute index replay failed");
-          this.stats.skipped++;
-        }
+      if (t.jobType !== INFERENCE) continue;
+      const k = toHex(t.onnxHash);
+      groups.set(k, [...(groups.get(k) ?? []), t]);
+    }
+    for (const group of groups.values()) {
+      if (timeUp()) break;
+      const model = await this.model((group[0] as VerificationTask).onnxHash);
+      if (model === undefined) {
+        this.stats.skipped += group.length;
         continue;
       }
-      if (t.jobType !== INFERENCE) continue;
-      try {
-        const model = await this.model(t.onnxHash);
+      const ready: { t: VerificationTask; x: Float32Array }[] = [];
+      for (const t of group) {
         const input = t.inputInBlob ? await this.o.blobs.get(toHex(t.inputHash)) : t.input;
-        if (model === undefined || input === undefined) {
+        if (input === undefined) {
           this.stats.skipped++;
           continue;
         }
-        const r = await runInference(model, input);
-        const match = outputsMatch(r, int16FromBytes(t.result.queryEmbedding), t.result.predictedLabel, t.embeddingTolerance);
-        this.stats.replayed++;
-        if (match) this.stats.matched++;
-        else this.stats.mismatched++;
-        out.push({ jobId: t.jobId, resultHash: t.resultHash, match });
-      } catch (e: unknown) {
+        let x: Float32Array;
+        try {
+          x = featuresFromBytes(input);
+        } catch {
+          verdict(t, false); // not float32 features: no provider can have run it
+          continue;
+        }
         // an input the model cannot take is a wrong job for any provider: the result cannot be right
-        this.o.logger?.info({ job: t.jobId.toString(), err: e instanceof Error ? e.message : String(e) }, "compute replay failed");
-        this.stats.replayed++;
-        this.stats.mismatched++;
-        out.push({ jobId: t.jobId, resultHash: t.resultHash, match: false });
+        if (model.inputDim > 0 && x.length !== model.inputDim) verdict(t, false);
+        else ready.push({ t, x });
+      }
+      for (let s = 0; s < ready.length; s += BATCH) {
+        if (timeUp()) break;
+        const part = ready.slice(s, s + BATCH);
+        const d = (part[0] as { x: Float32Array }).x.length;
+        if (part.some((p) => p.x.length !== d)) {
+          for (const p of part) verdict(p.t, outputsMatch(await runInference(model, featuresToBytes(p.x)), int16FromBytes(p.t.result.queryEmbedding), p.t.result.predictedLabel, p.t.embeddingTolerance));
+          continue;
+        }
+        const x = new Float32Array(part.length * d);
+        part.forEach((p, i) => x.set(p.x, i * d));
+        const r = await model.run(x, part.length);
+        part.forEach((p, i) => {
+          let label = 0;
+          for (let c = 1; c < r.c; c++) if ((r.logits[i * r.c + c] as number) > (r.logits[i * r.c + label] as number)) label = c;
+          const embedding = quantize(r.embedding.subarray(i * r.h, (i + 1) * r.h));
+          verdict(p.t, outputsMatch({ embedding, label }, int16FromBytes(p.t.result.queryEmbedding), p.t.result.predictedLabel, p.t.embeddingTolerance));
+        });
+      }
+    }
+    // embedding-index jobs: the sampled rows (chosen from the block hash) in one batch against the stored rows
+    for (const t of tasks) {
+      if (t.jobType !== EMBEDDING_INDEX || t.index === undefined) continue;
+      if (timeUp()) break;
+      const idx = t.index;
+      try {
+        const model = await this.model(t.onnxHash);
+        if (model === undefined || idx.inputs.some((r) => r.length === 0)) {
+          this.stats.skipped++;
+          continue;
+        }
+        const run = await model.run(int16RowsToFloat32(idx.inputs), idx.rows.length);
+        verdict(t, withinTolerance(quantize(run.embedding), idx.stored, t.embeddingTolerance));
+      } catch (e: unknown) {
+        this.o.logger?.info({ job: t.jobId.toString(), err: e instanceof Error ? e.message : String(e) }, "compute index replay failed");
+        this.stats.skipped++;
       }
     }
     this.stats.seconds += (performance.now() - start) / 1000;
