@@ -23,7 +23,7 @@ import {
   createEmbeddingIndex,
   createKnnWorkspace,
   floorDivBig,
-  knnShapley,
+  knnShapleyOrdered,
   SCALE_BITS,
   truncateTopK,
   type KnnWorkspace,
@@ -268,11 +268,9 @@ export async function poaValue(train: PoaTable, test: PoaTable | null, o: PoaVal
   const tmpF = new Float64Array(P);
   const accX = new ExactAccumulator(P);
   const m = qSelf !== null ? P - 1 : P;
-  const rankVec = Int32Array.from({ length: m }, (_, r) => r);
-  const zero = new Int32Array(1);
-  const rankOrder = Uint32Array.from({ length: m }, (_, r) => r);
-  const ranked = new Int32Array(m);
-  let ws: KnnWorkspace | null = m > 0 ? createKnnWorkspace(m) : null;
+  // the engine's fixed-point recursion straight on the float (distance, row) order (knnShapleyOrdered)
+  let ws: KnnWorkspace | null = P > 0 ? createKnnWorkspace(P) : null;
+  const byPlayer = new Float64Array(P);
   const q = new Float64Array(d);
   const every = Math.max(1, Math.floor(M / 100));
   for (let j = 0; j < M; j++) {
@@ -281,20 +279,21 @@ export async function poaValue(train: PoaTable, test: PoaTable | null, o: PoaVal
     const order = orderByDistance(dist, P, qSelf !== null ? (qSelf[j] as number) : -1);
     const y = qLabels[j] as number;
     if (m > 0 && ws !== null) {
-      for (let r = 0; r < m; r++) ranked[r] = pLabels[order[r] as number] as number;
-      const res = knnShapley(createEmbeddingIndex(rankVec, ranked, 1), zero, y, o.k, ws);
+      knnShapleyOrdered(order, m, pLabels, y, o.k, ws, byPlayer);
       if (o.dedup === true) {
-        const t = truncateTopK(res.values, rankOrder, kPrime, dust);
+        const t = truncateTopK(byPlayer, order, kPrime, dust);
         tmpF.fill(0);
         addKnnShapley(order, pLabels, y, o.k, tmpF);
         for (let s = 0; s < t.points.length; s++) {
-          const r = t.points[s] as number;
-          const i = order[r] as number;
+          const i = t.points[s] as number;
           accX.add(i, t.values[s] as number);
           accF[i] = (accF[i] as number) + (tmpF[i] as number);
         }
       } else {
-        for (let r = 0; r < m; r++) accX.add(order[r] as number, res.values[r] as number);
+        for (let r = 0; r < m; r++) {
+          const i = order[r] as number;
+          accX.add(i, byPlayer[i] as number);
+        }
         addKnnShapley(order, pLabels, y, o.k, accF);
       }
     }

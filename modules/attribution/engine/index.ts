@@ -5,6 +5,7 @@ export { METHODS, type MethodId } from "./methods.ts";
 export { createEmbeddingIndex, subsetIndex, squaredDistances, assertDistanceBound, MAX_POINTS, MAX_DIM, type EmbeddingIndex, type IntVectors } from "./embeddings.ts";
 export {
   knnShapley,
+  knnShapleyOrdered,
   knnShapleySum,
   auditValues,
   createKnnWorkspace,

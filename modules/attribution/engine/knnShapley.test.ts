@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createEmbeddingIndex, subsetIndex } from "./embeddings.ts";
-import { auditValues, createKnnWorkspace, floorDivBig, knnShapley, knnShapleySum, LO_BITS, SCALE, stepLimbs } from "./knnShapley.ts";
+import { auditValues, createKnnWorkspace, floorDivBig, knnShapley, knnShapleyOrdered, knnShapleySum, LO_BITS, SCALE, stepLimbs } from "./knnShapley.ts";
 import { bruteForceShapley, createRng, floatKnnShapley, gaussianMixture, kmeansF1Low } from "./testing/reference.ts";
 
 const Q = 2 ** LO_BITS;
@@ -188,5 +188,28 @@ describe("attribution/engine/knnShapley", () => {
     assert.equal(kmeansF1Low([5, 0, 0.1, 5.2, 0.2, 5.1], [0, 1, 1, 0, 1, 0]), 1);
     assert.equal(kmeansF1Low([5, 0, 0.1, 5.2, 0.2, 5.1], [1, 1, 1, 0, 1, 0]), 6 / 7); // precision 1, recall 3/4
     assert.equal(kmeansF1Low([0, 0.1, 9], [0, 0, 1]), 0);
+  });
+
+  it("knnShapleyOrdered on the engine's own order gives the engine's values; on a subset order, the subset's game", () => {
+    const mx = gaussianMixture({ n: 300, d: 6, seed: 71 });
+    const index = createEmbeddingIndex(mx.vectors, mx.labels, 6);
+    const q = mx.vectors.subarray(0, 6);
+    for (const k of [1, 5, 400]) {
+      const r = knnShapley(index, q, 2, k);
+      const order = Uint32Array.from(r.order);
+      const out = new Float64Array(300);
+      const ws = createKnnWorkspace(300);
+      assert.equal(knnShapleyOrdered(order, 300, mx.labels, 2, k, ws, out), r.matches);
+      assert.deepEqual(Array.from(out), Array.from(r.values));
+      // leaving out the nearest player: the game of the other 299 (as audit mode plays it)
+      const sub = subsetIndex(index, Uint32Array.from(order.subarray(1)).sort());
+      const rs = knnShapley(sub, q, 2, k);
+      const out2 = new Float64Array(300).fill(-1);
+      knnShapleyOrdered(order.subarray(1), 299, mx.labels, 2, k, ws, out2);
+      assert.equal(out2[order[0] as number], -1, "players outside the order are left alone");
+      const kept = Array.from(order.subarray(1)).sort((a, b) => a - b);
+      kept.forEach((i, j) => assert.equal(out2[i], rs.values[j]));
+    }
+    assert.throws(() => knnShapleyOrdered([0, 1], 3, mx.labels, 0, 1, createKnnWorkspace(3), new Float64Array(3)), RangeError);
   });
 });

@@ -242,6 +242,20 @@ export function knnShapley(index: EmbeddingIndex, q: IntVectors, label: number, 
   return { ...METHODS.knnShapley, k, n: index.n, label, scaleBits: SCALE_BITS, values: ws.values, order: ws.order, matches };
 }
 
+/**
+ * The same fixed-point recursion for players already ordered by the caller (nearest first): `order`
+ * holds `count` distinct player ids < ws.n, `labels` is indexed by player id. Writes each ordered
+ * player's value into `out[player]` (other entries are left alone) and returns the label matches
+ * among the min(K, count) nearest. For callers that order the players themselves (e.g. by float
+ * distances, as the offline CLI does); the per-order result is the engine's exact game for that order.
+ */
+export function knnShapleyOrdered(order: ArrayLike<number>, count: number, labels: Int32Array, label: number, k: number, ws: KnnWorkspace, out: Float64Array): number {
+  assertK(k);
+  if (!Number.isSafeInteger(count) || count < 0 || count > ws.n || count > order.length) throw new RangeError(`poa: ${count} ordered players for a workspace of ${ws.n}`);
+  for (let r = 0; r < count; r++) ws.order[r] = order[r] as number;
+  return recurse(ws, count, labels, label, k, out);
+}
+
 /** exact per-point bigint accumulator fed by exact double sums flushed every 2^11 additions. */
 class ExactSums {
   readonly acc: Float64Array;
