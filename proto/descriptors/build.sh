@@ -19,6 +19,25 @@ cp "$PB/amino/amino.proto" "$STAGE/amino/"
 cp -r proto/openledger "$STAGE/openledger"
 rm -f "$STAGE"/cosmos/{index.js,package.json,README.md,CHANGELOG.md,LICENSE} "$STAGE"/tendermint/{index.js,package.json,README.md,CHANGELOG.md,LICENSE}
 printf 'version: v2\nmodules:\n  - path: .\n' > "$STAGE/buf.yaml"
+# the @protobufs packages predate SDK 0.50: add the 0.50 fields that explorers and tx search read
+# (field numbers as in cosmos-sdk v0.50 / cosmjs-types 0.11)
+node - "$STAGE" <<'JS'
+const fs = require("node:fs");
+const stage = process.argv[2];
+function add(path, message, fields) {
+  const f = `${stage}/${path}`;
+  let s = fs.readFileSync(f, "utf8");
+  const i = s.indexOf(`message ${message} {`);
+  const j = s.indexOf("\n}", i);
+  if (i < 0 || j < 0) throw new Error(`${path}: message ${message} not found`);
+  s = s.slice(0, j) + "\n" + fields.map((x) => `  ${x}\n`).join("") + s.slice(j);
+  fs.writeFileSync(f, s);
+}
+add("cosmos/tx/v1beta1/service.proto", "GetTxsEventRequest", ["uint64 page = 4;", "uint64 limit = 5;", "string query = 6;"]);
+add("cosmos/tx/v1beta1/service.proto", "GetTxsEventResponse", ["uint64 total = 4;"]);
+add("cosmos/gov/v1/gov.proto", "Proposal", ["string title = 11;", "string summary = 12;", "string proposer = 13;", "bool expedited = 14;", "string failed_reason = 15;"]);
+add("cosmos/gov/v1/tx.proto", "MsgSubmitProposal", ["string title = 5;", "string summary = 6;", "bool expedited = 7;"]);
+JS
 PATHS=(
   cosmos/auth/v1beta1/query.proto cosmos/bank/v1beta1/query.proto cosmos/staking/v1beta1/query.proto
   cosmos/slashing/v1beta1/query.proto cosmos/distribution/v1beta1/query.proto cosmos/gov/v1/query.proto

@@ -357,8 +357,12 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
       const gt = await rc.call("cosmos.tx.v1beta1.Service", "GetTx", { hash: send.transactionHash });
       assert.equal(gt.response.txResponse.txhash, send.transactionHash);
       assert.equal(gt.response.tx.body.memo, "explorer send");
-      const ev = await rc.call("cosmos.tx.v1beta1.Service", "GetTxsEvent", { events: [`tx.height=${send.height}`] });
+      const ev = await rc.call("cosmos.tx.v1beta1.Service", "GetTxsEvent", { query: `tx.height=${send.height}`, page: "1", limit: "10" });
       assert.ok(ev.response.txResponses.some((t: any) => t.txhash === send.transactionHash));
+      assert.ok(Number(ev.response.total) >= 1);
+      const prop = await rc.call("cosmos.gov.v1.Query", "Proposal", { proposalId: proposalId });
+      assert.equal(prop.response.proposal.title, "Explorer test", "SDK 0.50 Proposal fields are in the reflected descriptors");
+      assert.equal(prop.response.proposal.proposer, dev);
       const hist = await rc.call("cosmos.bank.v1beta1.Query", "Balance", { address: RECIPIENT, denom: "uopen" }, (() => {
         const md = new grpc.Metadata();
         md.set("x-cosmos-block-height", String(send.height - 1));
