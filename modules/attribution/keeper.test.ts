@@ -114,6 +114,7 @@ describe("attribution/keeper", () => {
     const flagged = expected.filter((v) => v < 0n).length;
     assert.ok((expected[1] as bigint) < 0n, "the mislabelled row has a negative audit value");
     assert.equal(report.flagged, BigInt(flagged));
+    assert.deepEqual(report.flaggedLeaves, expected.flatMap((v, i) => (v < 0n ? [BigInt(i)] : [])));
     assert.deepEqual(report.contributors.map((c) => c.contributor), [three, nine].map(accAddressToString), "address byte order");
     const sumOf = (rows: number[]) => rows.reduce((s, i) => s + (expected[i] as bigint), 0n).toString();
     assert.equal(report.contributors[0]!.value, sumOf([1, 3]));

@@ -417,6 +417,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       const a = auditValues(valuation.index, params.k);
       const per = new Map<number, { points: bigint; flagged: bigint; value: bigint }>();
       const leaves: Bytes[] = [];
+      const flaggedLeaves: bigint[] = [];
       let flagged = 0n;
       for (let r = 0; r < n; r++) {
         const c = valuation.contributors[r] as number;
@@ -427,6 +428,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
         if (v < 0n) {
           e.flagged++;
           flagged++;
+          flaggedLeaves.push(BigInt(valuation.origin[r] as number));
         }
         per.set(c, e);
         leaves.push(pointLeafHash(BigInt(valuation.origin[r] as number), v, contributors[c] as Bytes));
@@ -452,6 +454,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
         valuesRoot: merkleRoot(leaves),
         height: ctx.block.height,
         requester: accAddressToString(requester),
+        flaggedLeaves,
       };
       k.setAuditReport(ctx, report);
       emitTyped(ctx, "EventModelAudited", { modelId, points: BigInt(n), flagged, requester: report.requester });

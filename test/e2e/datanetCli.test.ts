@@ -114,6 +114,8 @@ describe("e2e/datanet CLI: Iris through datanet, attribution and the audit on a 
     const bobAudit = report.contributors.find((c: { contributor: string }) => c.contributor === bob);
     const devAudit = report.contributors.find((c: { contributor: string }) => c.contributor === dev);
     assert.ok(Number(bobAudit.flagged) >= flipped.length, `bob's ${flipped.length} flipped points are flagged: ${JSON.stringify(bobAudit)}`);
+    const flaggedLeaves = new Set((report.flagged_leaves as string[]).map(Number));
+    for (const i of flipped) assert.ok(flaggedLeaves.has(devRows.length + i), `bob's flipped row ${i} (leaf ${devRows.length + i}) is flagged`);
     assert.ok(BigInt(bobAudit.value) < BigInt(devAudit.value), "bob's points are worth less in the audit");
     const repBob = (await q(["attribution", "reputation", bob])).reputation;
     const repDev = (await q(["attribution", "reputation", dev])).reputation;

@@ -179,9 +179,11 @@ describe("attribution through blocks", () => {
     assert.equal(au.points, BigInt(v.index.n), "the collapsed index is audited");
     const audit = auditValues(v.index, 5);
     assert.equal(au.flagged, BigInt(audit.values.filter((x) => x < 0n).length));
+    const flaggedLeaves = audit.values.flatMap((x, r) => (x < 0n ? [BigInt(v.origin[r]!)] : []));
     await w.fails("dave", [amsg.audit({ sender: dave, modelId: 1n })], "attribution:17", "audited twice");
     const report = (await w.query(`${A}Query/AuditReport`, aq.QueryAuditReportRequest, { modelId: 1n }, aq.QueryAuditReportResponse)).report!;
     assert.equal(report.flagged, au.flagged);
+    assert.deepEqual(report.flaggedLeaves, flaggedLeaves);
     assert.equal(report.requester, dave);
     assert.equal(toHex(report.indexHash), toHex(model.indexHash));
     assert.equal(report.contributors.reduce((s, c) => s + c.points, 0n), report.points);

@@ -164,6 +164,11 @@ export interface AuditReport {
   valuesRoot: Uint8Array;
   height: bigint;
   requester: string;
+  /**
+   * snapshot leaf indices of the flagged points, ascending: what a challenger takes to the datanet
+   * (MsgChallengeContribution of the leaf's contribution; stake and slash, attribution.md §3.4.3).
+   */
+  flaggedLeaves: bigint[];
 }
 
 function createBaseMethodVersion(): MethodVersion {
@@ -2145,6 +2150,7 @@ function createBaseAuditReport(): AuditReport {
     valuesRoot: new Uint8Array(0),
     height: 0n,
     requester: "",
+    flaggedLeaves: [],
   };
 }
 
@@ -2194,6 +2200,16 @@ export const AuditReport: MessageFns<AuditReport> = {
     }
     if (message.requester !== "") {
       writer.uint32(90).string(message.requester);
+    }
+    if (message.flaggedLeaves.length !== 0) {
+      writer.uint32(98).fork();
+      for (const v of message.flaggedLeaves) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field flaggedLeaves of type uint64 is too large");
+        }
+        writer.uint64(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -2299,6 +2315,24 @@ export const AuditReport: MessageFns<AuditReport> = {
             message.requester = reader.string();
             continue;
           }
+          case 12: {
+            if (tag === 96) {
+              message.flaggedLeaves.push(reader.uint64() as bigint);
+
+              continue;
+            }
+
+            if (tag === 98) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.flaggedLeaves.push(reader.uint64() as bigint);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2338,6 +2372,11 @@ export const AuditReport: MessageFns<AuditReport> = {
         : new Uint8Array(0),
       height: isSet(object.height) ? BigInt(object.height) : 0n,
       requester: isSet(object.requester) ? globalThis.String(object.requester) : "",
+      flaggedLeaves: globalThis.Array.isArray(object?.flaggedLeaves)
+        ? object.flaggedLeaves.map((e: any) => BigInt(e))
+        : globalThis.Array.isArray(object?.flagged_leaves)
+        ? object.flagged_leaves.map((e: any) => BigInt(e))
+        : [],
     };
   },
 
@@ -2376,6 +2415,9 @@ export const AuditReport: MessageFns<AuditReport> = {
     if (message.requester !== "") {
       obj.requester = message.requester;
     }
+    if (message.flaggedLeaves?.length) {
+      obj.flaggedLeaves = message.flaggedLeaves.map((e) => e.toString());
+    }
     return obj;
   },
 
@@ -2397,6 +2439,7 @@ export const AuditReport: MessageFns<AuditReport> = {
     message.valuesRoot = object.valuesRoot ?? new Uint8Array(0);
     message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
     message.requester = object.requester ?? "";
+    message.flaggedLeaves = object.flaggedLeaves?.map((e) => BigInt(e)) || [];
     return message;
   },
 };
