@@ -434,6 +434,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     let metricsPort = 0;
     if (metrics !== null && opts.instrumentation.laddr !== "") {
       metrics.consensus.height.set(Number(state.lastBlockHeight));
+      metrics.consensus.bindHeight(() => blockStore.height());
       const srv = createMetricsServer(metrics.register, { laddr: opts.instrumentation.laddr, logger: log.child({ module: "metrics" }) });
       const addr = await srv.listen();
       metricsPort = addr.port;

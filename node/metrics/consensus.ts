@@ -7,6 +7,8 @@ import type { Timestamp } from "../../modules/core/abci.ts";
 
 export interface ConsensusMetrics {
   height: Gauge;
+  /** makes the height gauge read the block store's height at scrape time (no lag behind the RPC's view). */
+  bindHeight(getter: () => bigint): void;
   round: Gauge;
   blockIntervalSeconds: Gauge;
   blockTxs: Gauge;
@@ -16,8 +18,19 @@ export interface ConsensusMetrics {
 
 export function createConsensusMetrics(register: Registry): ConsensusMetrics {
   const registers = [register];
+  let heightGetter: (() => bigint) | undefined;
   return {
-    height: new Gauge({ name: "openledger_consensus_height", help: "Last committed block height.", registers }),
+    height: new Gauge({
+      name: "openledger_consensus_height",
+      help: "Last committed block height.",
+      registers,
+      collect() {
+        if (heightGetter !== undefined) this.set(Number(heightGetter()));
+      },
+    }),
+    bindHeight(getter) {
+      heightGetter = getter;
+    },
     round: new Gauge({ name: "openledger_consensus_round", help: "Current consensus round (the commit round on the single-validator engine).", registers }),
     blockIntervalSeconds: new Gauge({
       name: "openledger_consensus_block_interval_seconds",

@@ -24,6 +24,7 @@ const CHAIN_ID = "openledger-apis-1";
 const RECIPIENT = "open10r6339aqu695eqdg65ss5fuy58exxp8xcxeqhn";
 const DATANET_NAME = "explorer-net";
 const UNKNOWN_ACCOUNT = toBech32("open", new Uint8Array(20).fill(7));
+const OTHER = toBech32("open", new Uint8Array(20).fill(9));
 
 async function getJson(url: string): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(url);
@@ -292,6 +293,39 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
     const none = await getJson(`${rest}/cosmos/nothing/here`);
     assert.equal(none.status, 501);
     assert.deepEqual(none.body, { code: 12, message: "Not Implemented", details: [] });
+  });
+
+  it("REST and gRPC simulate + broadcast a CosmJS-signed tx; it lands and is found by hash", async () => {
+    const { TxRaw } = await import("cosmjs-types/cosmos/tx/v1beta1/tx");
+    const { createHash } = await import("node:crypto");
+    const msg = (amount: string) => [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: dev, toAddress: OTHER, amount: [{ denom: "uopen", amount }] } }];
+    const fee = { amount: [{ denom: "uopen", amount: "5000" }], gas: "200000" };
+    const waitTx = (hash: string) => waitFor(`tx ${hash}`, async () => ((await fetch(`${rest}/cosmos/tx/v1beta1/txs/${hash}`)).status === 200 ? true : undefined), 20_000);
+
+    const raw1 = TxRaw.encode(await client.sign(dev, msg("5"), fee, "rest broadcast")).finish();
+    const sim = await fetch(`${rest}/cosmos/tx/v1beta1/simulate`, { method: "POST", body: JSON.stringify({ tx_bytes: Buffer.from(raw1).toString("base64") }) });
+    assert.equal(sim.status, 200);
+    const simBody = (await sim.json()) as any;
+    assert.ok(isStrInt(simBody.gas_info.gas_used) && Number(simBody.gas_info.gas_used) > 0);
+    const bc = (await (await fetch(`${rest}/cosmos/tx/v1beta1/txs`, { method: "POST", body: JSON.stringify({ tx_bytes: Buffer.from(raw1).toString("base64"), mode: "BROADCAST_MODE_SYNC" }) })).json()) as any;
+    assert.equal(bc.tx_response.code, 0, bc.tx_response.raw_log);
+    assert.equal(bc.tx_response.txhash, createHash("sha256").update(raw1).digest("hex").toUpperCase());
+    await waitTx(bc.tx_response.txhash);
+    const bad = await fetch(`${rest}/cosmos/tx/v1beta1/simulate`, { method: "POST", body: JSON.stringify({ tx_bytes: "" }) });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as any).code, 3);
+
+    const raw2 = TxRaw.encode(await client.sign(dev, msg("6"), fee, "grpc broadcast")).finish();
+    const rc = new ReflectionClient(grpcAddr, "v1");
+    try {
+      const gsim = await rc.call("cosmos.tx.v1beta1.Service", "Simulate", { txBytes: Buffer.from(raw2).toString("base64") });
+      assert.ok(Number(gsim.response.gasInfo.gasUsed) > 0);
+      const gbc = await rc.call("cosmos.tx.v1beta1.Service", "BroadcastTx", { txBytes: Buffer.from(raw2).toString("base64"), mode: "BROADCAST_MODE_SYNC" });
+      assert.equal(gbc.response.txResponse.code, 0, gbc.response.txResponse.rawLog);
+      await waitTx(gbc.response.txResponse.txhash);
+    } finally {
+      rc.close();
+    }
   });
 
   it("chain-info (chain-registry, Keplr) agrees with the running node: bech32 prefix, staking and fee denom, decimals", async () => {
