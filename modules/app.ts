@@ -93,7 +93,8 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
   // staking hooks: distribution's F1 bookkeeping first, then slashing's signing infos (SDK order)
   staking.setHooks([distribution.keeper.hooks, slashing.hooks]);
   const genutil = createGenutilModule({ stakingKeeper: staking.keeper });
-  const gov = createGovModule({ bankKeeper: bank.keeper, stakingKeeper: staking.keeper, authority: GOV_AUTHORITY });
+  // PoA-rule changes (method versions, attribution params) need the expedited threshold (peers.md §4.11)
+  const gov = createGovModule({ bankKeeper: bank.keeper, stakingKeeper: staking.keeper, authority: GOV_AUTHORITY, criticalMsgTypes: new Set(["/openledger.attribution.v1.MsgActivateMethod", "/openledger.attribution.v1.MsgUpdateParams"]) });
   // treasury: splits inference fees (compute calls treasury.keeper.split), pays the community part into distribution's pool
   const treasury = createTreasuryModule({ bank: bank.keeper, communityPool: distribution.keeper, models: attribution.keeper, authority: GOV_AUTHORITY, ...(opts.paidInferenceSource !== undefined ? { paidInferences: { source: opts.paidInferenceSource, attribution: attribution.keeper } } : {}) });
   // an upheld datanet challenge (proven fraud) claws back the contributor's unvested rewards

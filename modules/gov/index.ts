@@ -25,6 +25,8 @@ export interface GovDeps {
   stakingKeeper: GovStakingKeeper;
   /** the gov module account: the only signer proposal messages may have. */
   authority: Bytes;
+  /** proposals carrying one of these type URLs need the expedited threshold. */
+  criticalMsgTypes?: ReadonlySet<string>;
 }
 
 export function createGovModule(deps: GovDeps): {
@@ -33,7 +35,7 @@ export function createGovModule(deps: GovDeps): {
   /** gives gov the app's msg routes (once, in modules/app.ts, after every module is built). */
   setRouter(r: GovMsgRouter): void;
 } {
-  const keeper = createGovKeeper({ bank: deps.bankKeeper, staking: deps.stakingKeeper, authority: deps.authority });
+  const keeper = createGovKeeper({ bank: deps.bankKeeper, staking: deps.stakingKeeper, authority: deps.authority, ...(deps.criticalMsgTypes !== undefined ? { criticalMsgTypes: deps.criticalMsgTypes } : {}) });
   const module = defineModule<GovParams, GovGenesis>({
     name: MODULE_NAME,
     consensusVersion: 1,

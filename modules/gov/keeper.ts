@@ -34,6 +34,11 @@ export interface GovKeeperDeps {
   bank: GovBankKeeper;
   staking: GovStakingKeeper;
   authority: Bytes;
+  /**
+   * type URLs of protocol-rule changes (PoA method versions, attribution params): a proposal carrying
+   * one needs the expedited threshold (peers.md §4.11: PoA-rule changes use a higher threshold).
+   */
+  criticalMsgTypes?: ReadonlySet<string>;
 }
 
 export function addDuration(t: Timestamp, d: { seconds: bigint; nanos: number } | undefined): Timestamp {
@@ -322,7 +327,8 @@ export function createGovKeeper(deps: GovKeeperDeps) {
       const abstain = results[OPTION.abstain] ?? 0n;
       if (total - abstain === 0n) return { passes: false, burnDeposits: false, tally, voters };
       if (decQuo(results[OPTION.noWithVeto] ?? 0n, total) > dec(params.vetoThreshold, "veto threshold")) return { passes: false, burnDeposits: params.burnVoteVeto, tally, voters };
-      const threshold = dec(p.expedited ? params.expeditedThreshold : params.threshold, "threshold");
+      const critical = p.messages.some((m) => deps.criticalMsgTypes?.has(m.typeUrl) === true);
+      const threshold = dec(p.expedited || critical ? params.expeditedThreshold : params.threshold, "threshold");
       const passes = decQuo(results[OPTION.yes] ?? 0n, total - abstain) > threshold;
       return { passes, burnDeposits: false, tally, voters };
     },

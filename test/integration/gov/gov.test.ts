@@ -22,6 +22,8 @@ import type { Proposal } from "cosmjs-types/cosmos/gov/v1/gov";
 import { MsgDelegate } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { accAddressToString } from "../../../modules/core/address.ts";
+import { QueryParamsRequest as AttrParamsReq, QueryParamsResponse as AttrParamsRes } from "../../../proto/gen/openledger/attribution/v1/query.ts";
+import { MsgUpdateParams as AttrMsgUpdateParams } from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import { GOV_AUTHORITY } from "../../../modules/app.ts";
 import { defaultGovGenesis, govGenesisFromJson, govGenesisToJson } from "../../../modules/gov/index.ts";
 import { type TestKey, testKey } from "../../harness/txBuilder.ts";
@@ -259,5 +261,21 @@ describe("gov through blocks", () => {
     const params = QueryParamsResponse.decode(await chain.query("/cosmos.gov.v1.Query/Params", QueryParamsRequest.encode({ paramsType: "" }).finish())).params;
     assert.equal(params?.quorum, "0.334000000000000000");
     assert.deepEqual(params?.votingPeriod, { seconds: 20n, nanos: 0 });
+  });
+
+  it("a PoA-rule change (attribution params) needs the expedited threshold: 60% yes passes a bank change but not it", async () => {
+    // v1 15 OPEN yes, v2 10 OPEN no: 60% > 50% but ≤ 66.7%
+    const chain = await setup(5n * OPEN);
+    const ap = AttrParamsRes.decode(await chain.query("/openledger.attribution.v1.Query/Params", AttrParamsReq.encode({}).finish())).params!;
+    const attrMsg: Any = { typeUrl: "/openledger.attribution.v1.MsgUpdateParams", value: AttrMsgUpdateParams.encode(AttrMsgUpdateParams.fromPartial({ authority: GOV, params: { ...ap, k: ap.k + 1 } })).finish() };
+    ok(await chain.block([submit(chain, proposer, [bankParamsMsg(GOV, false)], 10n * OPEN), submit(chain, proposer, [attrMsg], 10n * OPEN)]));
+    ok(await chain.block([vote(chain, v1.key, 1n, YES), vote(chain, v2.key, 1n, NO), vote(chain, v1.key, 2n, YES), vote(chain, v2.key, 2n, NO)]));
+    await blocks(chain, 4);
+    assert.equal((await proposal(chain, 1n)).status, ST.passed);
+    const p2 = await proposal(chain, 2n);
+    assert.equal(p2.status, ST.rejected);
+    assert.deepEqual(p2.finalTallyResult, { yesCount: (15n * OPEN).toString(), abstainCount: "0", noCount: (10n * OPEN).toString(), noWithVetoCount: "0" });
+    const after = AttrParamsRes.decode(await chain.query("/openledger.attribution.v1.Query/Params", AttrParamsReq.encode({}).finish())).params!;
+    assert.equal(after.k, ap.k);
   });
 });
