@@ -26,7 +26,8 @@ import { toBase64, toHex } from "../../modules/core/bytes.ts";
 import type { RpcEnv, TxRecord } from "../rpc/env.ts";
 import type { Json } from "../rpc/json.ts";
 import { parseLaddr } from "../rpc/server.ts";
-import { camel, type Codec } from "../rest/protoJson.ts";
+import * as reflSvc from "cosmjs-types/cosmos/base/reflection/v1beta1/reflection";
+import { anyTypeUrls, camel, type Codec } from "../rest/protoJson.ts";
 import { grpcCodeOfQuery, RestError, type RestServer } from "../rest/server.ts";
 import { loadDescriptors, type DescriptorBundle, type MethodInfo } from "./descriptors.ts";
 
@@ -54,6 +55,13 @@ class StatusError extends Error {
 }
 
 const identity = (b: Buffer): Buffer => b;
+
+/** cosmos.base.reflection interfaces → which registered Any type URLs implement them. */
+const INTERFACES: Record<string, RegExp> = {
+  "cosmos.tx.v1beta1.Msg": /\.Msg\w+$(?<!Response)/,
+  "cosmos.crypto.PubKey": /^\/cosmos\.crypto\.\w+\.(PubKey|LegacyAminoPubKey)$/,
+  "cosmos.auth.v1beta1.AccountI": /^\/cosmos\.(auth\.v1beta1\.(BaseAccount|ModuleAccount)|vesting\.v1beta1\.\w+Account)$/,
+};
 
 /** gateway JSON (snake_case keys) → ts-proto fromJSON input (camelCase keys). */
 function camelize(j: Json): unknown {
@@ -228,6 +236,14 @@ export function createGrpcServer(env: RpcEnv, rest: RestServer, opts: GrpcServer
     "/cosmos.base.tendermint.v1beta1.Service/GetValidatorSetByHeight": async (req) => {
       const q = tmSvc.GetValidatorSetByHeightRequest.decode(req);
       return validatorSetBytes(await viaRest(`/cosmos/base/tendermint/v1beta1/validatorsets/${q.height}?${pageParams(q.pagination)}`));
+    },
+    "/cosmos.base.reflection.v1beta1.ReflectionService/ListAllInterfaces": async () =>
+      Buffer.from(reflSvc.ListAllInterfacesResponse.encode({ interfaceNames: Object.keys(INTERFACES) }).finish()),
+    "/cosmos.base.reflection.v1beta1.ReflectionService/ListImplementations": async (req) => {
+      const { interfaceName } = reflSvc.ListImplementationsRequest.decode(req);
+      const re = INTERFACES[interfaceName];
+      if (re === undefined) throw new StatusError(grpc.status.NOT_FOUND, `unknown interface ${interfaceName}`);
+      return Buffer.from(reflSvc.ListImplementationsResponse.encode({ implementationMessageNames: anyTypeUrls().filter((u) => re.test(u)) }).finish());
     },
     "/cosmos.base.tendermint.v1beta1.Service/ABCIQuery": async (req) => {
       const q = tmSvc.ABCIQueryRequest.decode(req);

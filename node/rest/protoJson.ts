@@ -40,6 +40,11 @@ export function isCodec(v: unknown): v is Codec {
 /** type URL → codec, for Any. */
 const ANY_TYPES = new Map<string, Codec>();
 
+/** every type URL an Any may carry here (sorted). */
+export function anyTypeUrls(): string[] {
+  return [...ANY_TYPES.keys()].sort();
+}
+
 /** registers every codec exported by a generated module under "/<pkg>.<Name>" (or its own typeUrl). */
 export function registerAnyTypes(pkg: string, mod: Record<string, unknown>): void {
   for (const [name, v] of Object.entries(mod)) {

@@ -364,6 +364,7 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
           "cosmos.base.tendermint.v1beta1.Service",
           "openledger.datanet.v1.Query",
           "openledger.attribution.v1.Query",
+          "cosmos.base.reflection.v1beta1.ReflectionService",
         ]) {
           assert.ok(services.includes(s), `${version}: ${s} listed (got ${services.join(", ")})`);
         }
@@ -378,6 +379,11 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
       assert.ok(isStrInt(bal.headers.get("x-cosmos-block-height")[0]));
       const dn = await rc.call("openledger.datanet.v1.Query", "Datanets", {});
       assert.ok(dn.response.datanets.some((d: any) => d.name === DATANET_NAME));
+      const ifaces = await rc.call("cosmos.base.reflection.v1beta1.ReflectionService", "ListAllInterfaces", {});
+      assert.ok(ifaces.response.interfaceNames.includes("cosmos.tx.v1beta1.Msg"));
+      const impls = await rc.call("cosmos.base.reflection.v1beta1.ReflectionService", "ListImplementations", { interfaceName: "cosmos.tx.v1beta1.Msg" });
+      for (const u of ["/cosmos.bank.v1beta1.MsgSend", "/openledger.datanet.v1.MsgCreateDatanet"]) assert.ok(impls.response.implementationMessageNames.includes(u), u);
+      assert.ok(!impls.response.implementationMessageNames.some((u: string) => u.endsWith("Response")));
       const info = await rc.call("cosmos.base.tendermint.v1beta1.Service", "GetNodeInfo", {});
       assert.equal((info.response.defaultNodeInfo ?? info.response.nodeInfo).network, CHAIN_ID);
       const blk = await rc.call("cosmos.base.tendermint.v1beta1.Service", "GetBlockByHeight", { height: String(send.height) });
