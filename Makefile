@@ -61,8 +61,10 @@ test-e2e: build
 bench: build
 	npm run --silent bench
 
-# issue 5 §7: datanet → contributors (one flipped, one near-copies) → model + index → 20 paid inferences →
-# receipts and earnings, twice (with and without the near-copies); non-zero exit unless the checks hold
+# issue 5 §7 on the dev chain (a real node + provider daemon, fresh home, free ports): datanet → contributors
+# (one flipped, one near-copies) → model + index → 20 paid inferences → receipts and earnings, twice (with
+# and without the near-copies); non-zero exit unless the checks hold. `node localnet/demo/demo.ts --in-process`
+# runs the same scenario on the state machine alone (seconds, no processes).
 demo: build
 	node localnet/demo/demo.ts
 

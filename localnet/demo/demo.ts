@@ -6,10 +6,10 @@
  * most 1 %, and supply is conserved (Σ balances incl. module accounts = supply, checked after every
  * block, and supply changed only by mint and burn).
  *
- * Where it runs: the full state machine in-process (chain.ts), every step a signed tx or a block. The
- * inference step uses the app's paid-inference source (fee escrowed from the user → attribution
- * receipt → treasury split), the same calls compute makes for an accepted job, because the compute
- * loop (provider daemon + verdicts in vote extensions) does not yet run on the dev chain.
+ * Where it runs: by default on the dev chain (devchain.ts: `openledgerd dev` + `openledgerd provider
+ * start`, the whole paid-inference loop with the validator's replay). `--in-process` runs the same
+ * scenario on the state machine alone (chain.ts; inferences through the app's paid-inference source,
+ * the calls compute makes for an accepted job): fast, no processes, used by the unit test.
  */
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { QuerySupplyOfRequest, QuerySupplyOfResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
@@ -128,12 +128,15 @@ async function run(withNearCopies: boolean, out: (s: string) => void): Promise<O
 
 async function main(): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
+  // default: the dev chain (a real node + provider daemon); --in-process: the state machine alone, no IO
+  const inProcess = process.argv.includes("--in-process");
+  const runner = inProcess ? run : (await import("./devchain.ts")).runOnDevChain;
   out("openledgerd demo: datanet → contributions → model + index → 20 paid inferences → receipts → earnings");
-  out("(in-process chain: the full state machine; inferences enter where compute's accepted jobs do)");
+  out(inProcess ? "(in-process: the full state machine; inferences enter where compute's accepted jobs do)" : "(dev chain: a real node and a real provider daemon; validators replay every result before it is paid)");
   out("\n=== run 1: erin submits near-copies of her points ===");
-  const a = await run(true, out);
+  const a = await runner(true, out);
   out("\n=== run 2: the same scenario without the near-copies ===");
-  const b = await run(false, out);
+  const b = await runner(false, out);
   out("\n=== checks ===");
   out(table(["contributor", "with near-copies", "without"], (["carol", "dave", "erin"] as const).map((n) => [n, a.earnings[n], b.earnings[n]])));
   const fail = checkOutcomes(a, b);

@@ -19,6 +19,7 @@ export interface Point {
 }
 
 export interface Scenario {
+  centres: number[][];
   contributions: { who: "carol" | "dave" | "erin"; points: Point[] }[];
   queries: Point[];
 }
@@ -35,10 +36,19 @@ function rng(seed: number): () => number {
   };
 }
 
-export function buildScenario(withNearCopies: boolean, seed = 2026): Scenario {
+/** feature scale: the in-process run embeds features as they are; the dev-chain run feeds them to an ONNX model as floats (small, non-negative: its hidden layer is a Relu and embeddings are quantised ×256). */
+export interface ScenarioScale {
+  centreLo: number;
+  centreHi: number;
+  noise: number;
+}
+export const IN_PROCESS_SCALE: ScenarioScale = { centreLo: -6000, centreHi: 6000, noise: 900 };
+export const ONNX_SCALE: ScenarioScale = { centreLo: 10, centreHi: 110, noise: 14 };
+
+export function buildScenario(withNearCopies: boolean, seed = 2026, scale: ScenarioScale = IN_PROCESS_SCALE): Scenario {
   const r = rng(seed);
-  const centres = Array.from({ length: CLASSES }, () => Array.from({ length: DIM }, () => Math.round((r() * 2 - 1) * 6000)));
-  const sample = (k: number): number[] => (centres[k] as number[]).map((c) => c + Math.round((r() * 2 - 1) * 900));
+  const centres = Array.from({ length: CLASSES }, () => Array.from({ length: DIM }, () => Math.round(scale.centreLo + r() * (scale.centreHi - scale.centreLo))));
+  const sample = (k: number): number[] => (centres[k] as number[]).map((c) => Math.max(scale.centreLo < 0 ? -32768 : 0, c + Math.round((r() * 2 - 1) * scale.noise)));
   const honest = (n: number): Point[] => Array.from({ length: n }, (_, i) => ({ f: sample(i % CLASSES), label: i % CLASSES }));
   const carol = honest(PER_CONTRIBUTOR);
   const dave = honest(PER_CONTRIBUTOR).map((p) => ({ f: p.f, label: (p.label + 1) % CLASSES }));
@@ -46,6 +56,7 @@ export function buildScenario(withNearCopies: boolean, seed = 2026): Scenario {
   const copies = erin.map((p, i) => ({ f: p.f.map((x, j) => (j === i % DIM ? x + 1 : x)), label: p.label }));
   const queries = Array.from({ length: INFERENCES }, (_, i) => ({ f: sample(i % CLASSES), label: i % CLASSES }));
   return {
+    centres,
     contributions: [
       { who: "carol", points: carol },
       { who: "dave", points: dave },
