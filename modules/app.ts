@@ -114,6 +114,11 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
         }
         return out;
       },
+      async snapshotLabels(ctx, snapshotId) {
+        const labels: number[] = [];
+        for await (const p of datanet.keeper.snapshotPoints(ctx, snapshotId)) labels[Number(p.index)] = p.label;
+        return Int32Array.from(labels);
+      },
     },
     authority: GOV_AUTHORITY,
     ...(opts.computeVerdictSource !== undefined ? { verdictSource: opts.computeVerdictSource } : {}),

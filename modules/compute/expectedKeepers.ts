@@ -41,6 +41,8 @@ export interface ComputeModel {
   snapshotId: bigint;
   /** sha256 chain over the stored index chunks (what an embedding-index job attests). */
   indexHash: Bytes;
+  /** seeds the SGD of training jobs. */
+  trainingConfigHash: Bytes;
 }
 
 /** attribution (`AttributionInferenceKeeper`): the model registry and the PoA receipt of an accepted inference. */
@@ -59,6 +61,8 @@ export interface ComputeAttributionKeeper {
 /** datanet: the model inputs (int16 little-endian features) of snapshot leaves, in the order of `rows`. */
 export interface ComputeDatanetKeeper {
   snapshotRowFeatures(ctx: ReadContext, snapshotId: bigint, rows: readonly number[]): Promise<Bytes[]>;
+  /** the label of every leaf, in leaf order. */
+  snapshotLabels(ctx: ReadContext, snapshotId: bigint): Promise<Int32Array>;
 }
 
 /** one accepted inference's fee, held by `fromModule`, to be paid out per the model's fee-split policy. */

@@ -74,6 +74,8 @@ export const MAX_ACCELERATOR = 64;
 export const MAX_TEE_QUOTE = 16 * 1024;
 /** most verdicts one vote extension may carry (VerifyVoteExtension refuses more). */
 export const MAX_VERDICTS = 4096;
+/** longest checkpoint chain of a training result. */
+export const MAX_CHECKPOINTS = 65;
 
 export interface RegisterProviderInput {
   provider: Bytes;
@@ -130,6 +132,8 @@ export interface VerificationTask {
   seed: Bytes;
   /** embedding-index jobs: the sampled rows, their inputs (int16 LE features) and the stored rows. */
   index?: { rows: number[]; inputs: Bytes[]; stored: Int16Array };
+  /** training jobs: the frozen embeddings (the whole index), labels, and the SGD inputs of the job. */
+  training?: { rows: Int16Array; labels: Int32Array; n: number; h: number; trainingConfigHash: Bytes };
 }
 
 export interface ComputeKeeper {
@@ -509,6 +513,13 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         // the provider attests the model's index as stored (built from its output); validators replay sampled rows
         if (!m.indexComplete) throw ErrModelNotReady.wrap(`model ${m.id}: the embedding index is not complete`);
         if (!equal(result.outputHash, m.indexHash)) throw ErrInvalidResult.wrap("output_hash of an embedding-index job must be the model's index_hash");
+      } else if (j.jobType === JobType.JOB_TYPE_TRAINING) {
+        // a head trained on the frozen index: the checkpoint chain is replayed segment by segment by validators
+        if (!m.indexComplete) throw ErrModelNotReady.wrap(`model ${m.id}: training needs the complete embedding index`);
+        const chain = result.checkpointChain;
+        if (chain.length < 2 || chain.length > MAX_CHECKPOINTS) throw ErrInvalidResult.wrap(`checkpoint_chain of ${chain.length} hashes (2 … ${MAX_CHECKPOINTS})`);
+        if (chain.some((c) => c.length !== 32)) throw ErrInvalidResult.wrap("each checkpoint hash is 32 bytes");
+        if (!equal(result.outputHash, sha256(concat(...chain)))) throw ErrInvalidResult.wrap("output_hash of a training job must be sha256 of its checkpoint chain");
       }
       const digest = resultHash(ctx.block.chainId, jobId, result);
       if (!verifyAttestation(prov.attestationKeyType, prov.attestationPubkey, digest, attestation)) throw ErrInvalidAttestation.wrap(`job ${jobId}: not signed by ${who}'s attestation key`);
@@ -597,7 +608,15 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
           const rows = deps.attribution.sampleIndexRows(ctx, m.id, seed ?? ctx.block.hash, p.indexSampleRows);
           index = { rows, inputs: await deps.datanet.snapshotRowFeatures(ctx, m.snapshotId, rows), stored: await deps.attribution.getIndexRows(ctx, m.id, rows) };
         }
+        let training: VerificationTask["training"];
+        if (j.jobType === JobType.JOB_TYPE_TRAINING) {
+          if (deps.datanet === undefined || !m.indexComplete) continue;
+          const n = Number(m.numPoints);
+          const all = Array.from({ length: n }, (_, i) => i);
+          training = { rows: await deps.attribution.getIndexRows(ctx, m.id, all), labels: await deps.datanet.snapshotLabels(ctx, m.snapshotId), n, h: m.embeddingDim, trainingConfigHash: m.trainingConfigHash };
+        }
         out.push({
+          ...(training !== undefined ? { training } : {}),
           ...(index !== undefined ? { index } : {}),
           jobId: j.id,
           jobType: j.jobType,

@@ -18,7 +18,9 @@ import type { MsgSubmitResult } from "../../proto/gen/openledger/compute/v1/tx.t
 import { type CanonicalResult, type Job, JobStatus, JobType } from "../../proto/gen/openledger/compute/v1/types.ts";
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
 import { type AttestationKey, inferenceOutputHash, resultDigest, signDigest } from "./attest.ts";
-import { type InferenceOutput, int16ToBytes, runInference } from "./inference.ts";
+import { type InferenceOutput, int16ToBytes, quantize, runInference } from "./inference.ts";
+import { trainHead, trainingSeed } from "./training.ts";
+import { QueryContributionRequest, QueryContributionResponse, QuerySnapshotEntriesRequest, QuerySnapshotEntriesResponse } from "../../proto/gen/openledger/datanet/v1/query.ts";
 
 export interface ProviderLogger {
   info(o: object, msg: string): void;
@@ -202,6 +204,7 @@ export class ProviderDaemon {
   private async handle(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
     const type = JOB_TYPE_NAMES[j.jobType] ?? "unknown";
     if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX && this.o.misbehave !== "silent") return this.attestIndex(j);
+    if (j.jobType === JobType.JOB_TYPE_TRAINING && this.o.misbehave !== "silent") return this.train(j);
     if (j.jobType !== JobType.JOB_TYPE_INFERENCE) {
       this.m.jobs.inc({ type, outcome: "skipped" });
       this.o.logger.warn({ job: j.id.toString(), type }, "provider: job type not supported by this daemon");
@@ -229,6 +232,7 @@ export class ProviderDaemon {
         outputHash: inferenceOutputHash(qe, out.label),
         predictedLabel: out.label,
         queryEmbedding: qe,
+        checkpointChain: [],
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
       return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: out.label };
@@ -255,12 +259,75 @@ export class ProviderDaemon {
         outputHash: model.indexHash,
         predictedLabel: 0,
         queryEmbedding: new Uint8Array(0),
+        checkpointChain: [],
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
       return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: 0 };
     } catch (e: unknown) {
       this.m.jobs.inc({ type: "embedding-index", outcome: "failed" });
       this.o.logger.error({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "provider: index job failed");
+      return undefined;
+    }
+  }
+
+  /**
+   * A training job: the head is trained on the frozen embeddings (the model run on every snapshot
+   * point, quantised: the same rows as its stored index) with node/provider/training.ts; every
+   * checkpoint goes to the node's blob store, the chain of their hashes into the result.
+   */
+  private async train(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
+    try {
+      const model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: j.modelId }).finish())).model;
+      if (model === undefined || !model.indexComplete) throw new Error(`model ${j.modelId} has no complete index to train on`);
+      const entries: { contributionId: bigint; label: number }[] = [];
+      let key: Uint8Array = new Uint8Array(0);
+      for (;;) {
+        const r = QuerySnapshotEntriesResponse.decode(await this.query("/openledger.datanet.v1.Query/SnapshotEntries", QuerySnapshotEntriesRequest.encode({ snapshotId: model.snapshotId, pagination: { key, offset: 0n, limit: 1000n, countTotal: false, reverse: false } }).finish()));
+        entries.push(...r.entries);
+        key = r.pagination?.nextKey ?? new Uint8Array(0);
+        if (key.length === 0) break;
+      }
+      const onnx = await this.model(model.onnxHash);
+      const h = model.embeddingDim;
+      const rows = new Int16Array(entries.length * h);
+      const labels = new Int32Array(entries.length);
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i] as { contributionId: bigint; label: number };
+        const c = QueryContributionResponse.decode(await this.query("/openledger.datanet.v1.Query/Contribution", QueryContributionRequest.encode({ id: e.contributionId }).finish())).contribution;
+        const f = c?.point?.features ?? new Uint8Array(0);
+        const x = new Float32Array(f.length / 2);
+        const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+        for (let k = 0; k < x.length; k++) x[k] = dv.getInt16(2 * k, true);
+        const out = await onnx.run(x, 1);
+        rows.set(quantize(out.embedding), i * h);
+        labels[i] = e.label;
+      }
+      let classes = 0;
+      for (const l of labels) classes = Math.max(classes, l + 1);
+      const run = trainHead({ rows, labels, n: entries.length, h, classes }, trainingSeed(j.id, model.trainingConfigHash));
+      if (this.o.misbehave === "cheat") {
+        // test-only: a forged final checkpoint (its segment fails replay)
+        const last = run.checkpoints.length - 1;
+        const forged = Uint8Array.from(run.checkpoints[last] as Uint8Array);
+        forged[0] = (forged[0] as number) ^ 1;
+        run.checkpoints[last] = forged;
+        run.chain[last] = sha256(forged);
+      }
+      for (const c of run.checkpoints) await this.rpc("blob_put", { data: Buffer.from(c).toString("base64") });
+      const result: CanonicalResult = {
+        modelArtifactHash: model.onnxHash,
+        checkpointHash: model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0),
+        inputHash: j.inputHash,
+        outputHash: sha256(Buffer.concat(run.chain)),
+        predictedLabel: 0,
+        queryEmbedding: new Uint8Array(0),
+        checkpointChain: run.chain,
+      };
+      const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
+      return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: 0 };
+    } catch (e: unknown) {
+      this.m.jobs.inc({ type: "training", outcome: "failed" });
+      this.o.logger.error({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "provider: training job failed");
       return undefined;
     }
   }

@@ -10,6 +10,10 @@ import { toHex } from "../../modules/core/bytes.ts";
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
 import { featuresFromBytes, featuresToBytes, int16FromBytes, int16RowsToFloat32, outputsMatch, quantize, runInference, withinTolerance } from "./inference.ts";
 
+import { TRAIN_V1, sampledSegment, trainSteps, trainingSeed } from "./training.ts";
+import { sha256 } from "../../modules/core/hash.ts";
+import { equal } from "../../modules/core/bytes.ts";
+
 /** rows per session.run of a replay batch. */
 const BATCH = 512;
 
@@ -35,6 +39,7 @@ export interface OnnxVerifierOptions {
 /** JOB_TYPE_INFERENCE / JOB_TYPE_EMBEDDING_INDEX (proto enum values). */
 const INFERENCE = 1;
 const EMBEDDING_INDEX = 2;
+const TRAINING = 3;
 
 export class OnnxVerifier implements ComputeVerifier {
   readonly stats = { replayed: 0, matched: 0, mismatched: 0, skipped: 0, seconds: 0 };
@@ -148,6 +153,33 @@ export class OnnxVerifier implements ComputeVerifier {
       } catch (e: unknown) {
         this.o.logger?.info({ job: t.jobId.toString(), err: e instanceof Error ? e.message : String(e) }, "compute index replay failed");
         this.stats.skipped++;
+      }
+    }
+    // training jobs: one checkpoint segment, sampled from the block hash, replayed bit-exactly
+    for (const t of tasks) {
+      if (t.jobType !== TRAINING || t.training === undefined) continue;
+      if (timeUp()) break;
+      const chain = t.result.checkpointChain;
+      const segments = Math.ceil(TRAIN_V1.steps / TRAIN_V1.every);
+      if (chain.length !== segments + 1) {
+        verdict(t, false); // not a v1 run
+        continue;
+      }
+      const k = sampledSegment(block.hash, t.jobId, chain.length);
+      const from = await this.o.blobs.get(toHex(chain[k] as Uint8Array));
+      if (from === undefined) {
+        this.stats.skipped++;
+        continue;
+      }
+      const tr = t.training;
+      let classes = 0;
+      for (const l of tr.labels) classes = Math.max(classes, l + 1);
+      try {
+        const next = trainSteps({ rows: tr.rows, labels: tr.labels, n: tr.n, h: tr.h, classes }, trainingSeed(t.jobId, tr.trainingConfigHash), from, k * TRAIN_V1.every, Math.min(TRAIN_V1.steps, (k + 1) * TRAIN_V1.every));
+        verdict(t, equal(sha256(next), chain[k + 1] as Uint8Array));
+      } catch (e: unknown) {
+        this.o.logger?.info({ job: t.jobId.toString(), err: e instanceof Error ? e.message : String(e) }, "compute training replay: malformed checkpoint");
+        verdict(t, false);
       }
     }
     this.stats.seconds += (performance.now() - start) / 1000;

@@ -181,11 +181,18 @@ describe("e2e/compute: node + provider daemons, cheat slashed, paid inferences a
     // the honest provider joins: job 1 is reassigned to it; two more paid inferences
     await register("honest");
     const honestBefore = await balance(addr.honest!);
-    await tx("dev", [request([0, 8, 1, 0]), request([1, 0, 12, 0])]);
-    const accepted = await waitFor("three accepted jobs", async () => {
+    // and an embedding-index job (the stored index attested, sampled rows replayed) and a training job
+    // (integer SGD on the frozen index, checkpoints in the blob store, a sampled segment replayed bit-exactly)
+    const job_ = (jobType: number) => ({ typeUrl: `${C}MsgRequestJob`, value: { requester: addr.dev, jobType, modelId: 1n, inputBlobHash: new Uint8Array(0), maxFee: { denom: "uopen", amount: "30000" } } });
+    await tx("dev", [request([0, 8, 1, 0]), request([1, 0, 12, 0]), job_(2), job_(3)]);
+    const all = await waitFor("five accepted jobs", async () => {
       const js = await jobs(JobStatus.JOB_STATUS_ACCEPTED);
-      return js.length >= 3 ? js : undefined;
+      return js.length >= 5 ? js : undefined;
     }, 120_000, 500);
+    const accepted = all.filter((j) => j.jobType === 1);
+    assert.equal(accepted.length, 3);
+    const training = all.find((j) => j.jobType === 3)!;
+    assert.equal(training.result?.checkpointChain.length, 9, "256 steps, a checkpoint every 32");
     j1 = await job(1n);
     assert.equal(j1.provider, addr.honest);
     assert.equal(j1.result?.predictedLabel, 0);

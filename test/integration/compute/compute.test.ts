@@ -127,7 +127,7 @@ async function provider(w: World, who: string): Promise<Provider> {
 /** the canonical result of an inference with the given embedding and label, signed by `who`. */
 function attested(w: World, j: Job, who: "carol" | "dave", emb: number[], label: number, over: Partial<CanonicalResult> = {}) {
   const qe = rows([emb]);
-  const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, ...over };
+  const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, checkpointChain: [], ...over };
   const digest = resultHash(w.chain.chainId, j.id, result);
   return { result, digest, attestation: attKey[who].sign(digest) };
 }
@@ -316,7 +316,7 @@ describe("compute embedding-index jobs", () => {
     assert.equal(j.status, JobStatus.JOB_STATUS_ASSIGNED);
     const model = (await w.query(`${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model!;
     const mk = (outputHash: Uint8Array) => {
-      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0) };
+      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: [] };
       const digest = resultHash(w.chain.chainId, 1n, result);
       return { result, digest, attestation: attKey.carol.sign(digest) };
     };
@@ -349,6 +349,37 @@ describe("compute embedding-index jobs", () => {
     assert.equal((await job(w, 1n)).status, JobStatus.JOB_STATUS_ACCEPTED);
     assert.equal(await w.chain.balance(w.actors.carol!.address), before + 50_000n, "an index job's fee goes to its provider");
     await totalSupplyEqualsBalances(w);
+  });
+});
+
+describe("compute training jobs through blocks", () => {
+  it("the result commits to its checkpoint chain (refused otherwise); ExtendVote hands the replay the whole frozen index and the labels", async () => {
+    const seen: VerificationTask[] = [];
+    const { w } = await setup({ async verify(tasks) { seen.push(...tasks); return []; } });
+    await w.ok("carol", [registerMsg(w, "carol")]);
+    const bob = w.actors.bob!.address;
+    await w.ok("bob", [cmsg.requestJob({ requester: bob, jobType: 3, modelId: 1n, maxFee: { denom: "uopen", amount: "70000" } })]);
+    const j = await job(w, 1n);
+    const chain = [sha256(utf8("ck0")), sha256(utf8("ck1")), sha256(utf8("ck2"))];
+    const mk = (outputHash: Uint8Array, checkpointChain: Uint8Array[]) => {
+      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain };
+      const digest = resultHash(w.chain.chainId, 1n, result);
+      return { result, attestation: attKey.carol.sign(digest) };
+    };
+    for (const [what, x] of [["output hash not of the chain", mk(sha256(utf8("x")), chain)], ["a one-checkpoint chain", mk(sha256(chain[0]!), chain.slice(0, 1))]] as const) {
+      const r = await w.run("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, ...x })]);
+      assert.equal(`${r.codespace}:${r.code}`, "compute:15", what);
+    }
+    const good = mk(sha256(Buffer.concat(chain)), chain);
+    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, ...good })]);
+    assert.equal((await job(w, 1n)).status, JobStatus.JOB_STATUS_SUBMITTED);
+    await w.chain.app.extendVote({ hash: sha256(utf8("b")), height: w.chain.height + 1n, time: { seconds: 0n, nanos: 0 }, txs: [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20) });
+    const t = seen.find((x) => x.jobId === 1n)!;
+    assert.equal(t.jobType, 3);
+    assert.equal(t.training?.n, 6);
+    assert.equal(t.training?.rows.length, 24);
+    assert.equal(t.training?.labels.length, 6);
+    assert.deepEqual(t.result.checkpointChain.map((c) => Buffer.from(c).toString("hex")), chain.map((c) => Buffer.from(c).toString("hex")));
   });
 });
 

@@ -319,6 +319,11 @@ export interface CanonicalResult {
   predictedLabel: number;
   /** the query's quantised embedding: embedding_dim int16 little-endian values. */
   queryEmbedding: Uint8Array;
+  /**
+   * training jobs: sha256 of each checkpoint (0 = the initial weights), oldest first; the checkpoint
+   * bytes are in the blob store under these hashes; output_hash = sha256(concatenation of the chain).
+   */
+  checkpointChain: Uint8Array[];
 }
 
 export interface Job {
@@ -1268,6 +1273,7 @@ function createBaseCanonicalResult(): CanonicalResult {
     outputHash: new Uint8Array(0),
     predictedLabel: 0,
     queryEmbedding: new Uint8Array(0),
+    checkpointChain: [],
   };
 }
 
@@ -1290,6 +1296,9 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
     }
     if (message.queryEmbedding.length !== 0) {
       writer.uint32(50).bytes(message.queryEmbedding);
+    }
+    for (const v of message.checkpointChain) {
+      writer.uint32(58).bytes(v!);
     }
     return writer;
   },
@@ -1355,6 +1364,14 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
             message.queryEmbedding = reader.bytes();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.checkpointChain.push(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1399,6 +1416,11 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
         : isSet(object.query_embedding)
         ? bytesFromBase64(object.query_embedding)
         : new Uint8Array(0),
+      checkpointChain: globalThis.Array.isArray(object?.checkpointChain)
+        ? object.checkpointChain.map((e: any) => bytesFromBase64(e))
+        : globalThis.Array.isArray(object?.checkpoint_chain)
+        ? object.checkpoint_chain.map((e: any) => bytesFromBase64(e))
+        : [],
     };
   },
 
@@ -1422,6 +1444,9 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
     if (message.queryEmbedding.length !== 0) {
       obj.queryEmbedding = base64FromBytes(message.queryEmbedding);
     }
+    if (message.checkpointChain?.length) {
+      obj.checkpointChain = message.checkpointChain.map((e) => base64FromBytes(e));
+    }
     return obj;
   },
 
@@ -1436,6 +1461,7 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
     message.outputHash = object.outputHash ?? new Uint8Array(0);
     message.predictedLabel = object.predictedLabel ?? 0;
     message.queryEmbedding = object.queryEmbedding ?? new Uint8Array(0);
+    message.checkpointChain = object.checkpointChain?.map((e) => e) || [];
     return message;
   },
 };
