@@ -225,7 +225,7 @@ async function datanetsPage() {
     `<h1>Datanets</h1>` +
     table(
       ["ID", "Name", "Owner", "Gating", "Contributions", "Snapshots", "Created"],
-      d.datanets.map((x) => [link(`#/datanet/${x.id}`, x.id), esc(x.name), addrLink(x.owner), esc(x.gating), esc(x.contribution_count), esc(x.snapshot_count), link(`#/block/${x.created_height}`, x.created_height)]),
+      d.datanets.map((x) => [link(`#/datanet/${x.id}`, x.id), esc(x.name), addrLink(x.owner), esc(String(x.gating).replace("GATING_", "").toLowerCase()), esc(x.contribution_count), esc(x.snapshot_count), link(`#/block/${x.created_height}`, x.created_height)]),
       [4, 5],
     );
 }
@@ -244,7 +244,7 @@ async function datanetPage(id) {
       ["Min stake", esc(x.min_stake)],
       ["Contributions / snapshots", `${esc(x.contribution_count)} / ${esc(x.snapshot_count)}`],
     ]) +
-    `<h2>Contributions</h2>${table(["#", "Contributor", "Status", "Points"], (cs.contributions || []).map((c) => [esc(c.index ?? c.id ?? ""), contributorLink(c.contributor), esc(c.status), esc(c.num_points ?? c.point_count ?? "")]))}`;
+    `<h2>Contributions</h2>${table(["ID", "Index", "Contributor", "Status", "Stake", "Height"], (cs.contributions || []).map((c) => [esc(c.id), esc(c.index), contributorLink(c.contributor), esc(String(c.status).replace("CONTRIBUTION_STATUS_", "").toLowerCase()), esc(coin(c.stake)), link(`#/block/${c.submitted_height}`, c.submitted_height)]))}`;
 }
 
 async function modelsPage() {

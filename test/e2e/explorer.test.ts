@@ -10,8 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient, assertIsDeliverTxSuccess, type DeliverTxResponse } from "@cosmjs/stargate";
+import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient, assertIsDeliverTxSuccess, defaultRegistryTypes, type DeliverTxResponse } from "@cosmjs/stargate";
+import { MsgCreateDatanet } from "../../proto/gen/openledger/datanet/v1/tx.ts";
 import { stringToPath } from "@cosmjs/crypto";
 import { toBech32 } from "@cosmjs/encoding";
 import { DEV_MNEMONIC, ROOT, cleanup, freePort, startNode, type NodeProc } from "./harness.ts";
@@ -90,9 +91,16 @@ describe("e2e/explorer: the built-in explorer in headless Chromium", { skip: HAV
     const apiPort = await freePort();
     node = await startNode(home, { extraArgs: ["--api.address", `tcp://127.0.0.1:${apiPort}`] });
     rest = `http://127.0.0.1:${apiPort}`;
-    const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, { gasPrice: GasPrice.fromString("0.025uopen"), broadcastPollIntervalMs: 200 });
+    const registry = new Registry([...defaultRegistryTypes, ["/openledger.datanet.v1.MsgCreateDatanet", MsgCreateDatanet as any]]);
+    const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, { registry, gasPrice: GasPrice.fromString("0.025uopen"), broadcastPollIntervalMs: 200 });
     send = await client.sendTokens(dev, ALICE, [{ denom: "uopen", amount: "777" }], "auto", "explorer e2e");
     assertIsDeliverTxSuccess(send);
+    const dn = await client.signAndBroadcast(
+      dev,
+      [{ typeUrl: "/openledger.datanet.v1.MsgCreateDatanet", value: MsgCreateDatanet.fromPartial({ owner: dev, name: "iris-datanet", description: "iris flowers", schema: { kind: "vector-label/v1", dim: 4, numClasses: 3 }, license: "CC0-1.0", gating: 1 as never, minStake: "0" }) }],
+      "auto",
+    );
+    assertIsDeliverTxSuccess(dn);
     client.disconnect();
 
     const { chromium } = await import("playwright-core");
@@ -148,6 +156,11 @@ describe("e2e/explorer: the built-in explorer in headless Chromium", { skip: HAV
   it("datanets and models pages", async () => {
     await open("/datanets", "datanets");
     assert.equal(await page.textContent("h1"), "Datanets");
+    assert.match((await page.textContent("#view")) ?? "", /iris-datanet/);
+    const href = await page.$eval("#view table tbody tr td a", (a) => a.getAttribute("href"));
+    await open(String(href).slice(1), "datanet");
+    assert.match((await page.textContent("h1")) ?? "", /iris-datanet/);
+    assert.match((await page.textContent("#view")) ?? "", /CC0-1\.0/);
     await open("/models", "models");
     assert.match((await page.textContent("#view")) ?? "", /iris-knn/);
     await open("/model/1", "model");
