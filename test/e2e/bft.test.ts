@@ -1,11 +1,14 @@
 /**
  * Four real `openledgerd start` processes on 127.0.0.1 with a 4-validator genesis (each home's
  * priv_validator_key.json, power 10) and persistent peers in config.toml: blocks with identical hashes
- * and app hashes on every node (the real app, vote extensions on); kill -9 of one validator → the
+ * and app hashes on every node (the real app, vote extensions on: each block from height 2 starts with
+ * the previous height's extended commit); kill -9 of one validator → the
  * others go on; restarted → it catches up to the same chain.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { fromBase64 } from "../../modules/core/bytes.ts";
+import { decodeCommitVerdictsTx } from "../../modules/core/voteExtension.ts";
 import { rpc, waitFor } from "./harness.ts";
 import { blockHash, heightOf, kill, launch, type Proc, setupNet, teardown } from "./bftNet.ts";
 
@@ -26,6 +29,16 @@ describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 180_0
     for (let h = 1; h <= 3; h++) {
       const hashes = new Set(await Promise.all(procs.map((p) => blockHash(p, h))));
       assert.equal(hashes.size, 1, `height ${h}`);
+    }
+    // vote extensions (on from height 1): block h ≥ 2 starts with the extended commit of h−1, signed by > 2/3
+    for (let h = 2; h <= 3; h++) {
+      const blk = await rpc(procs[0]!.rpcUrl, "block", { height: String(h) });
+      const cv = decodeCommitVerdictsTx(fromBase64(blk.block.data.txs[0]));
+      assert.ok(cv !== null, `block ${h}: first tx is the extended commit`);
+      assert.equal(cv.height, BigInt(h - 1));
+      assert.ok(cv.votes.filter((v) => v.blockIdFlag === 2 && v.extensionSignature.length === 64).length >= 3);
+      const res = await rpc(procs[0]!.rpcUrl, "block_results", { height: String(h) });
+      assert.equal(res.txs_results[0].code, 0);
     }
     const st = await rpc(procs[0]!.rpcUrl, "status");
     assert.equal(st.sync_info.catching_up, false);
