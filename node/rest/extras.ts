@@ -13,6 +13,12 @@ export function restExtras(env: RpcEnv, version = "0.1.0"): ExtraGet {
       return { contentType: "application/json", body: doc };
     }
     if (pathname === "/swagger" || pathname === "/swagger/") return { contentType: "text/html; charset=utf-8", body: SWAGGER_HTML };
+    if (pathname === "/") return { contentType: "text/html; charset=utf-8", body: INDEX_HTML };
     return explorerAsset(pathname);
   };
 }
+
+const INDEX_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>openledgerd</title></head>
+<body style="font:14px system-ui,sans-serif;margin:20px"><h1>openledgerd</h1><ul>
+<li><a href="/explorer">Explorer</a></li><li><a href="/swagger">REST API (OpenAPI)</a></li>
+<li><a href="/cosmos/base/tendermint/v1beta1/node_info">node_info</a></li></ul></body></html>`;

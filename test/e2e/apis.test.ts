@@ -288,6 +288,13 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
     assert.equal((await getJson(`${rest}/openledger/attribution/v1/params`)).status, 200);
     const models = (await getJson(`${rest}/openledger/attribution/v1/models`)).body;
     assert.ok(Array.isArray(models.models) && "pagination" in models);
+    // modules found under proto/gen at startup (built by other issues) are served too, on REST and gRPC
+    for (const path of ["/openledger/compute/v1/params", "/openledger/compute/v1/providers", "/openledger/treasury/v1/params", "/openledger/paychan/v1/params", "/openledger/paychan/v1/channels", "/openledger/grants/v1/grants"]) {
+      const r = await getJson(`${rest}${path}`);
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+    }
+    const earnings = await getJson(`${rest}/openledger/treasury/v1/earnings/${dev}`);
+    assert.ok(earnings.status === 200 || (earnings.status < 500 && typeof earnings.body.code === "number"), JSON.stringify(earnings.body));
     const nf = await getJson(`${rest}/openledger/datanet/v1/datanet/999999`);
     assert.ok(nf.status >= 400 && typeof nf.body.code === "number" && typeof nf.body.message === "string" && Array.isArray(nf.body.details));
     const none = await getJson(`${rest}/cosmos/nothing/here`);
