@@ -27,6 +27,7 @@ import {
   QueryMethodsResponse,
   QueryShadowReceiptRequest,
   QueryShadowReceiptResponse,
+  RegistryGenesis,
   ShadowReceipt,
 } from "../../proto/gen/openledger/attribution/v1/registry.ts";
 import { attributeQuery, type Valuation } from "./engine/index.ts";
@@ -199,3 +200,55 @@ export function createRegistryQueries(get: (ctx: ReadContext) => Params): QueryH
     }),
   ] as QueryHandler[];
 }
+
+// ---- genesis: the registry's state rides in the attribution genesis under "method_registry" ----
+
+export type { RegistryGenesis };
+
+export function registryIsEmpty(r: RegistryGenesis | undefined): boolean {
+  return r === undefined || (r.scheduled === undefined && r.history.length === 0 && r.shadowReceipts.length === 0);
+}
+
+export function validateRegistryGenesis(r: RegistryGenesis | undefined): void {
+  if (r === undefined) return;
+  if (r.scheduled !== undefined) {
+    methodImpl(r.scheduled.method);
+    if (r.scheduled.shadowStartHeight > r.scheduled.activationHeight) throw ErrInvalidField.wrap("method_registry: shadow_start_height after activation_height");
+  }
+  const heights = new Set<bigint>();
+  for (const h of r.history) {
+    if (heights.has(h.height)) throw ErrInvalidField.wrap(`method_registry: two activations at height ${h.height}`);
+    heights.add(h.height);
+  }
+  const ids = new Set<bigint>();
+  for (const x of r.shadowReceipts) {
+    if (ids.has(x.receiptId)) throw ErrInvalidField.wrap(`method_registry: duplicate shadow receipt ${x.receiptId}`);
+    ids.add(x.receiptId);
+  }
+}
+
+export function initRegistryGenesis(ctx: WriteContext, r: RegistryGenesis | undefined): void {
+  if (r === undefined) return;
+  const st = ctx.store(MODULE_NAME);
+  if (r.scheduled !== undefined) st.set(SCHEDULE_KEY, MethodSchedule.encode(r.scheduled).finish());
+  for (const h of r.history) st.set(historyKey(h.height), MethodActivation.encode(h).finish());
+  for (const x of r.shadowReceipts) st.set(shadowKey(x.receiptId), ShadowReceipt.encode(x).finish());
+}
+
+export async function exportRegistryGenesis(ctx: ReadContext): Promise<RegistryGenesis> {
+  const st = ctx.store(MODULE_NAME);
+  const history: MethodActivation[] = [];
+  for await (const [, v] of st.iterate({ prefix: historyPrefix })) history.push(MethodActivation.decode(v));
+  const shadowReceipts: ShadowReceipt[] = [];
+  for await (const [, v] of st.iterate({ prefix: Uint8Array.of(0x11) })) shadowReceipts.push(ShadowReceipt.decode(v));
+  return { scheduled: getSchedule(ctx), history, shadowReceipts };
+}
+
+function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]));
+  return v;
+}
+
+export const registryGenesisToJson = (r: RegistryGenesis): unknown => snakeKeys(RegistryGenesis.toJSON(r));
+export const registryGenesisFromJson = (j: unknown): RegistryGenesis => RegistryGenesis.fromJSON(j ?? {});

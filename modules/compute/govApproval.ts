@@ -10,10 +10,11 @@
 import type { Bytes } from "../core/abci.ts";
 import { accAddressFromString, accAddressToString } from "../core/address.ts";
 import { concat, equal, lengthPrefixed } from "../core/bytes.ts";
-import type { QueryContext, ReadContext } from "../core/context.ts";
+import type { QueryContext, ReadContext, WriteContext } from "../core/context.ts";
 import { ErrInvalidAddress, ErrUnauthorized, grpcError } from "../core/errors.ts";
 import type { MsgHandler, QueryHandler } from "../core/module.ts";
 import {
+  ApprovalGenesis,
   ApprovalStatus,
   MsgSetApprovalRequired,
   MsgSetApprovalRequiredResponse,
@@ -126,3 +127,42 @@ export function createApprovalQueries(): QueryHandler[] {
     }),
   ] as QueryHandler[];
 }
+
+// ---- genesis: approvals ride in the compute genesis under "provider_approvals" ----
+
+export type { ApprovalGenesis };
+
+export const approvalGenesisIsEmpty = (a: ApprovalGenesis | undefined): boolean => a === undefined || (a.approvals.length === 0 && !a.approvalRequired);
+
+export function validateApprovalGenesis(a: ApprovalGenesis | undefined): void {
+  if (a === undefined) return;
+  const seen = new Set<string>();
+  for (const x of a.approvals) {
+    addr(x.provider, "provider");
+    if (seen.has(x.provider)) throw ErrInvalidField.wrap(`provider_approvals: duplicate ${x.provider}`);
+    seen.add(x.provider);
+    if (x.status !== ApprovalStatus.APPROVAL_STATUS_APPROVED && x.status !== ApprovalStatus.APPROVAL_STATUS_SUSPENDED) throw ErrInvalidField.wrap(`provider_approvals: invalid status ${x.status}`);
+  }
+}
+
+export function initApprovalGenesis(ctx: WriteContext, a: ApprovalGenesis | undefined): void {
+  if (a === undefined) return;
+  const st = ctx.store(MODULE_NAME);
+  for (const x of a.approvals) st.set(approvalKey(accAddressFromString(x.provider)), ProviderApproval.encode(x).finish());
+  if (a.approvalRequired) st.set(REQUIRED_KEY, Uint8Array.of(1));
+}
+
+export async function exportApprovalGenesis(ctx: ReadContext): Promise<ApprovalGenesis> {
+  const approvals: ProviderApproval[] = [];
+  for await (const [, v] of ctx.store(MODULE_NAME).iterate({ prefix: Uint8Array.of(APPROVAL_PREFIX) })) approvals.push(ProviderApproval.decode(v));
+  return { approvals, approvalRequired: approvalRequired(ctx) };
+}
+
+function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]));
+  return v;
+}
+
+export const approvalGenesisToJson = (a: ApprovalGenesis): unknown => snakeKeys(ApprovalGenesis.toJSON(a));
+export const approvalGenesisFromJson = (j: unknown): ApprovalGenesis => ApprovalGenesis.fromJSON(j ?? {});

@@ -12,7 +12,19 @@ import { MODULE_NAME } from "./keys.ts";
 import { createComputeMsgHandlers } from "./msgServer.ts";
 import { type ComputeParams, defaultParams, validateParams } from "./params.ts";
 import { createComputeQueries } from "./queryServer.ts";
-import { createApprovalMsgHandlers, createApprovalQueries } from "./govApproval.ts";
+import {
+  type ApprovalGenesis,
+  approvalGenesisFromJson,
+  approvalGenesisIsEmpty,
+  approvalGenesisToJson,
+  createApprovalMsgHandlers,
+  createApprovalQueries,
+  exportApprovalGenesis,
+  initApprovalGenesis,
+  validateApprovalGenesis,
+} from "./govApproval.ts";
+
+const approvalsOf = (g: ComputeGenesis): ApprovalGenesis | undefined => (g as ComputeGenesis & { approvals?: ApprovalGenesis }).approvals;
 
 /**
  * The previous height's compute vote extensions with their powers. The consensus plumbing (vote
@@ -29,13 +41,32 @@ export function createComputeAppModule(k: ComputeKeeper, bank: ComputeBankKeeper
     consensusVersion: 1,
     msgs: [...createComputeMsgHandlers(k, authority), ...createApprovalMsgHandlers(authority)],
     queries: [...createComputeQueries(k), ...createApprovalQueries()],
+    // governance approvals ride along under "provider_approvals" (omitted when empty; govApproval.ts)
     genesis: {
       defaultGenesis,
-      validateGenesis,
-      initGenesis: (ctx, g) => initGenesis(ctx, k, g),
-      exportGenesis: (ctx) => exportGenesis(ctx, k),
-      fromJson: genesisFromJson,
-      toJson: genesisToJson,
+      validateGenesis: (g) => {
+        validateGenesis(g);
+        validateApprovalGenesis(approvalsOf(g));
+      },
+      initGenesis: async (ctx, g) => {
+        await initGenesis(ctx, k, g);
+        initApprovalGenesis(ctx, approvalsOf(g));
+      },
+      exportGenesis: async (ctx) => {
+        const g = await exportGenesis(ctx, k);
+        const approvals = await exportApprovalGenesis(ctx);
+        return approvalGenesisIsEmpty(approvals) ? g : ({ ...g, approvals } as ComputeGenesis);
+      },
+      fromJson: (j) => {
+        const g = genesisFromJson(j);
+        const a = (j as { provider_approvals?: unknown } | null | undefined)?.provider_approvals;
+        return a === undefined ? g : ({ ...g, approvals: approvalGenesisFromJson(a) } as ComputeGenesis);
+      },
+      toJson: (g) => {
+        const j = genesisToJson(g) as Record<string, unknown>;
+        const a = approvalsOf(g);
+        return approvalGenesisIsEmpty(a) ? j : { ...j, provider_approvals: approvalGenesisToJson(a as ApprovalGenesis) };
+      },
     },
     params: { defaultParams, validateParams },
     ...(verdicts === undefined

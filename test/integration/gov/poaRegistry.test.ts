@@ -28,6 +28,7 @@ import * as ctx_ from "../../../proto/gen/openledger/compute/v1/tx.ts";
 import * as dtx from "../../../proto/gen/openledger/datanet/v1/tx.ts";
 import { Gating } from "../../../proto/gen/openledger/datanet/v1/types.ts";
 import { type TestKey, testKey } from "../../harness/txBuilder.ts";
+import { createTestChain } from "../../harness/app.ts";
 import { anyOf, decodeResponse, item, msgs, schema } from "../datanet/helpers.ts";
 import { type ValChain, createValChain, testValidator } from "../staking/chain.ts";
 
@@ -198,6 +199,15 @@ describe("decided by proposal: PoA method versions, datanet disputes", () => {
     // the params query agrees
     const params = aq.QueryParamsResponse.decode(await chain.query(`${A}Query/Params`, aq.QueryParamsRequest.encode({}).finish())).params;
     assert.deepEqual(params?.activeMethod, V2);
+
+    // the registry's state is in the attribution genesis ("method_registry") and imports back unchanged
+    const exported = await chain.app.exportGenesis();
+    const mr = (exported.attribution as any).method_registry;
+    assert.equal(mr.history.length, 1);
+    assert.deepEqual(mr.shadow_receipts.map((x: any) => x.receipt_id), ["2"]);
+    const again = await createTestChain({ editGenesis: (g) => Object.assign(g, JSON.parse(JSON.stringify(exported))) });
+    await again.block([]);
+    assert.deepEqual((await again.app.exportGenesis()).attribution, exported.attribution);
   });
 
   it("a scheduled activation whose shadow window has begun cannot be submitted (all in the future)", async () => {
@@ -262,5 +272,11 @@ describe("decided by proposal: PoA method versions, datanet disputes", () => {
     for (const id of [6n, 7n, 8n, 9n, 10n]) assert.equal((await jobProvider(id)).provider, carol.bech32);
     const all = cap.QueryProviderApprovalsResponse.decode(await chain.query(`${C}Query/ProviderApprovals`, cap.QueryProviderApprovalsRequest.encode({}).finish()));
     assert.deepEqual(all.approvals.map((x) => [x.provider, x.status]), [[carol.bech32, cap.ApprovalStatus.APPROVAL_STATUS_APPROVED]]);
+    // in the compute genesis ("provider_approvals"), and back
+    const exported = await chain.app.exportGenesis();
+    assert.deepEqual((exported.compute as any).provider_approvals.approval_required, true);
+    const again = await createTestChain({ editGenesis: (g) => Object.assign(g, JSON.parse(JSON.stringify(exported))) });
+    await again.block([]);
+    assert.deepEqual((await again.app.exportGenesis()).compute, exported.compute);
   });
 });

@@ -108,6 +108,13 @@ export interface EventShadowAttribution {
   shadowShares: string;
 }
 
+/** the registry's state in the attribution genesis (key "method_registry", omitted when empty). */
+export interface RegistryGenesis {
+  scheduled: MethodSchedule | undefined;
+  history: MethodActivation[];
+  shadowReceipts: ShadowReceipt[];
+}
+
 function createBaseMsgActivateMethod(): MsgActivateMethod {
   return { authority: "", method: undefined, activationHeight: 0n, shadowEpochs: 0 };
 }
@@ -1632,6 +1639,115 @@ export const EventShadowAttribution: MessageFns<EventShadowAttribution> = {
     message.shadowVersion = object.shadowVersion ?? 0;
     message.activeShares = object.activeShares ?? "";
     message.shadowShares = object.shadowShares ?? "";
+    return message;
+  },
+};
+
+function createBaseRegistryGenesis(): RegistryGenesis {
+  return { scheduled: undefined, history: [], shadowReceipts: [] };
+}
+
+export const RegistryGenesis: MessageFns<RegistryGenesis> = {
+  encode(message: RegistryGenesis, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scheduled !== undefined) {
+      MethodSchedule.encode(message.scheduled, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.history) {
+      MethodActivation.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.shadowReceipts) {
+      ShadowReceipt.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegistryGenesis {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegistryGenesis();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scheduled = MethodSchedule.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.history.push(MethodActivation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.shadowReceipts.push(ShadowReceipt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegistryGenesis {
+    return {
+      scheduled: isSet(object.scheduled) ? MethodSchedule.fromJSON(object.scheduled) : undefined,
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => MethodActivation.fromJSON(e))
+        : [],
+      shadowReceipts: globalThis.Array.isArray(object?.shadowReceipts)
+        ? object.shadowReceipts.map((e: any) => ShadowReceipt.fromJSON(e))
+        : globalThis.Array.isArray(object?.shadow_receipts)
+        ? object.shadow_receipts.map((e: any) => ShadowReceipt.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RegistryGenesis): unknown {
+    const obj: any = {};
+    if (message.scheduled !== undefined) {
+      obj.scheduled = MethodSchedule.toJSON(message.scheduled);
+    }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => MethodActivation.toJSON(e));
+    }
+    if (message.shadowReceipts?.length) {
+      obj.shadowReceipts = message.shadowReceipts.map((e) => ShadowReceipt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegistryGenesis>): RegistryGenesis {
+    return RegistryGenesis.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegistryGenesis>): RegistryGenesis {
+    const message = createBaseRegistryGenesis();
+    message.scheduled = (object.scheduled !== undefined && object.scheduled !== null)
+      ? MethodSchedule.fromPartial(object.scheduled)
+      : undefined;
+    message.history = object.history?.map((e) => MethodActivation.fromPartial(e)) || [];
+    message.shadowReceipts = object.shadowReceipts?.map((e) => ShadowReceipt.fromPartial(e)) || [];
     return message;
   },
 };

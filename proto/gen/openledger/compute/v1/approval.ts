@@ -107,6 +107,12 @@ export interface QueryProviderApprovalsResponse {
   approvalRequired: boolean;
 }
 
+/** the approvals' state in the compute genesis (key "provider_approvals", omitted when empty). */
+export interface ApprovalGenesis {
+  approvals: ProviderApproval[];
+  approvalRequired: boolean;
+}
+
 function createBaseProviderApproval(): ProviderApproval {
   return { provider: "", status: 0, reason: "", height: 0n };
 }
@@ -844,6 +850,97 @@ export const QueryProviderApprovalsResponse: MessageFns<QueryProviderApprovalsRe
   },
   fromPartial(object: DeepPartial<QueryProviderApprovalsResponse>): QueryProviderApprovalsResponse {
     const message = createBaseQueryProviderApprovalsResponse();
+    message.approvals = object.approvals?.map((e) => ProviderApproval.fromPartial(e)) || [];
+    message.approvalRequired = object.approvalRequired ?? false;
+    return message;
+  },
+};
+
+function createBaseApprovalGenesis(): ApprovalGenesis {
+  return { approvals: [], approvalRequired: false };
+}
+
+export const ApprovalGenesis: MessageFns<ApprovalGenesis> = {
+  encode(message: ApprovalGenesis, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.approvals) {
+      ProviderApproval.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.approvalRequired !== false) {
+      writer.uint32(16).bool(message.approvalRequired);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApprovalGenesis {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApprovalGenesis();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.approvals.push(ProviderApproval.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.approvalRequired = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApprovalGenesis {
+    return {
+      approvals: globalThis.Array.isArray(object?.approvals)
+        ? object.approvals.map((e: any) => ProviderApproval.fromJSON(e))
+        : [],
+      approvalRequired: isSet(object.approvalRequired)
+        ? globalThis.Boolean(object.approvalRequired)
+        : isSet(object.approval_required)
+        ? globalThis.Boolean(object.approval_required)
+        : false,
+    };
+  },
+
+  toJSON(message: ApprovalGenesis): unknown {
+    const obj: any = {};
+    if (message.approvals?.length) {
+      obj.approvals = message.approvals.map((e) => ProviderApproval.toJSON(e));
+    }
+    if (message.approvalRequired !== false) {
+      obj.approvalRequired = message.approvalRequired;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ApprovalGenesis>): ApprovalGenesis {
+    return ApprovalGenesis.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ApprovalGenesis>): ApprovalGenesis {
+    const message = createBaseApprovalGenesis();
     message.approvals = object.approvals?.map((e) => ProviderApproval.fromPartial(e)) || [];
     message.approvalRequired = object.approvalRequired ?? false;
     return message;
