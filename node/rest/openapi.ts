@@ -5,7 +5,7 @@
  * small HTML page at /swagger (no CDN: it renders the document itself).
  */
 import type { Json } from "../rpc/json.ts";
-import { snake } from "./protoJson.ts";
+import { protoJson, snake } from "./protoJson.ts";
 import { QUERY_ROUTES } from "./routes.ts";
 
 type Obj = { [k: string]: Json };
@@ -48,6 +48,18 @@ function fieldsOf(codec: { fromJSON(o: unknown): unknown }): string[] {
   return [...new Set(out)];
 }
 
+/** a JSON schema of a default-valued gateway response (every field present: scalars typed, unset messages nullable objects). */
+function schemaOf(j: Json): Obj {
+  if (j === null) return { type: "object", nullable: true };
+  if (Array.isArray(j)) return { type: "array", items: {} };
+  if (typeof j === "string") return { type: "string" };
+  if (typeof j === "number") return { type: "integer" };
+  if (typeof j === "boolean") return { type: "boolean" };
+  const properties: Obj = {};
+  for (const [k, v] of Object.entries(j)) properties[k] = schemaOf(v);
+  return { type: "object", properties };
+}
+
 const ERROR_SCHEMA: Obj = {
   type: "object",
   properties: { code: { type: "integer", description: "gRPC status code" }, message: { type: "string" }, details: { type: "array", items: { type: "object" } } },
@@ -74,7 +86,10 @@ export function openApiDocument(routes: RouteTable, info: { chainId: string; ver
         { name: "x-cosmos-block-height", in: "header", required: false, schema: { type: "string" }, description: "query the state at this height" },
       ],
       responses: {
-        "200": { description: "gRPC-gateway JSON (snake_case, 64-bit integers as strings, bytes base64)", content: { "application/json": { schema: { type: "object" } } } },
+        "200": {
+          description: "gRPC-gateway JSON (snake_case, 64-bit integers as strings, bytes base64)",
+          content: { "application/json": { schema: q !== undefined ? schemaOf(protoJson(q.res, q.res.fromJSON({}))) : { type: "object" } } },
+        },
         default: { description: "error", content: { "application/json": { schema: ERROR_SCHEMA } } },
       },
     };

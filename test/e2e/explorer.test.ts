@@ -197,6 +197,9 @@ describe("e2e/explorer: the built-in explorer in headless Chromium", { skip: HAV
       assert.ok(doc.paths[p], `${p} documented`);
     }
     assert.ok(doc.paths["/cosmos/tx/v1beta1/txs"].post.requestBody);
+    const balSchema = doc.paths["/cosmos/bank/v1beta1/balances/{address}"].get.responses["200"].content["application/json"].schema;
+    assert.equal(balSchema.properties.balances.type, "array");
+    assert.ok("pagination" in balSchema.properties);
     assert.ok(doc.paths["/cosmos/bank/v1beta1/balances/{address}"].get.parameters.some((x: any) => x.name === "pagination.limit"));
     assert.ok(Object.keys(doc.paths).some((p) => p.startsWith("/openledger/compute/")), "modules found at startup are documented");
     await page.goto(`${rest}/swagger`);
