@@ -50,7 +50,7 @@ const ONNX_TAU = 2n * 65536n;
 const NAMES = ["alice", "bob", "carol", "dave", "erin", "user", "provider"] as const;
 type Name = (typeof NAMES)[number];
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.on("error", rej);
@@ -61,7 +61,7 @@ async function freePort(): Promise<number> {
   });
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 500): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 500): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -76,7 +76,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ""}`);
 }
 
-async function rpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
+export async function rpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
   const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
   const j = (await r.json()) as { result?: unknown; error?: unknown };
   if (j.error !== undefined) throw new Error(`rpc ${method}: ${JSON.stringify(j.error)}`);
@@ -88,13 +88,13 @@ interface Codec<T> {
   decode(b: Uint8Array): T;
   fromPartial(o: any): T;
 }
-async function abci<Q, R>(url: string, path: string, req: Codec<Q>, v: Record<string, unknown>, res: Codec<R>, height?: number): Promise<R> {
+export async function abci<Q, R>(url: string, path: string, req: Codec<Q>, v: Record<string, unknown>, res: Codec<R>, height?: number): Promise<R> {
   const r = await rpc(url, "abci_query", { path, data: Buffer.from(req.encode(req.fromPartial(v)).finish()).toString("hex"), prove: false, ...(height !== undefined ? { height: String(height) } : {}) });
   if (r.response.code !== 0) throw new Error(`${path}: ${r.response.codespace}:${r.response.code} ${r.response.log}`);
   return res.decode(new Uint8Array(Buffer.from(r.response.value ?? "", "base64")));
 }
 
-function run(args: string[], input?: string): Promise<string> {
+export function run(args: string[], input?: string): Promise<string> {
   return new Promise((res, rej) => {
     const p = spawn(BIN, args, { stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
@@ -106,7 +106,7 @@ function run(args: string[], input?: string): Promise<string> {
   });
 }
 
-function spawnLogged(args: string[], logFile: string): { proc: ChildProcess; exited: Promise<number | null>; stop(): Promise<void> } {
+export function spawnLogged(args: string[], logFile: string): { proc: ChildProcess; exited: Promise<number | null>; stop(): Promise<void> } {
   const log = createWriteStream(logFile, { flags: "a" });
   const proc = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
   proc.stdout?.pipe(log);
@@ -125,7 +125,7 @@ function spawnLogged(args: string[], logFile: string): { proc: ChildProcess; exi
 }
 
 /** a fixed mnemonic per demo actor (BIP39 of sha256(name)[0:16]), so that the keyring and CosmJS agree. */
-function mnemonicOf(name: string): string {
+export function mnemonicOf(name: string): string {
   return Bip39.encode(sha256(utf8(`openledger-demo/${name}`)).slice(0, 16)).toString();
 }
 
