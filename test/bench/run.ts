@@ -20,6 +20,7 @@ const BENCHES = [
   "test/bench/poaLds.ts",
   "test/bench/poaAudit.ts",
   "test/bench/inference.ts",
+  "test/bench/inferenceDevChain.ts",
   "test/bench/query.ts",
 ].filter((f) => existsSync(join(ROOT, f)));
 const only = process.argv.slice(2);
