@@ -14,6 +14,16 @@ import { TRAIN_V1, sampledSegment, trainSteps, trainingSeed } from "./training.t
 import { sha256 } from "../../modules/core/hash.ts";
 import { equal } from "../../modules/core/bytes.ts";
 
+/** resolves to undefined once `end` (performance.now() ms) passes; the promise itself runs on (a model keeps loading for the next height). */
+async function before<T>(p: Promise<T | undefined>, end: number): Promise<T | undefined> {
+  const left = end - performance.now();
+  if (left <= 0) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const out = await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), left)))]);
+  clearTimeout(timer);
+  return out;
+}
+
 /** rows per session.run of a replay batch. */
 const BATCH = 512;
 
@@ -95,14 +105,14 @@ export class OnnxVerifier implements ComputeVerifier {
     }
     for (const group of groups.values()) {
       if (timeUp()) break;
-      const model = await this.model((group[0] as VerificationTask).onnxHash);
+      const model = await before(this.model((group[0] as VerificationTask).onnxHash), end);
       if (model === undefined) {
         this.stats.skipped += group.length;
         continue;
       }
       const ready: { t: VerificationTask; x: Float32Array }[] = [];
       for (const t of group) {
-        const input = t.inputInBlob ? await this.o.blobs.get(toHex(t.inputHash)) : t.input;
+        const input = t.inputInBlob ? await before(this.o.blobs.get(toHex(t.inputHash)), end) : t.input;
         if (input === undefined) {
           this.stats.skipped++;
           continue;
@@ -143,7 +153,7 @@ export class OnnxVerifier implements ComputeVerifier {
       if (timeUp()) break;
       const idx = t.index;
       try {
-        const model = await this.model(t.onnxHash);
+        const model = await before(this.model(t.onnxHash), end);
         if (model === undefined || idx.inputs.some((r) => r.length === 0)) {
           this.stats.skipped++;
           continue;
@@ -166,7 +176,7 @@ export class OnnxVerifier implements ComputeVerifier {
         continue;
       }
       const k = sampledSegment(block.hash, t.jobId, chain.length);
-      const from = await this.o.blobs.get(toHex(chain[k] as Uint8Array));
+      const from = await before(this.o.blobs.get(toHex(chain[k] as Uint8Array)), end);
       if (from === undefined) {
         this.stats.skipped++;
         continue;

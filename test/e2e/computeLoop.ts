@@ -1,0 +1,87 @@
+/** shared steps of the compute e2e files: queries, a provider daemon process, the datanet + model + index setup. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { sha256 } from "../../modules/core/hash.ts";
+import { featuresToBytes as int16Features } from "../../modules/datanet/index.ts";
+import { buildMlpModel } from "../../node/onnx/builder.ts";
+import { OnnxModel } from "../../node/onnx/service.ts";
+import { featuresToBytes, int16ToBytes, runInference } from "../../node/provider/inference.ts";
+import * as dq from "../../proto/gen/openledger/datanet/v1/query.ts";
+import { BIN, freePort, rpc, waitFor } from "./harness.ts";
+
+export async function abci<R>(url: string, path: string, req: Uint8Array, decode: (b: Uint8Array) => R, height?: number): Promise<R> {
+  const r = await rpc(url, "abci_query", { path, data: Buffer.from(req).toString("hex"), prove: false, ...(height !== undefined ? { height: String(height) } : {}) });
+  if (r.response.code !== 0) throw new Error(`${path}: ${r.response.codespace}:${r.response.code} ${r.response.log}`);
+  return decode(new Uint8Array(Buffer.from(r.response.value ?? "", "base64")));
+}
+
+export interface Daemon {
+  proc: ChildProcess;
+  metricsPort: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/** `openledgerd provider start <key>` with the keyring of `home` (test backend). */
+export async function startProvider(home: string, key: string, attFile: string, rpcUrl: string, env: Record<string, string> = {}): Promise<Daemon> {
+  const metricsPort = await freePort();
+  const logFile = join(home, `provider-${key}.log`);
+  const log = createWriteStream(logFile, { flags: "a" });
+  const proc = spawn(BIN, ["provider", "start", key, "--attestation-key", attFile, "--node", rpcUrl, "--metrics-addr", `127.0.0.1:${metricsPort}`, "--home", home, "--keyring-backend", "test"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  proc.stdout?.pipe(log);
+  proc.stderr?.pipe(log);
+  const exited = new Promise<void>((r) => proc.on("exit", () => r()));
+  await waitFor(`provider ${key} metrics`, async () => ((await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined))?.ok ? true : undefined), 60_000, 200);
+  return {
+    proc,
+    metricsPort,
+    logFile,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      const t = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export type Tx = (who: string, msgs: { typeUrl: string; value: unknown }[]) => Promise<unknown>;
+
+/**
+ * The model (identity embedding 4 → 4 with Relu; a head that picks the largest of the first 3
+ * features) uploaded to `rpcUrl`'s blob store; a datanet of `contributors`' points, its snapshot, the
+ * model registered by `owner` and its index computed with onnxruntime. Returns the ONNX bytes.
+ */
+export async function setupModel(rpcUrl: string, tx: Tx, owner: string, contributors: Record<string, string>): Promise<Uint8Array> {
+  const eye = Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1 : 0));
+  const head = Array.from({ length: 12 }, (_, i) => (Math.floor(i / 3) === i % 3 ? 1 : 0));
+  const onnx = buildMlpModel({ hidden: [{ weight: eye, bias: [0, 0, 0, 0], inDim: 4, outDim: 4 }], head: { weight: head, bias: [0, 0, 0], inDim: 4, outDim: 3 } });
+  const put = await rpc(rpcUrl, "blob_put", { data: Buffer.from(onnx).toString("base64") });
+  if (put.hash !== Buffer.from(sha256(onnx)).toString("hex")) throw new Error("blob_put stored the model under another hash");
+  const D = "/openledger.datanet.v1.";
+  await tx(owner, [{ typeUrl: `${D}MsgCreateDatanet`, value: { owner: contributors[owner], name: "e2e", schema: { kind: "vector-label/v1", dim: 4, numClasses: 3 }, gating: 1, minStake: "0" } }]);
+  const names = Object.keys(contributors);
+  const pts: { f: number[]; label: number }[][] = [
+    [{ f: [10, 0, 0, 0], label: 0 }, { f: [0, 10, 0, 0], label: 1 }],
+    [{ f: [0, 0, 10, 0], label: 2 }, { f: [11, 1, 0, 0], label: 0 }],
+  ];
+  const features = new Map<bigint, number[]>();
+  let cid = 1n;
+  for (const [i, who] of names.slice(0, 2).entries()) {
+    const items = (pts[i] ?? []).map((p) => ({ contentHash: sha256(Buffer.from(`e2e:${p.f.join(",")}`)), size: 16n, uri: "", encrypted: false, parents: [], point: { features: int16Features(p.f), label: p.label }, stake: "1000" }));
+    await tx(who, [{ typeUrl: `${D}MsgContribute`, value: { contributor: contributors[who], datanetId: 1n, items } }]);
+    for (const p of pts[i] ?? []) features.set(cid++, p.f);
+  }
+  await tx(owner, [{ typeUrl: `${D}MsgSnapshot`, value: { creator: contributors[owner], datanetId: 1n } }]);
+  const snap = (await abci(rpcUrl, `${D}Query/Snapshot`, dq.QuerySnapshotRequest.encode({ id: 1n }).finish(), (b) => dq.QuerySnapshotResponse.decode(b))).snapshot!;
+  const entries = (await abci(rpcUrl, `${D}Query/SnapshotEntries`, dq.QuerySnapshotEntriesRequest.encode({ snapshotId: 1n, pagination: undefined }).finish(), (b) => dq.QuerySnapshotEntriesResponse.decode(b))).entries;
+  const model = await OnnxModel.fromBytes(onnx);
+  const rows: Uint8Array[] = [];
+  for (const e of entries) rows.push(int16ToBytes((await runInference(model, featuresToBytes(features.get(e.contributionId)!))).embedding));
+  await model.release();
+  const A = "/openledger.attribution.v1.";
+  await tx(owner, [{ typeUrl: `${A}MsgRegisterModel`, value: { owner: contributors[owner], name: "e2e-head", snapshotId: 1n, snapshotRoot: snap.root, onnxHash: sha256(onnx), trainingConfigHash: sha256(Buffer.from("cfg")), checkpointHashes: [], feePolicy: { dataBps: 6000, trainerBps: 1500, providerBps: 2000, communityBps: 500, burnBps: 0 }, embeddingDim: 4, tau: 1000n } }]);
+  await tx(owner, [{ typeUrl: `${A}MsgSetEmbeddingIndex`, value: { owner: contributors[owner], modelId: 1n, start: 0n, vectors: Buffer.concat(rows) } }]);
+  return onnx;
+}
