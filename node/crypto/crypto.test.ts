@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { secp256k1 as noble } from "@noble/curves/secp256k1.js";
 import { ed25519 as nobleEd } from "@noble/curves/ed25519.js";
 import { fromHex, toBase64, toHex, utf8 } from "../../modules/core/bytes.ts";
@@ -45,6 +45,21 @@ describe("crypto/ed25519", () => {
     const sig = new Uint8Array([...nonCanonicalIdentity, ...new Uint8Array(32)]);
     assert.equal(verifyEd25519(canonicalIdentity, utf8("msg"), sig), true);
     assert.equal(nobleEd.verify(sig, utf8("msg"), canonicalIdentity, { zip215: false }), false);
+  });
+
+  it("the OpenSSL fast path and ZIP-215 (@noble/curves) agree on random valid, tampered and foreign signatures", () => {
+    for (let i = 0; i < 200; i++) {
+      const k = generateEd25519();
+      const msg = new Uint8Array(randomBytes(1 + (i % 150)));
+      const sig = signEd25519(k, msg);
+      const bad = Uint8Array.from(sig);
+      bad[i % 64]! ^= 1 << (i % 8);
+      const other = generateEd25519().publicKey;
+      for (const [pk, m, sg] of [[k.publicKey, msg, sig], [k.publicKey, msg, bad], [other, msg, sig]] as const) {
+        assert.equal(verifyEd25519(pk, m, sg), nobleEd.verify(sg, m, pk, { zip215: true }));
+      }
+      assert.equal(verifyEd25519(k.publicKey, msg, sig), true);
+    }
   });
 
   it("address is SHA-256(pubkey)[0:20]", () => {

@@ -2,9 +2,10 @@
  * Ed25519 for consensus keys. Signing is RFC 8032 (deterministic); verification is pinned to ZIP-215
  * semantics (as CometBFT's curve25519-voi: non-canonical point encodings accepted, cofactored
  * equation), through @noble/curves with `zip215: true` passed explicitly, so that every node agrees
- * on validity whatever the library's default. Addresses are SHA-256(pubkey)[0:20].
+ * on validity whatever the library's default (OpenSSL's stricter RFC 8032 check first, as a fast path
+ * whose "valid" ZIP-215 agrees with). Addresses are SHA-256(pubkey)[0:20].
  */
-import { randomBytes } from "node:crypto";
+import { type KeyObject, createPublicKey, verify as cryptoVerify, randomBytes } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import type { Bytes } from "../../modules/core/abci.ts";
 import { sha256 } from "../../modules/core/hash.ts";
@@ -53,8 +54,36 @@ export function signEd25519(key: Pick<Ed25519Key, "seed">, msg: Bytes): Bytes {
 /** ZIP-215 verification; false (never a throw) for malformed keys or signatures. */
 export function verifyEd25519(publicKey: Bytes, msg: Bytes, sig: Bytes): boolean {
   if (publicKey.length !== ED25519_PUBKEY_SIZE || sig.length !== ED25519_SIGNATURE_SIZE) return false;
+  // fast path: OpenSSL's RFC 8032 check (canonical encodings, S < L, cofactorless equation). Whatever it
+  // accepts, ZIP-215 accepts too (same canonical-S rule, the cofactorless equation implies the
+  // cofactored one, and the hash uses the given bytes either way), so a true here is ZIP-215's verdict;
+  // anything else gets the ZIP-215 check itself (non-canonical encodings, small-order edge cases).
+  if (opensslVerify(publicKey, msg, sig)) return true;
   try {
     return ed25519.verify(sig, msg, publicKey, { zip215: true });
+  } catch {
+    return false;
+  }
+}
+
+const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+const keyObjects = new Map<string, KeyObject | null>();
+
+function opensslVerify(publicKey: Bytes, msg: Bytes, sig: Bytes): boolean {
+  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString("hex");
+  let key = keyObjects.get(hex);
+  if (key === undefined) {
+    try {
+      key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: "der", type: "spki" });
+    } catch {
+      key = null;
+    }
+    if (keyObjects.size >= 4096) keyObjects.clear();
+    keyObjects.set(hex, key);
+  }
+  if (key === null) return false;
+  try {
+    return cryptoVerify(null, msg, key, sig);
   } catch {
     return false;
   }
