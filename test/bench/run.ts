@@ -22,6 +22,7 @@ const BENCHES = [
   "test/bench/inference.ts",
   "test/bench/inferenceDevChain.ts",
   "test/bench/query.ts",
+  "test/bench/localnet.ts",
 ].filter((f) => existsSync(join(ROOT, f)));
 const only = process.argv.slice(2);
 const results: BenchResult[] = [];
