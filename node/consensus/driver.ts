@@ -552,6 +552,9 @@ export class ConsensusDriver {
     this.extensions.set(hashHex, res.voteExtension);
   }
 
+  /** performance.now() of the last decision (the commit timeout of the next height counts from it). */
+  private decidedAt: number | undefined;
+
   private setTimer(ms: number, f: () => void): void {
     if (this.stopped) return;
     const t = setTimeout(() => {
@@ -571,9 +574,17 @@ export class ConsensusDriver {
         this.emit("onVote", out.vote);
         this.byzantineDoubleSign(out.vote);
         return;
-      case "scheduleTimeout":
-        this.setTimer(out.durationMs, () => this.push({ kind: "timeout", timeout: out.timeout }));
+      case "scheduleTimeout": {
+        let ms = out.durationMs;
+        if (out.timeout.step === "newHeight" && this.decidedAt !== undefined) {
+          // the commit timeout runs from the decision (CometBFT: StartTime = CommitTime + timeout_commit),
+          // not from the end of applying the block: saving + FinalizeBlock + Commit happen inside it
+          ms = Math.max(0, ms - (performance.now() - this.decidedAt));
+          this.decidedAt = undefined;
+        }
+        this.setTimer(ms, () => this.push({ kind: "timeout", timeout: out.timeout }));
         return;
+      }
       case "requestValue":
         this.buildValue(out.height, out.round, out.lastCommit).then(
           (block) => {
@@ -663,6 +674,7 @@ export class ConsensusDriver {
 
   private async onDecide(out: Extract<ConsensusOutput, { kind: "decide" }>): Promise<void> {
     const { height: h, block, blockId } = out;
+    this.decidedAt = performance.now();
     const state = this.st;
     if (nextHeight(state) !== h) throw new ExecutionHaltError(`decided height ${h} while the state expects ${nextHeight(state)}`);
     if (this.d.blockStore.height() < h) {
