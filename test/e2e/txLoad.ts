@@ -151,7 +151,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class TxLoad {
   readonly acked: Ack[] = [];
-  readonly stats = { attempts: 0, acked: 0, netErrors: 0, sequenceRetries: 0, otherRejects: 0, firstReject: "" };
+  /** txs sent but never answered OK whose sequence the chain moved past (timed out, then committed). */
+  readonly indeterminate: string[] = [];
+  readonly stats = { attempts: 0, acked: 0, netErrors: 0, sequenceRetries: 0, otherRejects: 0, resent: 0, firstReject: "" };
+  /**
+   * set while every node was restarted: an account whose acknowledged-but-uncommitted txs vanished with
+   * the mempools re-sends them (same bytes) instead of stalling; otherwise such a loss stalls the
+   * account and the checks report the missing txs.
+   */
+  allowResend = false;
   private running = false;
   private loops: Promise<void>[] = [];
   private readonly o: LoadOptions;
@@ -223,6 +231,24 @@ export class TxLoad {
         acct.seq++;
         tx = undefined;
       } else if (code === SEQUENCE_MISMATCH || /sequence mismatch|already exists in cache/i.test(text)) {
+        const m = /expected (\d+), got (\d+)/.exec(text);
+        if (m !== null && BigInt(m[1]!) < acct.seq && this.allowResend) {
+          // the chain expects an earlier sequence: acknowledged txs of this account were lost from every
+          // mempool (all nodes restarted: mempools are not persisted, as in CometBFT). A wallet re-sends
+          // them; RFC 6979 signing gives the same bytes, so the same hashes stay required.
+          this.stats.resent += Number(acct.seq - BigInt(m[1]!));
+          acct.seq = BigInt(m[1]!);
+          tx = undefined;
+          continue;
+        }
+        if (m !== null && BigInt(m[1]!) > acct.seq) {
+          // an attempt that timed out (e.g. to a paused node) went through after all: indeterminate
+          // (Jepsen "info"), not acknowledged; go on from the sequence the chain expects
+          this.indeterminate.push(tx.hash);
+          acct.seq = BigInt(m[1]!);
+          tx = undefined;
+          continue;
+        }
         // the account's previous tx has not reached this node yet (or is still in its cache): later
         this.stats.sequenceRetries++;
         await sleep(300);
