@@ -24,6 +24,8 @@ export interface AnteDeps {
   bankKeeper: FeeBankKeeper;
   /** module account that receives gas fees (default "fee_collector"). */
   feeCollector?: string;
+  /** the denom whose transfer Simulate charges for a tx simulated without a fee (default: the first min gas price's, else "uopen"). */
+  simulateFeeDenom?: string;
 }
 
 /** the 64-byte size charged for each empty signature in simulation. */
@@ -80,6 +82,12 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       }
     }
     if (tx.fee.length > 0) deps.bankKeeper.sendCoinsFromAccountToModule(ctx, tx.feePayer, feeCollector, tx.fee);
+    else if (ctx.simulate && deps.bankKeeper.touchTransferToModule !== undefined) {
+      // CosmJS and the CLI simulate with an empty fee; the real tx pays one, and that transfer's store
+      // reads and writes (~20k gas) would otherwise be missing from the estimate (`--gas auto` then runs
+      // out of gas on cheap messages). Values are written back unchanged, on Simulate's throw-away branch.
+      deps.bankKeeper.touchTransferToModule(ctx, tx.feePayer, feeCollector, ctx.minGasPrices[0]?.denom ?? deps.simulateFeeDenom ?? "uopen");
+    }
     ctx.events.emit("tx", { fee: formatCoins(tx.fee), fee_payer: accAddressToString(tx.feePayer) });
   };
 

@@ -115,8 +115,10 @@ describe("bank/send through blocks", () => {
     assert.equal(bad.code, 32);
     const real = await chain.block([buildTx({ key: alice, msgs, chainId: chain.chainId, accountNumber: 0n, sequence: 0n }).raw]);
     const used = real.txResults[0]?.gasUsed ?? 0n;
-    assert.ok(simulated * 14n >= used * 10n, `simulated ${simulated} × 1.4 covers ${used}`);
-    assert.ok(simulated <= used * 2n, `simulated ${simulated} is not far above ${used}`);
+    // Simulate (empty fee, as CosmJS sends it) charges the fee transfer's store reads and writes too, so
+    // its estimate is within a few percent of the real tx (it used to miss ~22k gas: 56k vs 78k)
+    assert.ok(simulated * 100n >= used * 98n, `simulated ${simulated} within 2% of ${used}`);
+    assert.ok(simulated * 100n <= used * 110n, `simulated ${simulated} is not far above ${used}`);
   });
 
   it("two fresh apps fed the same blocks reach the same app hashes (determinism)", async () => {
