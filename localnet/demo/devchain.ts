@@ -7,7 +7,8 @@
  *   the model: an ONNX MLP (identity embedding of the 8 features, nearest-centre head) in the node's
  *   blob store, registered against the snapshot root, its embedding index computed with that same ONNX
  *   artifact (onnxruntime, as the provider computes embeddings) →
- *   provider registers and runs → the user requests 20 inferences → validators replay, accept, PoA
+ *   provider registers and runs; an embedding-index job has it attest the index, which the validator
+ *   verifies by sampled replay → the user requests 20 inferences → validators replay, accept, PoA
  *   receipts, treasury split → receipts and earnings tables.
  * The caller runs it twice (with and without the near-copies) and checks the outcomes.
  */
@@ -124,6 +125,17 @@ export function spawnLogged(args: string[], logFile: string): { proc: ChildProce
   };
 }
 
+/**
+ * block_results on this node lists each FinalizeBlock event twice (the list repeated; reported): when the
+ * second half repeats the first, count the first half only.
+ */
+function undouble<T>(evs: T[]): T[] {
+  const n = evs.length;
+  if (n === 0 || n % 2 !== 0) return evs;
+  const a = JSON.stringify(evs.slice(0, n / 2));
+  return a === JSON.stringify(evs.slice(n / 2)) ? evs.slice(0, n / 2) : evs;
+}
+
 /** a fixed mnemonic per demo actor (BIP39 of sha256(name)[0:16]), so that the keyring and CosmJS agree. */
 export function mnemonicOf(name: string): string {
   return Bip39.encode(sha256(utf8(`openledger-demo/${name}`)).slice(0, 16)).toString();
@@ -221,6 +233,21 @@ export async function runOnDevChain(withNearCopies: boolean, out: (s: string) =>
     await waitFor("the provider daemon", async () => ((await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined))?.ok ? true : undefined), 120_000, 300);
     await tx("provider", [{ typeUrl: `${C}MsgRegisterProvider`, value: { provider: addr.provider, bond: { denom: "uopen", amount: "5000000" }, capabilities: { accelerator: "cpu", memoryBytes: 1n << 30n, maxBatch: 1, endpoint: "" }, attestationPubkey: att.pub, attestationKeyType: att.type, moniker: "demo-provider" } }]);
 
+    // the model owner has the provider attest the index (an embedding-index job: validators replay rows sampled from the block hash)
+    await tx("bob", [{ typeUrl: `${C}MsgRequestJob`, value: { requester: addr.bob, jobType: 2, modelId: 1n, inputBlobHash: new Uint8Array(0), maxFee: { denom: "uopen", amount: FEE.toString() } } }]);
+    const indexJob = await waitFor(
+      "the embedding-index job accepted",
+      async () => {
+        const js = (await abci(rpcUrl, `${C}Query/Jobs`, cq.QueryJobsRequest, { status: JobStatus.JOB_STATUS_UNSPECIFIED, pagination: { limit: 1000n } }, cq.QueryJobsResponse)).jobs.filter((j) => j.jobType === 2);
+        const j = js[0];
+        if (j !== undefined && j.status === JobStatus.JOB_STATUS_FAILED) throw new Error(`index job ${j.id} failed`);
+        return j !== undefined && j.status === JobStatus.JOB_STATUS_ACCEPTED ? j : undefined;
+      },
+      Number(process.env.DEMO_TIMEOUT_MS ?? 600_000),
+      1000,
+    );
+    out(`index attested by the provider and verified by the validator's sampled replay (job ${indexJob.id})`);
+
     // the user pays for 20 inferences
     await tx("user", s.queries.map((q) => ({ typeUrl: `${C}MsgRequestInference`, value: { requester: addr.user, modelId: 1n, input: floatFeatures(q.f), maxFee: { denom: "uopen", amount: FEE.toString() } } })), "20000000");
     out(`user requested ${INFERENCES} inferences at ${FEE}uopen each; waiting for the provider's results and the validator's verdicts…`);
@@ -290,7 +317,7 @@ export async function runOnDevChain(withNearCopies: boolean, out: (s: string) =>
       for (const a of holders) sum += BigInt((await abci(rpcUrl, "/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest, { address: a, denom: "uopen" }, QueryBalanceResponse, h)).balance?.amount ?? "0");
       if (sum !== supply) bad = `height ${h}: Σ balances ${sum} ≠ supply ${supply}`;
       const br = await rpc(rpcUrl, "block_results", { height: String(h) });
-      const evs = [...(br.finalize_block_events ?? []), ...((br.txs_results ?? []) as { code: number; events: unknown[] }[]).filter((t) => t.code === 0).flatMap((t) => t.events)] as { type: string; attributes: { key: string; value: string }[] }[];
+      const evs = [...undouble(br.finalize_block_events ?? []), ...((br.txs_results ?? []) as { code: number; events: unknown[] }[]).filter((t) => t.code === 0).flatMap((t) => t.events)] as { type: string; attributes: { key: string; value: string }[] }[];
       for (const e of evs) {
         const a = e.attributes.find((x) => x.key === "amount")?.value ?? "0";
         if (e.type === "mint") minted += amt(a);
@@ -304,7 +331,7 @@ export async function runOnDevChain(withNearCopies: boolean, out: (s: string) =>
     let b1 = 0n;
     {
       const br = await rpc(rpcUrl, "block_results", { height: "1" });
-      for (const e of (br.finalize_block_events ?? []) as { type: string; attributes: { key: string; value: string }[] }[]) {
+      for (const e of undouble(br.finalize_block_events ?? []) as { type: string; attributes: { key: string; value: string }[] }[]) {
         const a = e.attributes.find((x) => x.key === "amount")?.value ?? "0";
         if (e.type === "mint") m1 += amt(a);
         if (e.type === "burn") b1 += amt(a);
