@@ -7,8 +7,7 @@
  * Σ all balances (module accounts included) = total supply at every height of the chain.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
@@ -30,45 +29,12 @@ import * as dq from "../../proto/gen/openledger/datanet/v1/query.ts";
 import * as aq from "../../proto/gen/openledger/attribution/v1/query.ts";
 import * as cq from "../../proto/gen/openledger/compute/v1/query.ts";
 import { type Job, JobStatus, type Provider } from "../../proto/gen/openledger/compute/v1/types.ts";
-import { BIN, DEV_MNEMONIC, type NodeProc, addGenesisAccounts, cleanup, cli, freePort, rpc, startNode, tempHome, waitFor } from "./harness.ts";
+import { type Daemon, abci, startProvider } from "./computeLoop.ts";
+import { DEV_MNEMONIC, type NodeProc, addGenesisAccounts, cleanup, cli, rpc, startNode, tempHome, waitFor } from "./harness.ts";
 
 const CHAIN_ID = "openledger-compute-e2e-1";
 const KR = ["--keyring-backend", "test"];
 
-async function abci<R>(url: string, path: string, req: Uint8Array, decode: (b: Uint8Array) => R, height?: number): Promise<R> {
-  const r = await rpc(url, "abci_query", { path, data: Buffer.from(req).toString("hex"), prove: false, ...(height !== undefined ? { height: String(height) } : {}) });
-  if (r.response.code !== 0) throw new Error(`${path}: ${r.response.codespace}:${r.response.code} ${r.response.log}`);
-  return decode(new Uint8Array(Buffer.from(r.response.value ?? "", "base64")));
-}
-
-interface Daemon {
-  proc: ChildProcess;
-  metricsPort: number;
-  logFile: string;
-  stop(): Promise<void>;
-}
-
-async function startProvider(home: string, key: string, attFile: string, rpcUrl: string, env: Record<string, string> = {}): Promise<Daemon> {
-  const metricsPort = await freePort();
-  const logFile = join(home, `provider-${key}.log`);
-  const log = createWriteStream(logFile, { flags: "a" });
-  const proc = spawn(BIN, ["provider", "start", key, "--attestation-key", attFile, "--node", rpcUrl, "--metrics-addr", `127.0.0.1:${metricsPort}`, "--home", home, ...KR], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  proc.stdout?.pipe(log);
-  proc.stderr?.pipe(log);
-  const exited = new Promise<void>((r) => proc.on("exit", () => r()));
-  await waitFor(`provider ${key} metrics`, async () => ((await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined))?.ok ? true : undefined), 60_000, 200);
-  return {
-    proc,
-    metricsPort,
-    logFile,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
-      const t = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
 
 describe("e2e/compute: node + provider daemons, cheat slashed, paid inferences accepted, attributed and split", () => {
   let home: string;
