@@ -7,8 +7,9 @@
  *  - P3 is vetoed (half the power votes no_with_veto): rejected, deposit burned;
  *  - P4 is expedited, 2 yes / 1 no / 1 abstain misses the 0.667 threshold: it becomes a regular
  *    proposal with voting_end = voting_start + voting_period, and passes with new votes;
- *  - G creates a launchpad grant (3 milestones) from the community pool; the recipient claims two,
- *    reviewers approve them and they are paid; P6 claws the third back to the pool.
+ *  - G creates a launchpad grant (3 milestones) from the community pool and P6 claws the third back
+ *    to the pool (same voting end, executed after G); the recipient claims the other two, reviewers
+ *    approve them and they are paid.
  * Every node ends with the same app hash at every height.
  */
 import assert from "node:assert/strict";
@@ -148,6 +149,8 @@ describe("e2e: governance on 4 real validators", { timeout: 240_000 }, () => {
       submit(v0, [], { title: "P3 veto" }),
       submit(v0, [], { title: "P4 expedited", expedited: true, deposit: 5n * DEPOSIT }),
       submit(v0, [grantMsg], { title: "G grant" }),
+      // P6 claws back the grant's third milestone: same voting end as G, executed right after it (id order)
+      submit(v0, [{ typeUrl: "/openledger.grants.v1.MsgClawback", value: MsgClawback.encode(MsgClawback.fromPartial({ authority: GOV, grantId: 1n, milestones: [2] })).finish() }], { title: "P6 clawback" }),
     ]);
     const p4 = await proposal(4n);
     assert.equal(p4.expedited, true);
@@ -155,15 +158,15 @@ describe("e2e: governance on 4 real validators", { timeout: 240_000 }, () => {
     // votes: one tx per validator (the expedited period is short). P4: yes, yes, no, abstain → 2/3 ≤ 0.667
     // (val1's vote may come after P4's expedited end, then 1/2: it fails the expedited threshold either way)
     await Promise.all([
-      votes(v0, [[2n, OPT.yes], [3n, OPT.veto], [4n, OPT.yes], [5n, OPT.yes]]),
+      votes(v0, [[2n, OPT.yes], [3n, OPT.veto], [4n, OPT.yes], [5n, OPT.yes], [6n, OPT.yes]]),
       cliVote.then(async (out) => {
         const r = JSON.parse(out);
         assert.equal(r.code, 0, r.raw_log);
         // P4 may have left its expedited period by now: the vote then counts for the regular one
-        await votes(v1, [[3n, OPT.veto], [4n, OPT.yes], [5n, OPT.yes]]);
+        await votes(v1, [[3n, OPT.veto], [4n, OPT.yes], [5n, OPT.yes], [6n, OPT.yes]]);
       }),
-      votes(v2, [[3n, OPT.yes], [4n, OPT.no], [5n, OPT.yes]]),
-      votes(v3, [[3n, OPT.yes], [4n, OPT.abstain], [5n, OPT.yes]]),
+      votes(v2, [[3n, OPT.yes], [4n, OPT.no], [5n, OPT.yes], [6n, OPT.yes]]),
+      votes(v3, [[3n, OPT.yes], [4n, OPT.abstain], [5n, OPT.yes], [6n, OPT.yes]]),
     ]);
     const liveTally = JSON.parse(await cli(["query", "gov", "tally", "3", "--node", v2.proc.rpcUrl, "--output", "json"]));
     assert.equal(liveTally.tally.no_with_veto_count, "20000000");
@@ -204,15 +207,19 @@ describe("e2e: governance on 4 real validators", { timeout: 240_000 }, () => {
     const r3 = await rpc(procs[0]!.rpcUrl, "block_results", { height: String(h3) });
     assert.ok((r3.finalize_block_events as any[]).some((e) => e.type === "burn" && e.attributes.some((a: any) => a.key === "burner" && a.value === GOV) && e.attributes.some((a: any) => a.key === "amount" && a.value === `${DEPOSIT}uopen`)), "P3's deposit burned");
 
-    // G: the grant is funded from the pool; P6 (claw back milestone 3) is proposed right away, and while
-    // it is voted on, val3 claims two milestones and each reviewer approves one → paid
-    await resultHeight(5n, "proposal_passed", start);
+    // G funds the grant from the pool and P6 claws its third milestone back in the same EndBlock; then val3
+    // claims the other two, each reviewer approves one, and they are paid
+    const h5 = await resultHeight(5n, "proposal_passed", start);
+    const h6 = await resultHeight(6n, "proposal_passed", start);
+    assert.equal(h6, h5);
+    const r6 = await rpc(procs[0]!.rpcUrl, "block_results", { height: String(h6) });
+    assert.ok((r6.finalize_block_events as any[]).some((e) => e.type === "grant_clawback" && e.attributes.some((a: any) => a.key === "amount" && a.value === "3000000uopen")), "3 OPEN clawed back in the block that executes P6");
     const g = await grant(1n);
     assert.equal(g.recipient, v3.address);
+    assert.deepEqual(g.milestones.map((m) => m.status), [1, 1, 4]);
     const escrow = accAddressToString(moduleAddress("grants"));
-    assert.equal(await balance(escrow), 6_000_000n);
-    const cb = await send(v0, [submit(v0, [{ typeUrl: "/openledger.grants.v1.MsgClawback", value: MsgClawback.encode(MsgClawback.fromPartial({ authority: GOV, grantId: 1n, milestones: [2] })).finish() }], { title: "P6 clawback" })]);
-    await Promise.all(vals.map((v) => votes(v, [[6n, OPT.yes]])));
+    assert.equal(await balance(escrow, h6 - 1), 0n);
+    assert.equal(await balance(escrow, h6), 3_000_000n, "6 OPEN escrowed from the pool, 3 returned");
     const claimed = JSON.parse(await cli(["tx", "grants", "claim", "1", "0", "--evidence", "ipfs://m0", "--from", "val", "--keyring-backend", "test", "--home", v3.proc.home, "--node", v3.proc.rpcUrl, "--fees", "5000uopen", "--yes", "--output", "json"]));
     assert.equal(claimed.code, 0, claimed.raw_log);
     await waitHeight(procs[0]!, Number(claimed.height), 30_000);
@@ -223,10 +230,6 @@ describe("e2e: governance on 4 real validators", { timeout: 240_000 }, () => {
       send(v2, [{ typeUrl: "/openledger.grants.v1.MsgApproveMilestone", value: { reviewer: v2.address, grantId: 1n, milestone: 1 } }]),
     ]);
     assert.equal(await balance(v3.address), b3 + 3_000_000n, "milestones 1 and 2 paid (1 + 2 OPEN)");
-    // P6 passes: milestone 3 goes back to the community pool
-    const h6 = await resultHeight(6n, "proposal_passed", cb.height);
-    const r6 = await rpc(procs[0]!.rpcUrl, "block_results", { height: String(h6) });
-    assert.ok((r6.finalize_block_events as any[]).some((e) => e.type === "grant_clawback" && e.attributes.some((a: any) => a.key === "amount" && a.value === "3000000uopen")), "3 OPEN clawed back in the block that executes P6");
     assert.deepEqual((await grant(1n)).milestones.map((m) => m.status), [3, 3, 4]);
     assert.equal(await balance(escrow), 0n);
 
