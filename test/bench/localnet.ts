@@ -111,9 +111,16 @@ async function postBatch(url: string, txs: SignedTx[], sent: Sent[], rej: { n: n
   for (const t of txs) sent.push({ hash: t.hash, at: now });
   const body = `[${txs.map((t, i) => `{"jsonrpc":"2.0","id":${i},"method":"broadcast_tx_sync","params":{"tx":"${t.b64}"}}`).join(",")}]`;
   try {
-    const ans = (await postJson(url, body, 120_000)) as { error?: unknown; result?: { code?: number } }[];
+    let ans: { error?: unknown; result?: { code?: number; log?: string } }[];
+    try {
+      ans = await postJson(url, body, 120_000);
+    } catch (e) {
+      // a keep-alive socket the server closed just as we reused it: the request never arrived; once more
+      if (!/ECONNRESET|socket hang up/.test(String(e))) throw e;
+      ans = await postJson(url, body, 120_000);
+    }
     for (const a of Array.isArray(ans) ? ans : [ans]) {
-      if (a.error !== undefined || a.result?.code !== 0) {
+      if (a.error !== undefined || (a.result?.code !== 0 && !/already exists in cache/.test(a.result?.log ?? ""))) {
         rej.n++;
         if (rej.first === "") rej.first = JSON.stringify(a).slice(0, 300);
       }
