@@ -1,6 +1,7 @@
 /**
  * Verified and attributed inferences per block on the dev chain (issue 5 item 9). Run:
- * `node test/bench/inferenceDevChain.ts` (env BENCH_INFERENCES, default 150; BENCH_BLOCK_INTERVAL, default 1s).
+ * `node test/bench/inferenceDevChain.ts [--localnet]` (env BENCH_INFERENCES, default 150; BENCH_BLOCK_INTERVAL,
+ * default 1s). `--localnet`: 4 validators from gentxs on 127.0.0.1 instead of the dev chain.
  *
  * A real `openledgerd dev` node (1 s blocks, the validator replays compute results in ExtendVote) and a
  * real provider daemon. A datanet of 10,000 points at d = 64 (20 contributors), an ONNX MLP with a
@@ -62,24 +63,44 @@ const sample = (k: number) => (centres[k] as number[]).map((c) => Math.max(0, c 
 const points = Array.from({ length: N_POINTS }, (_, i) => ({ f: sample(i % CLASSES), label: i % CLASSES }));
 const queries = Array.from({ length: N }, (_, i) => ({ f: sample(i % CLASSES), label: i % CLASSES }));
 
+const LOCALNET = process.argv.includes("--localnet");
 const home = mkdtempSync(join(tmpdir(), "openledger-bench-devchain-"));
 const stops: (() => Promise<void>)[] = [];
 const clients: SigningStargateClient[] = [];
-try {
-  const { ensureDevHome } = await import("../../cli/cmds/dev/handler.ts");
-  await ensureDevHome(home, false);
-  const gfile = join(home, "config/genesis.json");
-  const g = JSON.parse(readFileSync(gfile, "utf8"));
+const editGenesis = (g: Record<string, any>) => {
   g.app_state.compute.params.inference_deadline_blocks = "600";
   g.app_state.datanet.params.max_points_per_msg = 1000;
   g.app_state.datanet.params.min_stake = "1";
-  writeFileSync(gfile, JSON.stringify(g, null, 2));
-  const ports = { rpc: await freePort(), p2p: await freePort(), api: await freePort(), grpc: await freePort(), metrics: await freePort() };
-  const rpcUrl = `http://127.0.0.1:${ports.rpc}`;
-  const metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
-  const node = spawnLogged(["dev", "--home", home, "--rpc.laddr", `tcp://127.0.0.1:${ports.rpc}`, "--p2p.laddr", `tcp://127.0.0.1:${ports.p2p}`, "--api.address", `tcp://127.0.0.1:${ports.api}`, "--grpc.address", `127.0.0.1:${ports.grpc}`, "--metrics.address", `127.0.0.1:${ports.metrics}`, "--block-interval", INTERVAL], join(home, "node.log"));
-  stops.push(node.stop);
-  await waitFor("the dev chain", async () => (Number((await rpc(rpcUrl, "status")).sync_info.latest_block_height) >= 1 ? true : undefined), 120_000, 300);
+};
+try {
+  let rpcUrl: string;
+  let metricsUrl: string;
+  let keyHome = home;
+  if (!LOCALNET) {
+    const { ensureDevHome } = await import("../../cli/cmds/dev/handler.ts");
+    await ensureDevHome(home, false);
+    const gfile = join(home, "config/genesis.json");
+    const g = JSON.parse(readFileSync(gfile, "utf8"));
+    editGenesis(g);
+    writeFileSync(gfile, JSON.stringify(g, null, 2));
+    const ports = { rpc: await freePort(), p2p: await freePort(), api: await freePort(), grpc: await freePort(), metrics: await freePort() };
+    rpcUrl = `http://127.0.0.1:${ports.rpc}`;
+    metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
+    const node = spawnLogged(["dev", "--home", home, "--rpc.laddr", `tcp://127.0.0.1:${ports.rpc}`, "--p2p.laddr", `tcp://127.0.0.1:${ports.p2p}`, "--api.address", `tcp://127.0.0.1:${ports.api}`, "--grpc.address", `127.0.0.1:${ports.grpc}`, "--metrics.address", `127.0.0.1:${ports.metrics}`, "--block-interval", INTERVAL], join(home, "node.log"));
+    stops.push(node.stop);
+  } else {
+    // 4 validators from gentxs on 127.0.0.1 (test/e2e/bftNet.ts, as localnet/localnet.ts builds them); each replays results in its own ExtendVote
+    const { setupGentxNet, launch, teardown } = await import("../e2e/bftNet.ts");
+    const devAddr = (await (await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "open" })).getAccounts())[0]!.address;
+    const procs = await setupGentxNet("bench-inf", [{ address: devAddr, coins: [{ denom: "uopen", amount: "1000000000000" }] }], "10000000uopen", (g) => editGenesis(g));
+    const mport = await freePort();
+    procs.forEach((p, i) => launch(p, {}, { blockInterval: INTERVAL, extraArgs: i === 0 ? ["--metrics.address", `127.0.0.1:${mport}`] : [] }));
+    stops.push(() => teardown(procs));
+    rpcUrl = procs[0]!.rpcUrl;
+    metricsUrl = `http://127.0.0.1:${mport}/metrics`;
+    keyHome = procs[0]!.home;
+  }
+  await waitFor("the chain", async () => (Number((await rpc(rpcUrl, "status")).sync_info.latest_block_height) >= 1 ? true : undefined), 180_000, 300);
 
   const names = [...Array.from({ length: CONTRIBUTORS }, (_, i) => `c${i}`), "owner", "user", "provider"];
   const client: Record<string, SigningStargateClient> = {};
@@ -90,7 +111,7 @@ try {
     client[n] = await SigningStargateClient.connectWithSigner(rpcUrl, w, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString("0.0025uopen"), broadcastPollIntervalMs: 250, broadcastTimeoutMs: 120_000 });
     clients.push(client[n]!);
   }
-  await run(["keys", "add", "provider", "--recover", "--keyring-backend", "test", "--home", home], `${mnemonicOf("bench/provider")}\n`);
+  await run(["keys", "add", "provider", "--recover", "--keyring-backend", "test", "--home", keyHome], `${mnemonicOf("bench/provider")}\n`);
   const tx = async (who: string, msgs: { typeUrl: string; value: unknown }[], gas = 20_000_000) => {
     const res = await client[who]!.signAndBroadcast(addr[who]!, msgs, { amount: [{ denom: "uopen", amount: String(Math.ceil(gas * 0.0025)) }], gas: String(gas) });
     if (res.code !== 0) throw new Error(`${who}: ${msgs[0]?.typeUrl} failed: ${res.code} ${res.rawLog ?? ""}`);
@@ -101,8 +122,10 @@ try {
   const DN = "/openledger.datanet.v1.";
   await tx("owner", [{ typeUrl: `${DN}MsgCreateDatanet`, value: { owner: addr.owner, name: "bench", description: "", schema: { kind: "vector-label/v1", dim: D, numClasses: CLASSES }, license: "", gating: 1, curators: [], allowlist: [], minStake: "1" } }]);
   const per = N_POINTS / CONTRIBUTORS;
+  // four contributors' txs at a time (each ~70 kB): the RPC server shares the machine with the validators
+  for (let b = 0; b < CONTRIBUTORS; b += 4)
   await Promise.all(
-    Array.from({ length: CONTRIBUTORS }, (_, ci) =>
+    Array.from({ length: Math.min(4, CONTRIBUTORS - b) }, (_, k) => b + k).map((ci) =>
       tx(`c${ci}`, [{ typeUrl: `${DN}MsgContribute`, value: { contributor: addr[`c${ci}`], datanetId: 1n, items: points.slice(ci * per, (ci + 1) * per).map((p, j) => ({ contentHash: sha256(utf8(`bench:${ci}:${j}`)), size: 64n, uri: "", encrypted: false, parents: [], point: { features: int16Features(p.f), label: p.label }, stake: "1" })) } }], 200_000_000),
     ),
   );
@@ -142,7 +165,7 @@ try {
   const attFile = join(home, "provider.attestation.json");
   writeAttestationKeyFile(attFile, att);
   const pm = await freePort();
-  const daemon = spawnLogged(["provider", "start", "provider", "--attestation-key", attFile, "--node", rpcUrl, "--metrics-addr", `127.0.0.1:${pm}`, "--home", home, "--keyring-backend", "test", "--gas", "100000000"], join(home, "provider.log"));
+  const daemon = spawnLogged(["provider", "start", "provider", "--attestation-key", attFile, "--node", rpcUrl, "--metrics-addr", `127.0.0.1:${pm}`, "--home", keyHome, "--keyring-backend", "test", "--gas", "100000000"], join(home, "provider.log"));
   stops.unshift(daemon.stop);
   await waitFor("the provider daemon", async () => ((await fetch(`http://127.0.0.1:${pm}/metrics`).catch(() => undefined))?.ok ? true : undefined), 120_000, 300);
   await tx("provider", [{ typeUrl: `${C}MsgRegisterProvider`, value: { provider: addr.provider, bond: { denom: "uopen", amount: "5000000" }, capabilities: { accelerator: "cpu", memoryBytes: 1n << 30n, maxBatch: 256, endpoint: "" }, attestationPubkey: att.pub, attestationKeyType: att.type, moniker: "bench" } }]);
@@ -174,9 +197,9 @@ try {
   const most = Math.max(...perBlock.map((p) => p.n));
   const span = perBlock.length === 0 ? 0 : (perBlock[perBlock.length - 1]!.h - perBlock[0]!.h + 1);
   const verdicts = (await fetch(metricsUrl).then((x) => x.text())).split("\n").filter((l) => l.startsWith("openledger_verification_verdicts_total")).join("; ");
-  const replayLog = readFileSync(join(home, "node.log"), "utf8").split("\n").filter((l) => l.includes("compute replay")).length;
+  const replayLog = readFileSync(join(keyHome, "node.log"), "utf8").split("\n").filter((l) => l.includes("compute replay")).length;
   bench({
-    name: "devchain-inferences-per-block-10k-d64",
+    name: LOCALNET ? "localnet4-inferences-per-block-10k-d64" : "devchain-inferences-per-block-10k-d64",
     value: most,
     unit: "inferences/block",
     baseline: span === 0 ? 0 : Number((N / span).toFixed(2)),
