@@ -24,7 +24,7 @@ describe("node/metrics/chain", () => {
         [
           txr(0, [ev("openledger.attribution.v1.EventInferenceAttributed"), ev("openledger.compute.v1.EventJobAccepted")]),
           txr(0, [ev("openledger.attribution.v1.EventInferenceAttributed"), ev("openledger.compute.v1.EventJobAccepted")]),
-          txr(0, [ev("openledger.compute.v1.EventResultRejected")]),
+          txr(0, [ev("openledger.compute.v1.EventResultRejected"), ev("openledger.compute.v1.EventJobMissed")]),
           txr(5, []),
         ],
       ),
@@ -39,6 +39,7 @@ describe("node/metrics/chain", () => {
     assert.equal(val('openledger_verification_verdicts_total{verdict="accepted"}'), 2);
     assert.equal(val('openledger_verification_verdicts_total{verdict="rejected"}'), 1);
     assert.equal(val('openledger_verification_verdicts_total{verdict="failed"}'), 1);
+    assert.equal(val('openledger_verification_verdicts_total{verdict="missed"}'), 1);
     assert.equal(val('openledger_slashes_total{reason="double_sign"}'), 1);
     assert.equal(val('openledger_tx_results_total{result="ok"}'), 4);
     assert.equal(val('openledger_tx_results_total{result="failed"}'), 1);

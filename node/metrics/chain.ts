@@ -3,7 +3,7 @@
  * app connection, modules stay clock-free): PoA work per block (receipts from
  * `openledger.attribution.v1.EventInferenceAttributed` and the FinalizeBlock wall time of the blocks
  * that carried them, an upper bound of the PoA time), compute verification verdicts (job accepted /
- * result rejected / job failed), slashes by reason (SDK `slash` events) and a tx-result tally.
+ * result rejected / missed / job failed), slashes by reason (SDK `slash` events) and a tx-result tally.
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { AbciEvent, FinalizeBlockResponse } from "../../modules/core/abci.ts";
@@ -32,7 +32,7 @@ export function createChainMetrics(register: Registry): ChainMetrics {
     poaReceiptsLastBlock: new Gauge({ name: "openledger_poa_receipts_last_block", help: "Attribution receipts written by the last committed block.", registers }),
     verdictsTotal: new Counter({
       name: "openledger_verification_verdicts_total",
-      help: "Compute verification verdicts committed: accepted (EventJobAccepted), rejected (EventResultRejected), failed (EventJobFailed).",
+      help: "Compute verification verdicts committed: accepted (EventJobAccepted), rejected (EventResultRejected), missed (EventJobMissed), failed (EventJobFailed).",
       labelNames: ["verdict"] as const,
       registers,
     }),
@@ -46,6 +46,7 @@ const VERDICTS: Record<string, string> = {
   "openledger.compute.v1.EventJobAccepted": "accepted",
   "openledger.compute.v1.EventResultRejected": "rejected",
   "openledger.compute.v1.EventJobFailed": "failed",
+  "openledger.compute.v1.EventJobMissed": "missed",
 };
 
 function attr(e: AbciEvent, key: string): string | undefined {
