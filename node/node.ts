@@ -40,7 +40,6 @@ import { SingleValidatorProducer } from "./execution/producer.ts";
 import type { FailPointHook, VoteSigner } from "./execution/types.ts";
 import { crashHooksFromEnv } from "./execution/crashAt.ts";
 import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
-import { createGrpcServer } from "./grpc/server.ts";
 import { restExtras } from "./rest/extras.ts";
 import { observeFinalizeBlock, type ChainMetrics } from "./metrics/chain.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
@@ -424,6 +423,8 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
 
     let grpcPort = 0;
     if (opts.grpc?.enable === true && opts.grpc.laddr !== "") {
+      // loaded only when served: @grpc/grpc-js and the descriptor set are not needed otherwise
+      const { createGrpcServer } = await import("./grpc/server.ts");
       const g = createGrpcServer(env, rest, { laddr: opts.grpc.laddr, logger: log });
       const addr = await g.listen();
       grpcPort = addr.port;
