@@ -61,6 +61,9 @@ describe("node", () => {
       const commit = await rpc(node.rpcPort, "broadcast_tx_commit", { tx: toBase64(utf8("hello=world")) });
       assert.equal(commit.result.check_tx.code, 0, JSON.stringify(commit));
       assert.equal(commit.result.tx_result.code, 0, JSON.stringify(commit));
+      // block_results lists the block's own events once (they were appended a second time)
+      const results = await rpc(node.rpcPort, "block_results", { height: String(commit.result.height) });
+      assert.deepEqual(results.result.finalize_block_events.map((e: { type: string }) => e.type), ["block"]);
       const again = await rpc(node.rpcPort, "broadcast_tx_sync", { tx: toBase64(utf8("hello=world")) });
       assert.equal(again.error.data, "tx already exists in cache");
       const q = await rpc(node.rpcPort, "abci_query", { path: "/store", data: Buffer.from("hello").toString("hex") });

@@ -384,7 +384,6 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       },
       catchingUp: () => bft?.blockSync.isSyncing ?? false,
       peers: () => bft?.host.peers().map((p) => ({ id: p.id, address: p.address })) ?? [],
-      blockEvents: (height) => stateStore.loadFinalizeBlockResponse(height)?.events ?? [],
       blobs,
     };
 
