@@ -88,12 +88,12 @@ describe("p2p/mempoolReactor", () => {
     await waitFor(() => b.host.scores.score(a.host.nodeId) < -9, 5000, "penalty");
   });
 
-  it("drops peer txs while syncing; offers the pool to peers when syncing ends and to new peers", async () => {
+  it("keeps peer txs unchecked while syncing and admits them when syncing ends; offers the pool to peers then and to new peers", async () => {
     const a = await node();
     const b = await node({ syncing: true });
     await connect(a.host, b.host);
     await a.reactor.checkAndAdd(utf8("s=1"));
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => b.reactor.deferredCount === 1, 5000, "a's tx kept at b while it syncs");
     assert.equal(b.pool.size(), 0);
     // b's own txs are pooled but not flooded while it syncs
     await b.reactor.checkAndAdd(utf8("mine=1"));
@@ -101,6 +101,9 @@ describe("p2p/mempoolReactor", () => {
     assert.equal(a.pool.size(), 1);
     b.reactor.setSyncing(false);
     await waitFor(() => a.pool.size() === 2, 5000, "b's tx at a after sync");
+    // the tx a flooded while b was syncing is in b's pool now (a never offers it again)
+    await waitFor(() => b.pool.size() === 2, 5000, "a's tx admitted at b after sync");
+    assert.equal(b.reactor.deferredCount, 0);
     // a new peer gets the pool on connect
     const c = await node();
     await connect(c.host, a.host);

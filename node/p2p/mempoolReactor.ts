@@ -7,8 +7,11 @@
  * - Flooding is batched per event-loop turn: one message carries as many txs as fit the channel's
  *   frame limit (CometBFT's wire shape: tendermint.mempool.Message{txs: Txs{repeated bytes txs}}).
  * - A newly connected peer is sent the pool's current txs (bounded by its send queue).
- * - While block syncing, txs from peers are dropped unchecked and nothing is flooded; when syncing ends
- *   (setSyncing(false)) the pool is offered to every peer.
+ * - While block syncing, txs from peers are not checked (the state is behind) but kept, bounded
+ *   (`syncBufferTxs`, `syncBufferBytes`), and nothing is flooded; when syncing ends (setSyncing(false))
+ *   the kept txs go through admission as if just received (and are flooded on), then the pool is offered
+ *   to every peer. Dropping them lost acknowledged txs in the soak: a node that caught up first floods
+ *   its clients' txs to peers still syncing, never offers them again, and is then killed.
  * - A peer is penalised only for what is provably its fault: an undecodable message or a tx above
  *   max_tx_bytes (reject). CheckTx failures, full pools and duplicates are "ignore" (the peer may have
  *   validated against another state; tendermint#5574).
@@ -82,6 +85,9 @@ export interface MempoolReactorOptions {
   sendersCacheSize: number;
   /** starts in block-sync mode. */
   syncing: boolean;
+  /** txs from peers kept while syncing (checked when syncing ends); beyond these bounds they are dropped. */
+  syncBufferTxs: number;
+  syncBufferBytes: number;
   channel: Partial<ChannelLimits>;
 }
 
@@ -89,6 +95,8 @@ export const DEFAULT_MEMPOOL_REACTOR_OPTIONS: MempoolReactorOptions = {
   maxTxBytes: 1024 * 1024,
   sendersCacheSize: 10_000,
   syncing: false,
+  syncBufferTxs: 10_000,
+  syncBufferBytes: 32 * 1024 * 1024,
   channel: {},
 };
 
@@ -110,6 +118,8 @@ export class MempoolReactor implements MempoolView {
   private pending: { tx: Bytes; key: string }[] = [];
   private flushScheduled = false;
   private syncing: boolean;
+  private deferred: { peer: string; tx: Bytes }[] = [];
+  private deferredBytes = 0;
   private readonly maxBatchBytes: number;
 
   constructor(opts: Partial<MempoolReactorOptions>, deps: { host: ChannelFactory; pool: GossipPool; logger: Logger }) {
@@ -132,7 +142,18 @@ export class MempoolReactor implements MempoolView {
   setSyncing(syncing: boolean): void {
     const was = this.syncing;
     this.syncing = syncing;
-    if (was && !syncing) for (const p of this.channel.peers()) this.sendPool(p);
+    if (was && !syncing) {
+      const kept = this.deferred;
+      this.deferred = [];
+      this.deferredBytes = 0;
+      for (const { peer, tx } of kept) void this.admit(peer, tx);
+      for (const p of this.channel.peers()) this.sendPool(p);
+    }
+  }
+
+  /** txs kept while syncing (tests). */
+  get deferredCount(): number {
+    return this.deferred.length;
   }
 
   // ---- MempoolView (the RPC's entry point) --------------------------------------------------
@@ -182,33 +203,46 @@ export class MempoolReactor implements MempoolView {
   }
 
   private async receive(peer: string, txs: Bytes[]): Promise<MessageOutcome> {
-    if (this.syncing) return "ignore";
+    if (this.syncing) {
+      for (const tx of txs) {
+        if (tx.length > this.o.maxTxBytes) return "reject";
+        if (this.deferred.length >= this.o.syncBufferTxs || this.deferredBytes + tx.length > this.o.syncBufferBytes) break;
+        this.deferred.push({ peer, tx });
+        this.deferredBytes += tx.length;
+      }
+      return "ignore";
+    }
     let outcome: MessageOutcome = "accept";
     await Promise.all(
       txs.map(async (tx) => {
-        this.stats.received++;
         if (tx.length > this.o.maxTxBytes) {
+          this.stats.received++;
           outcome = "reject";
           return;
         }
-        const key = toHex(txHash(tx));
-        this.addSender(key, peer);
-        try {
-          const res = await this.pool.checkAndAdd(tx);
-          if (res.code === 0) {
-            this.stats.accepted++;
-            this.flood(tx, key);
-          } else {
-            this.stats.refused++;
-          }
-        } catch (e: unknown) {
-          const code = (e as { type?: { code?: string } }).type?.code;
-          if (code === "TX_IN_CACHE") this.stats.duplicates++;
-          else if (code !== "MEMPOOL_CLOSED") this.logger.debug({ err: e, peer }, "tx from peer not added");
-        }
+        await this.admit(peer, tx);
       }),
     );
     return outcome;
+  }
+
+  private async admit(peer: string, tx: Bytes): Promise<void> {
+    this.stats.received++;
+    const key = toHex(txHash(tx));
+    this.addSender(key, peer);
+    try {
+      const res = await this.pool.checkAndAdd(tx);
+      if (res.code === 0) {
+        this.stats.accepted++;
+        this.flood(tx, key);
+      } else {
+        this.stats.refused++;
+      }
+    } catch (e: unknown) {
+      const code = (e as { type?: { code?: string } }).type?.code;
+      if (code === "TX_IN_CACHE") this.stats.duplicates++;
+      else if (code !== "MEMPOOL_CLOSED") this.logger.debug({ err: e, peer }, "tx from peer not added");
+    }
   }
 
   private flood(tx: Bytes, key: string): void {
