@@ -84,6 +84,36 @@ describe("node", () => {
     }
   });
 
+  it("a tx acknowledged by broadcast_tx_sync survives a stop before any block includes it (mempool WAL)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "openledgerd-node-"));
+    try {
+      mkdirSync(join(home, "config"), { recursive: true });
+      const key = loadOrGenPrivValidatorKey(join(home, "config", "priv_validator_key.json"));
+      const genesis = {
+        ...testGenesis(new MemPV()),
+        validators: [{ address: key.address, pubKey: { type: "ed25519" as const, value: key.publicKey }, power: 10n, name: "v" }],
+      };
+      const genesisJson = JSON.stringify({ chain_id: TEST_CHAIN_ID, app_state: { genesis: "yes" } });
+      const appBackend = new MemoryBackend();
+      // blocks an hour apart: after block 1, nothing includes the tx before the stop
+      const slow = { ...options(home), consensus: { blockIntervalMs: 3_600_000, createEmptyBlocks: true } };
+      const node = await startNode(slow, { app: new KvApp({ backend: appBackend }), logger: silentLogger(), genesis, genesisJson });
+      await waitFor(() => node.height() >= 1n);
+      const ack = await rpc(node.rpcPort, "broadcast_tx_sync", { tx: toBase64(utf8("durable=yes")) });
+      assert.equal(ack.result.code, 0, JSON.stringify(ack));
+      assert.equal((await rpc(node.rpcPort, "num_unconfirmed_txs")).result.n_txs, "1");
+      await node.stop();
+      const node2 = await startNode(slow, { app: new KvApp({ backend: appBackend }), logger: silentLogger(), genesis, genesisJson });
+      try {
+        assert.equal((await rpc(node2.rpcPort, "num_unconfirmed_txs")).result.n_txs, "1", "the acknowledged tx is back in the pool");
+      } finally {
+        await node2.stop();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it("reports a halt when the app rejects the proposal, and stops cleanly", async () => {
     const home = mkdtempSync(join(tmpdir(), "openledgerd-node-"));
     try {

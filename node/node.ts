@@ -40,6 +40,8 @@ import { SingleValidatorProducer } from "./execution/producer.ts";
 import type { FailPointHook, VoteSigner } from "./execution/types.ts";
 import { crashHooksFromEnv } from "./execution/crashAt.ts";
 import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
+import { durableMempoolView, MempoolWal } from "./mempool/wal.ts";
+import { txHash } from "./types/hash.ts";
 import { restExtras } from "./rest/extras.ts";
 import { observeFinalizeBlock, type ChainMetrics } from "./metrics/chain.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
@@ -212,6 +214,24 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       logger: log.child({ module: "handshake" }),
     });
 
+    // txs acknowledged to clients before a crash are put back through CheckTx (node/mempool/wal.ts)
+    const mempoolWal = new MempoolWal(join(dataDir, "mempool.wal"));
+    {
+      const kept = mempoolWal.load();
+      let readmitted = 0;
+      for (const tx of kept) {
+        if (txIndex.getByHash(txHash(tx)) !== undefined) continue; // committed before the stop
+        try {
+          if ((await mempool.checkAndAdd(tx)).code === 0) readmitted++;
+        } catch {
+          // already in the pool / cache, or no longer valid: nothing to keep
+        }
+      }
+      if (kept.length > 0) log.info({ module: "mempool", kept: kept.length, readmitted }, "mempool WAL replayed");
+      await mempoolWal.rewrite(mempool.entries().map((e) => e.tx));
+      closers.push({ name: "mempool WAL", fn: () => mempoolWal.close() });
+    }
+
     let resolveHalt!: (e: unknown) => void;
     const halted = new Promise<unknown>((r) => (resolveHalt = r));
     const onHalt = (e: unknown) => {
@@ -372,7 +392,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       blockStore,
       state: stateStore,
       txIndex,
-      mempool: mempoolView,
+      mempool: durableMempoolView(mempoolView, mempoolWal, () => mempool.entries().map((e) => e.tx)),
       events,
       app: { query: (req) => appConn.query(req), info: () => appConn.info() },
       validatorInfo: {
