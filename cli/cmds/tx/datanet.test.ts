@@ -39,6 +39,8 @@ describe("cli/tx datanet", () => {
     assertUserError(await cli(["query", "datanet", "datanet", "x"]), /invalid datanet id/, "bad id");
     assertUserError(await cli(["query", "datanet", "contribution-by-hash", "1", "abc"]), /64 hex/, "bad hash");
     assertUserError(await cli(["tx", "datanet", "update", "dev", "1", "--yes"]), /nothing to update/, "empty update");
+    assertUserError(await cli(["tx", "datanet", "contribute", "dev", "1", "/nonexistent/points.csv", "--yes"]), /cannot read \/nonexistent\/points\.csv/, "FILE argument as a points CSV");
+    assertUserError(await cli(["tx", "datanet", "contribute", "dev", "1", "a.csv", "--file", "b.csv", "--yes"]), /either as the FILE argument or as --file/, "FILE and --file");
     assertUserError(await cli(["tx", "datanet", "set-gating", "dev", "1", "sometimes", "--yes"]), /open, allowlist or curated/, "bad gating");
     assertUserError(await cli(["tx", "attribution", "register-model", "dev", "1", "--name", "m", "--embedding-dim", "4", "--yes"]), /exactly one of --onnx/, "no artifact");
     assertUserError(await cli(["tx", "attribution", "audit-model", "dev", "x", "--yes"]), /invalid model id/, "bad model id");

@@ -239,6 +239,7 @@ export function datanetTxCommand(io: CliIo): Command {
       .description("contribute points with bonded stake: from a CSV file (header with a label column; see --help) or inline --point values")
       .argument("<from_key_or_address>", "contributor key")
       .argument("<datanet_id>", "datanet id")
+      .argument("[file]", "FILE: a points CSV (*.csv, same as --file) or else the payload to upload (same as --payload)")
       .option("--file <points.csv>", "CSV: label column, optional stake/uri/parents/content_hash/size columns, every other column an int16 feature")
       .option("--point <f1,f2,…:label>", "an inline point (repeatable)", collect, [])
       .option("--stake <amount>", "stake per point in uopen (default: a CSV stake column, else 1000)", "1000")
@@ -248,8 +249,14 @@ export function datanetTxCommand(io: CliIo): Command {
       .option("--payload <file>", "the point's off-chain payload: uploaded to the node's blob store first; its sha256, size and blob://<sha256> location go on chain (exactly one point)")
       .option("--encrypt", "encrypt the payload (AES-256-GCM, datanet id as associated data) before upload; needs --key-file. The chain records the hash of the ciphertext and never sees the key", false)
       .option("--key-file <file>", "the datanet's key file (held by its curators)"),
-  ).action(async (from: string, datanetId: string, o: Flags & { file?: string; point: string[]; stake: string; uri: string; encrypted: boolean; parent: string[]; payload?: string; encrypt: boolean; keyFile?: string }, cmd: Command) => {
+  ).action(async (from: string, datanetId: string, file: string | undefined, o: Flags & { file?: string; point: string[]; stake: string; uri: string; encrypted: boolean; parent: string[]; payload?: string; encrypt: boolean; keyFile?: string }, cmd: Command) => {
     const id = parseId(datanetId, "datanet id");
+    if (file !== undefined) {
+      const asCsv = file.toLowerCase().endsWith(".csv");
+      if (asCsv ? o.file !== undefined : o.payload !== undefined) throw new UserError(`give ${file} either as the FILE argument or as ${asCsv ? "--file" : "--payload"}, not both`);
+      if (asCsv) o.file = file;
+      else o.payload = file;
+    }
     const d: PointDefaults = { stake: parseAmount(o.stake, "--stake"), uri: o.uri, encrypted: o.encrypted, parents: o.parent.map((p) => parseId(p, "--parent")) };
     const items: ContributionInput[] = [];
     if (o.file !== undefined) {
