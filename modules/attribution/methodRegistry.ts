@@ -10,10 +10,10 @@
  */
 import { queryGas } from "./gas.ts";
 import type { Bytes } from "../core/abci.ts";
-import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { accAddressToString } from "../core/address.ts";
 import { concat, equal, u64be } from "../core/bytes.ts";
 import type { ReadContext, WriteContext } from "../core/context.ts";
-import { ErrInvalidAddress, ErrUnauthorized } from "../core/errors.ts";
+import { ErrUnauthorized } from "../core/errors.ts";
 import type { MsgHandler, QueryHandler } from "../core/module.ts";
 import type { QueryContext } from "../core/context.ts";
 import { grpcError } from "../core/errors.ts";
@@ -37,6 +37,7 @@ import { ErrInvalidField, ErrUnsupportedMethod } from "./errors.ts";
 import { emitTyped } from "./events.ts";
 import { MODULE_NAME, PARAMS_KEY } from "./keys.ts";
 import { merkleRoot, pointLeafHash } from "./merkle.ts";
+import { msgAddress } from "../core/protoHandlers.ts";
 
 type Impl = (v: Valuation, q: Int16Array, label: number, p: { k: number; kPrime: number; dust: number }, fee: bigint, excluded?: ReadonlySet<number>) => MethodAttribution;
 
@@ -139,13 +140,7 @@ export function recordShadow(ctx: WriteContext, i: ShadowInput): void {
   });
 }
 
-function addr(s: string, what: string): Bytes {
-  try {
-    return accAddressFromString(s);
-  } catch {
-    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
-  }
-}
+const addr = msgAddress;
 
 export function createRegistryMsgHandlers(authority: Bytes, get: (ctx: ReadContext) => Params): MsgHandler[] {
   const activate: MsgHandler<MsgActivateMethod, MsgActivateMethodResponse> = {

@@ -4,9 +4,9 @@
  * `keeper.attributeInference`, which the compute/treasury flow calls from FinalizeBlock.
  */
 import type { Bytes } from "../core/abci.ts";
-import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { accAddressToString } from "../core/address.ts";
 import { equal } from "../core/bytes.ts";
-import { ErrInvalidAddress, ErrUnauthorized } from "../core/errors.ts";
+import { ErrUnauthorized } from "../core/errors.ts";
 import type { MsgHandler } from "../core/module.ts";
 import {
   MsgAuditModel,
@@ -21,25 +21,14 @@ import {
 import { ErrInvalidField, ErrInvalidParams } from "./errors.ts";
 import type { AttributionKeeper } from "./keeper.ts";
 import { validateParams } from "./params.ts";
+import { msgAddress, msgHandlerFactory } from "../core/protoHandlers.ts";
 
 export const TYPE_PREFIX = "/openledger.attribution.v1.";
+const handler = msgHandlerFactory(TYPE_PREFIX);
 
-function addr(s: string, what: string): Bytes {
-  try {
-    return accAddressFromString(s);
-  } catch {
-    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
-  }
-}
+const addr = msgAddress;
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function handler<M, R>(name: string, msg: Codec<M>, res: Codec<R>, h: Omit<MsgHandler<M, R>, "typeUrl" | "responseTypeUrl" | "decode" | "encodeResponse">): MsgHandler<M, R> {
-  return { typeUrl: `${TYPE_PREFIX}${name}`, responseTypeUrl: `${TYPE_PREFIX}${name}Response`, decode: (b) => msg.decode(b), encodeResponse: (r) => res.encode(r).finish(), ...h };
-}
 
 export function createAttributionMsgHandlers(k: AttributionKeeper, authority: Bytes): MsgHandler[] {
   const register = handler("MsgRegisterModel", MsgRegisterModel, MsgRegisterModelResponse, {

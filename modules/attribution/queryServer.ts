@@ -26,17 +26,12 @@ import {
 import { Model, type Receipt } from "../../proto/gen/openledger/attribution/v1/types.ts";
 import type { AttributionKeeper } from "./keeper.ts";
 import { MODULE_NAME, PREFIX, receiptByContributorPrefix, receiptByModelPrefix } from "./keys.ts";
+import { queryHandlerFactory } from "../core/protoHandlers.ts";
 
 export const QUERY_PREFIX = "/openledger.attribution.v1.Query/";
+const query = queryHandlerFactory(QUERY_PREFIX);
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function query<Q, R>(name: string, req: Codec<Q>, res: Codec<R>, handle: (ctx: QueryContext, q: Q) => Promise<R>): QueryHandler<Q, R> {
-  return { path: `${QUERY_PREFIX}${name}`, decode: (b) => req.decode(b), encode: (r) => res.encode(r).finish(), handle };
-}
 
 export function createAttributionQueries(k: AttributionKeeper): QueryHandler[] {
   const receipt = (ctx: QueryContext, id: bigint): Receipt => {

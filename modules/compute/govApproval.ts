@@ -11,7 +11,7 @@ import type { Bytes } from "../core/abci.ts";
 import { accAddressFromString, accAddressToString } from "../core/address.ts";
 import { concat, equal, lengthPrefixed } from "../core/bytes.ts";
 import type { QueryContext, ReadContext, WriteContext } from "../core/context.ts";
-import { ErrInvalidAddress, ErrUnauthorized, grpcError } from "../core/errors.ts";
+import { ErrUnauthorized, grpcError } from "../core/errors.ts";
 import type { MsgHandler, QueryHandler } from "../core/module.ts";
 import {
   ApprovalGenesis,
@@ -29,6 +29,7 @@ import {
 import { ErrInvalidField } from "./errors.ts";
 import { emitTyped } from "./events.ts";
 import { MODULE_NAME } from "./keys.ts";
+import { msgAddress } from "../core/protoHandlers.ts";
 
 const APPROVAL_PREFIX = 0x20;
 const REQUIRED_KEY: Bytes = Uint8Array.of(0x21);
@@ -51,13 +52,7 @@ export function eligibleForJobs(ctx: ReadContext, provider: string): boolean {
   return !approvalRequired(ctx) || a?.status === ApprovalStatus.APPROVAL_STATUS_APPROVED;
 }
 
-function addr(s: string, what: string): Bytes {
-  try {
-    return accAddressFromString(s);
-  } catch {
-    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
-  }
-}
+const addr = msgAddress;
 
 export function createApprovalMsgHandlers(authority: Bytes): MsgHandler[] {
   const gov = (a: string) => {

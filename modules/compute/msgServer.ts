@@ -1,9 +1,9 @@
 /** openledger.compute.v1.Msg: one handler per message (validate → authorize → keeper → events → response). */
 import type { Bytes } from "../core/abci.ts";
-import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { accAddressToString } from "../core/address.ts";
 import { equal } from "../core/bytes.ts";
 import { type Coin, type ProtoCoin, coinFromProto } from "../core/coins.ts";
-import { ErrInvalidAddress, ErrInvalidCoins, ErrUnauthorized } from "../core/errors.ts";
+import { ErrInvalidCoins, ErrUnauthorized } from "../core/errors.ts";
 import type { MsgHandler } from "../core/module.ts";
 import {
   MsgRegisterProvider,
@@ -25,18 +25,14 @@ import { JobType } from "../../proto/gen/openledger/compute/v1/types.ts";
 import { ErrInvalidField, ErrInvalidInput, ErrInvalidParams, ErrInvalidResult, ErrUnsupportedJobType } from "./errors.ts";
 import { type ComputeKeeper, MAX_TEE_QUOTE } from "./keeper.ts";
 import { validateParams } from "./params.ts";
+import { msgAddress, msgHandlerFactory } from "../core/protoHandlers.ts";
 
 export const TYPE_PREFIX = "/openledger.compute.v1.";
+const handler = msgHandlerFactory(TYPE_PREFIX);
 /** a hard cap on inline input before params are read (validateBasic is stateless). */
 export const HARD_MAX_INPUT = 4 * 1024 * 1024;
 
-function addr(s: string, what: string): Bytes {
-  try {
-    return accAddressFromString(s);
-  } catch {
-    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
-  }
-}
+const addr = msgAddress;
 
 function coin(c: ProtoCoin | undefined, what: string): Coin {
   if (c === undefined) throw ErrInvalidCoins.wrap(`${what} is required`);
@@ -47,20 +43,7 @@ function coin(c: ProtoCoin | undefined, what: string): Coin {
   }
 }
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function handler<M, R>(name: string, msg: Codec<M>, res: Codec<R>, h: Omit<MsgHandler<M, R>, "typeUrl" | "responseTypeUrl" | "decode" | "encodeResponse">): MsgHandler<M, R> {
-  return {
-    typeUrl: `${TYPE_PREFIX}${name}`,
-    responseTypeUrl: `${TYPE_PREFIX}${name}Response`,
-    decode: (b) => msg.decode(b),
-    encodeResponse: (r) => res.encode(r).finish(),
-    ...h,
-  };
-}
 
 const positiveId = (id: bigint, what: string) => {
   if (id <= 0n) throw ErrInvalidField.wrap(`${what} must be positive`);

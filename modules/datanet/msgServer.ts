@@ -1,8 +1,8 @@
 /** openledger.datanet.v1.Msg: one handler per message (validate → authorize → keeper → events → response). */
 import type { Bytes } from "../core/abci.ts";
-import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { accAddressToString } from "../core/address.ts";
 import { equal } from "../core/bytes.ts";
-import { ErrInvalidAddress, ErrUnauthorized } from "../core/errors.ts";
+import { ErrUnauthorized } from "../core/errors.ts";
 import type { MsgHandler } from "../core/module.ts";
 import {
   MsgChallengeContribution,
@@ -30,35 +30,17 @@ import { ErrInvalidField, ErrInvalidParams, ErrTooManyItems } from "./errors.ts"
 import type { DatanetKeeper } from "./keeper.ts";
 import { MAX_REASON, MAX_URI } from "./keeper.ts";
 import { validateParams } from "./params.ts";
+import { msgAddress, msgHandlerFactory } from "../core/protoHandlers.ts";
 
 export const TYPE_PREFIX = "/openledger.datanet.v1.";
+const handler = msgHandlerFactory(TYPE_PREFIX);
 /** a hard cap on items per message, before params are read (validateBasic is stateless). */
 export const HARD_MAX_ITEMS = 10_000;
 export const MAX_PARENTS_HARD = 1024;
 
-function addr(s: string, what: string): Bytes {
-  try {
-    return accAddressFromString(s);
-  } catch {
-    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
-  }
-}
+const addr = msgAddress;
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-/** a MsgHandler from ts-proto codecs; the type URL is "/openledger.datanet.v1.<name>". */
-function handler<M, R>(name: string, msg: Codec<M>, res: Codec<R>, h: Omit<MsgHandler<M, R>, "typeUrl" | "responseTypeUrl" | "decode" | "encodeResponse">): MsgHandler<M, R> {
-  return {
-    typeUrl: `${TYPE_PREFIX}${name}`,
-    responseTypeUrl: `${TYPE_PREFIX}${name}Response`,
-    decode: (b) => msg.decode(b),
-    encodeResponse: (r) => res.encode(r).finish(),
-    ...h,
-  };
-}
 
 const positiveId = (id: bigint, what: string) => {
   if (id <= 0n) throw ErrInvalidField.wrap(`${what} must be positive`);

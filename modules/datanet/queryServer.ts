@@ -33,17 +33,12 @@ import {
 import { type Contribution, Datanet } from "../../proto/gen/openledger/datanet/v1/types.ts";
 import type { DatanetKeeper } from "./keeper.ts";
 import { MODULE_NAME, PREFIX, byContributorPrefix, byDatanetPrefix, snapshotByDatanetPrefix, snapshotEntryPrefix } from "./keys.ts";
+import { queryHandlerFactory } from "../core/protoHandlers.ts";
 
 export const QUERY_PREFIX = "/openledger.datanet.v1.Query/";
+const query = queryHandlerFactory(QUERY_PREFIX);
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function query<Q, R>(name: string, req: Codec<Q>, res: Codec<R>, handle: (ctx: QueryContext, q: Q) => Promise<R>): QueryHandler<Q, R> {
-  return { path: `${QUERY_PREFIX}${name}`, decode: (b) => req.decode(b), encode: (r) => res.encode(r).finish(), handle };
-}
 
 function parseAddr(s: string): Bytes {
   if (s === "") throw grpcError("InvalidArgument", "empty address string is not allowed");

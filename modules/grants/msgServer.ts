@@ -1,8 +1,7 @@
 /** openledger.grants.v1.Msg: CreateGrant and Clawback (gov authority), ClaimMilestone (recipient), ApproveMilestone / RejectClaim (reviewers or gov). */
-import type { Bytes } from "../core/abci.ts";
-import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { accAddressToString } from "../core/address.ts";
 import { equal } from "../core/bytes.ts";
-import { AppError, ErrInvalidAddress, ErrUnauthorized } from "../core/errors.ts";
+import { AppError, ErrUnauthorized } from "../core/errors.ts";
 import { type Coin, coinsFromProto, validateCoins } from "../core/coins.ts";
 import type { MsgHandler } from "../core/module.ts";
 import {
@@ -20,16 +19,12 @@ import {
 import { coinsToProto } from "../core/coins.ts";
 import { ErrInvalidGrant, ErrInvalidMilestone } from "./errors.ts";
 import { type GrantsKeeper, MAX_MILESTONES, MAX_TEXT, validateGrantShape } from "./keeper.ts";
+import { msgAddress, msgHandlerFactory } from "../core/protoHandlers.ts";
 
 export const TYPE_PREFIX = "/openledger.grants.v1.";
+const handler = msgHandlerFactory(TYPE_PREFIX);
 
-function addr(s: string, what: string): Bytes {
-  try {
-    return accAddressFromString(s);
-  } catch {
-    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
-  }
-}
+const addr = msgAddress;
 
 function coins(cs: readonly { denom: string; amount: string }[], what: string): Coin[] {
   try {
@@ -41,14 +36,7 @@ function coins(cs: readonly { denom: string; amount: string }[], what: string): 
   }
 }
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function handler<M, R>(name: string, msg: Codec<M>, res: Codec<R>, h: Omit<MsgHandler<M, R>, "typeUrl" | "responseTypeUrl" | "decode" | "encodeResponse">): MsgHandler<M, R> {
-  return { typeUrl: `${TYPE_PREFIX}${name}`, responseTypeUrl: `${TYPE_PREFIX}${name}Response`, decode: (b) => msg.decode(b), encodeResponse: (r) => res.encode(r).finish(), ...h };
-}
 
 const grantId = (id: bigint) => {
   if (id <= 0n) throw ErrInvalidGrant.wrap("grant_id must be positive");

@@ -2,7 +2,6 @@
 import { accAddressFromString } from "../core/address.ts";
 import { coinsToProto } from "../core/coins.ts";
 import { AppError, grpcError } from "../core/errors.ts";
-import type { QueryContext } from "../core/context.ts";
 import type { QueryHandler } from "../core/module.ts";
 import { paginate } from "../core/pagination.ts";
 import { QueryEscrowRequest, QueryEscrowResponse, QueryGrantRequest, QueryGrantResponse, QueryGrantsRequest, QueryGrantsResponse } from "../../proto/gen/openledger/grants/v1/query.ts";
@@ -12,17 +11,11 @@ import { readU64be } from "../core/bytes.ts";
 import type { GrantsBankKeeper } from "./expectedKeepers.ts";
 import type { GrantsKeeper } from "./keeper.ts";
 import { MODULE_NAME, PREFIX } from "./keys.ts";
+import { queryHandlerFactory } from "../core/protoHandlers.ts";
 
 const P = "/openledger.grants.v1.Query/";
-
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
-
-function protoQuery<Q, R>(path: string, req: Codec<Q>, res: Codec<R>, handle: (ctx: QueryContext, q: Q) => Promise<R>): QueryHandler<Q, R> {
-  return { path, decode: (b) => req.decode(b), encode: (r) => res.encode(r).finish(), handle };
-}
+/** handlers at full paths (`${P}Name`). */
+const protoQuery = queryHandlerFactory("");
 
 export function createGrantsQueries(k: GrantsKeeper, bank: GrantsBankKeeper): QueryHandler[] {
   return [

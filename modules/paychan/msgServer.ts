@@ -1,8 +1,8 @@
 /** openledger.paychan.v1.Msg: OpenChannel, TopUp, Redeem, CloseChannel, Dispute, UpdateParams. */
 import type { Bytes } from "../core/abci.ts";
-import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { accAddressToString } from "../core/address.ts";
 import { equal } from "../core/bytes.ts";
-import { ErrInvalidAddress, ErrUnauthorized } from "../core/errors.ts";
+import { ErrUnauthorized } from "../core/errors.ts";
 import type { MsgHandler } from "../core/module.ts";
 import {
   MsgCloseChannel,
@@ -23,25 +23,14 @@ import { ErrInvalidField, ErrInvalidParams } from "./errors.ts";
 import type { PaychanKeeper } from "./keeper.ts";
 import { validateParams } from "./params.ts";
 import { isCanonicalAmount } from "./voucher.ts";
+import { msgAddress, msgHandlerFactory } from "../core/protoHandlers.ts";
 
 export const TYPE_PREFIX = "/openledger.paychan.v1.";
+const handler = msgHandlerFactory(TYPE_PREFIX);
 
-function addr(s: string, what: string): Bytes {
-  try {
-    return accAddressFromString(s);
-  } catch {
-    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
-  }
-}
+const addr = msgAddress;
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function handler<M, R>(name: string, msg: Codec<M>, res: Codec<R>, h: Omit<MsgHandler<M, R>, "typeUrl" | "responseTypeUrl" | "decode" | "encodeResponse">): MsgHandler<M, R> {
-  return { typeUrl: `${TYPE_PREFIX}${name}`, responseTypeUrl: `${TYPE_PREFIX}${name}Response`, decode: (b) => msg.decode(b), encodeResponse: (r) => res.encode(r).finish(), ...h };
-}
 
 const coinIn = (c: { denom: string; amount: string } | undefined, what: string) => {
   if (c === undefined || !isCanonicalAmount(c.amount)) throw ErrInvalidField.wrap(`${what} must be a coin with an integer amount`);

@@ -2,7 +2,6 @@
 import type { Bytes } from "../core/abci.ts";
 import { accAddressFromString } from "../core/address.ts";
 import { readU64be } from "../core/bytes.ts";
-import type { QueryContext } from "../core/context.ts";
 import { grpcError } from "../core/errors.ts";
 import type { QueryHandler } from "../core/module.ts";
 import { paginate } from "../core/pagination.ts";
@@ -10,17 +9,12 @@ import { QueryChannelRequest, QueryChannelResponse, QueryChannelsRequest, QueryC
 import { Channel } from "../../proto/gen/openledger/paychan/v1/types.ts";
 import type { PaychanKeeper } from "./keeper.ts";
 import { MODULE_NAME, PREFIX, byAddressPrefix } from "./keys.ts";
+import { queryHandlerFactory } from "../core/protoHandlers.ts";
 
 export const QUERY_PREFIX = "/openledger.paychan.v1.Query/";
+const query = queryHandlerFactory(QUERY_PREFIX);
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function query<Q, R>(name: string, req: Codec<Q>, res: Codec<R>, handle: (ctx: QueryContext, q: Q) => Promise<R>): QueryHandler<Q, R> {
-  return { path: `${QUERY_PREFIX}${name}`, decode: (b) => req.decode(b), encode: (r) => res.encode(r).finish(), handle };
-}
 
 function parseAddr(s: string): Bytes {
   try {

@@ -1,32 +1,21 @@
 /** openledger.treasury.v1.Msg: SetFeePolicy (model owner or gov), Claim, UpdateParams (gov). */
 import type { Bytes } from "../core/abci.ts";
-import { accAddressFromString, accAddressToString } from "../core/address.ts";
+import { accAddressToString } from "../core/address.ts";
 import { equal } from "../core/bytes.ts";
-import { ErrInvalidAddress, ErrUnauthorized } from "../core/errors.ts";
+import { ErrUnauthorized } from "../core/errors.ts";
 import type { MsgHandler } from "../core/module.ts";
 import { MsgClaim, MsgClaimResponse, MsgSetFeePolicy, MsgSetFeePolicyResponse, MsgUpdateParams, MsgUpdateParamsResponse } from "../../proto/gen/openledger/treasury/v1/tx.ts";
 import { ErrInvalidField, ErrInvalidParams } from "./errors.ts";
 import type { TreasuryKeeper } from "./keeper.ts";
 import { validateParams, validatePolicy } from "./params.ts";
+import { msgAddress, msgHandlerFactory } from "../core/protoHandlers.ts";
 
 export const TYPE_PREFIX = "/openledger.treasury.v1.";
+const handler = msgHandlerFactory(TYPE_PREFIX);
 
-export function addr(s: string, what: string): Bytes {
-  try {
-    return accAddressFromString(s);
-  } catch {
-    throw ErrInvalidAddress.wrap(`invalid ${what} address ${JSON.stringify(s.slice(0, 90))}`);
-  }
-}
+export const addr = msgAddress;
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function handler<M, R>(name: string, msg: Codec<M>, res: Codec<R>, h: Omit<MsgHandler<M, R>, "typeUrl" | "responseTypeUrl" | "decode" | "encodeResponse">): MsgHandler<M, R> {
-  return { typeUrl: `${TYPE_PREFIX}${name}`, responseTypeUrl: `${TYPE_PREFIX}${name}Response`, decode: (b) => msg.decode(b), encodeResponse: (r) => res.encode(r).finish(), ...h };
-}
 
 export function createTreasuryMsgHandlers(k: TreasuryKeeper, authority: Bytes): MsgHandler[] {
   const setPolicy = handler("MsgSetFeePolicy", MsgSetFeePolicy, MsgSetFeePolicyResponse, {

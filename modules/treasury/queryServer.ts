@@ -3,7 +3,6 @@ import type { Bytes } from "../core/abci.ts";
 import { accAddressFromString } from "../core/address.ts";
 import { readU64be } from "../core/bytes.ts";
 import { type Coin, addCoins } from "../core/coins.ts";
-import type { QueryContext } from "../core/context.ts";
 import { grpcError } from "../core/errors.ts";
 import type { QueryHandler } from "../core/module.ts";
 import { paginate } from "../core/pagination.ts";
@@ -21,17 +20,12 @@ import {
 import { EpochEarnings } from "../../proto/gen/openledger/treasury/v1/types.ts";
 import type { TreasuryKeeper } from "./keeper.ts";
 import { MODULE_NAME, earningsAddrPrefix } from "./keys.ts";
+import { queryHandlerFactory } from "../core/protoHandlers.ts";
 
 export const QUERY_PREFIX = "/openledger.treasury.v1.Query/";
+const query = queryHandlerFactory(QUERY_PREFIX);
 
-interface Codec<T> {
-  encode(m: T): { finish(): Uint8Array };
-  decode(b: Uint8Array): T;
-}
 
-function query<Q, R>(name: string, req: Codec<Q>, res: Codec<R>, handle: (ctx: QueryContext, q: Q) => Promise<R>): QueryHandler<Q, R> {
-  return { path: `${QUERY_PREFIX}${name}`, decode: (b) => req.decode(b), encode: (r) => res.encode(r).finish(), handle };
-}
 
 function parseAddr(s: string): Bytes {
   if (s === "") throw grpcError("InvalidArgument", "empty address string is not allowed");
