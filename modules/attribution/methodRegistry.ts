@@ -38,6 +38,7 @@ import { emitTyped } from "./events.ts";
 import { MODULE_NAME, PARAMS_KEY } from "./keys.ts";
 import { merkleRoot, pointLeafHash } from "./merkle.ts";
 import { msgAddress } from "../core/protoHandlers.ts";
+import { snakeKeys } from "../core/protoJson.ts";
 
 type Impl = (v: Valuation, q: Int16Array, label: number, p: { k: number; kPrime: number; dust: number }, fee: bigint, excluded?: ReadonlySet<number>) => MethodAttribution;
 
@@ -239,11 +240,6 @@ export async function exportRegistryGenesis(ctx: ReadContext): Promise<RegistryG
   return { scheduled: getSchedule(ctx), history, shadowReceipts };
 }
 
-function snakeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snakeKeys);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]));
-  return v;
-}
 
 export const registryGenesisToJson = (r: RegistryGenesis): unknown => snakeKeys(RegistryGenesis.toJSON(r));
 export const registryGenesisFromJson = (j: unknown): RegistryGenesis => RegistryGenesis.fromJSON(j ?? {});

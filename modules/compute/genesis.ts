@@ -8,6 +8,7 @@ import { ErrInvalidGenesis } from "./errors.ts";
 import type { ComputeKeeper } from "./keeper.ts";
 import { MODULE_NAME, PREFIX, unbondingKey } from "./keys.ts";
 import { defaultParams, validateParams } from "./params.ts";
+import { snakeKeys } from "../core/protoJson.ts";
 
 export type ComputeGenesis = GenesisState;
 
@@ -63,15 +64,6 @@ export async function exportGenesis(ctx: ReadContext, k: ComputeKeeper): Promise
   return { params: k.getParams(ctx), providers, jobs, nextJobId: k.getSequence(ctx, "job") };
 }
 
-function snakeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snakeKeys);
-  if (v !== null && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, x] of Object.entries(v as Record<string, unknown>)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = snakeKeys(x);
-    return out;
-  }
-  return v;
-}
 
 export function genesisToJson(g: ComputeGenesis): unknown {
   return snakeKeys(GenesisState.toJSON(g));

@@ -30,6 +30,7 @@ import { ErrInvalidField } from "./errors.ts";
 import { emitTyped } from "./events.ts";
 import { MODULE_NAME } from "./keys.ts";
 import { msgAddress } from "../core/protoHandlers.ts";
+import { snakeKeys } from "../core/protoJson.ts";
 
 const APPROVAL_PREFIX = 0x20;
 const REQUIRED_KEY: Bytes = Uint8Array.of(0x21);
@@ -153,11 +154,6 @@ export async function exportApprovalGenesis(ctx: ReadContext): Promise<ApprovalG
   return { approvals, approvalRequired: approvalRequired(ctx) };
 }
 
-function snakeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snakeKeys);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]));
-  return v;
-}
 
 export const approvalGenesisToJson = (a: ApprovalGenesis): unknown => snakeKeys(ApprovalGenesis.toJSON(a));
 export const approvalGenesisFromJson = (j: unknown): ApprovalGenesis => ApprovalGenesis.fromJSON(j ?? {});

@@ -5,6 +5,7 @@ import { GenesisState } from "../../proto/gen/openledger/grants/v1/genesis.ts";
 import { ErrInvalidGrant } from "./errors.ts";
 import type { GrantsKeeper } from "./keeper.ts";
 import { validateGrantShape } from "./keeper.ts";
+import { snakeKeys } from "../core/protoJson.ts";
 
 export type GrantsGenesis = GenesisState;
 
@@ -36,11 +37,6 @@ export async function exportGenesis(ctx: ReadContext, k: GrantsKeeper): Promise<
   return { grants, nextGrantId: k.getNextId(ctx) };
 }
 
-function snakeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snakeKeys);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]));
-  return v;
-}
 
 export function genesisToJson(g: GrantsGenesis): unknown {
   return snakeKeys(GenesisState.toJSON(g));

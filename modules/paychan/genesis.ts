@@ -11,6 +11,7 @@ import type { PaychanKeeper } from "./keeper.ts";
 import { MODULE_NAME, PREFIX } from "./keys.ts";
 import { defaultParams, validateParams } from "./params.ts";
 import { isCanonicalAmount } from "./voucher.ts";
+import { snakeKeys } from "../core/protoJson.ts";
 
 export type PaychanGenesis = GenesisState;
 
@@ -61,15 +62,6 @@ export async function exportGenesis(ctx: ReadContext, k: PaychanKeeper): Promise
   return { params: k.getParams(ctx), channels, nextChannelId: k.nextId(ctx) };
 }
 
-function snakeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snakeKeys);
-  if (v !== null && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, x] of Object.entries(v as Record<string, unknown>)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = snakeKeys(x);
-    return out;
-  }
-  return v;
-}
 
 export function genesisToJson(g: PaychanGenesis): unknown {
   return snakeKeys(GenesisState.toJSON(g));

@@ -9,6 +9,7 @@ import { ErrInvalidGenesis } from "./errors.ts";
 import type { TreasuryKeeper } from "./keeper.ts";
 import { MODULE_NAME, PREFIX } from "./keys.ts";
 import { defaultParams, validateParams, validatePolicy } from "./params.ts";
+import { snakeKeys } from "../core/protoJson.ts";
 
 export type TreasuryGenesis = GenesisState;
 
@@ -83,15 +84,6 @@ export async function exportGenesis(ctx: ReadContext, k: TreasuryKeeper): Promis
   };
 }
 
-function snakeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snakeKeys);
-  if (v !== null && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, x] of Object.entries(v as Record<string, unknown>)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = snakeKeys(x);
-    return out;
-  }
-  return v;
-}
 
 export function genesisToJson(g: TreasuryGenesis): unknown {
   return snakeKeys(GenesisState.toJSON(g));
