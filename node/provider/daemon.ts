@@ -233,6 +233,7 @@ export class ProviderDaemon {
         predictedLabel: out.label,
         queryEmbedding: qe,
         checkpointChain: [],
+        trainedArtifactHash: new Uint8Array(0),
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
       return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: out.label };
@@ -260,6 +261,7 @@ export class ProviderDaemon {
         predictedLabel: 0,
         queryEmbedding: new Uint8Array(0),
         checkpointChain: [],
+        trainedArtifactHash: new Uint8Array(0),
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
       return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: 0 };
@@ -322,6 +324,7 @@ export class ProviderDaemon {
         predictedLabel: 0,
         queryEmbedding: new Uint8Array(0),
         checkpointChain: run.chain,
+        trainedArtifactHash: new Uint8Array(0),
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
       return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: 0 };

@@ -127,7 +127,7 @@ async function provider(w: World, who: string): Promise<Provider> {
 /** the canonical result of an inference with the given embedding and label, signed by `who`. */
 function attested(w: World, j: Job, who: "carol" | "dave", emb: number[], label: number, over: Partial<CanonicalResult> = {}) {
   const qe = rows([emb]);
-  const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, checkpointChain: [], ...over };
+  const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, checkpointChain: [], trainedArtifactHash: new Uint8Array(0), ...over };
   const digest = resultHash(w.chain.chainId, j.id, result);
   return { result, digest, attestation: attKey[who].sign(digest) };
 }
@@ -316,7 +316,7 @@ describe("compute embedding-index jobs", () => {
     assert.equal(j.status, JobStatus.JOB_STATUS_ASSIGNED);
     const model = (await w.query(`${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model!;
     const mk = (outputHash: Uint8Array) => {
-      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: [] };
+      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
       const digest = resultHash(w.chain.chainId, 1n, result);
       return { result, digest, attestation: attKey.carol.sign(digest) };
     };
@@ -362,7 +362,7 @@ describe("compute training jobs through blocks", () => {
     const j = await job(w, 1n);
     const chain = [sha256(utf8("ck0")), sha256(utf8("ck1")), sha256(utf8("ck2"))];
     const mk = (outputHash: Uint8Array, checkpointChain: Uint8Array[]) => {
-      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain };
+      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain, trainedArtifactHash: new Uint8Array(0) };
       const digest = resultHash(w.chain.chainId, 1n, result);
       return { result, attestation: attKey.carol.sign(digest) };
     };

@@ -22,7 +22,7 @@ const ONNX = buildMlpModel({ hidden: [{ weight: eye, bias: [0, 0, 0, 0], inDim: 
 
 describe("compute node side", () => {
   it("the provider's sign bytes and output hash are the module's; both key types verify", () => {
-    const r: CanonicalResult = { modelArtifactHash: sha256(utf8("m")), checkpointHash: new Uint8Array(0), inputHash: sha256(utf8("i")), outputHash: sha256(utf8("o")), predictedLabel: 7, queryEmbedding: Uint8Array.of(1, 2, 3, 4), checkpointChain: [] };
+    const r: CanonicalResult = { modelArtifactHash: sha256(utf8("m")), checkpointHash: new Uint8Array(0), inputHash: sha256(utf8("i")), outputHash: sha256(utf8("o")), predictedLabel: 7, queryEmbedding: Uint8Array.of(1, 2, 3, 4), checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
     assert.equal(toHex(resultDigest("chain-1", 42n, r)), toHex(resultHash("chain-1", 42n, r)));
     assert.notEqual(toHex(resultDigest("chain-2", 42n, r)), toHex(resultHash("chain-1", 42n, r)), "bound to the chain");
     assert.notEqual(toHex(resultDigest("chain-1", 43n, r)), toHex(resultHash("chain-1", 42n, r)), "bound to the job");
@@ -47,7 +47,7 @@ describe("compute node side", () => {
     const verifier = new OnnxVerifier({ blobs: { get: async (h) => blobs.get(h) }, budgetMs: 60_000 });
     const task = (id: bigint, emb: Int16Array, label: number, onnxHash = sha256(ONNX)): VerificationTask => {
       const qe = int16ToBytes(emb);
-      const result: CanonicalResult = { modelArtifactHash: onnxHash, checkpointHash: new Uint8Array(0), inputHash: sha256(input), outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, checkpointChain: [] };
+      const result: CanonicalResult = { modelArtifactHash: onnxHash, checkpointHash: new Uint8Array(0), inputHash: sha256(input), outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
       return { jobId: id, jobType: 1, modelId: 1n, onnxHash, embeddingDim: 4, input, inputHash: sha256(input), inputInBlob: false, result, resultHash: resultHash("c", id, result), embeddingTolerance: 2, seed: new Uint8Array(32) };
     };
     const tasks = [

@@ -64,7 +64,7 @@ describe("compute training jobs", () => {
     const v = new OnnxVerifier({ blobs: { get: async (h) => blobs.get(h) }, budgetMs: 60_000 });
     const blockHash = sha256(utf8("block"));
     const task = (chain: Uint8Array[]): VerificationTask => {
-      const result: CanonicalResult = { modelArtifactHash: new Uint8Array(32), checkpointHash: new Uint8Array(0), inputHash: new Uint8Array(32), outputHash: sha256(concat(...chain)), predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: chain };
+      const result: CanonicalResult = { modelArtifactHash: new Uint8Array(32), checkpointHash: new Uint8Array(0), inputHash: new Uint8Array(32), outputHash: sha256(concat(...chain)), predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: chain, trainedArtifactHash: new Uint8Array(0) };
       return { jobId: 5n, jobType: 3, modelId: 1n, onnxHash: new Uint8Array(32), embeddingDim: d.h, input: new Uint8Array(0), inputHash: new Uint8Array(32), inputInBlob: false, result, resultHash: sha256(result.outputHash), embeddingTolerance: 2, seed: blockHash, training: { rows: d.rows, labels: d.labels, n: d.n, h: d.h, trainingConfigHash: sha256(utf8("cfg")) } };
     };
     assert.deepEqual((await v.verify([task(run.chain)], { height: 3n, hash: blockHash })).map((x) => x.match), [true]);

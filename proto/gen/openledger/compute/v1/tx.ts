@@ -69,7 +69,14 @@ export interface MsgRequestJob {
   jobType: JobType;
   modelId: bigint;
   inputBlobHash: Uint8Array;
-  maxFee: Coin | undefined;
+  maxFee:
+    | Coin
+    | undefined;
+  /**
+   * training jobs: the training config (modules/compute/training.ts encodeTrainingConfig: learning rate,
+   * epochs, batch size, segments); empty = the default config. Its sha256 is the job's input_hash.
+   */
+  input: Uint8Array;
 }
 
 export interface MsgRequestJobResponse {
@@ -903,7 +910,14 @@ export const MsgRequestInferenceResponse: MessageFns<MsgRequestInferenceResponse
 };
 
 function createBaseMsgRequestJob(): MsgRequestJob {
-  return { requester: "", jobType: 0, modelId: 0n, inputBlobHash: new Uint8Array(0), maxFee: undefined };
+  return {
+    requester: "",
+    jobType: 0,
+    modelId: 0n,
+    inputBlobHash: new Uint8Array(0),
+    maxFee: undefined,
+    input: new Uint8Array(0),
+  };
 }
 
 export const MsgRequestJob: MessageFns<MsgRequestJob> = {
@@ -925,6 +939,9 @@ export const MsgRequestJob: MessageFns<MsgRequestJob> = {
     }
     if (message.maxFee !== undefined) {
       Coin.encode(message.maxFee, writer.uint32(42).fork()).join();
+    }
+    if (message.input.length !== 0) {
+      writer.uint32(50).bytes(message.input);
     }
     return writer;
   },
@@ -982,6 +999,14 @@ export const MsgRequestJob: MessageFns<MsgRequestJob> = {
             message.maxFee = Coin.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.input = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1013,6 +1038,7 @@ export const MsgRequestJob: MessageFns<MsgRequestJob> = {
         : isSet(object.max_fee)
         ? Coin.fromJSON(object.max_fee)
         : undefined,
+      input: isSet(object.input) ? bytesFromBase64(object.input) : new Uint8Array(0),
     };
   },
 
@@ -1033,6 +1059,9 @@ export const MsgRequestJob: MessageFns<MsgRequestJob> = {
     if (message.maxFee !== undefined) {
       obj.maxFee = Coin.toJSON(message.maxFee);
     }
+    if (message.input.length !== 0) {
+      obj.input = base64FromBytes(message.input);
+    }
     return obj;
   },
 
@@ -1048,6 +1077,7 @@ export const MsgRequestJob: MessageFns<MsgRequestJob> = {
     message.maxFee = (object.maxFee !== undefined && object.maxFee !== null)
       ? Coin.fromPartial(object.maxFee)
       : undefined;
+    message.input = object.input ?? new Uint8Array(0);
     return message;
   },
 };

@@ -324,6 +324,11 @@ export interface CanonicalResult {
    * bytes are in the blob store under these hashes; output_hash = sha256(concatenation of the chain).
    */
   checkpointChain: Uint8Array[];
+  /**
+   * training jobs: sha256 of the ONNX artifact with the trained head (the model's artifact with its
+   * head.weight / head.bias initializers replaced by the final checkpoint); validators rebuild it.
+   */
+  trainedArtifactHash: Uint8Array;
 }
 
 export interface Job {
@@ -1274,6 +1279,7 @@ function createBaseCanonicalResult(): CanonicalResult {
     predictedLabel: 0,
     queryEmbedding: new Uint8Array(0),
     checkpointChain: [],
+    trainedArtifactHash: new Uint8Array(0),
   };
 }
 
@@ -1299,6 +1305,9 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
     }
     for (const v of message.checkpointChain) {
       writer.uint32(58).bytes(v!);
+    }
+    if (message.trainedArtifactHash.length !== 0) {
+      writer.uint32(66).bytes(message.trainedArtifactHash);
     }
     return writer;
   },
@@ -1372,6 +1381,14 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
             message.checkpointChain.push(reader.bytes());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.trainedArtifactHash = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1421,6 +1438,11 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
         : globalThis.Array.isArray(object?.checkpoint_chain)
         ? object.checkpoint_chain.map((e: any) => bytesFromBase64(e))
         : [],
+      trainedArtifactHash: isSet(object.trainedArtifactHash)
+        ? bytesFromBase64(object.trainedArtifactHash)
+        : isSet(object.trained_artifact_hash)
+        ? bytesFromBase64(object.trained_artifact_hash)
+        : new Uint8Array(0),
     };
   },
 
@@ -1447,6 +1469,9 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
     if (message.checkpointChain?.length) {
       obj.checkpointChain = message.checkpointChain.map((e) => base64FromBytes(e));
     }
+    if (message.trainedArtifactHash.length !== 0) {
+      obj.trainedArtifactHash = base64FromBytes(message.trainedArtifactHash);
+    }
     return obj;
   },
 
@@ -1462,6 +1487,7 @@ export const CanonicalResult: MessageFns<CanonicalResult> = {
     message.predictedLabel = object.predictedLabel ?? 0;
     message.queryEmbedding = object.queryEmbedding ?? new Uint8Array(0);
     message.checkpointChain = object.checkpointChain?.map((e) => e) || [];
+    message.trainedArtifactHash = object.trainedArtifactHash ?? new Uint8Array(0);
     return message;
   },
 };
