@@ -34,6 +34,8 @@ import { ConsensusReactor } from "./consensus/reactor.ts";
 import { DEFAULT_TIMEOUTS } from "./consensus/state.ts";
 import { BlockExecutor } from "./execution/blockExecutor.ts";
 import { totalVotingPower } from "./execution/state.ts";
+import { TestFaults } from "./p2p/testFaults.ts";
+import { testClockOffsetMs, testLieHeight } from "./util/testEnv.ts";
 import { P2PHost } from "./p2p/host.ts";
 import { MempoolReactor } from "./p2p/mempoolReactor.ts";
 import { SingleValidatorProducer } from "./execution/producer.ts";
@@ -281,7 +283,8 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           seeds: opts.p2p.seeds,
           ...(opts.p2p.maxPeers !== undefined ? { maxPeers: opts.p2p.maxPeers } : {}),
         },
-        { nodeKey, logger: log, metrics: metrics?.p2p ?? null },
+        // TEST ONLY: OPENLEDGER_TEST_PARTITION_FILE (p2p/testFaults.ts); inert when unset
+        { nodeKey, logger: log, metrics: metrics?.p2p ?? null, testFaults: TestFaults.fromEnv(process.env, genesis.chainId, log) },
       );
       const mempoolReactor = new MempoolReactor({ maxTxBytes: opts.mempool.maxTxBytes, syncing: true }, { host, pool: mempool, logger: log });
       mempoolView = mempoolReactor;
@@ -306,6 +309,8 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       if (byzantine === "double-sign") {
         log.fatal("OPENLEDGER_TEST_BYZANTINE=double-sign: TEST-ONLY BYZANTINE MODE, this validator WILL DOUBLE-SIGN prevotes and be slashed");
       }
+      // TEST ONLY: OPENLEDGER_TEST_CLOCK_OFFSET_MS skews this validator's consensus clock (util/testEnv.ts, S14)
+      const clockOffsetMs = testClockOffsetMs(process.env, genesis.chainId, log);
       driver = new ConsensusDriver(
         { walPath: join(dataDir, "cs.wal", "wal"), timeouts, ...(byzantineSignVote !== undefined ? { byzantine: "double-sign" as const } : {}) },
         {
@@ -320,6 +325,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           metrics: metrics?.consensus ?? null,
           ...(byzantineSignVote !== undefined ? { byzantineSignVote } : {}),
           ...(crashHooks !== undefined ? { crashPoint: crashHooks.crashPoint } : {}),
+          ...(clockOffsetMs !== 0 ? { now: () => Date.now() + clockOffsetMs } : {}),
         },
         state,
       );
@@ -345,7 +351,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         reactor.switchToConsensus().catch((e: unknown) => onHalt(e));
       };
       const blockSync = new BlockSyncReactor(
-        { syncing: syncFirst, startupGraceMs: opts.consensus.blockSyncGraceMs ?? 3000 },
+        { syncing: syncFirst, startupGraceMs: opts.consensus.blockSyncGraceMs ?? 3000, testLieHeight: testLieHeight(process.env, genesis.chainId, log) },
         {
           host,
           store: blockStore,

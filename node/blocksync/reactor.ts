@@ -44,6 +44,8 @@ export interface BlockSyncOptions {
   /** no caught-up verdict before this long after start unless a block arrived (peers still connecting). */
   startupGraceMs: number;
   channel: Partial<ChannelLimits>;
+  /** TEST ONLY (OPENLEDGER_TEST_LIE_HEIGHT, node/util/testEnv.ts): the height our status claims (a lying peer). */
+  testLieHeight?: bigint | undefined;
 }
 
 export const DEFAULT_BLOCKSYNC_OPTIONS: BlockSyncOptions = {
@@ -178,7 +180,7 @@ export class BlockSyncReactor {
   }
 
   private status(): BlockSyncMessage {
-    return { type: "status", height: this.d.store.height(), base: this.d.store.base() };
+    return { type: "status", height: this.o.testLieHeight ?? this.d.store.height(), base: this.d.store.base() };
   }
 
   private pollStatus(): void {

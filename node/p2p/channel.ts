@@ -22,6 +22,7 @@
 import type { Stream } from "@libp2p/interface";
 import type { Logger } from "pino";
 import { encodeFrame, FrameDecoder, FrameError } from "./framing.ts";
+import { DelayLine } from "./testFaults.ts";
 import type { MessageOutcome, PeerAction } from "./peerScore.ts";
 
 export const CHANNEL_NAMES = ["consensus-state", "consensus-data", "consensus-votes", "mempool", "evidence", "blocksync", "blobs"] as const;
@@ -92,6 +93,8 @@ export interface ChannelHost {
   report(peer: string, outcome: MessageOutcome, reason: string): void;
   disconnect(peer: string, reason: string): void;
   onPeer(listener: (ev: PeerEvent) => void): () => void;
+  /** TEST ONLY (testFaults.ts): per inbound message from `peer`, -1 = drop it, else a delay in ms. */
+  inboundFault?: ((peer: string) => number) | undefined;
 }
 
 export interface ChannelStats {
@@ -195,6 +198,10 @@ export class Channel<T> {
   /** reads frames from an inbound stream the peer opened (called by the host). */
   attachInbound(peer: string, stream: Stream): void {
     const decoder = new FrameDecoder(this.spec.maxMsgBytes);
+    const fault = this.host.inboundFault;
+    const line = fault === undefined ? undefined : new DelayLine<Uint8Array>((f) => {
+      if (this.host.isConnected(peer)) this.dispatch(peer, f);
+    });
     stream.addEventListener("message", (evt) => {
       if (!this.host.isConnected(peer)) return;
       let frames: Uint8Array[];
@@ -207,7 +214,15 @@ export class Channel<T> {
         stream.abort(e instanceof Error ? e : new Error(reason));
         return;
       }
-      for (const f of frames) this.dispatch(peer, f);
+      if (fault === undefined || line === undefined) {
+        for (const f of frames) this.dispatch(peer, f);
+        return;
+      }
+      for (const f of frames) {
+        const d = fault(peer);
+        if (d < 0) this.stats.dropped++;
+        else line.push(f, d);
+      }
     });
   }
 

@@ -29,6 +29,7 @@ import { Channel, type ChannelHost, channelProtocol, type ChannelSpec, type Peer
 import { laddrToMultiaddr, libp2pKeyFromNodeKey, nodeIdOfPeer, parsePeerAddress, type PeerAddress, peerAddressString } from "./nodeId.ts";
 import { type MessageOutcome, type PeerAction, PeerScore, type PeerScoreOptions } from "./peerScore.ts";
 import type { P2PMetrics } from "../metrics/p2p.ts";
+import type { TestFaults } from "./testFaults.ts";
 
 export interface HostOptions {
   chainId: string;
@@ -58,6 +59,8 @@ export interface HostDeps {
   nodeKey: Pick<Ed25519Key, "seed" | "publicKey">;
   logger: Logger;
   metrics?: P2PMetrics | null;
+  /** TEST ONLY (testFaults.ts, OPENLEDGER_TEST_PARTITION_FILE): partitions, drops and delays. */
+  testFaults?: TestFaults | undefined;
 }
 
 export interface PeerInfo {
@@ -102,6 +105,9 @@ export class P2PHost implements ChannelHost {
   private started = false;
   private stopping = false;
   private metrics: P2PMetrics | null = null;
+  private testFaults: TestFaults | undefined;
+  /** TEST ONLY, present only with fault rules: per inbound message, -1 = drop, else a delay in ms. */
+  inboundFault?: (peer: string) => number;
 
   private constructor(o: HostOptions, nodeId: string, node: Libp2p, logger: Logger, scores: PeerScore) {
     this.o = o;
@@ -126,9 +132,10 @@ export class P2PHost implements ChannelHost {
     const logger = deps.logger.child({ module: "p2p" });
     const scores = new PeerScore(o.score);
     let self: P2PHost | undefined;
+    const faults = deps.testFaults;
     const refused = (peerId: PeerId): boolean => {
       const id = nodeIdOfPeer(peerId);
-      return id === undefined || id === nodeId || scores.isRefused(id);
+      return id === undefined || id === nodeId || scores.isRefused(id) || faults?.isDenied(id) === true;
     };
     const node = await createLibp2p({
       start: false,
@@ -160,6 +167,10 @@ export class P2PHost implements ChannelHost {
     });
     self = new P2PHost(o, nodeId, node, logger, scores);
     self.metrics = deps.metrics ?? null;
+    if (faults !== undefined) {
+      self.testFaults = faults;
+      self.inboundFault = (peer) => faults.inbound(peer);
+    }
     return self;
   }
 
@@ -205,6 +216,7 @@ export class P2PHost implements ChannelHost {
     }
     await this.node.start();
     this.logger.info({ nodeId: this.nodeId, listen: this.listenAddresses() }, "p2p host started");
+    this.testFaults?.start(() => this.applyTestFaults());
     for (const pp of this.persistent.values()) void this.dialPersistent(pp);
     for (const s of this.seeds) {
       this.node.dial(s.addr, { signal: AbortSignal.timeout(this.o.dialTimeoutMs) }).catch((e: unknown) => {
@@ -216,6 +228,7 @@ export class P2PHost implements ChannelHost {
   async stop(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.stopping = true;
+    this.testFaults?.stop();
     for (const pp of this.persistent.values()) {
       if (pp.timer !== undefined) clearTimeout(pp.timer);
       pp.timer = undefined;
@@ -285,6 +298,26 @@ export class P2PHost implements ChannelHost {
     return id;
   }
 
+
+  /** TEST ONLY: the fault rules changed: hang up on newly denied peers, re-dial allowed persistent ones now. */
+  private applyTestFaults(): void {
+    const f = this.testFaults;
+    if (f === undefined || this.stopping) return;
+    for (const p of [...this.peersById.values()]) {
+      if (f.isDenied(p.id)) {
+        this.logger.info({ peer: p.id }, "test partition: closing the connection to a denied peer");
+        this.abortPeer(p.peerId, "test partition");
+      }
+    }
+    for (const pp of this.persistent.values()) {
+      if (f.isDenied(pp.nodeId) || this.peersById.has(pp.nodeId)) continue;
+      pp.attempt = 0;
+      if (pp.timer !== undefined) clearTimeout(pp.timer);
+      pp.timer = undefined;
+      void this.dialPersistent(pp);
+    }
+  }
+
   penalize(peer: string, action: PeerAction, reason: string): void {
     this.logger.debug({ peer, action, reason }, "peer penalised");
     this.scores.apply(peer, action, reason);
@@ -327,7 +360,7 @@ export class P2PHost implements ChannelHost {
   private onConnect(peerId: PeerId): void {
     if (this.stopping) return;
     const id = nodeIdOfPeer(peerId);
-    if (id === undefined || id === this.nodeId || this.scores.isRefused(id)) {
+    if (id === undefined || id === this.nodeId || this.scores.isRefused(id) || this.testFaults?.isDenied(id) === true) {
       this.abortPeer(peerId, "refused");
       return;
     }
