@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, createWriteStream, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeIdFromPubKey } from "../../node/crypto/keyFiles.ts";
 import { toBech32 } from "../../modules/core/address.ts";
@@ -266,4 +266,72 @@ export class ChainChecker {
 /** one ChainChecker pass (see there). */
 export async function checkAfter(procs: Proc[], acked: Iterable<string>, timeoutMs = 30_000): Promise<{ height: number; txs: number }> {
   return await new ChainChecker().check(procs, acked, { timeoutMs });
+}
+
+// ---------------------------------------------------------------------------------------------
+// test-only network faults (node/p2p/testFaults.ts): one fault file per node, rewritten atomically
+
+export const PARTITION_ENV = "OPENLEDGER_TEST_PARTITION_FILE";
+
+/** the CometBFT node id of a home's node key. */
+export function nodeIdOf(p: Proc): string {
+  const nk = JSON.parse(readFileSync(join(p.home, "config/node_key.json"), "utf8"));
+  return nodeIdFromPubKey(fromBase64(nk.priv_key.value).subarray(32, 64));
+}
+
+export function faultFile(p: Proc): string {
+  return join(p.home, "test-faults.json");
+}
+
+/** the env that makes `launch` read this node's fault file. */
+export function faultEnv(p: Proc): Record<string, string> {
+  return { [PARTITION_ENV]: faultFile(p) };
+}
+
+export interface FaultSpec {
+  deny?: Proc[];
+  dropFrom?: Proc[];
+  dropPercent?: number;
+  delayMs?: number;
+  jitterMs?: number;
+}
+
+/** rewrites a node's fault file (the node re-reads it within 200 ms). */
+export function setFaults(p: Proc, f: FaultSpec = {}): void {
+  const rules = {
+    deny: (f.deny ?? []).map(nodeIdOf),
+    dropFrom: (f.dropFrom ?? []).map(nodeIdOf),
+    dropPercent: f.dropPercent ?? 0,
+    delayMs: f.delayMs ?? 0,
+    jitterMs: f.jitterMs ?? 0,
+  };
+  const file = faultFile(p);
+  writeFileSync(`${file}.tmp`, JSON.stringify(rules));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** symmetric partition: every node denies every node outside its group (nodes in no group are isolated). */
+export function partition(procs: Proc[], groups: Proc[][], extra: Omit<FaultSpec, "deny"> = {}): void {
+  for (const p of procs) {
+    const mine = groups.find((g) => g.includes(p)) ?? [p];
+    setFaults(p, { ...extra, deny: procs.filter((q) => !mine.includes(q)) });
+  }
+}
+
+/** removes every fault on every node. */
+export function heal(procs: Proc[]): void {
+  for (const p of procs) setFaults(p);
+}
+
+/** the number of peers `net_info` reports. */
+export async function peerCount(p: Proc): Promise<number> {
+  const r = await rpc(p.rpcUrl, "net_info");
+  return Number(r.n_peers);
+}
+
+/** waits until every node reports exactly `n(p)` peers. */
+export async function waitPeers(procs: Proc[], n: (p: Proc) => number, timeoutMs = 30_000): Promise<void> {
+  for (const p of procs) {
+    await waitFor(`node ${p.rpcPort} with ${n(p)} peers`, async () => ((await peerCount(p)) === n(p) ? true : undefined), timeoutMs, 200);
+  }
 }
