@@ -30,7 +30,8 @@ $(STAMP): package.json package-lock.json $(NODE_DEP)
 
 deps: $(STAMP)
 
-# Generated TS for proto/openledger/** into proto/gen (committed; `make proto-check` fails on drift).
+# Generated TS for proto/openledger/** into proto/gen, and the gRPC reflection descriptor set
+# proto/descriptors/openledger.binpb (both committed; `make proto-check`, run by `make test`, fails on drift).
 proto: deps
 	rm -rf proto/gen && mkdir -p proto/gen
 	npx buf generate proto --template proto/buf.gen.yaml
@@ -38,8 +39,8 @@ proto: deps
 	@echo "proto: regenerated proto/gen and proto/descriptors"
 
 proto-check: proto
-	@git diff --exit-code --stat -- proto/gen || (echo "proto/gen is stale: run make proto and commit" && exit 1)
-	@test -z "$$(git status --porcelain -- proto/gen)" || (git status --porcelain -- proto/gen; echo "proto/gen has untracked drift: run make proto and commit"; exit 1)
+	@git diff --exit-code --stat -- proto/gen proto/descriptors || (echo "proto/gen or proto/descriptors is stale: run make proto and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- proto/gen proto/descriptors)" || (git status --porcelain -- proto/gen proto/descriptors; echo "proto/gen or proto/descriptors has untracked drift: run make proto and commit"; exit 1)
 
 typecheck: deps
 	npx tsc -p tsconfig.json

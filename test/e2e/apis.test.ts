@@ -19,6 +19,9 @@ import { MsgCreateDatanet } from "../../proto/gen/openledger/datanet/v1/tx.ts";
 import { DEV_MNEMONIC, cleanup, freePort, startNode, waitFor, waitHeight, type NodeProc } from "./harness.ts";
 import { gentxHome } from "./apisSetup.ts";
 import { ReflectionClient } from "./grpcReflection.ts";
+import { create, toBinary, type DescMessage } from "@bufbuild/protobuf";
+
+const toBinaryOf = (d: DescMessage, init: Record<string, unknown>) => toBinary(d, create(d, init as never));
 
 const CHAIN_ID = "openledger-apis-1";
 const RECIPIENT = "open10r6339aqu695eqdg65ss5fuy58exxp8xcxeqhn";
@@ -418,6 +421,51 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
       assert.equal(hist.response.balance.amount, "0", "x-cosmos-block-height selects the state before the send");
       await assert.rejects(rc.call("cosmos.tx.v1beta1.Service", "GetTx", { hash: "00".repeat(32) }), (e: any) => e.code === grpc.status.NOT_FOUND);
       await assert.rejects(rc.call("cosmos.auth.v1beta1.Query", "Account", { address: UNKNOWN_ACCOUNT }), (e: any) => e.code === grpc.status.NOT_FOUND);
+    } finally {
+      rc.close();
+    }
+  });
+
+  it("gRPC: every served query method's response decodes with the reflected descriptors, no field unknown (SDK 0.50 fields included)", async () => {
+    const rc = new ReflectionClient(grpcAddr, "v1");
+    try {
+      const services = (await rc.listServices()).filter((s) => s.endsWith(".Query") || s === "cosmos.base.tendermint.v1beta1.Service" || s === "cosmos.tx.v1beta1.Service");
+      const reg = await rc.registry(...services);
+      const valoper = (await getJson(`${rest}/cosmos/staking/v1beta1/validators`)).body.validators[0].operator_address as string;
+      const valcons = (await getJson(`${rest}/cosmos/slashing/v1beta1/signing_infos`)).body.info[0].address as string;
+      // request field (local name) → a value that names something on this chain
+      const values: Record<string, unknown> = {
+        address: dev, delegatorAddr: dev, delegatorAddress: dev, voter: dev, depositor: dev, owner: dev, contributor: dev, granter: dev, grantee: dev,
+        validatorAddr: valoper, validatorAddress: valoper, srcValidatorAddr: valoper, dstValidatorAddr: valoper, consAddress: valcons,
+        denom: "uopen", proposalId: BigInt(proposalId), height: BigInt(send.height), hash: send.transactionHash, paramsType: "voting",
+        query: `tx.height=${send.height}`, events: [`tx.height=${send.height}`], limit: 10n, page: 1n, id: 1n, datanetId: 1n, name: "auth",
+      };
+      const skip = new Set(["BroadcastTx", "Simulate", "ABCIQuery"]);
+      const answered: string[] = [];
+      const refused: string[] = [];
+      const unknown: string[] = [];
+      for (const svc of services) {
+        for (const m of reg.getService(svc)?.methods ?? []) {
+          if (skip.has(m.name) || m.methodKind !== "unary") continue;
+          const init: Record<string, unknown> = {};
+          for (const f of m.input.fields) if (f.localName in values && f.fieldKind !== "message") init[f.localName] = f.fieldKind === "scalar" && typeof values[f.localName] === "bigint" && f.scalar === 9 ? String(values[f.localName]) : values[f.localName];
+          const path = `/${svc}/${m.name}`;
+          let res: Uint8Array;
+          try {
+            res = await rc.callBytes(path, toBinaryOf(m.input, init));
+          } catch (e: any) {
+            refused.push(`${path}: ${e.code} ${e.details ?? e.message}`);
+            continue;
+          }
+          answered.push(path);
+          unknown.push(...(await rc.unknownFields(m.output.typeName, res)));
+        }
+      }
+      assert.deepEqual(unknown, [], `answered ${answered.length}: ${answered.join(" ")}`);
+      for (const p of ["/cosmos.base.tendermint.v1beta1.Service/GetLatestBlock", "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo", "/cosmos.tx.v1beta1.Service/GetTx", "/cosmos.gov.v1.Query/Params", "/cosmos.staking.v1beta1.Query/Validators", "/cosmos.bank.v1beta1.Query/AllBalances"]) {
+        assert.ok(answered.includes(p), `${p} answered (refused: ${refused.join("; ")})`);
+      }
+      assert.ok(answered.length >= 60, `${answered.length} methods answered; refused: ${refused.join("; ")}`);
     } finally {
       rc.close();
     }
