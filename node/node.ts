@@ -46,6 +46,7 @@ import { durableMempoolView, MempoolWal } from "./mempool/wal.ts";
 import { txHash } from "./types/hash.ts";
 import { restExtras } from "./rest/extras.ts";
 import { observeFinalizeBlock, type ChainMetrics } from "./metrics/chain.ts";
+import { POA_PHASE, createPhaseTimer } from "./metrics/phases.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
 import { createMetricsServer } from "./metrics/server.ts";
 import type { NodeOptions } from "./options.ts";
@@ -182,6 +183,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
 
     const metrics = opts.instrumentation?.prometheus === true ? createNodeMetrics() : null;
     const appConn = new AppConn(metrics !== null ? timedFinalize(deps.app, metrics.chain) : deps.app);
+    if (metrics === null) deps.app.setPhaseTracer?.(undefined);
     closers.push({ name: "app connection", fn: () => appConn.close({ closeApp: false }) });
     const mempool = new TxPool(opts.mempool, {
       app: appConn,
@@ -511,8 +513,14 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
   }
 }
 
-/** the app with FinalizeBlock timed and its events counted for the chain metrics (apis: node/metrics/chain.ts). */
+/**
+ * the app with FinalizeBlock timed and its events counted for the chain metrics (apis: node/metrics/chain.ts);
+ * the PoA time per block comes from the node's phase timer, which the app's FinalizeBlock contexts carry
+ * and the attribution keeper marks (node/metrics/phases.ts).
+ */
 function timedFinalize(app: Application, m: ChainMetrics): Application {
+  const phases = createPhaseTimer();
+  app.setPhaseTracer?.(phases.tracer);
   return new Proxy(app, {
     get(target, prop, recv) {
       if (prop !== "finalizeBlock") {
@@ -520,9 +528,11 @@ function timedFinalize(app: Application, m: ChainMetrics): Application {
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       }
       return async (req: Parameters<Application["finalizeBlock"]>[0]) => {
+        phases.take();
         const t0 = process.hrtime.bigint();
         const res = await target.finalizeBlock(req);
-        observeFinalizeBlock(m, res, Number(process.hrtime.bigint() - t0) / 1e9);
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        observeFinalizeBlock(m, res, seconds, phases.take().get(POA_PHASE)?.seconds);
         return res;
       };
     },

@@ -41,6 +41,23 @@ import { methodImpl, recordShadow } from "./methodRegistry.ts";
 export const MAX_TAU = 2n ** 50n;
 /** most points (after collapse) an on-chain audit (MsgAuditModel) runs over; larger indexes are audited off-chain (verdicts). */
 export const MAX_AUDIT_POINTS = 20_000;
+
+/**
+ * The phase the PoA engine's work is marked as on the node's phase timer (ctx.tracer, FinalizeBlock only):
+ * loading the valuation (index, dedup), KNN-Shapley and the split, the shadow method, the audit. The node
+ * reports it per block as openledger_poa_block_seconds (node/metrics); nothing here reads a clock.
+ */
+export const POA_PHASE = "poa";
+
+/** runs `f` marked as the PoA phase on the context's tracer (metrics only). */
+async function poaPhase<T>(ctx: WriteContext, f: () => Promise<T> | T): Promise<T> {
+  ctx.tracer?.enter(POA_PHASE);
+  try {
+    return await f();
+  } finally {
+    ctx.tracer?.exit(POA_PHASE);
+  }
+}
 /** v1 reputation score weight of a flagged point. */
 export const FLAG_PENALTY = 10n;
 const INDEX_HASH_SEED = sha256(utf8("openledger.attribution.index.v1"));
@@ -336,11 +353,14 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       if (!Number.isInteger(req.label) || req.label < 0 || req.label > 0x7fffffff) throw ErrInvalidField.wrap(`label ${req.label}`);
       if (req.fee.amount < 0n) throw ErrInvalidField.wrap("fee must not be negative");
       ctx.gas.consume(queryGas(m.numPoints, m.embeddingDim), "attribution: knn-shapley");
-      const { valuation, contributors } = await valuationOf(ctx, m);
       const poa = { k: params.k, kPrime: params.kPrime, dust: Number(params.dust) };
       // the active method version (method registry: methodRegistry.ts)
       const run = methodImpl(params.activeMethod);
-      let a = run(valuation, req.queryEmbedding, req.label, poa, req.fee.amount);
+      const { valuation, contributors, first } = await poaPhase(ctx, async () => {
+        const v = await valuationOf(ctx, m);
+        return { ...v, first: run(v.valuation, req.queryEmbedding, req.label, poa, req.fee.amount) };
+      });
+      let a = first;
       // points of contributions slashed after the snapshot stay in the game but are not paid (their weight goes to the remainder)
       const isSlashed = deps.datanet.isLeafSlashed;
       const excludedOf = (pts: readonly { index: number }[]): Set<number> => {
@@ -349,7 +369,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
         return excluded;
       };
       const excluded = excludedOf(a.points);
-      if (excluded.size > 0) a = run(valuation, req.queryEmbedding, req.label, poa, req.fee.amount, excluded);
+      if (excluded.size > 0) a = await poaPhase(ctx, () => run(valuation, req.queryEmbedding, req.label, poa, req.fee.amount, excluded));
       // every throw happens before the first write (compute catches and pays the pool instead)
       ctx.gas.consume(paidPointsGas(a.points.length), "attribution: receipt");
       const addrOf = (id: number) => contributors[id] as Bytes;
@@ -385,7 +405,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       for (const t of a.negatives) bump(t.contributor, (rep) => ({ ...rep, receiptsNegative: rep.receiptsNegative + 1n, negativeValue: (BigInt(rep.negativeValue || "0") - t.total).toString() }));
       emitTyped(ctx, "EventInferenceAttributed", { receiptId: id, modelId: m.id, queryHash: toHex(r.queryHash), method: a.method, methodVersion: a.version, fee: `${req.fee.amount}${req.fee.denom}`, contributors: r.shares.length });
       // shadow window of a scheduled method: compute it beside the active one and report both
-      recordShadow(ctx, { receiptId: id, modelId: m.id, active: r.method as { method: string; version: number }, activeShares: r.shares, valuation, contributors, query: req.queryEmbedding, label: req.label, params: poa, fee: req.fee.amount, excludedOf });
+      await poaPhase(ctx, () => recordShadow(ctx, { receiptId: id, modelId: m.id, active: r.method as { method: string; version: number }, activeShares: r.shares, valuation, contributors, query: req.queryEmbedding, label: req.label, params: poa, fee: req.fee.amount, excludedOf }));
       return { receiptId: id, method: { method: a.method, version: a.version }, shares: a.shares.map((s) => ({ contributor: addrOf(s.contributor), amount: s.amount })), remainder: a.remainder, pointsRoot };
     },
 
@@ -410,11 +430,11 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
       if (!m.indexComplete) throw ErrIndexIncomplete.wrap(`model ${m.id}: ${m.indexedPoints} of ${m.numPoints} vectors`);
       if (k.getAuditReport(ctx, modelId) !== undefined) throw ErrAlreadyAudited.wrap(`model ${modelId}`);
-      const { valuation, contributors } = await valuationOf(ctx, m);
+      const { valuation, contributors } = await poaPhase(ctx, () => valuationOf(ctx, m));
       const n = valuation.index.n;
       if (n > MAX_AUDIT_POINTS) throw ErrAuditTooLarge.wrap(`${n} points after collapse, at most ${MAX_AUDIT_POINTS} on chain`);
       ctx.gas.consume(auditGas(BigInt(n), m.embeddingDim), "attribution: audit-mode knn-shapley");
-      const a = auditValues(valuation.index, params.k);
+      const a = await poaPhase(ctx, () => auditValues(valuation.index, params.k));
       const per = new Map<number, { points: bigint; flagged: bigint; value: bigint }>();
       const leaves: Bytes[] = [];
       const flaggedLeaves: bigint[] = [];

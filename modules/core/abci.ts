@@ -235,6 +235,17 @@ export interface QueryResponse {
  * no call starts before the previous one settled. FinalizeBlock must not persist; Commit persists
  * atomically. CheckTx runs on a check state that Commit resets.
  */
+/**
+ * Where a block's time goes, for the node's metrics only (e.g. the PoA engine's time per block): the node
+ * hands one to the runtime, which passes it to FinalizeBlock contexts (never check, simulate or queries).
+ * Modules only mark where a phase starts and ends; nothing comes back, so no state or result can depend
+ * on it, and the clock is read on the node's side (modules/ stays clock-free). Enter/exit pairs may nest.
+ */
+export interface PhaseTracer {
+  enter(phase: string): void;
+  exit(phase: string): void;
+}
+
 export interface Application {
   info(req: InfoRequest): Promise<InfoResponse>;
   initChain(req: InitChainRequest): Promise<InitChainResponse>;
@@ -248,4 +259,6 @@ export interface Application {
   query(req: QueryRequest): Promise<QueryResponse>;
   /** releases the app's resources (its database handle). */
   close(): Promise<void>;
+  /** node-side instrumentation (context.ts PhaseTracer): FinalizeBlock's modules mark phases on it; never state. */
+  setPhaseTracer?(tracer: PhaseTracer | undefined): void;
 }

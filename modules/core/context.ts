@@ -2,7 +2,9 @@
  * Contexts passed explicitly to handlers, hooks and keepers (no globals): the block header, the store
  * (per module namespace, gas-metered), the event buffer, the gas meter, the execution mode and a logger.
  */
-import type { Bytes, CommitInfo, Misbehavior, Timestamp } from "./abci.ts";
+import type { Bytes, CommitInfo, Misbehavior, PhaseTracer, Timestamp } from "./abci.ts";
+
+export type { PhaseTracer };
 import { utf8 } from "./bytes.ts";
 import { EventManager } from "./events.ts";
 import { type GasMeter, GasKVStore, createInfiniteGasMeter } from "./gas.ts";
@@ -61,6 +63,8 @@ export interface WriteContext extends ReadContext {
   readonly gas: GasMeter;
   readonly logger: Logger;
   readonly runtimeParams: RuntimeParams;
+  /** the node's phase timer (FinalizeBlock only; absent elsewhere and in tests): see PhaseTracer. */
+  readonly tracer?: PhaseTracer;
   store(namespace: string): KVStore;
 }
 
@@ -93,6 +97,7 @@ export interface WriteContextOptions {
   logger?: Logger;
   runtimeParams?: RuntimeParams;
   cometInfo?: CometInfo;
+  tracer?: PhaseTracer;
 }
 
 /** a context over `base`: store(name) is a gas-metered view of name's namespace. */
@@ -107,6 +112,7 @@ export function createWriteContext(o: WriteContextOptions): WriteContext {
     logger: o.logger ?? noopLogger,
     runtimeParams: o.runtimeParams ?? DEFAULT_RUNTIME_PARAMS,
     ...(o.cometInfo !== undefined ? { cometInfo: o.cometInfo } : {}),
+    ...(o.tracer !== undefined ? { tracer: o.tracer } : {}),
     store(namespace: string): KVStore {
       let s = stores.get(namespace);
       if (s === undefined) {

@@ -34,7 +34,7 @@ import type {
 } from "../core/abci.ts";
 import { accAddressToString } from "../core/address.ts";
 import { concat, equal, fromUtf8, readU64be, startsWith, toHex, u64be, utf8 } from "../core/bytes.ts";
-import { type BlockHeader, type ExecMode, type GenesisContext, type GenesisTxResult, EMPTY_TIME, createQueryContext, createWriteContext, namespacePrefix, namespacedKey } from "../core/context.ts";
+import { type BlockHeader, type ExecMode, type PhaseTracer, type GenesisContext, type GenesisTxResult, EMPTY_TIME, createQueryContext, createWriteContext, namespacePrefix, namespacedKey } from "../core/context.ts";
 import { type SigVerifier, nobleSigVerifier } from "../core/crypto.ts";
 import { type DecCoin, parseDecCoins } from "../core/dec.ts";
 import { AppError, ErrInvalidRequest, ErrTxDecode, ErrUnknownRequest, InvariantViolation, grpcError, toTxResult } from "../core/errors.ts";
@@ -102,6 +102,7 @@ export interface RuntimeApplication extends Application {
   exportGenesis(): Promise<Record<string, unknown>>;
   /** the cached signature verifier (for metrics and tests). */
   readonly sigVerifier: CachedSigVerifier;
+  setPhaseTracer(tracer: PhaseTracer | undefined): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -176,6 +177,8 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
   const extVerifiers = manager.modules.filter((m) => m.verifyVoteExtension !== undefined);
   const extConsumers = manager.modules.filter((m) => m.onVoteExtensions !== undefined);
   const extenderNames = new Set(extenders.map((m) => m.name));
+  /** the node's phase timer (setPhaseTracer), handed to FinalizeBlock contexts only. */
+  let tracer: PhaseTracer | undefined;
 
   // chain state remembered across calls (persisted in commit meta)
   const metaChain = store.getMeta(META.chainId);
@@ -202,6 +205,7 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
     runtimeParams,
     logger,
     debug,
+    ...(mode === "finalize" && tracer !== undefined ? { tracer } : {}),
   });
   const checkHeader = (): BlockHeader => ({ height: store.version + 1n, time: lastBlockTime, chainId, proposer: EMPTY, hash: EMPTY });
 
@@ -496,7 +500,7 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
           const fn = stage === "BeginBlock" ? m.beginBlock : m.endBlock;
           if (fn === undefined) continue;
           const events = new EventManager();
-          const ctx = createWriteContext({ base: working, block: header, mode: "finalize", events, logger, runtimeParams, cometInfo });
+          const ctx = createWriteContext({ base: working, block: header, mode: "finalize", events, logger, runtimeParams, cometInfo, ...(tracer !== undefined ? { tracer } : {}) });
           const res = await fn.call(m, ctx);
           if (Array.isArray(res)) validatorUpdates.push(...(res as ValidatorUpdate[]));
           for (const e of events.events) blockEvents.push({ type: e.type, attributes: [...e.attributes, { key: "mode", value: stage, index: true }] });
@@ -524,7 +528,7 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
             votes: decoded.flatMap((d) => (d === null ? [] : [{ validator: d.v.validator.address, power: d.v.validator.power, data: d.entries.find((e) => e.module === m.name)?.data ?? EMPTY }])),
           };
           const events = new EventManager();
-          const ctx = createWriteContext({ base: working, block: header, mode: "finalize", events, logger, runtimeParams, cometInfo });
+          const ctx = createWriteContext({ base: working, block: header, mode: "finalize", events, logger, runtimeParams, cometInfo, ...(tracer !== undefined ? { tracer } : {}) });
           await (m.onVoteExtensions as NonNullable<AppModule["onVoteExtensions"]>).call(m, ctx, set);
           for (const e of events.events) blockEvents.push({ type: e.type, attributes: [...e.attributes, { key: "mode", value: "PreBlock", index: true }] });
         }
@@ -625,6 +629,10 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
 
     async close(): Promise<void> {
       await store.close();
+    },
+
+    setPhaseTracer(t: PhaseTracer | undefined): void {
+      tracer = t;
     },
 
     async checkInvariants(): Promise<void> {

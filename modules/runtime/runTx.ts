@@ -10,7 +10,7 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { AbciEvent, Bytes } from "../core/abci.ts";
 import { accAddressToString } from "../core/address.ts";
 import type { BlockHeader, ExecMode } from "../core/context.ts";
-import { createWriteContext } from "../core/context.ts";
+import { type PhaseTracer, createWriteContext } from "../core/context.ts";
 import type { SigVerifier } from "../core/crypto.ts";
 import type { DecCoin } from "../core/dec.ts";
 import { AppError, ErrInvalidGasLimit, ErrInvalidRequest, ErrMemoTooLarge, ErrNoSignatures, ErrTxTimeoutHeight, ErrUnauthorized, ErrUnknownExtensionOptions, toTxResult } from "../core/errors.ts";
@@ -36,6 +36,8 @@ export interface TxEnv {
   runtimeParams: RuntimeParams;
   logger: Logger;
   debug: boolean;
+  /** the node's phase timer (FinalizeBlock only): passed to the message contexts; never state. */
+  tracer?: PhaseTracer;
 }
 
 export interface TxOutcome {
@@ -124,7 +126,7 @@ export async function runTx(mode: ExecMode, raw: Bytes, base: CacheStore, block:
       const route = env.routers.msgs.get(m.typeUrl);
       if (route === undefined) throw ErrInvalidRequest.wrap(`no message handler for ${m.typeUrl}`);
       const events = new EventManager();
-      const mctx = createWriteContext({ base: branchB, block, mode, gas, events, logger: env.logger, runtimeParams: env.runtimeParams });
+      const mctx = createWriteContext({ base: branchB, block, mode, gas, events, logger: env.logger, runtimeParams: env.runtimeParams, ...(env.tracer !== undefined ? { tracer: env.tracer } : {}) });
       const res = await route.handler.handle(mctx, m.msg);
       responses.push({ typeUrl: route.handler.responseTypeUrl, value: route.handler.encodeResponse(res) });
       const msgEvent: [string, string][] = [["action", m.typeUrl]];

@@ -1,8 +1,8 @@
 /**
  * What the committed blocks' FinalizeBlock responses tell (STYLE §7.10: node-only, observed at the
  * app connection, modules stay clock-free): PoA work per block (receipts from
- * `openledger.attribution.v1.EventInferenceAttributed` and the FinalizeBlock wall time of the blocks
- * that carried them, an upper bound of the PoA time), compute verification verdicts (job accepted /
+ * `openledger.attribution.v1.EventInferenceAttributed`, and the time spent inside the PoA engine, measured
+ * by the node's phase timer (phases.ts) that the attribution keeper marks), compute verification verdicts (job accepted /
  * result rejected / missed / job failed), slashes by reason (SDK `slash` events) and a tx-result tally.
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
@@ -10,6 +10,8 @@ import type { AbciEvent, FinalizeBlockResponse } from "../../modules/core/abci.t
 
 export interface ChainMetrics {
   poaBlockSeconds: Histogram;
+  poaSecondsTotal: Counter;
+  poaLastBlockSeconds: Gauge;
   poaReceiptsTotal: Counter;
   poaReceiptsLastBlock: Gauge;
   verdictsTotal: Counter<"verdict">;
@@ -24,10 +26,12 @@ export function createChainMetrics(register: Registry): ChainMetrics {
   return {
     poaBlockSeconds: new Histogram({
       name: "openledger_poa_block_seconds",
-      help: "FinalizeBlock wall time of blocks that ran Proof of Attribution (≥ 1 receipt): the PoA time per block, bounded above by the block's other work.",
+      help: "PoA time per block: seconds spent inside the Proof of Attribution engine (valuation load, KNN-Shapley, split, shadow method, audit) during a block's FinalizeBlock, for blocks that ran it.",
       buckets,
       registers,
     }),
+    poaSecondsTotal: new Counter({ name: "openledger_poa_seconds_total", help: "Seconds spent inside the PoA engine during FinalizeBlock, all blocks.", registers }),
+    poaLastBlockSeconds: new Gauge({ name: "openledger_poa_last_block_seconds", help: "Seconds spent inside the PoA engine by the last committed block (0 when it ran none).", registers }),
     poaReceiptsTotal: new Counter({ name: "openledger_poa_receipts_total", help: "Attribution receipts written (EventInferenceAttributed).", registers }),
     poaReceiptsLastBlock: new Gauge({ name: "openledger_poa_receipts_last_block", help: "Attribution receipts written by the last committed block.", registers }),
     verdictsTotal: new Counter({
@@ -53,8 +57,11 @@ function attr(e: AbciEvent, key: string): string | undefined {
   return e.attributes.find((a) => a.key === key)?.value;
 }
 
-/** counts one committed block's events; `seconds` is its FinalizeBlock wall time. */
-export function observeFinalizeBlock(m: ChainMetrics | null, res: FinalizeBlockResponse, seconds: number): void {
+/**
+ * counts one committed block's events; `seconds` is its FinalizeBlock wall time, `poaSeconds` the time
+ * its FinalizeBlock spent in the PoA engine (phases.ts; undefined when the engine did not run).
+ */
+export function observeFinalizeBlock(m: ChainMetrics | null, res: FinalizeBlockResponse, seconds: number, poaSeconds?: number): void {
   if (m === null) return;
   m.finalizeBlockSeconds.observe(seconds);
   const all: AbciEvent[] = [...res.events];
@@ -70,8 +77,10 @@ export function observeFinalizeBlock(m: ChainMetrics | null, res: FinalizeBlockR
     if (e.type === "slash") m.slashesTotal.inc({ reason: attr(e, "reason") ?? "unknown" });
   }
   m.poaReceiptsLastBlock.set(receipts);
-  if (receipts > 0) {
-    m.poaReceiptsTotal.inc(receipts);
-    m.poaBlockSeconds.observe(seconds);
+  if (receipts > 0) m.poaReceiptsTotal.inc(receipts);
+  m.poaLastBlockSeconds.set(poaSeconds ?? 0);
+  if (poaSeconds !== undefined) {
+    m.poaBlockSeconds.observe(poaSeconds);
+    m.poaSecondsTotal.inc(poaSeconds);
   }
 }

@@ -11,6 +11,7 @@ import { compare, toHex, toKeyString, utf8 } from "../../../modules/core/bytes.t
 import { sha256 } from "../../../modules/core/hash.ts";
 import type { AttributeInferenceRequest, InferenceSource } from "../../../modules/attribution/index.ts";
 import { queryHash, pointLeafHash, receiptPointsRoot } from "../../../modules/attribution/index.ts";
+import { POA_PHASE } from "../../../modules/attribution/keeper.ts";
 import { attributeQuery, auditValues, createEmbeddingIndex, prepareValuation } from "../../../modules/attribution/engine/index.ts";
 import * as atx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as aq from "../../../proto/gen/openledger/attribution/v1/query.ts";
@@ -130,8 +131,16 @@ describe("attribution through blocks", () => {
       { q: [900, 100, 0, 0], label: 1, fee: 7n },
     ];
     for (const x of queries) source.push({ modelId: 1n, queryEmbedding: Int16Array.from(x.q), label: x.label, fee: { denom: "uopen", amount: x.fee } });
+    // the node's phase timer (node/metrics/phases.ts) sees the PoA engine's work of FinalizeBlock, balanced
+    const marks: string[] = [];
+    w.chain.app.setPhaseTracer({ enter: (p) => marks.push(`+${p}`), exit: (p) => marks.push(`-${p}`) });
     const res = await w.chain.block([]);
+    w.chain.app.setPhaseTracer(undefined);
     assert.equal(res.events.filter((e) => e.type === "openledger.attribution.v1.EventInferenceAttributed").length, 3);
+    assert.equal(marks.filter((m) => m === `+${POA_PHASE}`).length, marks.filter((m) => m === `-${POA_PHASE}`).length);
+    assert.ok(marks.filter((m) => m === `+${POA_PHASE}`).length >= 3, `one PoA span per inference at least: ${marks.join(" ")}`);
+    assert.equal(marks[0], `+${POA_PHASE}`);
+    assert.deepEqual(new Set(marks), new Set([`+${POA_PHASE}`, `-${POA_PHASE}`]));
 
     // the engine run directly on the same data gives the same shares
     const addrs = ordered.map((p) => accAddressFromString(w.actors[p.who]!.address));
@@ -245,7 +254,11 @@ describe("attribution through blocks", () => {
       const vecs = entries.map((e, i) => [e.label * 300 + i, 7 * i, e.label, 0]);
       await w.ok("bob", [amsg.setIndex({ owner: bob, modelId: 1n, start: 0n, vectors: rows(vecs) })]);
       source.push({ modelId: 1n, queryEmbedding: Int16Array.from([300, 5, 1, 0]), label: 1, fee: { denom: "uopen", amount: 12345n } });
+      // only the first app is timed: the phase timer feeds no state
+      let spans = 0;
+      if (run === 0) w.chain.app.setPhaseTracer({ enter: () => spans++, exit: () => {} });
       const r = await w.chain.block([]);
+      if (run === 0) assert.ok(spans >= 1);
       hashes.push(toHex(r.appHash));
     }
     assert.equal(hashes[0], hashes[1]);
