@@ -109,6 +109,12 @@ export interface AttributionKeeper {
   registerModel(ctx: WriteContext, input: RegisterModelInput): bigint;
   setEmbeddingIndex(ctx: WriteContext, owner: Bytes, modelId: bigint, start: bigint, vectors: Bytes): Model;
   /**
+   * compute's accepted training job (modules/compute/training.ts): the model points to the artifact with
+   * the trained head, the run's checkpoint hash chain (the last max_checkpoints) and its training config.
+   * The embedding part of the artifact is unchanged, and so is the index.
+   */
+  recordTrainedHead(ctx: WriteContext, modelId: bigint, head: { onnxHash: Bytes; checkpointHashes: readonly Bytes[]; trainingConfigHash: Bytes }): void;
+  /**
    * Attributes one verified inference: runs the engine (dedup/collapse cached per model index, exact
    * KNN-Shapley, top-K′, per-contributor sums, largest-remainder split of `fee`), writes a receipt and
    * returns the split. Moves no funds (treasury does, issue 5). Called from FinalizeBlock.
@@ -341,6 +347,14 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       k.setModel(ctx, next);
       emitTyped(ctx, "EventEmbeddingIndexSet", { modelId, start, count: n, complete: next.indexComplete });
       return next;
+    },
+
+    recordTrainedHead(ctx, modelId, head) {
+      const m = k.getModel(ctx, modelId);
+      if (m === undefined) return;
+      const max = k.getParams(ctx).maxCheckpoints;
+      const chain = head.checkpointHashes.slice(Math.max(0, head.checkpointHashes.length - max)).map((h) => Uint8Array.from(h));
+      k.setModel(ctx, { ...m, onnxHash: Uint8Array.from(head.onnxHash), checkpointHashes: chain, trainingConfigHash: Uint8Array.from(head.trainingConfigHash) });
     },
 
     async attributeInference(ctx, req) {

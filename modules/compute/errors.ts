@@ -20,3 +20,4 @@ export const ErrInvalidParams = registerError("compute", 17, "invalid compute pa
 export const ErrInvalidGenesis = registerError("compute", 18, "invalid compute genesis");
 export const ErrInvalidField = registerError("compute", 19, "invalid field");
 export const ErrUnsupportedJobType = registerError("compute", 20, "unsupported job type");
+export const ErrNotModelOwner = registerError("compute", 21, "only the model owner may request this");

@@ -52,6 +52,11 @@ export interface ComputeAttributionKeeper {
   sampleIndexRows(ctx: ReadContext, modelId: bigint, blockHash: Bytes, count: number): number[];
   /** the stored int16 rows, in the order of `rows`. */
   getIndexRows(ctx: ReadContext, modelId: bigint, rows: readonly number[]): Promise<Int16Array>;
+  /**
+   * an accepted training job: the model now points to the ONNX artifact with the trained head, the run's
+   * checkpoint hash chain and the training config it ran (its embedding part, so its index, is unchanged).
+   */
+  recordTrainedHead(ctx: WriteContext, modelId: bigint, head: { onnxHash: Bytes; checkpointHashes: readonly Bytes[]; trainingConfigHash: Bytes }): void;
   attributeInference(
     ctx: WriteContext,
     req: { modelId: bigint; queryEmbedding: Int16Array; label: number; fee: Coin },

@@ -43,8 +43,10 @@ import {
   ErrProviderNotActive,
   ErrProviderNotFound,
   ErrUnsupportedJobType,
+  ErrNotModelOwner,
 } from "./errors.ts";
 import { emitTyped } from "./events.ts";
+import { DEFAULT_TRAINING_CONFIG, MAX_SEGMENTS, TrainingConfigError, checkTrainingJob, decodeTrainingConfig, encodeTrainingConfig } from "./training.ts";
 import type { ComputeAttributionKeeper, ComputeBankKeeper, ComputeDatanetKeeper, ComputeModel, TreasurySplitter } from "./expectedKeepers.ts";
 import {
   ESCROW_ACCOUNT,
@@ -75,7 +77,7 @@ export const MAX_TEE_QUOTE = 16 * 1024;
 /** most verdicts one vote extension may carry (VerifyVoteExtension refuses more). */
 export const MAX_VERDICTS = 4096;
 /** longest checkpoint chain of a training result. */
-export const MAX_CHECKPOINTS = 65;
+export const MAX_CHECKPOINTS = MAX_SEGMENTS + 1;
 
 export interface RegisterProviderInput {
   provider: Bytes;
@@ -132,8 +134,8 @@ export interface VerificationTask {
   seed: Bytes;
   /** embedding-index jobs: the sampled rows, their inputs (int16 LE features) and the stored rows. */
   index?: { rows: number[]; inputs: Bytes[]; stored: Int16Array };
-  /** training jobs: the frozen embeddings (the whole index), labels, and the SGD inputs of the job. */
-  training?: { rows: Int16Array; labels: Int32Array; n: number; h: number; trainingConfigHash: Bytes };
+  /** training jobs: the frozen embeddings (the whole index), labels, and the job's training config (its bytes; the seed hashes them). */
+  training?: { rows: Int16Array; labels: Int32Array; n: number; h: number; config: Bytes };
 }
 
 export interface ComputeKeeper {
@@ -305,6 +307,10 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
     } else if (fee.amount > 0n) {
       deps.bank.sendCoinsFromModuleToAccount(ctx, ESCROW_ACCOUNT, provAddr, [fee]);
     }
+    if (j.jobType === JobType.JOB_TYPE_TRAINING && j.result !== undefined) {
+      // the model registry points to the trained head: its artifact, the checkpoint chain, the config run
+      deps.attribution.recordTrainedHead(ctx, j.modelId, { onnxHash: j.result.trainedArtifactHash, checkpointHashes: j.result.checkpointChain, trainingConfigHash: j.inputHash });
+    }
     k.putJob(ctx, { ...j, status: JobStatus.JOB_STATUS_ACCEPTED, receiptId, finishedHeight: ctx.block.height });
     emitTyped(ctx, "EventJobAccepted", { jobId: j.id, provider: j.provider, receiptId, fee: coinStr(j.fee) });
   };
@@ -443,6 +449,21 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
       if (input.jobType !== JobType.JOB_TYPE_INFERENCE && input.jobType !== JobType.JOB_TYPE_EMBEDDING_INDEX && input.jobType !== JobType.JOB_TYPE_TRAINING) throw ErrUnsupportedJobType.wrap(String(input.jobType));
       const m = modelOf(ctx, input.modelId);
       if (input.jobType === JobType.JOB_TYPE_INFERENCE && !m.indexComplete) throw ErrModelNotReady.wrap(`model ${m.id}: the embedding index is not complete`);
+      let jobInput = input.input;
+      if (input.jobType === JobType.JOB_TYPE_TRAINING) {
+        // the trained head replaces the model's (accept → attribution.recordTrainedHead): its owner's call
+        if (m.owner !== accAddressToString(input.requester)) throw ErrNotModelOwner.wrap(`${accAddressToString(input.requester)} does not own model ${m.id}`);
+        if (!m.indexComplete) throw ErrModelNotReady.wrap(`model ${m.id}: training needs the complete embedding index`);
+        if (input.inputBlobHash.length > 0) throw ErrInvalidInput.wrap("a training job's config goes inline (input), not in a blob");
+        // empty: the default config, stored encoded (the job's input hash is sha256 of the config it runs)
+        if (jobInput.length === 0) jobInput = encodeTrainingConfig(DEFAULT_TRAINING_CONFIG);
+        try {
+          checkTrainingJob(decodeTrainingConfig(jobInput), Number(m.numPoints), m.embeddingDim);
+        } catch (e: unknown) {
+          if (e instanceof TrainingConfigError) throw ErrInvalidInput.wrap(`training config: ${e.message}`);
+          throw e;
+        }
+      }
       if (input.maxFee.denom !== p.bondDenom) throw ErrFeeTooLow.wrap(`fee must be in ${p.bondDenom}`);
       if (input.maxFee.amount < BigInt(p.minInferenceFee)) throw ErrFeeTooLow.wrap(`fee ${input.maxFee.amount}${input.maxFee.denom} < min ${p.minInferenceFee}${p.bondDenom}`);
       let inputHash: Bytes;
@@ -454,8 +475,8 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         inBlob = true;
       } else {
         if (input.jobType === JobType.JOB_TYPE_INFERENCE && (input.input.length === 0 || input.input.length % 4 !== 0)) throw ErrInvalidInput.wrap("inference input must be float32 little-endian features");
-        if (input.input.length > p.maxInputBytes) throw ErrInvalidInput.wrap(`input of ${input.input.length} bytes, at most ${p.maxInputBytes}`);
-        inputHash = sha256(input.input);
+        if (jobInput.length > p.maxInputBytes) throw ErrInvalidInput.wrap(`input of ${jobInput.length} bytes, at most ${p.maxInputBytes}`);
+        inputHash = sha256(jobInput);
       }
       if (input.maxFee.amount > 0n) deps.bank.sendCoinsFromAccountToModule(ctx, input.requester, ESCROW_ACCOUNT, [input.maxFee]);
       const id = nextId(ctx, "job");
@@ -464,7 +485,7 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         jobType: input.jobType,
         requester: accAddressToString(input.requester),
         modelId: m.id,
-        input: Uint8Array.from(input.input),
+        input: Uint8Array.from(jobInput),
         inputHash,
         inputInBlob: inBlob,
         fee: { denom: input.maxFee.denom, amount: input.maxFee.amount.toString() },
@@ -520,7 +541,11 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         if (chain.length < 2 || chain.length > MAX_CHECKPOINTS) throw ErrInvalidResult.wrap(`checkpoint_chain of ${chain.length} hashes (2 … ${MAX_CHECKPOINTS})`);
         if (chain.some((c) => c.length !== 32)) throw ErrInvalidResult.wrap("each checkpoint hash is 32 bytes");
         if (!equal(result.outputHash, sha256(concat(...chain)))) throw ErrInvalidResult.wrap("output_hash of a training job must be sha256 of its checkpoint chain");
+        const segments = decodeTrainingConfig(j.input).segments;
+        if (chain.length !== segments + 1) throw ErrInvalidResult.wrap(`checkpoint_chain of ${chain.length} hashes; the job's config has ${segments} segments (${segments + 1} checkpoints)`);
+        if (result.trainedArtifactHash.length !== 32) throw ErrInvalidResult.wrap("trained_artifact_hash (the ONNX artifact with the trained head) must be 32 bytes");
       }
+      if (j.jobType !== JobType.JOB_TYPE_TRAINING && (result.trainedArtifactHash.length > 0 || result.checkpointChain.length > 0)) throw ErrInvalidResult.wrap("only training results carry a checkpoint chain and a trained artifact");
       const digest = resultHash(ctx.block.chainId, jobId, result);
       if (!verifyAttestation(prov.attestationKeyType, prov.attestationPubkey, digest, attestation)) throw ErrInvalidAttestation.wrap(`job ${jobId}: not signed by ${who}'s attestation key`);
       k.putJob(ctx, {
@@ -613,7 +638,7 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
           if (deps.datanet === undefined || !m.indexComplete) continue;
           const n = Number(m.numPoints);
           const all = Array.from({ length: n }, (_, i) => i);
-          training = { rows: await deps.attribution.getIndexRows(ctx, m.id, all), labels: await deps.datanet.snapshotLabels(ctx, m.snapshotId), n, h: m.embeddingDim, trainingConfigHash: m.trainingConfigHash };
+          training = { rows: await deps.attribution.getIndexRows(ctx, m.id, all), labels: await deps.datanet.snapshotLabels(ctx, m.snapshotId), n, h: m.embeddingDim, config: j.input };
         }
         out.push({
           ...(training !== undefined ? { training } : {}),
@@ -621,7 +646,9 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
           jobId: j.id,
           jobType: j.jobType,
           modelId: j.modelId,
-          onnxHash: m.onnxHash,
+          // the artifact the result was computed with (= the model's at submission; a training job accepted
+          // since then may have moved the model to a new head)
+          onnxHash: j.result.modelArtifactHash,
           embeddingDim: m.embeddingDim,
           input: j.input,
           inputHash: j.inputHash,

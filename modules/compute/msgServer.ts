@@ -107,9 +107,10 @@ export function createComputeMsgHandlers(k: ComputeKeeper, authority: Bytes): Ms
       positiveId(m.modelId, "model_id");
       coin(m.maxFee, "max_fee");
       if (m.jobType !== JobType.JOB_TYPE_EMBEDDING_INDEX && m.jobType !== JobType.JOB_TYPE_TRAINING) throw ErrUnsupportedJobType.wrap("MsgRequestJob takes embedding-index or training jobs (inference: MsgRequestInference)");
+      if (m.input.length > HARD_MAX_INPUT) throw ErrInvalidInput.wrap(`input larger than ${HARD_MAX_INPUT} bytes`);
     },
     async handle(ctx, m) {
-      const jobId = k.requestJob(ctx, { requester: addr(m.requester, "requester"), jobType: m.jobType, modelId: m.modelId, input: new Uint8Array(0), inputBlobHash: m.inputBlobHash, maxFee: coin(m.maxFee, "max_fee") });
+      const jobId = k.requestJob(ctx, { requester: addr(m.requester, "requester"), jobType: m.jobType, modelId: m.modelId, input: m.input, inputBlobHash: m.inputBlobHash, maxFee: coin(m.maxFee, "max_fee") });
       return { jobId };
     },
   });

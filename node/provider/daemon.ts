@@ -19,7 +19,7 @@ import { type CanonicalResult, type Job, JobStatus, JobType } from "../../proto/
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
 import { type AttestationKey, inferenceOutputHash, resultDigest, signDigest } from "./attest.ts";
 import { type InferenceOutput, int16ToBytes, quantize, runInference } from "./inference.ts";
-import { trainHead, trainingSeed } from "./training.ts";
+import { runTrainingJob, trainedArtifact } from "./training.ts";
 import { QueryContributionRequest, QueryContributionResponse, QuerySnapshotEntriesRequest, QuerySnapshotEntriesResponse } from "../../proto/gen/openledger/datanet/v1/query.ts";
 
 export interface ProviderLogger {
@@ -273,9 +273,10 @@ export class ProviderDaemon {
   }
 
   /**
-   * A training job: the head is trained on the frozen embeddings (the model run on every snapshot
-   * point, quantised: the same rows as its stored index) with node/provider/training.ts; every
-   * checkpoint goes to the node's blob store, the chain of their hashes into the result.
+   * A training job: the softmax head is trained on the frozen embeddings (the model run on every
+   * snapshot point, quantised: the same rows as its stored index) with the job's config
+   * (node/provider/training.ts, modules/compute/training.ts); every checkpoint and the artifact with the
+   * trained head go to the node's blob store, the chain of their hashes and the artifact's into the result.
    */
   private async train(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
     try {
@@ -304,18 +305,20 @@ export class ProviderDaemon {
         rows.set(quantize(out.embedding), i * h);
         labels[i] = e.label;
       }
-      let classes = 0;
-      for (const l of labels) classes = Math.max(classes, l + 1);
-      const run = trainHead({ rows, labels, n: entries.length, h, classes }, trainingSeed(j.id, model.trainingConfigHash));
+      const base = await this.blob(toHex(model.onnxHash));
+      const run = runTrainingJob(base, j.id, j.input, rows, labels);
       if (this.o.misbehave === "cheat") {
-        // test-only: a forged final checkpoint (its segment fails replay)
+        // test-only: a forged final head (its chain and artifact made consistent with it): only the replay
+        // of the last segment can tell
         const last = run.checkpoints.length - 1;
         const forged = Uint8Array.from(run.checkpoints[last] as Uint8Array);
         forged[0] = (forged[0] as number) ^ 1;
         run.checkpoints[last] = forged;
         run.chain[last] = sha256(forged);
+        run.artifact = trainedArtifact(base, forged);
       }
-      for (const c of run.checkpoints) await this.rpc("blob_put", { data: Buffer.from(c).toString("base64") });
+      for (const c of [...run.checkpoints, run.artifact.bytes]) await this.rpc("blob_put", { data: Buffer.from(c).toString("base64") });
+      this.o.logger.info({ job: j.id.toString(), rows: labels.length, segments: run.config.segments, artifact: toHex(run.artifact.sha256) }, "provider: head trained");
       const result: CanonicalResult = {
         modelArtifactHash: model.onnxHash,
         checkpointHash: model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0),
@@ -324,7 +327,7 @@ export class ProviderDaemon {
         predictedLabel: 0,
         queryEmbedding: new Uint8Array(0),
         checkpointChain: run.chain,
-        trainedArtifactHash: new Uint8Array(0),
+        trainedArtifactHash: run.artifact.sha256,
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
       return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: 0 };

@@ -1,98 +1,126 @@
 /**
- * Training a model's head (DESIGN.md "Training"): a linear layer over the model's frozen, quantised
- * embeddings (its embedding index: int16 at 2^-8), trained with seeded fixed-point SGD on the
- * multiclass hinge (perceptron) loss, in integers only, so that any validator replays any segment
- * between two checkpoints bit-exactly. Version 1:
+ * The node side of training jobs (v2; the integer SGD itself is modules/compute/training.ts, shared
+ * with the state machine): the provider's whole run, the trained head written back into the model's
+ * ONNX artifact, and the validators' replay of sampled segments.
  *
- *   weights W[C][h], b[C]: int32, clamped to ±2^24 (every dot product stays below 2^53: exact Numbers)
- *   step t: i = u64be(sha256("openledger.compute.train.v1" 0x00 ‖ seed ‖ u64be(t))[0..8]) mod n
- *           s_c = Σ_j W[c][j]·x_i[j] + b[c]·256;  ŷ = argmax s (lowest c on ties)
- *           if ŷ ≠ y_i: W[y_i] += x_i, W[ŷ] −= x_i, b[y_i] += 1, b[ŷ] −= 1   (learning rate 1 quantum)
- *   checkpoint k = the weights after k·EVERY steps, bytes = int32 LE of W (row-major) ‖ b;
- *   the chain is sha256 of checkpoints 0 (all zero) … STEPS/EVERY.
- *
- * The softmax of the trained logits is what inference applies; training uses the hinge loss, which
- * needs no exp and so stays integer (a deliberate simplification of "softmax head SGD").
+ * The trained head in ONNX: head.weight[j·C + c] = W[c][j] / 2^16 and head.bias[c] = b[c] / 2^16 as
+ * float32 (exact: |W| ≤ 2^24), written with node/onnx/head.ts writeHead (only those two initializers
+ * change; the embedding part, so the model's index, stays). onnxruntime's logits on the float
+ * embedding then equal the integer head's on the quantised embedding up to the quantisation (2^-9 per
+ * coordinate), so their argmax agrees except on near-ties (test/integration/compute/training.test.ts).
  */
-import { concat, u64be, utf8 } from "../../modules/core/bytes.ts";
+import { equal, toHex } from "../../modules/core/bytes.ts";
 import { sha256 } from "../../modules/core/hash.ts";
+import {
+  type TrainingConfig,
+  type TrainingData,
+  decodeCheckpoint,
+  decodeTrainingConfig,
+  replayCount,
+  replaySegment,
+  sampledSegments,
+  trainHead,
+  trainingSeed,
+  zeroCheckpoint,
+} from "../../modules/compute/training.ts";
+import { readHead, writeHead } from "../onnx/head.ts";
 
-export const TRAIN_V1 = Object.freeze({ steps: 256, every: 32 });
-const DOMAIN = concat(utf8("openledger.compute.train.v1"), Uint8Array.of(0));
-const CLAMP = 2 ** 24;
+/** the float32 ONNX head (Gemm B layout [h, C], bias [C]) of an integer checkpoint. */
+export function floatHead(checkpoint: Uint8Array, classes: number, h: number): { weight: Float32Array; bias: Float32Array } {
+  const w = decodeCheckpoint(checkpoint, classes, h);
+  const weight = new Float32Array(h * classes);
+  for (let c = 0; c < classes; c++) for (let j = 0; j < h; j++) weight[j * classes + c] = (w[c * h + j] as number) / 65536;
+  const bias = new Float32Array(classes);
+  for (let c = 0; c < classes; c++) bias[c] = (w[classes * h + c] as number) / 65536;
+  return { weight, bias };
+}
 
-export interface TrainingData {
-  /** n·h int16 rows (the model's embedding index). */
+/** the base artifact with its head replaced by the checkpoint's (bytes and sha256). */
+export function trainedArtifact(base: Uint8Array, checkpoint: Uint8Array): { bytes: Uint8Array; sha256: Uint8Array } {
+  const head = readHead(base);
+  const f = floatHead(checkpoint, head.c, head.h);
+  const out = writeHead(base, f.weight, f.bias);
+  return { bytes: out.bytes, sha256: sha256(out.bytes) };
+}
+
+export interface TrainingRun {
+  config: TrainingConfig;
+  checkpoints: Uint8Array[];
+  chain: Uint8Array[];
+  artifact: { bytes: Uint8Array; sha256: Uint8Array };
+}
+
+/** the provider's run of a training job: rows are the model's embedding index (int16, Q8) in leaf order. */
+export function runTrainingJob(base: Uint8Array, jobId: bigint, configBytes: Uint8Array, rows: Int16Array, labels: Int32Array): TrainingRun {
+  const config = decodeTrainingConfig(configBytes);
+  const head = readHead(base);
+  const n = labels.length;
+  if (rows.length !== n * head.h) throw new RangeError(`${rows.length} embedding values for ${n} rows of the head's width ${head.h}`);
+  const run = trainHead({ rows, labels, n, h: head.h, classes: head.c }, trainingSeed(jobId, sha256(configBytes)), config);
+  return { config, ...run, artifact: trainedArtifact(base, run.checkpoints[run.checkpoints.length - 1] as Uint8Array) };
+}
+
+export interface TrainingReplayInput {
+  jobId: bigint;
+  /** the job's config bytes (its input). */
+  config: Uint8Array;
   rows: Int16Array;
   labels: Int32Array;
-  n: number;
-  h: number;
-  classes: number;
+  chain: readonly Uint8Array[];
+  trainedArtifactHash: Uint8Array;
 }
 
-/** the SGD seed of a job: sha256(domain ‖ u64be(job id) ‖ training config hash). */
-export function trainingSeed(jobId: bigint, trainingConfigHash: Uint8Array): Uint8Array {
-  return sha256(concat(DOMAIN, u64be(jobId), trainingConfigHash));
-}
+export type TrainingReplay =
+  | { verdict: "match" | "mismatch"; segments: number[]; reason?: string; artifact?: Uint8Array }
+  | { verdict: "unknown"; reason: string };
 
-function sampleIndex(seed: Uint8Array, t: number, n: number): number {
-  const hsh = sha256(concat(DOMAIN, seed, u64be(BigInt(t))));
-  let u = 0n;
-  for (let i = 0; i < 8; i++) u = (u << 8n) | BigInt(hsh[i] as number);
-  return Number(u % BigInt(n));
-}
-
-const clamp = (v: number) => (v > CLAMP ? CLAMP : v < -CLAMP ? -CLAMP : v);
-
-export function zeroCheckpoint(d: TrainingData): Uint8Array {
-  return new Uint8Array(4 * (d.classes * d.h + d.classes));
-}
-
-/** runs steps [from, to) starting from checkpoint bytes `start`; returns the checkpoint bytes after them. */
-export function trainSteps(d: TrainingData, seed: Uint8Array, start: Uint8Array, from: number, to: number): Uint8Array {
-  const C = d.classes;
-  const h = d.h;
-  if (start.length !== 4 * (C * h + C)) throw new RangeError(`checkpoint of ${start.length} bytes; ${C} classes × ${h} need ${4 * (C * h + C)}`);
-  const dv0 = new DataView(start.buffer, start.byteOffset, start.byteLength);
-  const w = new Int32Array(C * h + C);
-  for (let i = 0; i < w.length; i++) w[i] = dv0.getInt32(4 * i, true);
-  for (let t = from; t < to; t++) {
-    const i = sampleIndex(seed, t, d.n);
-    const y = d.labels[i] as number;
-    const x = d.rows.subarray(i * h, (i + 1) * h);
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let c = 0; c < C; c++) {
-      let s = (w[C * h + c] as number) * 256;
-      for (let j = 0; j < h; j++) s += (w[c * h + j] as number) * (x[j] as number);
-      if (s > bestScore) {
-        bestScore = s;
-        best = c;
-      }
-    }
-    if (best === y || y < 0 || y >= C) continue;
-    for (let j = 0; j < h; j++) {
-      w[y * h + j] = clamp((w[y * h + j] as number) + (x[j] as number));
-      w[best * h + j] = clamp((w[best * h + j] as number) - (x[j] as number));
-    }
-    w[C * h + y] = clamp((w[C * h + y] as number) + 1);
-    w[C * h + best] = clamp((w[C * h + best] as number) - 1);
+/**
+ * The validators' check of a training result, all bit-exact:
+ *  - checkpoint 0 is the zero head of the base artifact's shape;
+ *  - the segments sampled from the block hash (replayCount of them), each replayed from the committed
+ *    checkpoint before it, end at the committed checkpoint after it;
+ *  - the trained artifact is the base with the final checkpoint's head (rebuilt here and returned, so
+ *    the validator's blob store gets it too).
+ * "unknown" when a checkpoint blob is missing (no verdict this height).
+ */
+export async function replayTraining(base: Uint8Array, t: TrainingReplayInput, blockHash: Uint8Array, blob: (hashHex: string) => Promise<Uint8Array | undefined>, forceCount?: number): Promise<TrainingReplay> {
+  let config: TrainingConfig;
+  try {
+    config = decodeTrainingConfig(t.config);
+  } catch (e: unknown) {
+    return { verdict: "mismatch", segments: [], reason: `config: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const out = new Uint8Array(4 * w.length);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < w.length; i++) dv.setInt32(4 * i, w[i] as number, true);
-  return out;
-}
-
-/** the whole run: checkpoints 0 … steps/every (bytes) and their hash chain. */
-export function trainHead(d: TrainingData, seed: Uint8Array, cfg = TRAIN_V1): { checkpoints: Uint8Array[]; chain: Uint8Array[] } {
-  const checkpoints = [zeroCheckpoint(d)];
-  for (let k = 0; k * cfg.every < cfg.steps; k++) checkpoints.push(trainSteps(d, seed, checkpoints[k] as Uint8Array, k * cfg.every, Math.min(cfg.steps, (k + 1) * cfg.every)));
-  return { checkpoints, chain: checkpoints.map((c) => sha256(c)) };
-}
-
-/** the segment a validator replays: u64be(sha256(domain ‖ block hash ‖ u64be(job id))) mod (checkpoints − 1). */
-export function sampledSegment(blockHash: Uint8Array, jobId: bigint, chainLength: number): number {
-  if (chainLength < 2) return 0;
-  return sampleIndex(concat(blockHash, u64be(jobId)), 0, chainLength - 1);
+  const head = readHead(base);
+  const n = t.labels.length;
+  if (t.chain.length !== config.segments + 1) return { verdict: "mismatch", segments: [], reason: `a chain of ${t.chain.length} for ${config.segments} segments` };
+  if (t.rows.length !== n * head.h) return { verdict: "mismatch", segments: [], reason: "the index does not fit the head" };
+  if (!equal(t.chain[0] as Uint8Array, sha256(zeroCheckpoint(head.c, head.h)))) return { verdict: "mismatch", segments: [], reason: "checkpoint 0 is not the zero head" };
+  const d: TrainingData = { rows: t.rows, labels: t.labels, n, h: head.h, classes: head.c };
+  const seed = trainingSeed(t.jobId, sha256(t.config));
+  const segs = sampledSegments(blockHash, t.jobId, config.segments, forceCount ?? replayCount(config, n, head.h, head.c));
+  const get = async (k: number): Promise<Uint8Array | undefined> => {
+    const b = await blob(toHex(t.chain[k] as Uint8Array));
+    return b !== undefined && equal(sha256(b), t.chain[k] as Uint8Array) ? b : undefined;
+  };
+  for (const k of segs) {
+    const from = await get(k);
+    if (from === undefined) return { verdict: "unknown", reason: `checkpoint ${k} is not in the blob store` };
+    let next: Uint8Array;
+    try {
+      next = replaySegment(d, seed, config, from, k);
+    } catch (e: unknown) {
+      return { verdict: "mismatch", segments: segs, reason: `checkpoint ${k}: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (!equal(sha256(next), t.chain[k + 1] as Uint8Array)) return { verdict: "mismatch", segments: segs, reason: `segment ${k} does not replay to checkpoint ${k + 1}` };
+  }
+  const last = await get(config.segments);
+  if (last === undefined) return { verdict: "unknown", reason: "the final checkpoint is not in the blob store" };
+  let artifact: { bytes: Uint8Array; sha256: Uint8Array };
+  try {
+    artifact = trainedArtifact(base, last);
+  } catch (e: unknown) {
+    return { verdict: "mismatch", segments: segs, reason: `final checkpoint: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (!equal(artifact.sha256, t.trainedArtifactHash)) return { verdict: "mismatch", segments: segs, reason: "the trained artifact is not the base with the final head" };
+  return { verdict: "match", segments: segs, artifact: artifact.bytes };
 }

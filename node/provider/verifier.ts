@@ -3,16 +3,14 @@
  * loads the model's ONNX artifact from the blob store by its hash, re-runs the job input with
  * onnxruntime-node and compares with the reported output. Time-boxed: tasks left when the budget is
  * spent get no verdict (the job waits for the next height's extensions, or its verification deadline).
- * Embedding-index and training jobs are not replayed here (no verdict).
+ * Embedding-index jobs: sampled rows; training jobs: sampled segments (node/provider/training.ts).
  */
 import type { ComputeVerifier, ReplayVerdict, VerificationTask } from "../../modules/compute/index.ts";
 import { toHex } from "../../modules/core/bytes.ts";
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
 import { featuresFromBytes, featuresToBytes, int16FromBytes, int16RowsToFloat32, outputsMatch, quantize, runInference, withinTolerance } from "./inference.ts";
 
-import { TRAIN_V1, sampledSegment, trainSteps, trainingSeed } from "./training.ts";
-import { sha256 } from "../../modules/core/hash.ts";
-import { equal } from "../../modules/core/bytes.ts";
+import { replayTraining } from "./training.ts";
 
 /** resolves to undefined once `end` (performance.now() ms) passes; the promise itself runs on (a model keeps loading for the next height). */
 async function before<T>(p: Promise<T | undefined>, end: number): Promise<T | undefined> {
@@ -29,6 +27,8 @@ const BATCH = 512;
 
 export interface BlobSource {
   get(hashHex: string): Promise<Uint8Array | undefined>;
+  /** where a validator keeps the trained artifacts it rebuilt (optional). */
+  put?(bytes: Uint8Array): Promise<string>;
 }
 
 export interface ReplayLogger {
@@ -44,6 +44,8 @@ export interface OnnxVerifierOptions {
   logger?: ReplayLogger;
   /** most models kept loaded; default 4. */
   cacheSize?: number;
+  /** tests: replay this many sampled training segments instead of modules/compute/training.ts replayCount. */
+  trainingReplaySegments?: number;
 }
 
 /** JOB_TYPE_INFERENCE / JOB_TYPE_EMBEDDING_INDEX (proto enum values). */
@@ -52,7 +54,7 @@ const EMBEDDING_INDEX = 2;
 const TRAINING = 3;
 
 export class OnnxVerifier implements ComputeVerifier {
-  readonly stats = { replayed: 0, matched: 0, mismatched: 0, skipped: 0, seconds: 0 };
+  readonly stats = { replayed: 0, matched: 0, mismatched: 0, skipped: 0, seconds: 0, trainingSegments: 0, trainingReplayMs: 0 };
   private readonly models = new Map<string, Promise<OnnxModel | undefined>>();
   private readonly o: OnnxVerifierOptions;
 
@@ -165,30 +167,32 @@ export class OnnxVerifier implements ComputeVerifier {
         this.stats.skipped++;
       }
     }
-    // training jobs: one checkpoint segment, sampled from the block hash, replayed bit-exactly
+    // training jobs: segments sampled from the block hash, replayed bit-exactly; the trained artifact rebuilt
     for (const t of tasks) {
       if (t.jobType !== TRAINING || t.training === undefined) continue;
       if (timeUp()) break;
-      const chain = t.result.checkpointChain;
-      const segments = Math.ceil(TRAIN_V1.steps / TRAIN_V1.every);
-      if (chain.length !== segments + 1) {
-        verdict(t, false); // not a v1 run
-        continue;
-      }
-      const k = sampledSegment(block.hash, t.jobId, chain.length);
-      const from = await before(this.o.blobs.get(toHex(chain[k] as Uint8Array)), end);
-      if (from === undefined) {
+      const base = await before(this.o.blobs.get(toHex(t.onnxHash)), end);
+      if (base === undefined) {
         this.stats.skipped++;
         continue;
       }
       const tr = t.training;
-      let classes = 0;
-      for (const l of tr.labels) classes = Math.max(classes, l + 1);
+      const t0 = performance.now();
       try {
-        const next = trainSteps({ rows: tr.rows, labels: tr.labels, n: tr.n, h: tr.h, classes }, trainingSeed(t.jobId, tr.trainingConfigHash), from, k * TRAIN_V1.every, Math.min(TRAIN_V1.steps, (k + 1) * TRAIN_V1.every));
-        verdict(t, equal(sha256(next), chain[k + 1] as Uint8Array));
+        const r = await replayTraining(base, { jobId: t.jobId, config: tr.config, rows: tr.rows, labels: tr.labels, chain: t.result.checkpointChain, trainedArtifactHash: t.result.trainedArtifactHash }, block.hash, (h) => before(this.o.blobs.get(h), end), this.o.trainingReplaySegments);
+        this.stats.trainingReplayMs += performance.now() - t0;
+        if (r.verdict === "unknown") {
+          this.o.logger?.info({ job: t.jobId.toString(), reason: r.reason }, "compute training replay: no verdict");
+          this.stats.skipped++;
+          continue;
+        }
+        this.o.logger?.info({ job: t.jobId.toString(), verdict: r.verdict, segments: r.segments, reason: r.reason, ms: Math.round(performance.now() - t0) }, "compute training replay");
+        if (r.artifact !== undefined && this.o.blobs.put !== undefined) await this.o.blobs.put(r.artifact);
+        this.stats.trainingSegments += r.segments.length;
+        verdict(t, r.verdict === "match");
       } catch (e: unknown) {
-        this.o.logger?.info({ job: t.jobId.toString(), err: e instanceof Error ? e.message : String(e) }, "compute training replay: malformed checkpoint");
+        // a base artifact without a softmax head (or not ONNX): no provider can have trained it
+        this.o.logger?.info({ job: t.jobId.toString(), err: e instanceof Error ? e.message : String(e) }, "compute training replay: bad base artifact");
         verdict(t, false);
       }
     }

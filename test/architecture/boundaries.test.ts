@@ -3,7 +3,8 @@
  * - modules/ never imports node/, cli/, test/, localnet/ or IO packages (level, libp2p, ws, pino, onnxruntime);
  * - modules/<x> reaches modules/<y> only from modules/app.ts (core is shared; runtime never imports modules);
  * - only modules/core/hash.ts may import node:crypto; no other node: builtin is allowed in modules/;
- * - node/ imports modules/ only as `import type`, except the pure helpers of modules/core (bytes, hash, store);
+ * - node/ imports modules/ only as `import type`, except the pure helpers of modules/core (bytes, hash, store)
+ *   and the integer training SGD (modules/compute/training.ts, shared by the provider and the replay);
  * - nothing imports test/;
  * - modules/ has no clock, randomness, env or timers (banned globals, outside tests and testing helpers).
  */
@@ -87,7 +88,9 @@ describe("architecture/boundaries", () => {
             if (from === "core" && ttop === "modules") assert.equal(to, "core", `${where}: core imports no module`);
           }
           if (top === "node" && ttop === "modules" && !isTest(rel)) {
-            const pure = /^modules\/core\/(bytes|hash|abci|store\/)/.test(target) || target.startsWith("modules/core/store");
+            // modules/compute/training.ts: the integer SGD of training jobs, a pure function library (no
+            // state access) that the provider's run and the validators' replay must share bit for bit
+            const pure = /^modules\/core\/(bytes|hash|abci|store\/)/.test(target) || target.startsWith("modules/core/store") || target === "modules/compute/training.ts";
             assert.ok(imp.typeOnly || pure, `${where}: node/ sees modules/ only through types and core's pure helpers`);
           }
         } else if (top === "modules" && !isTest(rel)) {

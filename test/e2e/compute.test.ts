@@ -148,7 +148,8 @@ describe("e2e/compute: node + provider daemons, cheat slashed, paid inferences a
     await register("honest");
     const honestBefore = await balance(addr.honest!);
     // and an embedding-index job (the stored index attested, sampled rows replayed) and a training job
-    // (integer SGD on the frozen index, checkpoints in the blob store, a sampled segment replayed bit-exactly)
+    // (integer softmax-head SGD on the frozen index, checkpoints and the trained ONNX artifact in the blob
+    // store, sampled segments replayed bit-exactly, the artifact rebuilt)
     const job_ = (jobType: number) => ({ typeUrl: `${C}MsgRequestJob`, value: { requester: addr.dev, jobType, modelId: 1n, inputBlobHash: new Uint8Array(0), maxFee: { denom: "uopen", amount: "30000" } } });
     await tx("dev", [request([0, 8, 1, 0]), request([1, 0, 12, 0]), job_(2), job_(3)]);
     const all = await waitFor("five accepted jobs", async () => {
@@ -158,7 +159,11 @@ describe("e2e/compute: node + provider daemons, cheat slashed, paid inferences a
     const accepted = all.filter((j) => j.jobType === 1);
     assert.equal(accepted.length, 3);
     const training = all.find((j) => j.jobType === 3)!;
-    assert.equal(training.result?.checkpointChain.length, 9, "256 steps, a checkpoint every 32");
+    assert.equal(training.result?.checkpointChain.length, 9, "the default training config: 8 segments, 9 checkpoints");
+    // the accepted training job moved the model to the ONNX artifact with the trained softmax head
+    const trainedModel = (await abci(node.rpcUrl, `${A}Query/Model`, aq.QueryModelRequest.encode({ id: 1n }).finish(), (b) => aq.QueryModelResponse.decode(b))).model!;
+    assert.deepEqual(trainedModel.onnxHash, training.result?.trainedArtifactHash);
+    assert.deepEqual(trainedModel.checkpointHashes, training.result?.checkpointChain);
     j1 = await job(1n);
     assert.equal(j1.provider, addr.honest);
     assert.equal(j1.result?.predictedLabel, 0);

@@ -44,12 +44,12 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
     throw new UserError(`cannot open ${p.applicationDb}: ${errorMessage(e)} (is another openledgerd running on this home?)`);
   }
   let app: Awaited<ReturnType<typeof createOpenLedgerApp>>;
-  let blobService: { get(hash: string): Promise<Uint8Array | undefined> } | undefined;
+  let blobService: { get(hash: string): Promise<Uint8Array | undefined>; put(bytes: Uint8Array): Promise<string> } | undefined;
   try {
     // compute verdicts: this validator replays submitted inference results from the node's blob store (ExtendVote)
     // (the node's blob service, with peer fetch on BFT nodes, once it runs; its local store until then)
     const localBlobs = new BlobStore(join(p.dataDir, "blobs"));
-    const computeVerifier = new OnnxVerifier({ blobs: { get: (h) => (blobService ?? localBlobs).get(h) }, logger: logger.child({ module: "compute-replay" }) });
+    const computeVerifier = new OnnxVerifier({ blobs: { get: (h) => (blobService ?? localBlobs).get(h), put: (b) => (blobService ?? localBlobs).put(b) }, logger: logger.child({ module: "compute-replay" }) });
     app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, ed25519Verifier: { verify: verifyEd25519 }, computeVerifier, logger: logger.child({ module: "app" }) });
   } catch (e) {
     await backend.close();

@@ -353,33 +353,106 @@ describe("compute embedding-index jobs", () => {
 });
 
 describe("compute training jobs through blocks", () => {
-  it("the result commits to its checkpoint chain (refused otherwise); ExtendVote hands the replay the whole frozen index and the labels", async () => {
-    const seen: VerificationTask[] = [];
-    const { w } = await setup({ async verify(tasks) { seen.push(...tasks); return []; } });
+  it("owner-only, config checked at request; the result commits to its chain and trained artifact; the validators' replay decides: MATCH moves the model to the trained head, a forged segment is slashed", async () => {
+    // a real base artifact (4 → 4 → 3) behind the world's model hash, and the real OnnxVerifier over a blob map
+    const { buildMlpModel, randomDense } = await import("../../../node/onnx/builder.ts");
+    const { createRng } = await import("../../../modules/attribution/engine/testing/reference.ts");
+    const { OnnxVerifier } = await import("../../../node/provider/verifier.ts");
+    const { runTrainingJob, trainedArtifact } = await import("../../../node/provider/training.ts");
+    const { encodeTrainingConfig } = await import("../../../modules/compute/training.ts");
+    const rng = createRng(3);
+    const base = buildMlpModel({ hidden: [randomDense(4, 4, rng.float)], head: randomDense(4, 3, rng.float) });
+    const blobs = new Map<string, Uint8Array>([[Buffer.from(ONNX).toString("hex"), base]]);
+    const blobSource = { get: async (h: string) => blobs.get(h), put: async (b: Uint8Array) => (blobs.set(Buffer.from(sha256(b)).toString("hex"), b), Buffer.from(sha256(b)).toString("hex")) };
+    const { w, verdicts } = await setup(new OnnxVerifier({ blobs: blobSource, budgetMs: 60_000 }));
     await w.ok("carol", [registerMsg(w, "carol")]);
     const bob = w.actors.bob!.address;
-    await w.ok("bob", [cmsg.requestJob({ requester: bob, jobType: 3, modelId: 1n, maxFee: { denom: "uopen", amount: "70000" } })]);
-    const j = await job(w, 1n);
-    const chain = [sha256(utf8("ck0")), sha256(utf8("ck1")), sha256(utf8("ck2"))];
-    const mk = (outputHash: Uint8Array, checkpointChain: Uint8Array[]) => {
-      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain, trainedArtifactHash: new Uint8Array(0) };
-      const digest = resultHash(w.chain.chainId, 1n, result);
-      return { result, attestation: attKey.carol.sign(digest) };
+    const fee = { denom: "uopen", amount: "70000" };
+    // (a tx refused in a block still pays its gas fee: compare the compute and attribution state)
+    const modState = async () => {
+      const g = JSON.parse(await snapshotState(w)) as { c: unknown; a: unknown };
+      return JSON.stringify({ c: g.c, a: g.a });
     };
-    for (const [what, x] of [["output hash not of the chain", mk(sha256(utf8("x")), chain)], ["a one-checkpoint chain", mk(sha256(chain[0]!), chain.slice(0, 1))]] as const) {
-      const r = await w.run("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, ...x })]);
-      assert.equal(`${r.codespace}:${r.code}`, "compute:15", what);
+    const fails = async (who: string, m: Any[], code: string, what: string) => {
+      const pre = await modState();
+      const r = await w.run(who, m);
+      assert.equal(`${r.codespace}:${r.code}`, code, what);
+      assert.ok((await modState()) === pre, `${what}: no state change`);
+    };
+    await fails("erin", [cmsg.requestJob({ requester: w.actors.erin!.address, jobType: 3, modelId: 1n, maxFee: fee })], "compute:21", "not the model's owner");
+    const bad = encodeTrainingConfig({ learningRateQ16: 32768, epochs: 10, batchSize: 2, segments: 4 });
+    bad[12] = 3; // batch size 3: not a power of two
+    await fails("bob", [cmsg.requestJob({ requester: bob, jobType: 3, modelId: 1n, input: bad, maxFee: fee })], "compute:10", "a bad config");
+    await fails("bob", [cmsg.requestJob({ requester: bob, jobType: 3, modelId: 1n, input: encodeTrainingConfig({ learningRateQ16: 32768, epochs: 1, batchSize: 8, segments: 4 }), maxFee: fee })], "compute:10", "fewer steps than segments");
+    const config = encodeTrainingConfig({ learningRateQ16: 32768, epochs: 10, batchSize: 2, segments: 4 });
+    await w.ok("bob", [cmsg.requestJob({ requester: bob, jobType: 3, modelId: 1n, input: config, maxFee: fee })]);
+    const j = await job(w, 1n);
+    assert.equal(j.provider, w.actors.carol!.address);
+    assert.deepEqual(j.inputHash, sha256(config), "the job commits to its training config");
+
+    // the provider's run on the model's index (leaf order) and the snapshot labels
+    const entries = await w.entries(1n);
+    const byId = new Map<bigint, (typeof POINTS)[number]>();
+    let id = 1n;
+    for (const who of ["carol", "dave", "alice"]) for (const p of POINTS.filter((x) => x.who === who)) byId.set(id++, p);
+    const idx = Int16Array.from(entries.flatMap((e) => byId.get(e.contributionId)!.f.map((x) => x * 100)));
+    const labels = Int32Array.from(entries.map((e) => byId.get(e.contributionId)!.label));
+    const run = runTrainingJob(base, 1n, j.input, idx, labels);
+    for (const c of run.checkpoints) blobs.set(Buffer.from(sha256(c)).toString("hex"), c);
+    const mk = (over: Partial<CanonicalResult>) => {
+      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash: sha256(Buffer.concat(run.chain)), predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: run.chain, trainedArtifactHash: run.artifact.sha256, ...over };
+      if (over.checkpointChain !== undefined && over.outputHash === undefined) result.outputHash = sha256(Buffer.concat(over.checkpointChain));
+      const digest = resultHash(w.chain.chainId, 1n, result);
+      return { result, attestation: attKey.carol.sign(digest), digest };
+    };
+    for (const [what, x] of [
+      ["output hash not of the chain", mk({ outputHash: sha256(utf8("x")) })],
+      ["a chain of another length than the config's segments + 1", mk({ checkpointChain: run.chain.slice(0, 3) })],
+      ["no trained artifact", mk({ trainedArtifactHash: new Uint8Array(0) })],
+    ] as const) {
+      await fails("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: x.result, attestation: x.attestation })], "compute:15", what);
     }
-    const good = mk(sha256(Buffer.concat(chain)), chain);
-    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, ...good })]);
+    const good = mk({});
+    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: good.result, attestation: good.attestation })]);
     assert.equal((await job(w, 1n)).status, JobStatus.JOB_STATUS_SUBMITTED);
-    await w.chain.app.extendVote({ hash: sha256(utf8("b")), height: w.chain.height + 1n, time: { seconds: 0n, nanos: 0 }, txs: [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20) });
-    const t = seen.find((x) => x.jobId === 1n)!;
-    assert.equal(t.jobType, 3);
-    assert.equal(t.training?.n, 6);
-    assert.equal(t.training?.rows.length, 24);
-    assert.equal(t.training?.labels.length, 6);
-    assert.deepEqual(t.result.checkpointChain.map((c) => Buffer.from(c).toString("hex")), chain.map((c) => Buffer.from(c).toString("hex")));
+    const extend = async () => {
+      const ev = await w.chain.app.extendVote({ hash: sha256(utf8(`b${w.chain.height}`)), height: w.chain.height + 1n, time: { seconds: 0n, nanos: 0 }, txs: [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20) });
+      return decodeVoteExtension(ev.voteExtension)?.find((e) => e.module === "compute")?.data ?? new Uint8Array(0);
+    };
+    let data = await extend();
+    assert.deepEqual(ComputeVoteExtension.decode(data).verdicts.map((v) => [v.jobId, v.verdict]), [[1n, Verdict.VERDICT_MATCH]]);
+    assert.ok(blobs.has(Buffer.from(run.artifact.sha256).toString("hex")), "the validator rebuilt the trained artifact into its blob store");
+    verdicts.push([vote(1, 1n, data)], 1n);
+    await w.chain.block([]);
+    assert.equal((await job(w, 1n)).status, JobStatus.JOB_STATUS_ACCEPTED);
+    const m = (await w.query(`${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model!;
+    assert.deepEqual(m.onnxHash, run.artifact.sha256, "the model points to the artifact with the trained head");
+    assert.deepEqual(m.checkpointHashes, run.chain, "and to the run's checkpoint chain");
+    assert.deepEqual(m.trainingConfigHash, sha256(config));
+    assert.ok(m.indexComplete, "its index stays (the embedding part is unchanged)");
+    await totalSupplyEqualsBalances(w);
+
+    // a second run from the trained artifact; the provider forges the final head (chain and artifact made
+    // consistent): the replay of the last segment (all 4 are replayed at this size) refuses it
+    await w.ok("bob", [cmsg.requestJob({ requester: bob, jobType: 3, modelId: 1n, input: config, maxFee: fee })]);
+    const j2 = await job(w, 2n);
+    const trained = blobs.get(Buffer.from(m.onnxHash).toString("hex"))!;
+    const run2 = runTrainingJob(trained, 2n, j2.input, idx, labels);
+    const forged = Uint8Array.from(run2.checkpoints.at(-1)!);
+    forged[0] = forged[0]! ^ 1;
+    const chain2 = [...run2.chain.slice(0, -1), sha256(forged)];
+    for (const c of [...run2.checkpoints, forged]) blobs.set(Buffer.from(sha256(c)).toString("hex"), c);
+    const r2: CanonicalResult = { modelArtifactHash: m.onnxHash, checkpointHash: run.chain.at(-1)!, inputHash: j2.inputHash, outputHash: sha256(Buffer.concat(chain2)), predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: chain2, trainedArtifactHash: trainedArtifact(trained, forged).sha256 };
+    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 2n, result: r2, attestation: attKey.carol.sign(resultHash(w.chain.chainId, 2n, r2)) })]);
+    data = await extend();
+    assert.deepEqual(ComputeVoteExtension.decode(data).verdicts.map((v) => [v.jobId, v.verdict]), [[2n, Verdict.VERDICT_MISMATCH]]);
+    verdicts.push([vote(1, 1n, data)], 1n);
+    await w.chain.block([]);
+    assert.equal((await provider(w, "carol")).jobsRejected, 1n, "the forger is slashed");
+    assert.notEqual((await job(w, 2n)).status, JobStatus.JOB_STATUS_ACCEPTED);
+    const m2 = (await w.query(`${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model!;
+    assert.deepEqual(m2.onnxHash, run.artifact.sha256, "the model keeps the honest head");
+    await totalSupplyEqualsBalances(w);
   });
 });
 
