@@ -18,14 +18,16 @@ import {
   QueryReceiptResponse,
   QueryReceiptsByContributorRequest,
   QueryReceiptsByContributorResponse,
+  QueryIndexChunksRequest,
+  QueryIndexChunksResponse,
   QueryReceiptsByModelRequest,
   QueryReceiptsByModelResponse,
   QueryReputationRequest,
   QueryReputationResponse,
 } from "../../proto/gen/openledger/attribution/v1/query.ts";
-import { Model, type Receipt } from "../../proto/gen/openledger/attribution/v1/types.ts";
+import { EmbeddingChunk, Model, type Receipt } from "../../proto/gen/openledger/attribution/v1/types.ts";
 import type { AttributionKeeper } from "./keeper.ts";
-import { MODULE_NAME, PREFIX, receiptByContributorPrefix, receiptByModelPrefix } from "./keys.ts";
+import { MODULE_NAME, PREFIX, chunkPrefix, receiptByContributorPrefix, receiptByModelPrefix } from "./keys.ts";
 import { queryHandlerFactory } from "../core/protoHandlers.ts";
 
 export const QUERY_PREFIX = "/openledger.attribution.v1.Query/";
@@ -64,6 +66,11 @@ export function createAttributionQueries(k: AttributionKeeper): QueryHandler[] {
     query("ReceiptsByModel", QueryReceiptsByModelRequest, QueryReceiptsByModelResponse, async (ctx, r) => {
       const page = await paginate(ctx.store(MODULE_NAME), receiptByModelPrefix(r.modelId), r.pagination, (key) => receipt(ctx, readU64be(key)));
       return { receipts: page.items, pagination: page.pagination };
+    }),
+    // the stored index in start order (a training provider trains on exactly the rows validators replay)
+    query("IndexChunks", QueryIndexChunksRequest, QueryIndexChunksResponse, async (ctx, r) => {
+      const page = await paginate(ctx.store(MODULE_NAME), chunkPrefix(r.modelId), r.pagination, (_k, v) => EmbeddingChunk.decode(v));
+      return { chunks: page.items, pagination: page.pagination };
     }),
     query("Reputation", QueryReputationRequest, QueryReputationResponse, async (ctx, r) => {
       let a: Uint8Array;

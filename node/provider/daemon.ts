@@ -12,15 +12,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import WebSocket from "ws";
 import { toHex } from "../../modules/core/bytes.ts";
 import { sha256 } from "../../modules/core/hash.ts";
-import { QueryModelRequest, QueryModelResponse } from "../../proto/gen/openledger/attribution/v1/query.ts";
+import { QueryIndexChunksRequest, QueryIndexChunksResponse, QueryModelRequest, QueryModelResponse } from "../../proto/gen/openledger/attribution/v1/query.ts";
 import { QueryJobsRequest, QueryJobsResponse } from "../../proto/gen/openledger/compute/v1/query.ts";
 import type { MsgSubmitResult } from "../../proto/gen/openledger/compute/v1/tx.ts";
 import { type CanonicalResult, type Job, JobStatus, JobType } from "../../proto/gen/openledger/compute/v1/types.ts";
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
 import { type AttestationKey, inferenceOutputHash, resultDigest, signDigest } from "./attest.ts";
-import { type InferenceOutput, int16ToBytes, quantize, runInference } from "./inference.ts";
+import { type InferenceOutput, int16ToBytes, runInference } from "./inference.ts";
 import { runTrainingJob, trainedArtifact } from "./training.ts";
-import { QueryContributionRequest, QueryContributionResponse, QuerySnapshotEntriesRequest, QuerySnapshotEntriesResponse } from "../../proto/gen/openledger/datanet/v1/query.ts";
+import { QuerySnapshotEntriesRequest, QuerySnapshotEntriesResponse } from "../../proto/gen/openledger/datanet/v1/query.ts";
 
 export interface ProviderLogger {
   info(o: object, msg: string): void;
@@ -273,8 +273,8 @@ export class ProviderDaemon {
   }
 
   /**
-   * A training job: the softmax head is trained on the frozen embeddings (the model run on every
-   * snapshot point, quantised: the same rows as its stored index) with the job's config
+   * A training job: the softmax head is trained on the frozen embeddings (the model's stored index,
+   * query attribution IndexChunks; labels from the snapshot, in leaf order) with the job's config
    * (node/provider/training.ts, modules/compute/training.ts); every checkpoint and the artifact with the
    * trained head go to the node's blob store, the chain of their hashes and the artifact's into the result.
    */
@@ -290,20 +290,20 @@ export class ProviderDaemon {
         key = r.pagination?.nextKey ?? new Uint8Array(0);
         if (key.length === 0) break;
       }
-      const onnx = await this.model(model.onnxHash);
+      // the frozen embeddings: the model's stored index (exactly the rows the validators replay on)
       const h = model.embeddingDim;
       const rows = new Int16Array(entries.length * h);
-      const labels = new Int32Array(entries.length);
-      for (let i = 0; i < entries.length; i++) {
-        const e = entries[i] as { contributionId: bigint; label: number };
-        const c = QueryContributionResponse.decode(await this.query("/openledger.datanet.v1.Query/Contribution", QueryContributionRequest.encode({ id: e.contributionId }).finish())).contribution;
-        const f = c?.point?.features ?? new Uint8Array(0);
-        const x = new Float32Array(f.length / 2);
-        const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
-        for (let k = 0; k < x.length; k++) x[k] = dv.getInt16(2 * k, true);
-        const out = await onnx.run(x, 1);
-        rows.set(quantize(out.embedding), i * h);
-        labels[i] = e.label;
+      const labels = Int32Array.from(entries.map((e) => e.label));
+      key = new Uint8Array(0);
+      for (;;) {
+        const r = QueryIndexChunksResponse.decode(await this.query("/openledger.attribution.v1.Query/IndexChunks", QueryIndexChunksRequest.encode({ modelId: model.id, pagination: { key, offset: 0n, limit: 100n, countTotal: false, reverse: false } }).finish()));
+        for (const c of r.chunks) {
+          if (Number(c.start) * h + c.vectors.length / 2 > rows.length) throw new Error(`index chunk at ${c.start} runs past ${entries.length} points`);
+          const dv = new DataView(c.vectors.buffer, c.vectors.byteOffset, c.vectors.byteLength);
+          for (let k = 0; k < c.vectors.length / 2; k++) rows[Number(c.start) * h + k] = dv.getInt16(2 * k, true);
+        }
+        key = r.pagination?.nextKey ?? new Uint8Array(0);
+        if (key.length === 0) break;
       }
       const base = await this.blob(toHex(model.onnxHash));
       const run = runTrainingJob(base, j.id, j.input, rows, labels);

@@ -1,4 +1,5 @@
 /** `openledgerd tx compute …`: register-provider, update-provider, unbond-provider, request-inference, request-job. */
+import { DEFAULT_TRAINING_CONFIG, encodeTrainingConfig } from "../../../modules/compute/training.ts";
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { JobType } from "../../../proto/gen/openledger/compute/v1/types.ts";
@@ -143,13 +144,33 @@ export function computeTxCommand(io: CliIo): Command {
       .argument("<type>", "embedding-index or training")
       .argument("<model_id>", "model id")
       .requiredOption("--max-fee <coin>", "fee")
-      .option("--input-blob <sha256>", "job input in the blob store"),
-  ).action(async (from: string, type: string, modelId: string, o: Flags & { maxFee: string; inputBlob?: string }, c: Command) => {
+      .option("--input-blob <sha256>", "job input in the blob store (embedding-index jobs)")
+      .option("--learning-rate <lr>", `training: SGD learning rate, 2^-16 … 1 (default ${DEFAULT_TRAINING_CONFIG.learningRateQ16 / 65536})`)
+      .option("--epochs <n>", `training: epochs (default ${DEFAULT_TRAINING_CONFIG.epochs})`)
+      .option("--batch-size <n>", `training: mini-batch size, a power of two ≤ 256 (default ${DEFAULT_TRAINING_CONFIG.batchSize})`)
+      .option("--segments <n>", `training: checkpoints (segments replayed by validators), ≤ 32 (default ${DEFAULT_TRAINING_CONFIG.segments})`),
+  ).action(async (from: string, type: string, modelId: string, o: Flags & { maxFee: string; inputBlob?: string; learningRate?: string; epochs?: string; batchSize?: string; segments?: string }, c: Command) => {
     const jobType = type === "embedding-index" ? JobType.JOB_TYPE_EMBEDDING_INDEX : type === "training" ? JobType.JOB_TYPE_TRAINING : undefined;
     if (jobType === undefined) throw new UserError(`invalid job type "${type}": embedding-index or training`);
     const fee = coin(o.maxFee, "--max-fee");
     const id = parseId(modelId, "model id");
-    await run(from, o, c, (requester) => [{ typeUrl: `${T}MsgRequestJob`, value: { requester, jobType, modelId: id, inputBlobHash: o.inputBlob === undefined ? new Uint8Array(0) : hex32(o.inputBlob, "--input-blob"), maxFee: fee } }], () => [`${type} job for model ${id}`]);
+    // a training job's input is its config (modules/compute/training.ts); the chain checks it
+    let input: Uint8Array = new Uint8Array(0);
+    if (jobType === JobType.JOB_TYPE_TRAINING) {
+      const int = (v: string | undefined, d: number, what: string) => {
+        if (v === undefined) return d;
+        if (!/^\d+$/.test(v)) throw new UserError(`${what} must be a positive integer, got "${v}"`);
+        return Number(v);
+      };
+      const lr = o.learningRate === undefined ? DEFAULT_TRAINING_CONFIG.learningRateQ16 : Math.round(Number(o.learningRate) * 65536);
+      if (!Number.isFinite(lr)) throw new UserError(`--learning-rate must be a number, got "${o.learningRate}"`);
+      try {
+        input = encodeTrainingConfig({ learningRateQ16: lr, epochs: int(o.epochs, DEFAULT_TRAINING_CONFIG.epochs, "--epochs"), batchSize: int(o.batchSize, DEFAULT_TRAINING_CONFIG.batchSize, "--batch-size"), segments: int(o.segments, DEFAULT_TRAINING_CONFIG.segments, "--segments") });
+      } catch (e: unknown) {
+        throw new UserError(`training config: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    await run(from, o, c, (requester) => [{ typeUrl: `${T}MsgRequestJob`, value: { requester, jobType, modelId: id, input, inputBlobHash: o.inputBlob === undefined ? new Uint8Array(0) : hex32(o.inputBlob, "--input-blob"), maxFee: fee } }], () => [`${type} job for model ${id}`]);
   });
   return cmd;
 }

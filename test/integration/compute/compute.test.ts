@@ -397,6 +397,11 @@ describe("compute training jobs through blocks", () => {
     for (const who of ["carol", "dave", "alice"]) for (const p of POINTS.filter((x) => x.who === who)) byId.set(id++, p);
     const idx = Int16Array.from(entries.flatMap((e) => byId.get(e.contributionId)!.f.map((x) => x * 100)));
     const labels = Int32Array.from(entries.map((e) => byId.get(e.contributionId)!.label));
+    // the provider reads the stored index through the IndexChunks query (paged)
+    const page1 = await w.query(`${A}Query/IndexChunks`, aq.QueryIndexChunksRequest, { modelId: 1n, pagination: { key: new Uint8Array(0), offset: 0n, limit: 1n, countTotal: true, reverse: false } }, aq.QueryIndexChunksResponse);
+    assert.equal(page1.chunks.length, 1);
+    assert.equal(page1.pagination?.total, 1n);
+    assert.deepEqual(new Int16Array(Uint8Array.from(page1.chunks[0]!.vectors).buffer), idx);
     const run = runTrainingJob(base, 1n, j.input, idx, labels);
     for (const c of run.checkpoints) blobs.set(Buffer.from(sha256(c)).toString("hex"), c);
     const mk = (over: Partial<CanonicalResult>) => {

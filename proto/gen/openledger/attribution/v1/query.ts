@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { PageRequest, PageResponse } from "../../../cosmos/base/query/v1beta1/pagination.ts";
-import { AuditReport, Model, Params, Receipt, Reputation } from "./types.ts";
+import { AuditReport, EmbeddingChunk, Model, Params, Receipt, Reputation } from "./types.ts";
 
 export const protobufPackage = "openledger.attribution.v1";
 
@@ -79,6 +79,17 @@ export interface QueryAuditReportRequest {
 
 export interface QueryAuditReportResponse {
   report: AuditReport | undefined;
+}
+
+/** the stored embedding index of a model (chunks in start order): what training jobs train on. */
+export interface QueryIndexChunksRequest {
+  modelId: bigint;
+  pagination: PageRequest | undefined;
+}
+
+export interface QueryIndexChunksResponse {
+  chunks: EmbeddingChunk[];
+  pagination: PageResponse | undefined;
 }
 
 function createBaseQueryParamsRequest(): QueryParamsRequest {
@@ -1257,6 +1268,183 @@ export const QueryAuditReportResponse: MessageFns<QueryAuditReportResponse> = {
     const message = createBaseQueryAuditReportResponse();
     message.report = (object.report !== undefined && object.report !== null)
       ? AuditReport.fromPartial(object.report)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryIndexChunksRequest(): QueryIndexChunksRequest {
+  return { modelId: 0n, pagination: undefined };
+}
+
+export const QueryIndexChunksRequest: MessageFns<QueryIndexChunksRequest> = {
+  encode(message: QueryIndexChunksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== 0n) {
+      if (BigInt.asUintN(64, message.modelId) !== message.modelId) {
+        throw new globalThis.Error("value provided for field message.modelId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.modelId);
+    }
+    if (message.pagination !== undefined) {
+      PageRequest.encode(message.pagination, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryIndexChunksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryIndexChunksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.modelId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pagination = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryIndexChunksRequest {
+    return {
+      modelId: isSet(object.modelId) ? BigInt(object.modelId) : isSet(object.model_id) ? BigInt(object.model_id) : 0n,
+      pagination: isSet(object.pagination) ? PageRequest.fromJSON(object.pagination) : undefined,
+    };
+  },
+
+  toJSON(message: QueryIndexChunksRequest): unknown {
+    const obj: any = {};
+    if (message.modelId !== 0n) {
+      obj.modelId = message.modelId.toString();
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageRequest.toJSON(message.pagination);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryIndexChunksRequest>): QueryIndexChunksRequest {
+    return QueryIndexChunksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryIndexChunksRequest>): QueryIndexChunksRequest {
+    const message = createBaseQueryIndexChunksRequest();
+    message.modelId = (object.modelId !== undefined && object.modelId !== null) ? BigInt(object.modelId) : 0n;
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageRequest.fromPartial(object.pagination)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryIndexChunksResponse(): QueryIndexChunksResponse {
+  return { chunks: [], pagination: undefined };
+}
+
+export const QueryIndexChunksResponse: MessageFns<QueryIndexChunksResponse> = {
+  encode(message: QueryIndexChunksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.chunks) {
+      EmbeddingChunk.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pagination !== undefined) {
+      PageResponse.encode(message.pagination, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryIndexChunksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryIndexChunksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.chunks.push(EmbeddingChunk.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pagination = PageResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryIndexChunksResponse {
+    return {
+      chunks: globalThis.Array.isArray(object?.chunks) ? object.chunks.map((e: any) => EmbeddingChunk.fromJSON(e)) : [],
+      pagination: isSet(object.pagination) ? PageResponse.fromJSON(object.pagination) : undefined,
+    };
+  },
+
+  toJSON(message: QueryIndexChunksResponse): unknown {
+    const obj: any = {};
+    if (message.chunks?.length) {
+      obj.chunks = message.chunks.map((e) => EmbeddingChunk.toJSON(e));
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageResponse.toJSON(message.pagination);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueryIndexChunksResponse>): QueryIndexChunksResponse {
+    return QueryIndexChunksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueryIndexChunksResponse>): QueryIndexChunksResponse {
+    const message = createBaseQueryIndexChunksResponse();
+    message.chunks = object.chunks?.map((e) => EmbeddingChunk.fromPartial(e)) || [];
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageResponse.fromPartial(object.pagination)
       : undefined;
     return message;
   },
