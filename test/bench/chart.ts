@@ -40,7 +40,8 @@ export function ratioChart(results: BenchResult[], title = "make bench: ratio to
     const x0 = Math.min(x(0), x(lg));
     const w = Math.max(1, Math.abs(x(lg) - x(0)));
     parts.push(`<rect x="${x0}" y="${y + 4}" width="${w}" height="${rowH - 8}" fill="${row.ratio >= 1 ? "#2a9d8f" : "#e07b39"}"><title>${esc(`${row.name}: ${row.ratio} (${row.r.value} ${row.r.unit ?? ""} vs ${row.r.baseline} ${row.r.baseline_name ?? ""})`)}</title></rect>`);
-    parts.push(`<text x="${W - R + 8}" y="${y + 15}">${row.ratio.toPrecision(3)}× (${esc(String(row.r.value ?? ""))} ${esc(String(row.r.unit ?? ""))})</text>`);
+    const p99 = typeof row.r.p99Ms === "number" ? `, p99 ${row.r.p99Ms} ms` : "";
+    parts.push(`<text x="${W - R + 8}" y="${y + 15}">${row.ratio.toPrecision(3)}× (${esc(String(row.r.value ?? ""))} ${esc(String(row.r.unit ?? ""))}${p99})</text>`);
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="#fff"/>${parts.join("")}</svg>\n`;
 }

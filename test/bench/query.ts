@@ -1,7 +1,7 @@
 /**
  * Query load (issue 7 item 9): requests/s and p99 latency at a fixed concurrency against a real node
  * process that is producing blocks (200 ms blocks, REST on), for REST (bank balance, latest block,
- * tx search) and CometBFT JSON-RPC (status, abci_query bank balance). Baseline, same run, same client:
+ * node info) and CometBFT JSON-RPC (status, abci_query bank balance). Baseline, same run, same client:
  * a trivial node:http server (in a child process, like the node) answering a fixed small JSON body.
  * Prints one `BENCH {...}` line per scenario:
  *   {"name":"query-rest-balance","value":<req/s>,"unit":"req/s","p50Ms":…,"p99Ms":…,
