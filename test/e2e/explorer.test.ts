@@ -3,20 +3,27 @@
  * Chromium (Debian's chromium via playwright-core, issue 7 item 6): dashboard, block, tx, datanets,
  * models, an inference receipt with its per-contributor split drawn as an SVG chart, a contributor's
  * earnings over time; plus the OpenAPI page. Screenshots go to bench-results/explorer/.
- * The receipts come from the genesis (attribution app_state) so that the page has real chain data to draw.
+ * The receipts are live: a real node and a provider daemon process (`openledgerd provider start`,
+ * onnxruntime-node) answer two paid inferences through the chain (request → job → result replayed by the
+ * validator in its vote extension → accepted → PoA receipt → treasury split), as test/e2e/compute.test.ts
+ * does; the pages must show what the chain's queries answer for those receipts.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient, assertIsDeliverTxSuccess, defaultRegistryTypes, type DeliverTxResponse } from "@cosmjs/stargate";
-import { MsgCreateDatanet } from "../../proto/gen/openledger/datanet/v1/tx.ts";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient, assertIsDeliverTxSuccess, type DeliverTxResponse } from "@cosmjs/stargate";
 import { stringToPath } from "@cosmjs/crypto";
-import { toBech32 } from "@cosmjs/encoding";
-import { DEV_MNEMONIC, ROOT, cleanup, freePort, startNode, type NodeProc } from "./harness.ts";
-import { gentxHome } from "./apisSetup.ts";
+import { openledgerRegistry } from "../../cli/cmds/tx/broadcast.ts";
+import { sha256 } from "../../modules/core/hash.ts";
+import { attestationKey } from "../../node/provider/attest.ts";
+import { featuresToBytes } from "../../node/provider/inference.ts";
+import { writeAttestationKeyFile } from "../../node/provider/keyFile.ts";
+import { type Daemon, setupModel, startProvider } from "./computeLoop.ts";
+import { DEV_MNEMONIC, ROOT, cleanup, freePort, startNode, waitFor, type NodeProc } from "./harness.ts";
+import { gentxHomeWithKeys } from "./apisSetup.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -28,80 +35,90 @@ if (!HAVE_CHROMIUM) {
 
 const CHAIN_ID = "openledger-explorer-1";
 const SHOTS = join(ROOT, "bench-results/explorer");
-const addr = (b: number) => toBech32("open", new Uint8Array(20).fill(b));
-const [ALICE, BOB, CAROL] = [addr(0xa1), addr(0xb2), addr(0xc3)];
+const C = "/openledger.compute.v1.";
 
-/** three receipts of model 1 at heights 1..3; alice is paid in all, bob in two, carol in one. */
-const RECEIPTS = [
-  { id: "1", height: "1", fee: "1000000", shares: [[ALICE, "600000"], [BOB, "300000"]], remainder: "100000" },
-  { id: "2", height: "2", fee: "2000000", shares: [[ALICE, "1500000"], [CAROL, "500000"]], remainder: "0" },
-  { id: "3", height: "3", fee: "500000", shares: [[ALICE, "100000"], [BOB, "400000"]], remainder: "0" },
-];
-
-function attributionGenesis(owner: string, existing: any): any {
-  return {
-    ...existing,
-    models: [
-      {
-        id: "1",
-        owner,
-        name: "iris-knn",
-        datanet_id: "1",
-        snapshot_id: "1",
-        embedding_dim: 4,
-        num_points: "0",
-        indexed_points: "0",
-        registered_height: "1",
-      },
-    ],
-    receipts: RECEIPTS.map((r) => ({
-      id: r.id,
-      model_id: "1",
-      query_hash: Buffer.alloc(32, Number(r.id)).toString("base64"),
-      label: 1,
-      method: { method: "poa-knn-shapley", version: 1 },
-      k: 5,
-      fee: { denom: "uopen", amount: r.fee },
-      shares: r.shares.map(([contributor, amount]) => ({ contributor, amount })),
-      remainder: r.remainder,
-      height: r.height,
-      matches: 5,
-      n: 10,
-    })),
-    next_model_id: "2",
-    next_receipt_id: "4",
-  };
+interface ChainReceipt {
+  id: string;
+  model_id: string;
+  height: string;
+  fee: { denom: string; amount: string };
+  shares: { contributor: string; amount: string }[];
+  remainder: string;
 }
 
-describe("e2e/explorer: the built-in explorer in headless Chromium", { skip: HAVE_CHROMIUM ? false : `no Chromium at ${CHROMIUM}` }, () => {
+/** "1.2345 OPEN" as the explorer writes uopen amounts (6 decimals, trailing zeros dropped). */
+function open6(u: bigint): string {
+  const whole = u / 1_000_000n;
+  const frac = (u % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+  return `${whole}${frac === "" ? "" : `.${frac}`} OPEN`;
+}
+
+describe("e2e/explorer: the built-in explorer in headless Chromium, on live paid inferences", { skip: HAVE_CHROMIUM ? false : `no Chromium at ${CHROMIUM}` }, () => {
   let node: NodeProc;
   let home: string;
   let rest: string;
+  let metricsUrl: string;
   let send: DeliverTxResponse;
   let browser: import("playwright-core").BrowserContext;
   let page: import("playwright-core").Page;
   let profile: string;
+  let daemon: Daemon | undefined;
+  const clients: SigningStargateClient[] = [];
+  const addr: Record<string, string> = {};
+  /** the live receipts as the chain's REST query answers them (by id). */
+  let receipts: ChainReceipt[] = [];
+
+  const getJson = async (path: string): Promise<any> => {
+    const r = await fetch(`${rest}${path}`);
+    assert.equal(r.status, 200, `${path}: ${r.status}`);
+    return r.json();
+  };
 
   before(async () => {
-    const w = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "open", hdPaths: [stringToPath("m/44'/118'/0'/0/0")] });
-    const dev = (await w.getAccounts())[0]!.address;
-    home = await gentxHome("explorer", CHAIN_ID, (g) => {
-      g.app_state.attribution = attributionGenesis(dev, g.app_state.attribution ?? {});
+    const { home: h, keys } = await gentxHomeWithKeys("explorer", CHAIN_ID, ["alice", "honest"], (g) => {
+      // a 40-block answer window (12 s at 300 ms blocks): the daemon shares the cores with the node and the test
+      g.app_state.compute.params.inference_deadline_blocks = "40";
     });
-    const apiPort = await freePort();
-    node = await startNode(home, { extraArgs: ["--api.address", `tcp://127.0.0.1:${apiPort}`] });
+    home = h;
+    const dev = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "open", hdPaths: [stringToPath("m/44'/118'/0'/0/0")] });
+    addr.dev = (await dev.getAccounts())[0]!.address;
+    for (const n of ["alice", "honest"]) addr[n] = keys[n]!.address;
+    const [apiPort, metricsPort] = [await freePort(), await freePort()];
+    node = await startNode(home, { blockInterval: "300ms", extraArgs: ["--api.address", `tcp://127.0.0.1:${apiPort}`, "--metrics.address", `127.0.0.1:${metricsPort}`] });
     rest = `http://127.0.0.1:${apiPort}`;
-    const registry = new Registry([...defaultRegistryTypes, ["/openledger.datanet.v1.MsgCreateDatanet", MsgCreateDatanet as any]]);
-    const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, { registry, gasPrice: GasPrice.fromString("0.025uopen"), broadcastPollIntervalMs: 200 });
-    send = await client.sendTokens(dev, ALICE, [{ denom: "uopen", amount: "777" }], "auto", "explorer e2e");
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const client: Record<string, SigningStargateClient> = {};
+    for (const [n, mnemonic] of [["dev", DEV_MNEMONIC], ["alice", keys.alice!.mnemonic], ["honest", keys.honest!.mnemonic]] as const) {
+      const w = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "open" });
+      client[n] = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString("0.025uopen"), broadcastPollIntervalMs: 200, broadcastTimeoutMs: 30_000 });
+      clients.push(client[n]!);
+    }
+    const tx = async (who: string, msgs: { typeUrl: string; value: unknown }[]) => {
+      const r = await client[who]!.signAndBroadcast(addr[who]!, msgs, { amount: [{ denom: "uopen", amount: "100000" }], gas: "4000000" });
+      assertIsDeliverTxSuccess(r);
+      return r;
+    };
+    send = await client.dev!.sendTokens(addr.dev, addr.alice!, [{ denom: "uopen", amount: "777" }], "auto", "explorer e2e");
     assertIsDeliverTxSuccess(send);
-    const dn = await client.signAndBroadcast(
-      dev,
-      [{ typeUrl: "/openledger.datanet.v1.MsgCreateDatanet", value: MsgCreateDatanet.fromPartial({ owner: dev, name: "iris-datanet", description: "iris flowers", schema: { kind: "vector-label/v1", dim: 4, numClasses: 3 }, license: "CC0-1.0", gating: 1 as never, minStake: "0" }) }],
-      "auto",
-    );
-    assertIsDeliverTxSuccess(dn);
-    client.disconnect();
+
+    // datanet "e2e" (dev's and alice's points), its snapshot, model 1 with its ONNX artifact and index
+    await setupModel(node.rpcUrl, tx, "dev", { dev: addr.dev, alice: addr.alice! });
+    // one provider daemon, registered, answers two paid inferences (two blocks: two points over time)
+    const key = attestationKey("secp256k1", sha256(Buffer.from("explorer attestation")));
+    const attFile = join(home, "honest.attestation.json");
+    writeAttestationKeyFile(attFile, key);
+    daemon = await startProvider(home, "honest", attFile, node.rpcUrl);
+    await tx("honest", [{ typeUrl: `${C}MsgRegisterProvider`, value: { provider: addr.honest, bond: { denom: "uopen", amount: "5000000" }, capabilities: { accelerator: "cpu", memoryBytes: 1n << 30n, maxBatch: 1, endpoint: "" }, attestationPubkey: key.pub, attestationKeyType: key.type, moniker: "honest" } }]);
+    const request = (f: number[]) => ({ typeUrl: `${C}MsgRequestInference`, value: { requester: addr.dev, modelId: 1n, input: featuresToBytes(f), maxFee: { denom: "uopen", amount: "100000" } } });
+    await tx("dev", [request([9, 1, 0, 0])]);
+    await waitFor("the first receipt", async () => ((await getJson("/openledger/attribution/v1/receipts_by_model/1")).receipts.length >= 1 ? true : undefined), 90_000, 300);
+    await tx("dev", [request([10, 2, 0, 0])]);
+    receipts = await waitFor("two receipts", async () => {
+      const rs = (await getJson("/openledger/attribution/v1/receipts_by_model/1")).receipts as ChainReceipt[];
+      return rs.length >= 2 ? rs : undefined;
+    }, 90_000, 300);
+    // each as the single-receipt query answers it
+    receipts = await Promise.all(receipts.map(async (r) => (await getJson(`/openledger/attribution/v1/receipt/${r.id}`)).receipt as ChainReceipt));
 
     const { chromium } = await import("playwright-core");
     profile = mkdtempSync(join(tmpdir(), "ol-chromium-"));
@@ -118,6 +135,8 @@ describe("e2e/explorer: the built-in explorer in headless Chromium", { skip: HAV
 
   after(async () => {
     await browser?.close();
+    await daemon?.stop();
+    for (const c of clients) c.disconnect();
     await node?.stop();
     if (home) cleanup(home);
     if (profile) rmSync(profile, { recursive: true, force: true });
@@ -156,38 +175,60 @@ describe("e2e/explorer: the built-in explorer in headless Chromium", { skip: HAV
   it("datanets and models pages", async () => {
     await open("/datanets", "datanets");
     assert.equal(await page.textContent("h1"), "Datanets");
-    assert.match((await page.textContent("#view")) ?? "", /iris-datanet/);
+    assert.match((await page.textContent("#view")) ?? "", /e2e/);
     const href = await page.$eval("#view table tbody tr td a", (a) => a.getAttribute("href"));
     await open(String(href).slice(1), "datanet");
-    assert.match((await page.textContent("h1")) ?? "", /iris-datanet/);
-    assert.match((await page.textContent("#view")) ?? "", /CC0-1\.0/);
+    assert.match((await page.textContent("h1")) ?? "", /e2e/);
+    assert.ok((await page.textContent("#view"))?.includes(addr.alice!.slice(0, 10)), "alice's contributions are listed");
     await open("/models", "models");
-    assert.match((await page.textContent("#view")) ?? "", /iris-knn/);
+    assert.match((await page.textContent("#view")) ?? "", /e2e-head/);
     await open("/model/1", "model");
-    assert.equal((await page.$$("#view table tbody tr")).length, RECEIPTS.length, "the model's receipts are listed");
+    assert.equal((await page.$$("#view table tbody tr")).length, receipts.length, "the model's live receipts are listed");
   });
 
-  it("an inference receipt's per-contributor split is drawn as an SVG bar chart", async () => {
-    await open("/receipt/1", "receipt");
-    const bars = await page.$$eval("svg.split-chart g.share", (gs) => gs.map((g) => ({ who: g.getAttribute("data-contributor"), amount: g.getAttribute("data-amount"), width: Number(g.querySelector("rect")?.getAttribute("width")) })));
-    assert.deepEqual(
-      bars.map((b) => [b.who, b.amount]),
-      [[ALICE, "600000"], [BOB, "300000"], ["remainder (community pool)", "100000"]],
-    );
-    assert.ok(bars[0]!.width > bars[1]!.width && bars[1]!.width > bars[2]!.width, "bar widths follow the amounts");
-    assert.match((await page.textContent("svg.split-chart")) ?? "", /60\.00%/);
+  it("a live inference receipt: the per-contributor split chart shows the chain's shares and amounts", async () => {
+    for (const r of receipts) {
+      await open(`/receipt/${r.id}`, `receipt-${r.id}`);
+      const bars = await page.$$eval("svg.split-chart g.share", (gs) => gs.map((g) => ({ who: g.getAttribute("data-contributor"), amount: g.getAttribute("data-amount"), width: Number(g.querySelector("rect")?.getAttribute("width")) })));
+      const want = r.shares.map((s) => [s.contributor, s.amount]);
+      if (r.remainder !== "0" && r.remainder !== "") want.push(["remainder (community pool)", r.remainder]);
+      // the chart draws the largest first
+      want.sort((x, y) => (BigInt(y[1]!) > BigInt(x[1]!) ? 1 : BigInt(y[1]!) < BigInt(x[1]!) ? -1 : 0));
+      assert.deepEqual(bars.map((b) => [b.who, b.amount]), want, `receipt ${r.id}: the bars are the chain's shares`);
+      assert.ok(r.shares.length >= 1 && r.shares.every((s) => s.contributor === addr.dev || s.contributor === addr.alice), "paid to the datanet's contributors");
+      assert.equal(BigInt(r.remainder || "0") + r.shares.reduce((n, s) => n + BigInt(s.amount), 0n), BigInt(r.fee.amount), "shares + remainder = the fee");
+      // bar widths follow the amounts; the percentage of the first bar is its share of the fee
+      for (let i = 1; i < bars.length; i++) assert.ok(bars[i - 1]!.width >= bars[i]!.width);
+      const pct = (Number((BigInt(want[0]![1]!) * 10000n) / BigInt(r.fee.amount)) / 100).toFixed(2);
+      assert.ok((await page.textContent("svg.split-chart"))?.includes(`${pct}%`), `${pct}% written`);
+    }
     await open("/receipts", "receipts");
-    assert.equal((await page.$$("#view table tbody tr")).length, RECEIPTS.length);
+    assert.equal((await page.$$("#view table tbody tr")).length, receipts.length);
   });
 
-  it("a contributor's earnings over time (cumulative, by height)", async () => {
-    await open(`/contributor/${ALICE}`, "contributor");
-    assert.equal(await page.textContent("#total-earned"), "2.2 OPEN");
-    assert.equal((await page.$$("svg.earnings-chart circle")).length, 3);
-    const ys = await page.$$eval("svg.earnings-chart circle", (cs) => cs.map((c) => Number(c.getAttribute("cy"))));
-    assert.ok(ys[0]! > ys[1]! && ys[1]! > ys[2]!, "the cumulative line rises (SVG y grows downwards)");
-    await open(`/contributor/${CAROL}`, "contributor-carol");
-    assert.equal(await page.textContent("#total-earned"), "0.5 OPEN");
+  it("a contributor's earnings over time: the new receipts' shares, cumulative by height", async () => {
+    for (const who of ["dev", "alice"]) {
+      const a = addr[who]!;
+      const mine = receipts.filter((r) => r.shares.some((s) => s.contributor === a));
+      const total = mine.reduce((n, r) => n + BigInt(r.shares.find((s) => s.contributor === a)!.amount), 0n);
+      await open(`/contributor/${a}`, `contributor-${who}`);
+      assert.equal(await page.textContent("#total-earned"), open6(total), `${who}: total of the live receipts`);
+      assert.equal((await page.$$("svg.earnings-chart circle")).length, mine.length, `${who}: one point per receipt`);
+      if (mine.length >= 2) {
+        const ys = await page.$$eval("svg.earnings-chart circle", (cs) => cs.map((c) => Number(c.getAttribute("cy"))));
+        for (let i = 1; i < ys.length; i++) assert.ok(ys[i]! <= ys[i - 1]!, "the cumulative line never falls (SVG y grows downwards)");
+      }
+    }
+    assert.ok(receipts.some((r) => r.shares.some((s) => s.contributor === addr.alice)), "alice earned from a live receipt");
+  });
+
+  it("metrics: the node timed the PoA engine in the blocks that wrote the receipts", async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    const val = (name: string) => Number(text.split("\n").find((l) => l.startsWith(`${name} `))?.split(" ")[1]);
+    assert.ok(val("openledger_poa_receipts_total") >= receipts.length);
+    assert.ok(val("openledger_poa_block_seconds_count") >= 1, "PoA time observed for the blocks that ran the engine");
+    assert.ok(val("openledger_poa_seconds_total") > 0);
+    assert.ok(val('openledger_verification_verdicts_total{verdict="accepted"}') >= receipts.length);
   });
 
   it("OpenAPI: /swagger renders the generated document; /swagger/openapi.json lists every route", async () => {
