@@ -11,7 +11,13 @@ import { toHex, utf8 } from "../core/bytes.ts";
 import { sha256 } from "../core/hash.ts";
 import {
   DEFAULT_TRAINING_CONFIG,
+  WEIGHT_CLAMP,
   type TrainingConfig,
+  batchRows,
+  encodeCheckpoint,
+  headLogits,
+  trainSteps,
+  zeroCheckpoint,
   TrainingConfigError,
   checkTrainingJob,
   decodeCheckpoint,
@@ -83,6 +89,8 @@ describe("compute training v2 (integer softmax head)", () => {
     const b = trainHead(d, seed, cfg);
     assert.equal(a.chain.length, cfg.segments + 1);
     assert.deepEqual(a.chain.map(toHex), b.chain.map(toHex));
+    // golden: the arithmetic is consensus; a change to it must be a new training config version
+    assert.equal(toHex(a.chain.at(-1)!), "2cd8f6285a54bdb8760ad4432d0bb99a5e4daa5364d01e425d5f3170203f2ccc");
     assert.equal(segmentBounds(cfg, d.n, cfg.segments - 1)[1], trainingSteps(cfg, d.n), "the segments cover every step");
     for (let k = 0; k < cfg.segments; k++) {
       assert.equal(toHex(sha256(replaySegment(d, seed, cfg, a.checkpoints[k]!, k))), toHex(a.chain[k + 1]!), `segment ${k}`);
@@ -96,6 +104,28 @@ describe("compute training v2 (integer softmax head)", () => {
     let right = 0;
     for (let i = 0; i < d.n; i++) if (headPredict(w, d.rows.subarray(i * d.h, (i + 1) * d.h), d.classes, d.h) === d.labels[i]) right++;
     assert.ok(right >= 85, `${right}/90 right after training (the zero head: 30)`);
+  });
+
+  it("the inlined SGD step is the documented one (batchRows, headLogits, softmaxQ16, the update rule)", () => {
+    const C = d.classes;
+    const h = d.h;
+    const w = new Int32Array(C * h + C);
+    const shift = 16 + 3; // batch 8
+    const r = (a: number, k: number) => Math.floor((a + 2 ** (k - 1)) / 2 ** k);
+    for (let t = 0; t < 12; t++) {
+      const G = new Array<number>(C * h + C).fill(0);
+      for (const i of batchRows(seed, t, cfg.batchSize, d.n)) {
+        const x = d.rows.subarray(i * h, (i + 1) * h);
+        const p = softmaxQ16(headLogits(w, x, C, h));
+        for (let c = 0; c < C; c++) {
+          const g = p[c]! - (c === d.labels[i] ? 65536 : 0);
+          for (let j = 0; j < h; j++) G[c * h + j]! += g * x[j]!;
+          G[C * h + c]! += g * 256;
+        }
+      }
+      for (let k = 0; k < G.length; k++) w[k] = Math.max(-WEIGHT_CLAMP, Math.min(WEIGHT_CLAMP, w[k]! - r(cfg.learningRateQ16 * r(G[k]!, 8), shift)));
+    }
+    assert.equal(toHex(trainSteps(d, seed, cfg, zeroCheckpoint(C, h), 0, 12)), toHex(encodeCheckpoint(w)));
   });
 
   it("sampled segments: distinct, in range, a pure function of (block hash, job id); the replay count follows the work", () => {

@@ -58,7 +58,7 @@ export const MAX_SEGMENT_WORK = 2 ** 22;
  * least one, at most all (README: the probability of catching a forged segment). Iris-size jobs are
  * replayed whole.
  */
-export const REPLAY_WORK_BUDGET = 2 ** 24;
+export const REPLAY_WORK_BUDGET = 2 ** 26;
 
 export interface TrainingConfig {
   /** learning rate in Q16 (1 … 2^16, i.e. ≤ 1.0). */
@@ -234,27 +234,72 @@ export function softmaxQ16(z: readonly number[]): number[] {
   return e.map((v) => Math.floor((v * 65536) / s));
 }
 
-/** runs steps [from, to) from checkpoint bytes `start`; the checkpoint bytes after them. */
+/**
+ * runs steps [from, to) from checkpoint bytes `start`; the checkpoint bytes after them. The same
+ * arithmetic as batchRows / headLogits / softmaxQ16 (which tests and predictions use), inlined with
+ * preallocated buffers (a golden hash in training.test.ts pins the result).
+ */
 export function trainSteps(d: TrainingData, seed: Bytes, cfg: TrainingConfig, start: Bytes, from: number, to: number): Bytes {
   const C = d.classes;
   const h = d.h;
+  const n = d.n;
+  const B = cfg.batchSize;
+  const rows = d.rows;
   const w = decodeCheckpoint(start, C, h);
   const G: number[] = new Array<number>(C * h + C).fill(0);
+  const z: number[] = new Array<number>(C).fill(0);
+  const e: number[] = new Array<number>(C).fill(0);
   let shift = 16;
-  for (let b = cfg.batchSize; b > 1; b >>= 1) shift++;
+  for (let b = B; b > 1; b >>= 1) shift++;
   const lr = cfg.learningRateQ16;
+  // the hash input of batchRows: domain ‖ seed ‖ u64be(t) ‖ u32be(block), t and block written in place
+  const msg = new Uint8Array(DOMAIN.length + seed.length + 12);
+  msg.set(DOMAIN, 0);
+  msg.set(seed, DOMAIN.length);
+  const tOff = DOMAIN.length + seed.length;
+  const mv = new DataView(msg.buffer);
+  const batch: number[] = new Array<number>(B).fill(0);
   for (let t = from; t < to; t++) {
+    mv.setUint32(tOff, Math.floor(t / 4294967296));
+    mv.setUint32(tOff + 4, t >>> 0);
+    let got = 0;
+    for (let blk = 0; got < B; blk++) {
+      mv.setUint32(tOff + 8, blk);
+      const hsh = sha256(msg);
+      for (let i = 0; i + 6 <= 32 && got < B; i += 6) {
+        let v = 0;
+        for (let b = 0; b < 6; b++) v = v * 256 + (hsh[i + b] as number);
+        batch[got++] = v % n;
+      }
+    }
     G.fill(0);
-    for (const i of batchRows(seed, t, cfg.batchSize, d.n)) {
+    for (let k = 0; k < B; k++) {
+      const i = batch[k] as number;
       const y = d.labels[i] as number;
       if (y < 0 || y >= C) continue;
-      const x = d.rows.subarray(i * h, (i + 1) * h);
-      const p = softmaxQ16(headLogits(w, x, C, h));
+      const o = i * h;
+      // logits (Q16) and their max
+      let m = 0;
       for (let c = 0; c < C; c++) {
-        const g = (p[c] as number) - (c === y ? 65536 : 0);
+        let sc = (w[C * h + c] as number) * 256;
+        const wo = c * h;
+        for (let j = 0; j < h; j++) sc += (w[wo + j] as number) * (rows[o + j] as number);
+        const zc = Math.floor((sc + 128) / 256);
+        z[c] = zc;
+        if (c === 0 || zc > m) m = zc;
+      }
+      // softmax (Q16) and the gradient g_c = p_c − 2^16·[c = y]
+      let sum = 0;
+      for (let c = 0; c < C; c++) {
+        const v = expNegQ16(m - (z[c] as number));
+        e[c] = v;
+        sum += v;
+      }
+      for (let c = 0; c < C; c++) {
+        const g = Math.floor(((e[c] as number) * 65536) / sum) - (c === y ? 65536 : 0);
         if (g === 0) continue;
-        const o = c * h;
-        for (let j = 0; j < h; j++) G[o + j] = (G[o + j] as number) + g * (x[j] as number);
+        const wo = c * h;
+        for (let j = 0; j < h; j++) G[wo + j] = (G[wo + j] as number) + g * (rows[o + j] as number);
         G[C * h + c] = (G[C * h + c] as number) + g * 256;
       }
     }

@@ -50,6 +50,7 @@ const BENCHES: BenchSpec[] = [
   { file: "test/bench/poaLds.ts", limitS: 900, estS: 180, quickArgs: ["--quick"], quickEstS: 40 },
   { file: "test/bench/poaAudit.ts", limitS: 1200, estS: 300, quickArgs: ["--quick"], quickEstS: 60 },
   { file: "test/bench/inference.ts", limitS: 1200, estS: 300, quickArgs: ["--quick"], quickEstS: 60 },
+  { file: "test/bench/training.ts", limitS: 300, estS: 15, quickEstS: 15 },
   { file: "test/bench/bankSend.ts", limitS: 900, estS: 150, quickEnv: { BENCH_SENDERS: "200", BENCH_TXS_PER_SENDER: "5" }, quickEstS: 40 },
   { file: "test/bench/query.ts", limitS: 600, estS: 75, quickEnv: { BENCH_QUERY_SECONDS: "1" }, quickEstS: 30 },
   { file: "test/bench/inferenceDevChain.ts", limitS: 1200, estS: 240, quickEnv: { BENCH_INFERENCES: "20" }, quickEstS: 90 },
