@@ -5,10 +5,10 @@
  * CosmJS or a query over the node's RPC:
  *   datanet → carol (honest), dave (flipped labels), erin (honest + near-copies) → snapshot →
  *   the model: an ONNX MLP (identity embedding of the 8 features, nearest-centre head) in the node's
- *   blob store, registered against the snapshot root, its embedding index computed with that same ONNX
- *   artifact (onnxruntime, as the provider computes embeddings) →
- *   provider registers and runs; an embedding-index job has it attest the index, which the validator
- *   verifies by sampled replay → the user requests 20 inferences → validators replay, accept, PoA
+ *   blob store, registered against the snapshot root →
+ *   provider registers and runs; an embedding-index job has it compute the index (onnxruntime over every
+ *   snapshot point, rows published as a blob), which the validator verifies by sampled replay; the
+ *   provider then stores the accepted rows on chain → the user requests 20 inferences → validators replay, accept, PoA
  *   receipts, treasury split → receipts and earnings tables.
  * The caller runs it twice (with and without the near-copies) and checks the outcomes.
  */
@@ -31,9 +31,8 @@ import { sha256 } from "../../modules/core/hash.ts";
 import { featuresToBytes as int16Features } from "../../modules/datanet/index.ts";
 import { openledgerRegistry } from "../../cli/cmds/tx/broadcast.ts";
 import { buildMlpModel } from "../../node/onnx/builder.ts";
-import { OnnxModel } from "../../node/onnx/service.ts";
 import { attestationKey } from "../../node/provider/attest.ts";
-import { featuresToBytes as floatFeatures, int16ToBytes, runInference } from "../../node/provider/inference.ts";
+import { featuresToBytes as floatFeatures } from "../../node/provider/inference.ts";
 import { writeAttestationKeyFile } from "../../node/provider/keyFile.ts";
 import * as aq from "../../proto/gen/openledger/attribution/v1/query.ts";
 import * as cq from "../../proto/gen/openledger/compute/v1/query.ts";
@@ -197,12 +196,9 @@ export async function runOnDevChain(withNearCopies: boolean, out: (s: string) =>
     // the datanet and the three contributors
     const D = "/openledger.datanet.v1.";
     await tx("alice", [{ typeUrl: `${D}MsgCreateDatanet`, value: { owner: addr.alice, name: "demo-clusters", description: "", schema: { kind: "vector-label/v1", dim: DIM, numClasses: CLASSES }, license: "CC-BY-4.0", gating: 1, curators: [], allowlist: [], minStake: "1000" } }]);
-    const features = new Map<bigint, number[]>();
-    let id = 1n;
     for (const c of s.contributions) {
       const items = c.points.map((p) => ({ contentHash: sha256(utf8(`demo:${c.who}:${p.f.join(",")}:${p.label}`)), size: 64n, uri: "", encrypted: false, parents: [], point: { features: int16Features(p.f), label: p.label }, stake: "1000" }));
       await tx(c.who, [{ typeUrl: `${D}MsgContribute`, value: { contributor: addr[c.who], datanetId: 1n, items } }]);
-      for (const p of c.points) features.set(id++, p.f);
     }
     out(`contributions: carol ${s.contributions[0]!.points.length} (honest), dave ${s.contributions[1]!.points.length} (flipped labels), erin ${s.contributions[2]!.points.length}${withNearCopies ? " (half of them near-copies)" : ""}`);
     await tx("alice", [{ typeUrl: `${D}MsgSnapshot`, value: { creator: addr.alice, datanetId: 1n } }]);
@@ -213,14 +209,9 @@ export async function runOnDevChain(withNearCopies: boolean, out: (s: string) =>
     const onnx = demoModel(s.centres);
     const put = await rpc(rpcUrl, "blob_put", { data: Buffer.from(onnx).toString("base64") });
     if (put.hash !== Buffer.from(sha256(onnx)).toString("hex")) throw new Error("blob store hash mismatch");
-    const model = await OnnxModel.fromBytes(onnx);
-    const indexRows: Uint8Array[] = [];
-    for (const e of entries) indexRows.push(int16ToBytes((await runInference(model, floatFeatures(features.get(e.contributionId) as number[]))).embedding));
-    await model.release();
     const A = "/openledger.attribution.v1.";
     await tx("bob", [{ typeUrl: `${A}MsgRegisterModel`, value: { owner: addr.bob, name: "demo-head", snapshotId: snap.id, snapshotRoot: snap.root, onnxHash: sha256(onnx), trainingConfigHash: sha256(utf8("demo head: nearest centre")), checkpointHashes: [], feePolicy: { dataBps: 6000, trainerBps: 1500, providerBps: 2000, communityBps: 500, burnBps: 0 }, embeddingDim: DIM, tau: ONNX_TAU } }]);
-    await tx("bob", [{ typeUrl: `${A}MsgSetEmbeddingIndex`, value: { owner: addr.bob, modelId: 1n, start: 0n, vectors: Buffer.concat(indexRows) } }]);
-    out(`model 1: ONNX ${Buffer.from(sha256(onnx)).toString("hex").slice(0, 16)}… bound to snapshot root ${Buffer.from(snap.root).toString("hex").slice(0, 16)}…, index of ${entries.length} points`);
+    out(`model 1: ONNX ${Buffer.from(sha256(onnx)).toString("hex").slice(0, 16)}… bound to snapshot root ${Buffer.from(snap.root).toString("hex").slice(0, 16)}…, its index to be built by a provider over ${entries.length} points`);
 
     // the provider: attestation key, bond, daemon
     const C = "/openledger.compute.v1.";
@@ -233,20 +224,24 @@ export async function runOnDevChain(withNearCopies: boolean, out: (s: string) =>
     await waitFor("the provider daemon", async () => ((await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined))?.ok ? true : undefined), 120_000, 300);
     await tx("provider", [{ typeUrl: `${C}MsgRegisterProvider`, value: { provider: addr.provider, bond: { denom: "uopen", amount: "5000000" }, capabilities: { accelerator: "cpu", memoryBytes: 1n << 30n, maxBatch: 1, endpoint: "" }, attestationPubkey: att.pub, attestationKeyType: att.type, moniker: "demo-provider" } }]);
 
-    // the model owner has the provider attest the index (an embedding-index job: validators replay rows sampled from the block hash)
+    // the model owner has the provider build the index (an embedding-index job): the provider runs the model on
+    // every snapshot point, publishes the rows as a blob (sha256 in its result); the validator replays rows
+    // sampled from the block hash; once accepted the provider stores the rows on chain
     await tx("bob", [{ typeUrl: `${C}MsgRequestJob`, value: { requester: addr.bob, jobType: 2, modelId: 1n, inputBlobHash: new Uint8Array(0), maxFee: { denom: "uopen", amount: FEE.toString() } } }]);
     const indexJob = await waitFor(
-      "the embedding-index job accepted",
+      "the embedding-index job accepted and its rows stored",
       async () => {
         const js = (await abci(rpcUrl, `${C}Query/Jobs`, cq.QueryJobsRequest, { status: JobStatus.JOB_STATUS_UNSPECIFIED, pagination: { limit: 1000n } }, cq.QueryJobsResponse)).jobs.filter((j) => j.jobType === 2);
         const j = js[0];
         if (j !== undefined && j.status === JobStatus.JOB_STATUS_FAILED) throw new Error(`index job ${j.id} failed`);
-        return j !== undefined && j.status === JobStatus.JOB_STATUS_ACCEPTED ? j : undefined;
+        if (j === undefined || j.status !== JobStatus.JOB_STATUS_ACCEPTED) return undefined;
+        const m = (await abci(rpcUrl, `${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model;
+        return m?.indexComplete === true ? j : undefined;
       },
       Number(process.env.DEMO_TIMEOUT_MS ?? 600_000),
       1000,
     );
-    out(`index attested by the provider and verified by the validator's sampled replay (job ${indexJob.id})`);
+    out(`index built by the provider (job ${indexJob.id}), verified by the validator's sampled replay, stored on chain by the provider`);
 
     // the user pays for 20 inferences
     await tx("user", s.queries.map((q) => ({ typeUrl: `${C}MsgRequestInference`, value: { requester: addr.user, modelId: 1n, input: floatFeatures(q.f), maxFee: { denom: "uopen", amount: FEE.toString() } } })), "20000000");

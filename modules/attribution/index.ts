@@ -20,7 +20,7 @@ export { pointLeafHash, merkleRoot as receiptPointsRoot } from "./merkle.ts";
 export { genesisToJson as attributionGenesisToJson, defaultGenesis as defaultAttributionGenesis } from "./genesis.ts";
 
 /** what treasury / compute may call. */
-export type AttributionInferenceKeeper = Pick<AttributionKeeper, "attributeInference" | "getModel" | "getReceipt" | "getIndexRows" | "sampleIndexRows" | "verifyIndexRows">;
+export type AttributionInferenceKeeper = Pick<AttributionKeeper, "attributeInference" | "getModel" | "getReceipt" | "getIndexRows" | "sampleIndexRows" | "verifyIndexRows" | "adoptIndexBuild">;
 
 export interface AttributionDeps {
   datanet: AttributionDatanetKeeper;

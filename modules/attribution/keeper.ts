@@ -107,6 +107,10 @@ export interface AttributionKeeper {
   getSequence(ctx: ReadContext, name: SeqName): bigint;
   setSequence(ctx: WriteContext, name: SeqName, next: bigint): void;
   registerModel(ctx: WriteContext, input: RegisterModelInput): bigint;
+  /**
+   * Appends index rows [start, start+n). The signer is the model's owner, or — once a compute
+   * embedding-index job for the model was accepted — only that job's provider (`index_builder`).
+   */
   setEmbeddingIndex(ctx: WriteContext, owner: Bytes, modelId: bigint, start: bigint, vectors: Bytes): Model;
   /**
    * compute's accepted training job (modules/compute/training.ts): the model points to the artifact with
@@ -114,6 +118,17 @@ export interface AttributionKeeper {
    * The embedding part of the artifact is unchanged, and so is the index.
    */
   recordTrainedHead(ctx: WriteContext, modelId: bigint, head: { onnxHash: Bytes; checkpointHashes: readonly Bytes[]; trainingConfigHash: Bytes }): void;
+  /**
+   * After the chunk that completes a built index (index_builder set): sha256 of all stored rows must be
+   * the accepted `index_vectors_hash`; otherwise the rows are dropped (the builder stores them again).
+   * Returns the model as it stands.
+   */
+  checkBuiltIndex(ctx: WriteContext, modelId: bigint): Promise<Model>;
+  /**
+   * compute's accepted embedding-index job: the model's index becomes `builder`'s (rows it computed,
+   * sha256 `vectorsHash` over all rows): any stored rows are dropped; from now on only `builder` stores rows.
+   */
+  adoptIndexBuild(ctx: WriteContext, modelId: bigint, builder: string, vectorsHash: Bytes): Promise<void>;
   /**
    * Attributes one verified inference: runs the engine (dedup/collapse cached per model index, exact
    * KNN-Shapley, top-K′, per-contributor sums, largest-remainder split of `fee`), writes a receipt and
@@ -251,6 +266,16 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
     return entry;
   };
 
+  /** deletes every stored row of `m` (key order) and resets its index state; returns the reset model (stored). */
+  const dropIndex = async (ctx: WriteContext, m: Model): Promise<Model> => {
+    const keys: Bytes[] = [];
+    for await (const [key] of rs(ctx).iterate({ prefix: chunkPrefix(m.id) })) keys.push(key);
+    for (const key of keys) ws(ctx).delete(key);
+    const next: Model = { ...m, indexedPoints: 0n, indexHash: INDEX_HASH_SEED, indexComplete: false };
+    k.setModel(ctx, next);
+    return next;
+  };
+
   const k: AttributionKeeper = {
     getParams(ctx) {
       const b = rs(ctx).get(PARAMS_KEY);
@@ -322,6 +347,8 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
         indexHash: INDEX_HASH_SEED,
         indexComplete: false,
         registeredHeight: ctx.block.height,
+        indexBuilder: "",
+        indexVectorsHash: new Uint8Array(0),
       };
       k.setModel(ctx, m);
       emitTyped(ctx, "EventModelRegistered", { modelId: id, owner: m.owner, snapshotId: snap.id, snapshotRoot: toHex(snap.root) });
@@ -332,7 +359,9 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       const params = k.getParams(ctx);
       const m = k.getModel(ctx, modelId);
       if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
-      if (m.owner !== accAddressToString(owner)) throw ErrNotModelOwner.wrap(`${accAddressToString(owner)} does not own model ${modelId}`);
+      if (m.indexBuilder !== "") {
+        if (m.indexBuilder !== accAddressToString(owner)) throw ErrNotModelOwner.wrap(`model ${modelId}'s index is built by ${m.indexBuilder} (accepted compute job); only it stores the rows`);
+      } else if (m.owner !== accAddressToString(owner)) throw ErrNotModelOwner.wrap(`${accAddressToString(owner)} does not own model ${modelId}`);
       if (m.indexComplete) throw ErrIndexComplete.wrap(`model ${modelId}`);
       if (start !== m.indexedPoints) throw ErrIndexOutOfOrder.wrap(`chunk starts at ${start}, next expected ${m.indexedPoints}`);
       const row = 2 * m.embeddingDim;
@@ -355,6 +384,27 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       const max = k.getParams(ctx).maxCheckpoints;
       const chain = head.checkpointHashes.slice(Math.max(0, head.checkpointHashes.length - max)).map((h) => Uint8Array.from(h));
       k.setModel(ctx, { ...m, onnxHash: Uint8Array.from(head.onnxHash), checkpointHashes: chain, trainingConfigHash: Uint8Array.from(head.trainingConfigHash) });
+    },
+
+    async checkBuiltIndex(ctx, modelId) {
+      const m = k.getModel(ctx, modelId);
+      if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
+      if (m.indexBuilder === "" || !m.indexComplete) return m;
+      const parts: Bytes[] = [];
+      for await (const c of k.iterateChunks(ctx, modelId)) parts.push(c.vectors);
+      if (equal(sha256(concat(...parts)), m.indexVectorsHash)) return m;
+      const reset = await dropIndex(ctx, m);
+      emitTyped(ctx, "EventEmbeddingIndexReset", { modelId, reason: "stored rows do not hash to the accepted index_vectors_hash" });
+      return reset;
+    },
+
+    async adoptIndexBuild(ctx, modelId, builder, vectorsHash) {
+      const m = k.getModel(ctx, modelId);
+      if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
+      if (vectorsHash.length !== 32) throw ErrInvalidField.wrap("index vectors hash must be 32 bytes");
+      const reset = await dropIndex(ctx, m);
+      k.setModel(ctx, { ...reset, indexBuilder: builder, indexVectorsHash: Uint8Array.from(vectorsHash) });
+      emitTyped(ctx, "EventIndexBuilderSet", { modelId, builder, vectorsHash: toHex(vectorsHash) });
     },
 
     async attributeInference(ctx, req) {

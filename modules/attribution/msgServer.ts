@@ -63,7 +63,8 @@ export function createAttributionMsgHandlers(k: AttributionKeeper, authority: By
       if (m.vectors.length === 0 || m.vectors.length % 2 !== 0) throw ErrInvalidField.wrap("vectors must hold whole int16 values");
     },
     async handle(ctx, m) {
-      const model = k.setEmbeddingIndex(ctx, addr(m.owner, "owner"), m.modelId, m.start, m.vectors);
+      let model = k.setEmbeddingIndex(ctx, addr(m.owner, "owner"), m.modelId, m.start, m.vectors);
+      if (model.indexComplete && model.indexBuilder !== "") model = await k.checkBuiltIndex(ctx, m.modelId);
       return { indexedPoints: model.indexedPoints, complete: model.indexComplete };
     },
   });

@@ -21,3 +21,5 @@ export const ErrInvalidGenesis = registerError("compute", 18, "invalid compute g
 export const ErrInvalidField = registerError("compute", 19, "invalid field");
 export const ErrUnsupportedJobType = registerError("compute", 20, "unsupported job type");
 export const ErrNotModelOwner = registerError("compute", 21, "only the model owner may request this");
+/** an embedding-index job for a model whose index is complete (code 30: 21–29 left to training). */
+export const ErrIndexComplete = registerError("compute", 30, "model index already complete");

@@ -39,7 +39,7 @@ export interface ComputeModel {
   indexComplete: boolean;
   numPoints: bigint;
   snapshotId: bigint;
-  /** sha256 chain over the stored index chunks (what an embedding-index job attests). */
+  /** sha256 chain over the stored index chunks. */
   indexHash: Bytes;
   /** seeds the SGD of training jobs. */
   trainingConfigHash: Bytes;
@@ -57,6 +57,11 @@ export interface ComputeAttributionKeeper {
    * checkpoint hash chain and the training config it ran (its embedding part, so its index, is unchanged).
    */
   recordTrainedHead(ctx: WriteContext, modelId: bigint, head: { onnxHash: Bytes; checkpointHashes: readonly Bytes[]; trainingConfigHash: Bytes }): void;
+  /**
+   * an accepted embedding-index job: the model's index becomes `builder`'s (the rows it computed, sha256
+   * `vectorsHash` over all rows in leaf order); stored rows are dropped, and only `builder` stores rows now.
+   */
+  adoptIndexBuild(ctx: WriteContext, modelId: bigint, builder: string, vectorsHash: Bytes): Promise<void>;
   attributeInference(
     ctx: WriteContext,
     req: { modelId: bigint; queryEmbedding: Int16Array; label: number; fee: Coin },

@@ -34,6 +34,7 @@ import {
   ErrInvalidField,
   ErrInvalidInput,
   ErrInvalidJobStatus,
+  ErrIndexComplete,
   ErrInvalidResult,
   ErrJobNotFound,
   ErrModelNotFound,
@@ -132,8 +133,11 @@ export interface VerificationTask {
   embeddingTolerance: number;
   /** the block hash the task was listed under (row sampling of index jobs). */
   seed: Bytes;
-  /** embedding-index jobs: the sampled rows, their inputs (int16 LE features) and the stored rows. */
-  index?: { rows: number[]; inputs: Bytes[]; stored: Int16Array };
+  /**
+   * embedding-index jobs: the rows sampled from the block hash and their inputs (int16 LE features); the
+   * provider's rows are in the blob store under result.output_hash (= sha256 of all `numPoints` rows).
+   */
+  index?: { rows: number[]; inputs: Bytes[]; numPoints: number };
   /** training jobs: the frozen embeddings (the whole index), labels, and the job's training config (its bytes; the seed hashes them). */
   training?: { rows: Int16Array; labels: Int32Array; n: number; h: number; config: Bytes };
 }
@@ -304,8 +308,9 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         ctx.logger.info({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "compute: inference not attributed");
       }
       await treasury.splitInferenceFee(ctx, { fromModule: ESCROW_ACCOUNT, modelId: j.modelId, receiptId, jobId: j.id, fee, provider: provAddr, contributorShares: shares, dataRemainder: remainder });
-    } else if (fee.amount > 0n) {
-      deps.bank.sendCoinsFromModuleToAccount(ctx, ESCROW_ACCOUNT, provAddr, [fee]);
+    } else {
+      if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX) await deps.attribution.adoptIndexBuild(ctx, j.modelId, j.provider, (j.result as CanonicalResult).outputHash);
+      if (fee.amount > 0n) deps.bank.sendCoinsFromModuleToAccount(ctx, ESCROW_ACCOUNT, provAddr, [fee]);
     }
     if (j.jobType === JobType.JOB_TYPE_TRAINING && j.result !== undefined) {
       // the model registry points to the trained head: its artifact, the checkpoint chain, the config run
@@ -464,6 +469,7 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
           throw e;
         }
       }
+      if (input.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX && m.indexComplete) throw ErrIndexComplete.wrap(`model ${m.id} already has a complete embedding index`);
       if (input.maxFee.denom !== p.bondDenom) throw ErrFeeTooLow.wrap(`fee must be in ${p.bondDenom}`);
       if (input.maxFee.amount < BigInt(p.minInferenceFee)) throw ErrFeeTooLow.wrap(`fee ${input.maxFee.amount}${input.maxFee.denom} < min ${p.minInferenceFee}${p.bondDenom}`);
       let inputHash: Bytes;
@@ -531,9 +537,10 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         if (!equal(result.outputHash, inferenceOutputHash(result.queryEmbedding, result.predictedLabel))) throw ErrInvalidResult.wrap("output_hash is not sha256 of the embedding and label");
         if (result.predictedLabel > 0x7fffffff) throw ErrInvalidResult.wrap("predicted_label out of range");
       } else if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX) {
-        // the provider attests the model's index as stored (built from its output); validators replay sampled rows
-        if (!m.indexComplete) throw ErrModelNotReady.wrap(`model ${m.id}: the embedding index is not complete`);
-        if (!equal(result.outputHash, m.indexHash)) throw ErrInvalidResult.wrap("output_hash of an embedding-index job must be the model's index_hash");
+        // the provider computed every row; output_hash = sha256 of them all (int16 LE, leaf order) = their blob's
+        // hash. Validators replay rows sampled from the block hash against that blob (ExtendVote).
+        if (m.indexComplete) throw ErrIndexComplete.wrap(`model ${m.id} already has a complete embedding index`);
+        if (result.predictedLabel !== 0 || result.queryEmbedding.length > 0 || result.checkpointChain.length > 0 || result.trainedArtifactHash.length > 0) throw ErrInvalidResult.wrap("an embedding-index result carries only output_hash");
       } else if (j.jobType === JobType.JOB_TYPE_TRAINING) {
         // a head trained on the frozen index: the checkpoint chain is replayed segment by segment by validators
         if (!m.indexComplete) throw ErrModelNotReady.wrap(`model ${m.id}: training needs the complete embedding index`);
@@ -629,9 +636,9 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         if (m === undefined || j.result === undefined) continue;
         let index: VerificationTask["index"];
         if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX) {
-          if (deps.datanet === undefined || !m.indexComplete) continue;
+          if (deps.datanet === undefined) continue;
           const rows = deps.attribution.sampleIndexRows(ctx, m.id, seed ?? ctx.block.hash, p.indexSampleRows);
-          index = { rows, inputs: await deps.datanet.snapshotRowFeatures(ctx, m.snapshotId, rows), stored: await deps.attribution.getIndexRows(ctx, m.id, rows) };
+          index = { rows, inputs: await deps.datanet.snapshotRowFeatures(ctx, m.snapshotId, rows), numPoints: Number(m.numPoints) };
         }
         let training: VerificationTask["training"];
         if (j.jobType === JobType.JOB_TYPE_TRAINING) {

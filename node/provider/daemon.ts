@@ -15,12 +15,15 @@ import { sha256 } from "../../modules/core/hash.ts";
 import { QueryIndexChunksRequest, QueryIndexChunksResponse, QueryModelRequest, QueryModelResponse } from "../../proto/gen/openledger/attribution/v1/query.ts";
 import { QueryJobsRequest, QueryJobsResponse } from "../../proto/gen/openledger/compute/v1/query.ts";
 import type { MsgSubmitResult } from "../../proto/gen/openledger/compute/v1/tx.ts";
+import type { MsgSetEmbeddingIndex } from "../../proto/gen/openledger/attribution/v1/tx.ts";
+import { QueryParamsRequest as AttributionParamsRequest, QueryParamsResponse as AttributionParamsResponse } from "../../proto/gen/openledger/attribution/v1/query.ts";
+import { QueryJobRequest, QueryJobResponse } from "../../proto/gen/openledger/compute/v1/query.ts";
 import { type CanonicalResult, type Job, JobStatus, JobType } from "../../proto/gen/openledger/compute/v1/types.ts";
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
 import { type AttestationKey, inferenceOutputHash, resultDigest, signDigest } from "./attest.ts";
-import { type InferenceOutput, int16ToBytes, runInference } from "./inference.ts";
+import { type InferenceOutput, featuresFromBytes, int16ToBytes, quantize, runInference } from "./inference.ts";
 import { runTrainingJob, trainedArtifact } from "./training.ts";
-import { QuerySnapshotEntriesRequest, QuerySnapshotEntriesResponse } from "../../proto/gen/openledger/datanet/v1/query.ts";
+import { QueryContributionRequest, QueryContributionResponse, QuerySnapshotEntriesRequest, QuerySnapshotEntriesResponse } from "../../proto/gen/openledger/datanet/v1/query.ts";
 
 export interface ProviderLogger {
   info(o: object, msg: string): void;
@@ -41,8 +44,11 @@ export interface ProviderDaemonOptions {
   /** the provider's account (bech32), which signs MsgSubmitResult. */
   address: string;
   attestation: AttestationKey;
-  /** signs and broadcasts messages in one tx from `address`, waiting for inclusion. */
-  submit(msgs: { typeUrl: string; value: MsgSubmitResult }[]): Promise<SubmitOutcome>;
+  /**
+   * signs and broadcasts messages in one tx from `address`, waiting for inclusion; gas "auto": simulated
+   * (the index rows' MsgSetEmbeddingIndex), otherwise the configured gas per message.
+   */
+  submit(msgs: { typeUrl: string; value: MsgSubmitResult | MsgSetEmbeddingIndex }[], gas?: "auto"): Promise<SubmitOutcome>;
   /** host:port of the /metrics endpoint (port 0: any free port); undefined: none. */
   metricsListen?: string;
   logger: ProviderLogger;
@@ -56,6 +62,13 @@ export interface ProviderDaemonOptions {
   misbehave?: "cheat" | "silent";
 }
 
+/** jobs per page of the assigned-jobs query (the query's maximum). */
+const JOBS_PAGE = 1000n;
+/** rows per onnxruntime run while building an index. */
+const INDEX_BATCH = 512;
+/** most index bytes in one MsgSetEmbeddingIndex tx. */
+const MAX_CHUNK_BYTES = 512 * 1024;
+
 const JOB_TYPE_NAMES: Record<number, string> = { 1: "inference", 2: "embedding-index", 3: "training" };
 
 export class ProviderDaemon {
@@ -63,6 +76,8 @@ export class ProviderDaemon {
   private readonly o: ProviderDaemonOptions;
   private readonly done = new Set<string>();
   private readonly models = new Map<string, Promise<OnnxModel>>();
+  /** index rows this provider computed and submitted, by job id: stored on chain (MsgSetEmbeddingIndex) once the job is accepted. */
+  private readonly indexUploads = new Map<bigint, { modelId: bigint; vectors: Uint8Array; d: number }>();
   private ws: WebSocket | undefined;
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -173,16 +188,87 @@ export class ProviderDaemon {
   }
 
   private async pass(): Promise<void> {
-    const r = QueryJobsResponse.decode(await this.query("/openledger.compute.v1.Query/Jobs", QueryJobsRequest.encode({ provider: this.o.address, status: JobStatus.JOB_STATUS_ASSIGNED, pagination: undefined }).finish()));
-    // every new job of this pass runs, then all results go out in one tx (one sequence number, one inclusion wait)
+    // every job assigned to this provider (all pages: a busy provider holds more than one page)
+    const assigned: Job[] = [];
+    let key: Uint8Array = new Uint8Array(0);
+    for (;;) {
+      const r = QueryJobsResponse.decode(await this.query("/openledger.compute.v1.Query/Jobs", QueryJobsRequest.encode({ provider: this.o.address, status: JobStatus.JOB_STATUS_ASSIGNED, pagination: { key, offset: 0n, limit: JOBS_PAGE, countTotal: false, reverse: false } }).finish()));
+      assigned.push(...r.jobs);
+      key = r.pagination?.nextKey ?? new Uint8Array(0);
+      if (key.length === 0) break;
+    }
+    const fresh = assigned.filter((j) => j.provider === this.o.address && !this.done.has(`${j.id}:${j.attempts}`));
+    for (const j of fresh) this.done.add(`${j.id}:${j.attempts}`);
+    // every new job of this pass runs (inferences in one onnxruntime batch per model), then all results go
+    // out in one tx (one sequence number, one inclusion wait)
     const ready: { job: Job; msg: { typeUrl: string; value: MsgSubmitResult }; label: number }[] = [];
-    for (const j of r.jobs) {
-      const key = `${j.id}:${j.attempts}`;
-      if (this.done.has(key) || j.provider !== this.o.address) continue;
-      this.done.add(key);
+    const inferences = this.o.misbehave === "silent" ? [] : fresh.filter((j) => j.jobType === JobType.JOB_TYPE_INFERENCE);
+    for (const modelId of [...new Set(inferences.map((j) => j.modelId))]) ready.push(...(await this.inferBatch(inferences.filter((j) => j.modelId === modelId))));
+    for (const j of fresh) {
+      if (inferences.includes(j)) continue;
       const out = await this.handle(j);
       if (out !== undefined) ready.push({ job: j, ...out });
     }
+    ready.sort((a, b) => (a.job.id < b.job.id ? -1 : a.job.id > b.job.id ? 1 : 0));
+    await this.submitResults(ready);
+    await this.uploadIndexes();
+  }
+
+  /** inference jobs of one model: one onnxruntime run over all their inputs (a job whose input fails is left out). */
+  private async inferBatch(jobs: Job[]): Promise<{ job: Job; msg: { typeUrl: string; value: MsgSubmitResult }; label: number }[]> {
+    const out: { job: Job; msg: { typeUrl: string; value: MsgSubmitResult }; label: number }[] = [];
+    const failed = (j: Job, e: unknown) => {
+      this.m.jobs.inc({ type: "inference", outcome: "failed" });
+      this.o.logger.error({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "provider: job failed");
+    };
+    let model: Awaited<ReturnType<typeof QueryModelResponse.decode>>["model"];
+    let onnx: OnnxModel;
+    try {
+      model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: (jobs[0] as Job).modelId }).finish())).model;
+      if (model === undefined) throw new Error(`model ${(jobs[0] as Job).modelId} not found`);
+      onnx = await this.model(model.onnxHash);
+    } catch (e: unknown) {
+      for (const j of jobs) failed(j, e);
+      return out;
+    }
+    const rows: { j: Job; x: Float32Array }[] = [];
+    for (const j of jobs) {
+      try {
+        const x = featuresFromBytes(j.inputInBlob ? await this.blob(toHex(j.inputHash)) : j.input);
+        if (onnx.inputDim > 0 && x.length !== onnx.inputDim) throw new Error(`input of ${x.length} features, the model takes ${onnx.inputDim}`);
+        rows.push({ j, x });
+      } catch (e: unknown) {
+        failed(j, e);
+      }
+    }
+    if (rows.length === 0) return out;
+    const d = (rows[0] as { x: Float32Array }).x.length;
+    const x = new Float32Array(rows.length * d);
+    rows.forEach((r, i) => x.set(r.x, i * d));
+    const t0 = performance.now();
+    let res: Awaited<ReturnType<OnnxModel["run"]>>;
+    try {
+      res = await onnx.run(x, rows.length);
+    } catch (e: unknown) {
+      for (const r of rows) failed(r.j, e);
+      return out;
+    }
+    this.m.runSeconds.observe({ type: "inference" }, (performance.now() - t0) / 1000);
+    const checkpointHash = model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0);
+    rows.forEach(({ j }, i) => {
+      let label = 0;
+      for (let c = 1; c < res.c; c++) if ((res.logits[i * res.c + c] as number) > (res.logits[i * res.c + label] as number)) label = c;
+      const embedding = quantize(res.embedding.subarray(i * res.h, (i + 1) * res.h));
+      if (this.o.misbehave === "cheat") label += 1; // test-only: a wrong label (validators must reject and slash)
+      const qe = int16ToBytes(embedding);
+      const result: CanonicalResult = { modelArtifactHash: (model as { onnxHash: Uint8Array }).onnxHash, checkpointHash, inputHash: j.inputHash, outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
+      const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
+      out.push({ job: j, msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label });
+    });
+    return out;
+  }
+
+  private async submitResults(ready: { job: Job; msg: { typeUrl: string; value: MsgSubmitResult }; label: number }[]): Promise<void> {
     if (ready.length === 0) return;
     const report = (batch: typeof ready, res: SubmitOutcome) => {
       for (const x of batch) {
@@ -203,7 +289,7 @@ export class ProviderDaemon {
   /** runs one job; the signed MsgSubmitResult, or undefined when it cannot (or, in tests, will not) answer. */
   private async handle(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
     const type = JOB_TYPE_NAMES[j.jobType] ?? "unknown";
-    if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX && this.o.misbehave !== "silent") return this.attestIndex(j);
+    if (j.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX && this.o.misbehave !== "silent") return this.buildIndex(j);
     if (j.jobType === JobType.JOB_TYPE_TRAINING && this.o.misbehave !== "silent") return this.train(j);
     if (j.jobType !== JobType.JOB_TYPE_INFERENCE) {
       this.m.jobs.inc({ type, outcome: "skipped" });
@@ -245,30 +331,110 @@ export class ProviderDaemon {
   }
 
   /**
-   * An embedding-index job: the index the model's owner stored from this provider's output is attested
-   * as built (output_hash = the model's index_hash); validators replay rows sampled from the block hash
-   * against it, and a wrong index costs this provider its bond.
+   * An embedding-index job: the model run on every point of its datanet snapshot (leaf order), each
+   * embedding quantised (int16, 2^-8) as the PoA engine takes it; all rows go to the node's blob store and
+   * output_hash = their sha256. Validators replay rows sampled from the block hash against that blob; once
+   * accepted, the rows are stored on chain by this provider (uploadIndexes). A wrong row costs the bond.
    */
-  private async attestIndex(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
+  private async buildIndex(j: Job): Promise<{ msg: { typeUrl: string; value: MsgSubmitResult }; label: number } | undefined> {
     try {
       const model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: j.modelId }).finish())).model;
-      if (model === undefined || !model.indexComplete) throw new Error(`model ${j.modelId} has no complete index to attest`);
+      if (model === undefined) throw new Error(`model ${j.modelId} not found`);
+      if (model.indexComplete) throw new Error(`model ${j.modelId} already has a complete index`);
+      const onnx = await this.model(model.onnxHash);
+      const features = await this.snapshotFeatures(model.snapshotId);
+      const t0 = performance.now();
+      const d = model.embeddingDim;
+      const n = features.length;
+      const rows = new Int16Array(n * d);
+      for (let s = 0; s < n; s += INDEX_BATCH) {
+        const part = features.slice(s, s + INDEX_BATCH);
+        const x = new Float32Array(part.reduce((a, f) => a + f.length, 0));
+        let o = 0;
+        for (const f of part) (x.set(f, o), (o += f.length));
+        const out = await onnx.run(x, part.length);
+        if (out.h !== d) throw new Error(`model ${j.modelId} embeds in ${out.h} dimensions, registered as ${d}`);
+        rows.set(quantize(out.embedding), s * d);
+      }
+      this.m.runSeconds.observe({ type: "embedding-index" }, (performance.now() - t0) / 1000);
+      if (this.o.misbehave === "cheat") {
+        // test-only: one corrupted row (the last), far outside the replay tolerance
+        for (let c = 0; c < d; c++) rows[(n - 1) * d + c] = ((rows[(n - 1) * d + c] as number) + 100) | 0;
+      }
+      const vectors = int16ToBytes(rows);
+      const put = await this.rpc<{ hash: string }>("blob_put", { data: Buffer.from(vectors).toString("base64") });
+      if (put.hash !== toHex(sha256(vectors))) throw new Error("blob_put stored the index under another hash");
+      this.indexUploads.set(j.id, { modelId: j.modelId, vectors, d });
       const result: CanonicalResult = {
         modelArtifactHash: model.onnxHash,
         checkpointHash: model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0),
         inputHash: j.inputHash,
-        outputHash: model.indexHash,
+        outputHash: sha256(vectors),
         predictedLabel: 0,
         queryEmbedding: new Uint8Array(0),
         checkpointChain: [],
         trainedArtifactHash: new Uint8Array(0),
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
+      this.o.logger.info({ job: j.id.toString(), model: j.modelId.toString(), rows: n, vectorsHash: put.hash }, "provider: index built");
       return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: 0 };
     } catch (e: unknown) {
       this.m.jobs.inc({ type: "embedding-index", outcome: "failed" });
       this.o.logger.error({ job: j.id.toString(), err: e instanceof Error ? e.message : String(e) }, "provider: index job failed");
       return undefined;
+    }
+  }
+
+  /** the features (float32) of every point of a snapshot, in leaf order. */
+  private async snapshotFeatures(snapshotId: bigint): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    let key: Uint8Array = new Uint8Array(0);
+    for (;;) {
+      const r = QuerySnapshotEntriesResponse.decode(await this.query("/openledger.datanet.v1.Query/SnapshotEntries", QuerySnapshotEntriesRequest.encode({ snapshotId, pagination: { key, offset: 0n, limit: 1000n, countTotal: false, reverse: false } }).finish()));
+      for (const e of r.entries) {
+        const c = QueryContributionResponse.decode(await this.query("/openledger.datanet.v1.Query/Contribution", QueryContributionRequest.encode({ id: e.contributionId }).finish())).contribution;
+        const f = c?.point?.features ?? new Uint8Array(0);
+        const x = new Float32Array(f.length / 2);
+        const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+        for (let k = 0; k < x.length; k++) x[k] = dv.getInt16(2 * k, true);
+        out.push(x);
+      }
+      key = r.pagination?.nextKey ?? new Uint8Array(0);
+      if (key.length === 0) break;
+    }
+    return out;
+  }
+
+  /**
+   * The rows of this provider's accepted index jobs go on chain (MsgSetEmbeddingIndex, from the first row
+   * not stored yet, chunks of at most attribution's max_chunk_points): the model's index is its rows now.
+   */
+  private async uploadIndexes(): Promise<void> {
+    for (const [jobId, up] of [...this.indexUploads]) {
+      const job = QueryJobResponse.decode(await this.query("/openledger.compute.v1.Query/Job", QueryJobRequest.encode({ id: jobId }).finish())).job;
+      if (job === undefined || job.status === JobStatus.JOB_STATUS_FAILED || (job.status !== JobStatus.JOB_STATUS_ACCEPTED && job.provider !== this.o.address)) {
+        this.indexUploads.delete(jobId); // not (or no longer) ours
+        continue;
+      }
+      if (job.status !== JobStatus.JOB_STATUS_ACCEPTED) continue; // the validators' verdict is pending
+      const model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: up.modelId }).finish())).model;
+      if (model === undefined || model.indexBuilder !== this.o.address || model.indexComplete || !Buffer.from(model.indexVectorsHash).equals(sha256(up.vectors))) {
+        if (model?.indexComplete) this.o.logger.info({ job: jobId.toString(), model: up.modelId.toString() }, "provider: index stored on chain");
+        this.indexUploads.delete(jobId);
+        continue;
+      }
+      const params = AttributionParamsResponse.decode(await this.query("/openledger.attribution.v1.Query/Params", AttributionParamsRequest.encode({}).finish())).params;
+      const rowBytes = 2 * up.d;
+      const chunk = Math.max(1, Math.min(params?.maxChunkPoints ?? 1024, Math.floor(MAX_CHUNK_BYTES / rowBytes)));
+      const n = up.vectors.length / rowBytes;
+      for (let s = Number(model.indexedPoints); s < n; s += chunk) {
+        const vectors = up.vectors.subarray(s * rowBytes, Math.min(n, s + chunk) * rowBytes);
+        const res = await this.o.submit([{ typeUrl: "/openledger.attribution.v1.MsgSetEmbeddingIndex", value: { owner: this.o.address, modelId: up.modelId, start: BigInt(s), vectors } }], "auto");
+        if (res.code !== 0) {
+          this.o.logger.warn({ job: jobId.toString(), start: s, code: res.code, log: res.log }, "provider: storing index rows refused (retried next pass)");
+          break;
+        }
+      }
     }
   }
 

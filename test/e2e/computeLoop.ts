@@ -8,6 +8,11 @@ import { buildMlpModel } from "../../node/onnx/builder.ts";
 import { OnnxModel } from "../../node/onnx/service.ts";
 import { featuresToBytes, int16ToBytes, runInference } from "../../node/provider/inference.ts";
 import * as dq from "../../proto/gen/openledger/datanet/v1/query.ts";
+import { QueryBalanceRequest, QueryBalanceResponse, QuerySupplyOfRequest, QuerySupplyOfResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { QueryAccountsRequest, QueryAccountsResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
+import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { MODULE_ACCOUNT_PERMISSIONS } from "../../modules/app.ts";
+import { accAddressToString, moduleAddress } from "../../modules/core/address.ts";
 import { BIN, freePort, rpc, waitFor } from "./harness.ts";
 
 export async function abci<R>(url: string, path: string, req: Uint8Array, decode: (b: Uint8Array) => R, height?: number): Promise<R> {
@@ -84,4 +89,31 @@ export async function setupModel(rpcUrl: string, tx: Tx, owner: string, contribu
   await tx(owner, [{ typeUrl: `${A}MsgRegisterModel`, value: { owner: contributors[owner], name: "e2e-head", snapshotId: 1n, snapshotRoot: snap.root, onnxHash: sha256(onnx), trainingConfigHash: sha256(Buffer.from("cfg")), checkpointHashes: [], feePolicy: { dataBps: 6000, trainerBps: 1500, providerBps: 2000, communityBps: 500, burnBps: 0 }, embeddingDim: 4, tau: 1000n } }]);
   await tx(owner, [{ typeUrl: `${A}MsgSetEmbeddingIndex`, value: { owner: contributors[owner], modelId: 1n, start: 0n, vectors: Buffer.concat(rows) } }]);
   return onnx;
+}
+
+/**
+ * The conservation invariant at every height 1…top: Σ all balances of `denom` (module accounts
+ * included) = its total supply. Iteration works on the latest state only, so the holders are every
+ * account now plus every module account (an address that ever held coins has an account); then point
+ * reads at each height. Returns the number of heights checked; throws at the first that differs.
+ */
+export async function assertConservedEveryBlock(url: string, top: number, denom = "uopen"): Promise<number> {
+  const holders = new Set<string>(Object.keys(MODULE_ACCOUNT_PERMISSIONS).map((n) => accAddressToString(moduleAddress(n))));
+  let key: Uint8Array = new Uint8Array(0);
+  for (;;) {
+    const r = await abci(url, "/cosmos.auth.v1beta1.Query/Accounts", QueryAccountsRequest.encode({ pagination: { key, offset: 0n, limit: 1000n, countTotal: false, reverse: false } }).finish(), (b) => QueryAccountsResponse.decode(b));
+    for (const a of r.accounts) {
+      const acc = a.typeUrl === "/cosmos.auth.v1beta1.ModuleAccount" ? ModuleAccount.decode(a.value).baseAccount : BaseAccount.decode(a.value);
+      if (acc !== undefined) holders.add(acc.address);
+    }
+    key = r.pagination?.nextKey ?? new Uint8Array(0);
+    if (key.length === 0) break;
+  }
+  for (let h = 1; h <= top; h++) {
+    const supply = BigInt((await abci(url, "/cosmos.bank.v1beta1.Query/SupplyOf", QuerySupplyOfRequest.encode({ denom }).finish(), (b) => QuerySupplyOfResponse.decode(b), h)).amount?.amount ?? "0");
+    let sum = 0n;
+    for (const a of holders) sum += BigInt((await abci(url, "/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address: a, denom }).finish(), (b) => QueryBalanceResponse.decode(b), h)).balance?.amount ?? "0");
+    if (sum !== supply) throw new Error(`height ${h}: Σ balances ${sum} ≠ supply ${supply}`);
+  }
+  return top;
 }

@@ -82,8 +82,12 @@ export function providerCommand(io: CliIo): Command {
       logger,
       onnx: { executionProvider: o.executionProvider },
       ...(misbehave === "cheat" || misbehave === "silent" ? { misbehave } : {}),
-      submit: async (msgs) => {
+      submit: async (msgs, gas) => {
         try {
+          if (gas === "auto") {
+            const r = await client.signAndBroadcast(key.address, msgs, 1.3);
+            return { code: r.code, log: r.rawLog ?? "", txHash: r.transactionHash };
+          }
           const f = { ...fee, gas: String(Number(fee.gas) * msgs.length), amount: fee.amount.map((c) => ({ denom: c.denom, amount: String(BigInt(c.amount) * BigInt(msgs.length)) })) };
           const r = await client.signAndBroadcast(key.address, msgs, f);
           return { code: r.code, log: r.rawLog ?? "", txHash: r.transactionHash };

@@ -79,7 +79,7 @@ const attKey = {
   dave: { type: "ed25519", pub: ed25519.getPublicKey(DAVE_ATT), sign: (d: Uint8Array) => ed25519.sign(d, DAVE_ATT) },
 } as const;
 
-async function setup(verifier?: ComputeVerifier) {
+async function setup(verifier?: ComputeVerifier, withIndex = true) {
   const verdicts = queueVerdicts();
   const w = await createWorld({ epochBlocks: 100, appOptions: { computeVerdictSource: verdicts, ...(verifier !== undefined ? { computeVerifier: verifier } : {}) } });
   const a = w.actors;
@@ -108,8 +108,8 @@ async function setup(verifier?: ComputeVerifier) {
   let id = 1n;
   for (const who of ["carol", "dave", "alice"]) for (const p of POINTS.filter((x) => x.who === who)) byId.set(id++, p);
   const vecs = entries.map((e) => byId.get(e.contributionId)!.f.map((x) => x * 100));
-  await w.ok("bob", [anyOf("MsgSetEmbeddingIndex", atx.MsgSetEmbeddingIndex, { owner: bob, modelId: 1n, start: 0n, vectors: rows(vecs) }, A)]);
-  return { w, verdicts };
+  if (withIndex) await w.ok("bob", [anyOf("MsgSetEmbeddingIndex", atx.MsgSetEmbeddingIndex, { owner: bob, modelId: 1n, start: 0n, vectors: rows(vecs) }, A)]);
+  return { w, verdicts, vecs };
 }
 
 const registerMsg = (w: World, who: "carol" | "dave", bond = "2000000") =>
@@ -300,7 +300,7 @@ describe("compute through blocks", () => {
 });
 
 describe("compute embedding-index jobs", () => {
-  it("the provider attests the stored index; ExtendVote hands the validator's replay rows sampled from the block hash with their inputs and stored rows; MATCH pays the provider", async () => {
+  it("the provider computes the index (its rows a blob, their sha256 in the result); the replay gets rows sampled from the block hash; on ≥2/3 MATCH the index becomes the provider's: only it stores the rows, which must hash to the accepted result", async () => {
     const seen: VerificationTask[] = [];
     const verifier: ComputeVerifier = {
       async verify(tasks) {
@@ -308,46 +308,71 @@ describe("compute embedding-index jobs", () => {
         return tasks.map((t) => ({ jobId: t.jobId, resultHash: t.resultHash, match: true }));
       },
     };
-    const { w, verdicts } = await setup(verifier);
+    const { w, verdicts, vecs } = await setup(verifier, false);
     await w.ok("carol", [registerMsg(w, "carol")]);
     const bob = w.actors.bob!.address;
+    const carol = w.actors.carol!.address;
     await w.ok("bob", [cmsg.requestJob({ requester: bob, jobType: 2, modelId: 1n, maxFee: { denom: "uopen", amount: "50000" } })]);
     const j = await job(w, 1n);
     assert.equal(j.status, JobStatus.JOB_STATUS_ASSIGNED);
-    const model = (await w.query(`${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model!;
-    const mk = (outputHash: Uint8Array) => {
-      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
+    const vectors = rows(vecs);
+    const mk = (outputHash: Uint8Array, predictedLabel = 0) => {
+      const result: CanonicalResult = { modelArtifactHash: ONNX, checkpointHash: CKPT, inputHash: j.inputHash, outputHash, predictedLabel, queryEmbedding: new Uint8Array(0), checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
       const digest = resultHash(w.chain.chainId, 1n, result);
       return { result, digest, attestation: attKey.carol.sign(digest) };
     };
-    const wrong = mk(sha256(utf8("another index")));
-    const r = await w.run("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: wrong.result, attestation: wrong.attestation })]);
-    assert.equal(`${r.codespace}:${r.code}`, "compute:15");
-    const good = mk(model.indexHash);
-    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: good.result, attestation: good.attestation })]);
+    const labelled = mk(sha256(vectors), 1);
+    const r = await w.run("carol", [cmsg.submit({ provider: carol, jobId: 1n, result: labelled.result, attestation: labelled.attestation })]);
+    assert.equal(`${r.codespace}:${r.code}`, "compute:15", "an index result carries only output_hash");
+    const good = mk(sha256(vectors));
+    await w.ok("carol", [cmsg.submit({ provider: carol, jobId: 1n, result: good.result, attestation: good.attestation })]);
     const hash = sha256(utf8("block to vote on"));
     const ev = await w.chain.app.extendVote({ hash, height: w.chain.height + 1n, time: { seconds: 0n, nanos: 0 }, txs: [], proposedLastCommit: { round: 0, votes: [] }, misbehavior: [], nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20) });
     assert.equal(seen.length, 1);
     const t = seen[0]!;
     assert.equal(t.jobId, 1n);
     assert.deepEqual(t.index?.rows, [0, 1, 2, 3, 4, 5], "16 samples of a 6-row index: every row");
-    assert.equal(t.index?.inputs.length, 6);
-    assert.equal(t.index?.stored.length, 6 * 4);
-    // each input is the leaf's features; each stored row is the index row (features × 100 here)
+    assert.equal(t.index?.numPoints, 6);
+    assert.deepEqual(t.result.outputHash, sha256(vectors), "the replay fetches the provider's rows by output_hash");
+    // each input is the leaf's features (the provider's row i is features × 100 here)
     for (let i = 0; i < 6; i++) {
       const raw: Uint8Array = t.index!.inputs[i]!;
       const f: Int16Array = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + 8));
-      assert.deepEqual([...t.index!.stored.subarray(4 * i, 4 * i + 4)], [...f].map((x) => x * 100));
+      assert.deepEqual([...f].map((x) => x * 100), vecs[i]);
     }
     const entry = decodeVoteExtension(ev.voteExtension)?.find((e) => e.module === "compute");
     assert.ok(entry, "the compute part of the vote extension");
     const dec = ComputeVoteExtension.decode(entry.data);
     assert.deepEqual(dec.verdicts.map((v) => [v.jobId, v.verdict]), [[1n, Verdict.VERDICT_MATCH]]);
-    const before = await w.chain.balance(w.actors.carol!.address);
+    const before = await w.chain.balance(carol);
     verdicts.push([vote(1, 1n, entry.data)], 1n);
     await w.chain.block([]);
     assert.equal((await job(w, 1n)).status, JobStatus.JOB_STATUS_ACCEPTED);
-    assert.equal(await w.chain.balance(w.actors.carol!.address), before + 50_000n, "an index job's fee goes to its provider");
+    assert.equal(await w.chain.balance(carol), before + 50_000n, "an index job's fee goes to its provider");
+    const model = async () => (await w.query(`${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model!;
+    let m = await model();
+    assert.equal(m.indexBuilder, carol);
+    assert.deepEqual(m.indexVectorsHash, sha256(vectors));
+    // the index is the provider's now: the owner may not store rows, the builder's rows must be the accepted ones
+    const setIndex = (owner: string, v: Uint8Array, start = 0n) => anyOf("MsgSetEmbeddingIndex", atx.MsgSetEmbeddingIndex, { owner, modelId: 1n, start, vectors: v }, A);
+    const byOwner = await w.run("bob", [setIndex(bob, vectors)]);
+    assert.equal(`${byOwner.codespace}:${byOwner.code}`, "attribution:11");
+    const wrong = Uint8Array.from(vectors);
+    wrong[wrong.length - 1] = (wrong[wrong.length - 1] as number) ^ 1;
+    await w.ok("carol", [setIndex(carol, wrong.subarray(0, 16))]);
+    const reset = await w.run("carol", [setIndex(carol, wrong.subarray(16), 2n)]);
+    assert.equal(reset.code, 0);
+    assert.ok(reset.events.some((e) => e.type === "openledger.attribution.v1.EventEmbeddingIndexReset"), "rows that do not hash to the accepted index are dropped");
+    m = await model();
+    assert.equal(m.indexComplete, false);
+    assert.equal(m.indexedPoints, 0n);
+    await w.ok("carol", [setIndex(carol, vectors)]);
+    m = await model();
+    assert.equal(m.indexComplete, true);
+    // a complete index takes no further index job; inferences on it are accepted
+    const again = await w.run("bob", [cmsg.requestJob({ requester: bob, jobType: 2, modelId: 1n, maxFee: { denom: "uopen", amount: "50000" } })]);
+    assert.equal(`${again.codespace}:${again.code}`, "compute:30");
+    await w.ok("bob", [cmsg.request({ requester: bob, modelId: 1n, input: f32([1, 0, 0, 0]), maxFee: { denom: "uopen", amount: "1000" } })]);
     await totalSupplyEqualsBalances(w);
   });
 });

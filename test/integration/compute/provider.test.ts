@@ -60,15 +60,29 @@ describe("compute node side", () => {
     const v = await verifier.verify(tasks, { height: 9n, hash: new Uint8Array(32) });
     assert.deepEqual(v.map((x) => [x.jobId, x.match]), [[1n, true], [2n, false], [3n, false], [4n, true]], "job 5 gets no verdict; ±1 unit is within tolerance");
     assert.equal(toHex(v[0]!.resultHash), toHex(tasks[0]!.resultHash));
-    // an embedding-index task: sampled rows' int16 features replayed in one batch against the stored rows
+    // an embedding-index task: the provider's 8 rows are a blob under output_hash; the sampled rows' int16
+    // features are replayed in one batch against the blob's rows
     const feats = [[4, 1, 0, 0], [0, 6, 2, 0], [1, 1, 1, 1]];
+    const rows = [0, 3, 7];
     const i16 = (f: number[]) => new Uint8Array(Int16Array.from(f).buffer);
-    const stored = Int16Array.from(feats.flatMap((f) => f.map((x) => x * 128)));
-    const idxTask = (id: bigint, st: Int16Array): VerificationTask => ({ ...task(id, honest.embedding, 0), jobType: 2, index: { rows: [0, 3, 7], inputs: feats.map(i16), stored: st } });
-    const tampered = Int16Array.from(stored);
-    tampered[5] = (tampered[5] as number) + 3;
-    const iv = await verifier.verify([idxTask(6n, stored), idxTask(7n, tampered)], { height: 9n, hash: new Uint8Array(32) });
-    assert.deepEqual(iv.map((x) => [x.jobId, x.match]), [[6n, true], [7n, false]], "a row off by 3 quanta is a mismatch");
+    const indexBlob = (all: Int16Array) => {
+      const b = int16ToBytes(all);
+      blobs.set(toHex(sha256(b)), b);
+      return sha256(b);
+    };
+    const honestRows = new Int16Array(8 * 4);
+    rows.forEach((r, j) => honestRows.set((feats[j] as number[]).map((x) => x * 128), r * 4));
+    const idxTask = (id: bigint, outputHash: Uint8Array, numPoints = 8): VerificationTask => {
+      const result: CanonicalResult = { modelArtifactHash: sha256(ONNX), checkpointHash: new Uint8Array(0), inputHash: new Uint8Array(32), outputHash, predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
+      return { ...task(id, honest.embedding, 0), jobType: 2, result, resultHash: resultHash("c", id, result), index: { rows, inputs: feats.map(i16), numPoints } };
+    };
+    const tampered = Int16Array.from(honestRows);
+    tampered[3 * 4 + 1] = (tampered[3 * 4 + 1] as number) + 3;
+    const unsampled = Int16Array.from(honestRows);
+    unsampled[5 * 4] = 999; // a corrupted row the sample does not hit
+    const good = indexBlob(honestRows);
+    const iv = await verifier.verify([idxTask(6n, good), idxTask(7n, indexBlob(tampered)), idxTask(8n, indexBlob(unsampled)), idxTask(9n, good, 9), idxTask(10n, sha256(utf8("no such blob")))], { height: 9n, hash: new Uint8Array(32) });
+    assert.deepEqual(iv.map((x) => [x.jobId, x.match]), [[6n, true], [7n, false], [8n, true], [9n, false]], "a sampled row off by 3 quanta is a mismatch; an unsampled one is not seen; a blob of the wrong size is a mismatch; no blob, no verdict");
     const none = await new OnnxVerifier({ blobs: { get: async (h) => blobs.get(h) }, budgetMs: 0 }).verify(tasks, { height: 9n, hash: new Uint8Array(32) });
     assert.deepEqual(none, [], "a spent time box votes nothing");
     await verifier.close();

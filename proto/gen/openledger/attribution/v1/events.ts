@@ -42,6 +42,19 @@ export interface EventModelAudited {
   requester: string;
 }
 
+/** a compute embedding-index job's result was accepted: the model's index is rebuilt from the provider's rows. */
+export interface EventIndexBuilderSet {
+  modelId: bigint;
+  builder: string;
+  vectorsHash: string;
+}
+
+/** the rows stored by the index builder do not hash to the accepted index: they are dropped (the builder stores them again). */
+export interface EventEmbeddingIndexReset {
+  modelId: bigint;
+  reason: string;
+}
+
 function createBaseEventModelRegistered(): EventModelRegistered {
   return { modelId: 0n, owner: "", snapshotId: 0n, snapshotRoot: "" };
 }
@@ -606,6 +619,202 @@ export const EventModelAudited: MessageFns<EventModelAudited> = {
     message.points = (object.points !== undefined && object.points !== null) ? BigInt(object.points) : 0n;
     message.flagged = (object.flagged !== undefined && object.flagged !== null) ? BigInt(object.flagged) : 0n;
     message.requester = object.requester ?? "";
+    return message;
+  },
+};
+
+function createBaseEventIndexBuilderSet(): EventIndexBuilderSet {
+  return { modelId: 0n, builder: "", vectorsHash: "" };
+}
+
+export const EventIndexBuilderSet: MessageFns<EventIndexBuilderSet> = {
+  encode(message: EventIndexBuilderSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== 0n) {
+      if (BigInt.asUintN(64, message.modelId) !== message.modelId) {
+        throw new globalThis.Error("value provided for field message.modelId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.modelId);
+    }
+    if (message.builder !== "") {
+      writer.uint32(18).string(message.builder);
+    }
+    if (message.vectorsHash !== "") {
+      writer.uint32(26).string(message.vectorsHash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventIndexBuilderSet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventIndexBuilderSet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.modelId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.builder = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.vectorsHash = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventIndexBuilderSet {
+    return {
+      modelId: isSet(object.modelId) ? BigInt(object.modelId) : isSet(object.model_id) ? BigInt(object.model_id) : 0n,
+      builder: isSet(object.builder) ? globalThis.String(object.builder) : "",
+      vectorsHash: isSet(object.vectorsHash)
+        ? globalThis.String(object.vectorsHash)
+        : isSet(object.vectors_hash)
+        ? globalThis.String(object.vectors_hash)
+        : "",
+    };
+  },
+
+  toJSON(message: EventIndexBuilderSet): unknown {
+    const obj: any = {};
+    if (message.modelId !== 0n) {
+      obj.modelId = message.modelId.toString();
+    }
+    if (message.builder !== "") {
+      obj.builder = message.builder;
+    }
+    if (message.vectorsHash !== "") {
+      obj.vectorsHash = message.vectorsHash;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EventIndexBuilderSet>): EventIndexBuilderSet {
+    return EventIndexBuilderSet.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EventIndexBuilderSet>): EventIndexBuilderSet {
+    const message = createBaseEventIndexBuilderSet();
+    message.modelId = (object.modelId !== undefined && object.modelId !== null) ? BigInt(object.modelId) : 0n;
+    message.builder = object.builder ?? "";
+    message.vectorsHash = object.vectorsHash ?? "";
+    return message;
+  },
+};
+
+function createBaseEventEmbeddingIndexReset(): EventEmbeddingIndexReset {
+  return { modelId: 0n, reason: "" };
+}
+
+export const EventEmbeddingIndexReset: MessageFns<EventEmbeddingIndexReset> = {
+  encode(message: EventEmbeddingIndexReset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== 0n) {
+      if (BigInt.asUintN(64, message.modelId) !== message.modelId) {
+        throw new globalThis.Error("value provided for field message.modelId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.modelId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventEmbeddingIndexReset {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventEmbeddingIndexReset();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.modelId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventEmbeddingIndexReset {
+    return {
+      modelId: isSet(object.modelId) ? BigInt(object.modelId) : isSet(object.model_id) ? BigInt(object.model_id) : 0n,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: EventEmbeddingIndexReset): unknown {
+    const obj: any = {};
+    if (message.modelId !== 0n) {
+      obj.modelId = message.modelId.toString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EventEmbeddingIndexReset>): EventEmbeddingIndexReset {
+    return EventEmbeddingIndexReset.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EventEmbeddingIndexReset>): EventEmbeddingIndexReset {
+    const message = createBaseEventEmbeddingIndexReset();
+    message.modelId = (object.modelId !== undefined && object.modelId !== null) ? BigInt(object.modelId) : 0n;
+    message.reason = object.reason ?? "";
     return message;
   },
 };

@@ -68,6 +68,16 @@ export interface Model {
   indexHash: Uint8Array;
   indexComplete: boolean;
   registeredHeight: bigint;
+  /**
+   * set when a compute embedding-index job for this model is accepted (≥2/3 replay verdict): the
+   * provider that computed the index; from then on only it may store the index rows.
+   */
+  indexBuilder: string;
+  /**
+   * sha256 of the accepted index (all num_points rows, int16 LE, row-major in leaf order; the blob the
+   * provider published); the MsgSetEmbeddingIndex that completes the index must match it.
+   */
+  indexVectorsHash: Uint8Array;
 }
 
 /** EmbeddingChunk: vectors [start, start+count) of a model's index, int16 little-endian, row-major. */
@@ -626,6 +636,8 @@ function createBaseModel(): Model {
     indexHash: new Uint8Array(0),
     indexComplete: false,
     registeredHeight: 0n,
+    indexBuilder: "",
+    indexVectorsHash: new Uint8Array(0),
   };
 }
 
@@ -702,6 +714,12 @@ export const Model: MessageFns<Model> = {
         throw new globalThis.Error("value provided for field message.registeredHeight of type int64 too large");
       }
       writer.uint32(136).int64(message.registeredHeight);
+    }
+    if (message.indexBuilder !== "") {
+      writer.uint32(146).string(message.indexBuilder);
+    }
+    if (message.indexVectorsHash.length !== 0) {
+      writer.uint32(154).bytes(message.indexVectorsHash);
     }
     return writer;
   },
@@ -855,6 +873,22 @@ export const Model: MessageFns<Model> = {
             message.registeredHeight = reader.int64() as bigint;
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.indexBuilder = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.indexVectorsHash = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -938,6 +972,16 @@ export const Model: MessageFns<Model> = {
         : isSet(object.registered_height)
         ? BigInt(object.registered_height)
         : 0n,
+      indexBuilder: isSet(object.indexBuilder)
+        ? globalThis.String(object.indexBuilder)
+        : isSet(object.index_builder)
+        ? globalThis.String(object.index_builder)
+        : "",
+      indexVectorsHash: isSet(object.indexVectorsHash)
+        ? bytesFromBase64(object.indexVectorsHash)
+        : isSet(object.index_vectors_hash)
+        ? bytesFromBase64(object.index_vectors_hash)
+        : new Uint8Array(0),
     };
   },
 
@@ -994,6 +1038,12 @@ export const Model: MessageFns<Model> = {
     if (message.registeredHeight !== 0n) {
       obj.registeredHeight = message.registeredHeight.toString();
     }
+    if (message.indexBuilder !== "") {
+      obj.indexBuilder = message.indexBuilder;
+    }
+    if (message.indexVectorsHash.length !== 0) {
+      obj.indexVectorsHash = base64FromBytes(message.indexVectorsHash);
+    }
     return obj;
   },
 
@@ -1027,6 +1077,8 @@ export const Model: MessageFns<Model> = {
     message.registeredHeight = (object.registeredHeight !== undefined && object.registeredHeight !== null)
       ? BigInt(object.registeredHeight)
       : 0n;
+    message.indexBuilder = object.indexBuilder ?? "";
+    message.indexVectorsHash = object.indexVectorsHash ?? new Uint8Array(0);
     return message;
   },
 };
