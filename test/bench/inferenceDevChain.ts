@@ -1,24 +1,26 @@
 /**
  * Verified and attributed inferences per block on the dev chain (issue 5 item 9). Run:
- * `node test/bench/inferenceDevChain.ts [--localnet]` (env BENCH_INFERENCES, default 150; BENCH_BLOCK_INTERVAL,
+ * `node test/bench/inferenceDevChain.ts [--localnet]` (env BENCH_ROUNDS, default "100,200,300,400"; BENCH_BLOCK_INTERVAL,
  * default 1s). `--localnet`: 4 validators from gentxs on 127.0.0.1 instead of the dev chain.
  *
  * A real `openledgerd dev` node (1 s blocks, the validator replays compute results in ExtendVote) and a
  * real provider daemon. A datanet of 10,000 points at d = 64 (20 contributors), an ONNX MLP with a
- * 64-dim embedding (identity + Relu) and a nearest-centre head, its 10k × 64 index, then one tx with N
- * paid MsgRequestInference. The daemon answers (onnxruntime), the validator replays each result
- * (time-boxed), ≥2/3 verdicts accept them, and FinalizeBlock writes a PoA receipt and treasury's split
- * for each. From block_results: jobs accepted per block (EventInferenceAttributed count); from the
- * node's Prometheus metrics: PoA seconds per block and FinalizeBlock seconds; verification: the
- * validator's replay verdicts.
+ * 64-dim embedding (identity + Relu) and a nearest-centre head, its 10k × 64 index, then rounds: one tx
+ * of N paid MsgRequestInference, waiting until all N are accepted. The daemon answers every job of a
+ * pass in one onnxruntime batch and one tx, the validator replays them in ExtendVote (one batch per
+ * model, time-boxed), ≥2/3 verdicts accept them, and FinalizeBlock writes a PoA receipt and treasury's
+ * split for each. Per round: receipts per block (block_results), the interval of the block that carried
+ * them (its time → the next block's), the node's PoA time (openledger_poa_block_seconds: FinalizeBlock
+ * of the blocks with receipts) and its verification time (the verifier's "extend vote verified" log
+ * line: ms of that height's ExtendVote replay).
  *
- * BENCH {"name":"devchain-inferences-per-block-10k-d64","value":<most receipts in one block>,
- *        "unit":"inferences/block","baseline":<receipts per block if every accepted job had landed in
- *        the blocks it spans: N / blocks from the first to the last acceptance>,"target":100, …}
+ * BENCH {"name":"devchain-inferences-per-block-10k-d64","value":<the largest round paid in one block
+ *        whose interval held ≤ 1.25 × the configured interval>,"unit":"inferences/block",
+ *        "baseline":<the most receipts in one block, interval or not>,"target":100,"poaBlockMs","verifyMs","rounds":[…]}
  * Wall-clock on a shared machine: the daemon, the node and this script share 2 cores.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
@@ -40,7 +42,9 @@ const N_POINTS = 10_000;
 const D = 64;
 const CLASSES = 10;
 const CONTRIBUTORS = 20;
-const N = Number(process.env.BENCH_INFERENCES ?? 150);
+/** inferences per round (one tx each; a round waits for all of its jobs to be accepted). */
+const ROUNDS = (process.env.BENCH_ROUNDS ?? "100,200,300,400").split(",").map(Number);
+const N = Math.max(...ROUNDS);
 const INTERVAL = process.env.BENCH_BLOCK_INTERVAL ?? "1s";
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const bench = (line: Record<string, unknown>) => process.stdout.write(`BENCH ${JSON.stringify(line)}\n`);
@@ -175,45 +179,93 @@ try {
     const m = new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text);
     return m === null ? 0 : Number(m[1]);
   };
-  const poa0 = await metric("openledger_poa_block_seconds_sum");
-  const poaN0 = await metric("openledger_poa_block_seconds_count");
-  const req = await tx("user", queries.map((q) => ({ typeUrl: `${C}MsgRequestInference`, value: { requester: addr.user, modelId: 1n, input: floatFeatures(q.f), maxFee: { denom: "uopen", amount: "100000" } } })), 200_000_000);
-  log(`${N} inferences requested at height ${req.height}; waiting for acceptance…`);
-  await waitFor(`${N} accepted jobs`, async () => {
-    const js = (await abci(rpcUrl, `${C}Query/Jobs`, cq.QueryJobsRequest, { status: JobStatus.JOB_STATUS_ACCEPTED, pagination: { limit: 5000n } }, cq.QueryJobsResponse)).jobs;
-    return js.length >= N ? true : undefined;
-  }, 900_000, 2000);
-  const top = Number((await rpc(rpcUrl, "status")).sync_info.latest_block_height);
-  const perBlock: { h: number; n: number }[] = [];
-  for (let h = req.height; h <= top; h++) {
-    const br = await rpc(rpcUrl, "block_results", { height: String(h) });
-    // unique receipt ids: block_results lists each FinalizeBlock event twice on this node (reported to apis)
-    const ids = new Set(((br.finalize_block_events ?? []) as { type: string; attributes: { key: string; value: string }[] }[]).filter((e) => e.type === "openledger.attribution.v1.EventInferenceAttributed").map((e) => e.attributes.find((a) => a.key === "receipt_id")?.value));
-    const n = ids.size;
-    if (n > 0) perBlock.push({ h, n });
+  const blockTimeMs = async (h: number) => Date.parse((await rpc(rpcUrl, "block", { height: String(h) })).block.header.time);
+  const nodeLog = join(keyHome, "node.log");
+  /** the node's own measurement of its ExtendVote replays: height → {ms, tasks} (verifier log lines). */
+  const replays = () => {
+    const out = new Map<number, { ms: number; tasks: number }>();
+    for (const line of readFileSync(nodeLog, "utf8").split("\n")) {
+      if (!line.includes("extend vote verified")) continue;
+      try {
+        const o = JSON.parse(line) as { height: string; ms: number; tasks: number };
+        out.set(Number(o.height), { ms: o.ms, tasks: o.tasks });
+      } catch {
+        // a torn last line
+      }
+    }
+    return out;
+  };
+  // rounds of N paid inferences in one tx each; each round waits for all of its jobs to be accepted
+  let accepted = 0;
+  const rounds: Record<string, unknown>[] = [];
+  let q = 0;
+  for (const n of ROUNDS) {
+    const poa0 = await metric("openledger_poa_block_seconds_sum");
+    const poaN0 = await metric("openledger_poa_block_seconds_count");
+    const fin0 = await metric("openledger_finalize_block_seconds_sum");
+    const finN0 = await metric("openledger_finalize_block_seconds_count");
+    const batch = Array.from({ length: n }, () => queries[q++ % queries.length] as { f: number[] });
+    const req = await tx("user", batch.map((x) => ({ typeUrl: `${C}MsgRequestInference`, value: { requester: addr.user, modelId: 1n, input: floatFeatures(x.f), maxFee: { denom: "uopen", amount: "100000" } } })), 400_000_000);
+    log(`round of ${n}: requested at height ${req.height}; waiting for acceptance…`);
+    accepted += n;
+    await waitFor(`${accepted} accepted jobs`, async () => {
+      let total = 0;
+      let key: Uint8Array = new Uint8Array(0);
+      for (;;) {
+        const page = await abci(rpcUrl, `${C}Query/Jobs`, cq.QueryJobsRequest, { status: JobStatus.JOB_STATUS_ACCEPTED, pagination: { key, limit: 1000n } }, cq.QueryJobsResponse);
+        total += page.jobs.length;
+        key = page.pagination?.nextKey ?? new Uint8Array(0);
+        if (key.length === 0) break;
+      }
+      return total >= accepted ? true : undefined;
+    }, 600_000, 1000);
+    const top = Number((await rpc(rpcUrl, "status")).sync_info.latest_block_height);
+    const perBlock: { h: number; n: number }[] = [];
+    for (let h = req.height; h <= top; h++) {
+      const br = await rpc(rpcUrl, "block_results", { height: String(h) });
+      // unique receipt ids (block_results may list a FinalizeBlock event twice)
+      const ids = new Set(((br.finalize_block_events ?? []) as { type: string; attributes: { key: string; value: string }[] }[]).filter((e) => e.type === "openledger.attribution.v1.EventInferenceAttributed").map((e) => e.attributes.find((a) => a.key === "receipt_id")?.value));
+      if (ids.size > 0) perBlock.push({ h, n: ids.size });
+    }
+    const most = perBlock.reduce((a, p) => (p.n > a.n ? p : a), { h: 0, n: 0 });
+    // the interval that the receipt block's processing stretches: its time → the next block's time
+    await waitFor("the block after the receipts", async () => (Number((await rpc(rpcUrl, "status")).sync_info.latest_block_height) > most.h ? true : undefined), 60_000, 200);
+    const intervalMs = most.h > 0 ? (await blockTimeMs(most.h + 1)) - (await blockTimeMs(most.h)) : 0;
+    const poaBlocks = (await metric("openledger_poa_block_seconds_count")) - poaN0;
+    const poaMs = poaBlocks === 0 ? null : Number(((((await metric("openledger_poa_block_seconds_sum")) - poa0) * 1000) / poaBlocks).toFixed(1));
+    const finBlocks = (await metric("openledger_finalize_block_seconds_count")) - finN0;
+    const finMs = finBlocks === 0 ? null : Number(((((await metric("openledger_finalize_block_seconds_sum")) - fin0) * 1000) / finBlocks).toFixed(1));
+    const rp = [...replays()].filter(([h]) => h >= req.height && h <= top);
+    const verify = rp.reduce((a, [, v]) => (v.tasks > a.tasks ? v : a), { ms: 0, tasks: 0 });
+    rounds.push({ requested: n, perBlock: perBlock.map((p) => p.n), most: most.n, allInOneBlock: most.n === n, receiptBlockIntervalMs: intervalMs, poaBlockMs: poaMs, meanFinalizeBlockMs: finMs, verifyMs: verify.ms, verifyTasks: verify.tasks, verifyMsPerHeightWithTasks: rp.map(([, v]) => v.ms) });
+    log(`round of ${n}: ${JSON.stringify(rounds[rounds.length - 1])}`);
   }
-  const poaSec = (await metric("openledger_poa_block_seconds_sum")) - poa0;
-  const poaBlocks = (await metric("openledger_poa_block_seconds_count")) - poaN0;
-  const most = Math.max(...perBlock.map((p) => p.n));
-  const span = perBlock.length === 0 ? 0 : (perBlock[perBlock.length - 1]!.h - perBlock[0]!.h + 1);
+  // the chain's limit: the largest round paid in one block whose block interval held (≤ 1.25 × the configured interval)
+  const intervalMs = Number(/^(\d+)ms$/.exec(INTERVAL)?.[1] ?? Number(/^(\d+(?:\.\d+)?)s$/.exec(INTERVAL)?.[1] ?? 1) * 1000);
+  const held = rounds.filter((r) => r.allInOneBlock === true && (r.receiptBlockIntervalMs as number) <= 1.25 * intervalMs);
+  const best = held.reduce<Record<string, unknown> | undefined>((a, r) => (a === undefined || (r.most as number) > (a.most as number) ? r : a), undefined);
+  const mostAny = Math.max(...rounds.map((r) => r.most as number));
   const verdicts = (await fetch(metricsUrl).then((x) => x.text())).split("\n").filter((l) => l.startsWith("openledger_verification_verdicts_total")).join("; ");
-  const replayLog = readFileSync(join(keyHome, "node.log"), "utf8").split("\n").filter((l) => l.includes("compute replay")).length;
+  const timeBoxWarnings = readFileSync(nodeLog, "utf8").split("\n").filter((l) => l.includes("time box spent")).length;
+  const [load1] = loadavg();
   bench({
     name: LOCALNET ? "localnet4-inferences-per-block-10k-d64" : "devchain-inferences-per-block-10k-d64",
-    value: most,
+    value: best === undefined ? 0 : (best.most as number),
     unit: "inferences/block",
-    baseline: span === 0 ? 0 : Number((N / span).toFixed(2)),
-    ratio: span === 0 ? 0 : Number((most / (N / span)).toFixed(2)),
+    // baseline: the most receipts in one block whatever its interval (the chain's throughput without the 1 s bound)
+    baseline: mostAny,
+    ratio: mostAny === 0 ? 0 : Number(((best === undefined ? 0 : (best.most as number)) / mostAny).toFixed(2)),
     target: 100,
-    meetsTarget: most >= 100,
-    requested: N,
+    meetsTarget: best !== undefined && (best.most as number) >= 100,
     blockInterval: INTERVAL,
-    blocksWithReceipts: perBlock.length,
-    perBlock: perBlock.map((p) => p.n),
-    poaMsPerBlock: poaBlocks === 0 ? null : Number(((poaSec * 1000) / poaBlocks).toFixed(1)),
+    poaBlockMs: best?.poaBlockMs ?? null,
+    verifyMs: best?.verifyMs ?? null,
+    rounds,
     verdicts,
-    replayTimeBoxWarnings: replayLog,
-    note: "real node + provider daemon on a shared 2-core machine; verification = the validator's ONNX replay in ExtendVote (time box 1.5 s)",
+    replayTimeBoxWarnings: timeBoxWarnings,
+    loadAvg1mAtEnd: Number(load1?.toFixed(1)),
+    cpus: cpus().length,
+    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block whose interval stayed <= 1.25x the configured one; poaBlockMs = FinalizeBlock ms of blocks with receipts (upper bound of PoA time); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
   });
 } finally {
   for (const c of clients) c.disconnect();
