@@ -10,8 +10,8 @@
  * pass in one onnxruntime batch and one tx, the validator replays them in ExtendVote (one batch per
  * model, time-boxed), ≥2/3 verdicts accept them, and FinalizeBlock writes a PoA receipt and treasury's
  * split for each. Per round: receipts per block (block_results), the interval of the block that carried
- * them (its time → the next block's), the node's PoA time (openledger_poa_block_seconds: FinalizeBlock
- * of the blocks with receipts) and its verification time (the verifier's "extend vote verified" log
+ * them (its time → the next block's), the node's PoA time (openledger_poa_block_seconds: time inside the PoA engine
+ * during FinalizeBlock of the blocks with receipts) and its verification time (the verifier's "extend vote verified" log
  * line: ms of that height's ExtendVote replay).
  *
  * BENCH {"name":"devchain-inferences-per-block-10k-d64","value":<the largest round paid in one block
@@ -265,7 +265,7 @@ try {
     replayTimeBoxWarnings: timeBoxWarnings,
     loadAvg1mAtEnd: Number(load1?.toFixed(1)),
     cpus: cpus().length,
-    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block whose interval stayed <= 1.25x the configured one; poaBlockMs = FinalizeBlock ms of blocks with receipts (upper bound of PoA time); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
+    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block whose interval stayed <= 1.25x the configured one; poaBlockMs = the node's time inside the PoA engine per block with receipts (openledger_poa_block_seconds), meanFinalizeBlockMs = FinalizeBlock ms (all blocks of the round); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
   });
 } finally {
   for (const c of clients) c.disconnect();
