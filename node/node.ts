@@ -439,6 +439,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       laddr: opts.api?.laddr ?? "127.0.0.1:0",
       maxBodyBytes: opts.rpc.maxBodyBytes,
       logger: log.child({ module: "rest" }),
+      minGasPrices: opts.app.minimumGasPrices,
       extraGet: restExtras(env),
     });
     if (opts.api?.enable === true && opts.api.laddr !== "") {

@@ -88,7 +88,7 @@ export function openApiDocument(routes: RouteTable, info: { chainId: string; ver
       responses: {
         "200": {
           description: "gRPC-gateway JSON (snake_case, 64-bit integers as strings, bytes base64)",
-          content: { "application/json": { schema: q !== undefined ? schemaOf(protoJson(q.res, q.res.fromJSON({}))) : { type: "object" } } },
+          content: { "application/json": { schema: q !== undefined ? schemaOf(protoJson(q.docRes ?? q.res, (q.docRes ?? q.res).fromJSON({}))) : { type: "object" } } },
         },
         default: { description: "error", content: { "application/json": { schema: ERROR_SCHEMA } } },
       },

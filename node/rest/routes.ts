@@ -9,6 +9,7 @@ import * as auth from "cosmjs-types/cosmos/auth/v1beta1/query";
 import * as bank from "cosmjs-types/cosmos/bank/v1beta1/query";
 import * as distr from "cosmjs-types/cosmos/distribution/v1beta1/query";
 import * as gov from "cosmjs-types/cosmos/gov/v1/query";
+import * as govBeta from "cosmjs-types/cosmos/gov/v1beta1/query";
 import * as mint from "cosmjs-types/cosmos/mint/v1beta1/query";
 import * as slashing from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import * as staking from "cosmjs-types/cosmos/staking/v1beta1/query";
@@ -28,6 +29,8 @@ export interface QueryRoute {
   emptyOnUnimplemented?: boolean;
   fallback?: () => Json;
   transform?: (o: Obj) => Json;
+  /** the response codec the OpenAPI document describes when `transform` changes the shape (gov v1beta1). */
+  docRes?: Codec;
 }
 
 const ZERO_DEC = "0.000000000000000000";
@@ -58,8 +61,10 @@ function legacyDecText(s: string): string {
 const DEC_KEYS = new Set([
   "delegator_shares", "shares", "shares_dst", "rate", "max_rate", "max_change_rate", "min_commission_rate",
   "community_tax", "base_proposer_reward", "bonus_proposer_reward", "fraction",
-  "min_signed_per_window", "slash_fraction_double_sign", "slash_fraction_downtime",
+  "inflation_rate_change", "inflation_max", "inflation_min", "goal_bonded",
 ]);
+/** LegacyDec fields carried as bytes of the integer text (slashing Params; gogoproto customtype over bytes). */
+const DEC_BYTES_KEYS = new Set(["min_signed_per_window", "slash_fraction_double_sign", "slash_fraction_downtime"]);
 /** DecCoin lists (amount is a LegacyDec) in distribution responses. */
 const DEC_COIN_KEYS = new Set(["rewards", "reward", "total", "commission", "pool", "self_bond_rewards"]);
 
@@ -73,12 +78,44 @@ export function legacyDecJson(j: Json, inDecCoins = false): Json {
   const out: Obj = {};
   for (const [k, v] of Object.entries(j)) {
     if (DEC_KEYS.has(k) && typeof v === "string") out[k] = legacyDecText(v);
+    else if (DEC_BYTES_KEYS.has(k)) out[k] = decBytes(v);
     else out[k] = legacyDecJson(v, DEC_COIN_KEYS.has(k));
   }
   return out;
 }
 
-const DEC_MODULES = /^\/cosmos\/(staking|distribution|slashing)\//;
+const DEC_MODULES = /^\/cosmos\/(staking|distribution|slashing|mint)\//;
+
+/**
+ * gov v1beta1 over the v1 queries, as SDK 0.50's legacy gov querier converts (x/gov/migrations/v3
+ * ConvertToLegacyProposal / Tally / Vote): a v1beta1 proposal's content is its MsgExecLegacyContent's
+ * content, else its first message (null when it has none); tallies use yes/abstain/no/no_with_veto.
+ */
+function legacyTally(t: Json): Json {
+  const o = (t ?? {}) as Obj;
+  return { yes: o.yes_count ?? "0", abstain: o.abstain_count ?? "0", no: o.no_count ?? "0", no_with_veto: o.no_with_veto_count ?? "0" };
+}
+function legacyProposal(p: Json): Json {
+  if (p === null || typeof p !== "object" || Array.isArray(p)) return null;
+  const msgs = (Array.isArray(p.messages) ? p.messages : []) as Obj[];
+  const exec = msgs.find((m) => m["@type"] === "/cosmos.gov.v1.MsgExecLegacyContent");
+  return {
+    proposal_id: p.id ?? "0",
+    content: exec !== undefined ? (exec.content ?? null) : (msgs[0] ?? null),
+    status: p.status ?? "PROPOSAL_STATUS_UNSPECIFIED",
+    final_tally_result: legacyTally(p.final_tally_result ?? null),
+    submit_time: p.submit_time ?? null,
+    deposit_end_time: p.deposit_end_time ?? null,
+    total_deposit: p.total_deposit ?? [],
+    voting_start_time: p.voting_start_time ?? null,
+    voting_end_time: p.voting_end_time ?? null,
+  };
+}
+function legacyVote(v: Json): Json {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
+  return { proposal_id: v.proposal_id ?? "0", voter: v.voter ?? "", option: "VOTE_OPTION_UNSPECIFIED", options: v.options ?? [] };
+}
+const GB = "/cosmos/gov/v1beta1";
 
 function r(pattern: string, grpc: string, req: unknown, res: unknown, extra: Partial<QueryRoute> = {}): QueryRoute {
   if (!isCodec(req) || !isCodec(res)) throw new Error(`rest route ${pattern}: not a codec`);
@@ -143,6 +180,31 @@ export const COSMOS_ROUTES: QueryRoute[] = [
   r("/cosmos/gov/v1/proposals/{proposal_id}", `${G}Proposal`, gov.QueryProposalRequest, gov.QueryProposalResponse, { emptyOnUnimplemented: false }),
   r("/cosmos/gov/v1/proposals", `${G}Proposals`, gov.QueryProposalsRequest, gov.QueryProposalsResponse),
   r("/cosmos/gov/v1/params/{params_type}", `${G}Params`, gov.QueryParamsRequest, gov.QueryParamsResponse),
+  // gov v1beta1 (legacy) routes, answered from the v1 queries
+  r(`${GB}/proposals/{proposal_id}/tally`, `${G}TallyResult`, gov.QueryTallyResultRequest, gov.QueryTallyResultResponse, {
+    fallback: () => ({ tally: legacyTally(null) }),
+    transform: (o) => ({ tally: legacyTally(o.tally ?? null) }),
+    docRes: govBeta.QueryTallyResultResponse,
+  }),
+  r(`${GB}/proposals/{proposal_id}/votes/{voter}`, `${G}Vote`, gov.QueryVoteRequest, gov.QueryVoteResponse, { emptyOnUnimplemented: false, transform: (o) => ({ vote: legacyVote(o.vote ?? null) }), docRes: govBeta.QueryVoteResponse }),
+  r(`${GB}/proposals/{proposal_id}/votes`, `${G}Votes`, gov.QueryVotesRequest, gov.QueryVotesResponse, {
+    transform: (o) => ({ votes: ((o.votes ?? []) as Json[]).map(legacyVote), pagination: o.pagination ?? null }),
+    docRes: govBeta.QueryVotesResponse,
+  }),
+  r(`${GB}/proposals/{proposal_id}/deposits`, `${G}Deposits`, gov.QueryDepositsRequest, gov.QueryDepositsResponse, { docRes: govBeta.QueryDepositsResponse }),
+  r(`${GB}/proposals/{proposal_id}`, `${G}Proposal`, gov.QueryProposalRequest, gov.QueryProposalResponse, {
+    emptyOnUnimplemented: false,
+    transform: (o) => ({ proposal: legacyProposal(o.proposal ?? null) }),
+    docRes: govBeta.QueryProposalResponse,
+  }),
+  r(`${GB}/proposals`, `${G}Proposals`, gov.QueryProposalsRequest, gov.QueryProposalsResponse, {
+    transform: (o) => ({ proposals: ((o.proposals ?? []) as Json[]).map(legacyProposal), pagination: o.pagination ?? null }),
+    docRes: govBeta.QueryProposalsResponse,
+  }),
+  r(`${GB}/params/{params_type}`, `${G}Params`, gov.QueryParamsRequest, gov.QueryParamsResponse, {
+    transform: (o) => ({ voting_params: o.voting_params ?? null, deposit_params: o.deposit_params ?? null, tally_params: o.tally_params ?? null }),
+    docRes: govBeta.QueryParamsResponse,
+  }),
   r("/cosmos/mint/v1beta1/params", `${M}Params`, mint.QueryParamsRequest, mint.QueryParamsResponse),
   r("/cosmos/mint/v1beta1/inflation", `${M}Inflation`, mint.QueryInflationRequest, mint.QueryInflationResponse, {
     fallback: () => ({ inflation: ZERO_DEC }),

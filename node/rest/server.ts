@@ -30,6 +30,8 @@ export interface RestServerOptions {
   logger?: Logger;
   /** application_version.version in node_info. */
   appVersion?: string;
+  /** the node's minimum gas prices (app.toml), for /cosmos/base/node/v1beta1/config. */
+  minGasPrices?: string;
   /** GET paths the API routes do not answer (OpenAPI document, explorer): a body, or undefined for 501. */
   extraGet?: (pathname: string, routes: { method: "GET" | "POST"; pattern: string; grpc?: string }[]) => Promise<{ contentType: string; body: string | Uint8Array } | undefined>;
 }
@@ -463,6 +465,21 @@ export function createRestServer(env: RpcEnv, opts: RestServerOptions): RestServ
       },
     })),
     compile("GET", "/cosmos/base/tendermint/v1beta1/syncing", async () => ({ syncing: env.catchingUp() })),
+    // cosmos.base.node.v1beta1.Service (SDK 0.50): the node's config and its latest committed state
+    compile("GET", "/cosmos/base/node/v1beta1/config", async () => ({ minimum_gas_price: opts.minGasPrices ?? "", pruning_keep_recent: "0", pruning_interval: "0", halt_height: "0" })),
+    compile("GET", "/cosmos/base/node/v1beta1/status", async () => {
+      const h = latestHeight();
+      const header = h === 0n ? undefined : ((blockAt(h).block as Obj).header as Obj);
+      return {
+        earliest_store_height: int(env.blockStore.base()),
+        height: int(h),
+        timestamp: header?.time ?? null,
+        app_hash: header?.app_hash ?? null,
+        validator_hash: header?.validators_hash ?? null,
+      };
+    }),
+    // no x/upgrade module: no upgrade plan is ever scheduled (SDK answers {plan: null} when none is)
+    compile("GET", "/cosmos/upgrade/v1beta1/current_plan", async () => ({ plan: null })),
     compile("GET", "/cosmos/base/tendermint/v1beta1/blocks/latest", async () => {
       const h = latestHeight();
       if (h === 0n) throw new RestError(GrpcCode.NotFound, "no blocks yet");

@@ -281,6 +281,110 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
     assert.equal((await getJson(`${rest}/cosmos/gov/v1/params/tallying`)).status, 200);
   });
 
+  it("REST, the rest of what explorers read: node_info versions, block/validator set by height, tx search forms, gov v1beta1, mint/slashing/bank metadata shapes, node config/status, upgrade plan", async () => {
+    // ping.pub / Mintscan dashboards: node_info's application_version and the p2p node info
+    const ni = (await getJson(`${rest}/cosmos/base/tendermint/v1beta1/node_info`)).body;
+    for (const k of ["name", "app_name", "version", "cosmos_sdk_version"]) assert.equal(typeof ni.application_version[k], "string", `application_version.${k}`);
+    assert.equal(ni.application_version.app_name, "openledgerd");
+    assert.ok(ni.application_version.version.length > 0);
+    assert.ok(Array.isArray(ni.application_version.build_deps));
+    assert.match(ni.default_node_info.default_node_id, /^[0-9a-f]{40}$/);
+    assert.equal(ni.default_node_info.other.tx_index, "on");
+    assert.equal(typeof ni.default_node_info.moniker, "string");
+
+    // blocks: latest and by height carry header, data, last_commit (signatures), sdk_block with the bech32 proposer
+    const latest = (await getJson(`${rest}/cosmos/base/tendermint/v1beta1/blocks/latest`)).body;
+    const lh = latest.block.header;
+    for (const k of ["app_hash", "validators_hash", "next_validators_hash", "data_hash", "last_commit_hash", "evidence_hash"]) assert.ok(isB64(lh[k]) && lh[k].length === 44, `header.${k}`);
+    assert.equal(lh.version.block, "11");
+    assert.ok(isB64(lh.last_block_id.hash));
+    assert.equal(latest.block.last_commit.height, String(Number(lh.height) - 1));
+    assert.ok(isB64(latest.block.last_commit.signatures[0].validator_address) && isB64(latest.block.last_commit.signatures[0].signature));
+    assert.ok(!Number.isNaN(Date.parse(latest.block.last_commit.signatures[0].timestamp)));
+    assert.equal(latest.sdk_block.header.height, lh.height);
+    assert.ok(Array.isArray(latest.block.evidence.evidence));
+    const b2 = (await getJson(`${rest}/cosmos/base/tendermint/v1beta1/blocks/${send.height}`)).body;
+    assert.equal(b2.sdk_block.header.height, String(send.height));
+    assert.match(b2.sdk_block.header.proposer_address, /^openvalcons1/);
+    const vs = (await getJson(`${rest}/cosmos/base/tendermint/v1beta1/validatorsets/${send.height}`)).body;
+    assert.equal(vs.block_height, String(send.height));
+    assert.match(vs.validators[0].address, /^openvalcons1/);
+    assert.ok(isStrInt(vs.validators[0].proposer_priority.replace(/^-/, "")));
+    const future = await getJson(`${rest}/cosmos/base/tendermint/v1beta1/validatorsets/999999999`);
+    assert.equal(future.status, 400);
+    assert.equal(future.body.code, 3);
+
+    // txs by height, both forms: events= (SDK ≤ 0.47 clients) and query= (0.50)
+    for (const form of [`events=${encodeURIComponent(`tx.height=${send.height}`)}`, `query=${encodeURIComponent(`tx.height=${send.height}`)}`]) {
+      const r = (await getJson(`${rest}/cosmos/tx/v1beta1/txs?${form}`)).body;
+      assert.ok(r.tx_responses.some((t: any) => t.txhash === send.transactionHash), form);
+      assert.ok(r.tx_responses.every((t: any) => t.height === String(send.height)), form);
+      assert.equal(r.txs.length, r.tx_responses.length);
+      assert.ok(isStrInt(r.total));
+    }
+    const two = (await getJson(`${rest}/cosmos/tx/v1beta1/txs?events=${encodeURIComponent(`message.sender='${dev}'`)}&events=${encodeURIComponent(`transfer.recipient='${RECIPIENT}'`)}`)).body;
+    assert.deepEqual(two.tx_responses.map((t: any) => t.txhash), [send.transactionHash], "repeated events= are ANDed");
+    const noQuery = await getJson(`${rest}/cosmos/tx/v1beta1/txs`);
+    assert.equal(noQuery.status, 400);
+
+    // staking pool = the bonded validators' tokens
+    const pool = (await getJson(`${rest}/cosmos/staking/v1beta1/pool`)).body.pool;
+    const bonded = (await getJson(`${rest}/cosmos/staking/v1beta1/validators?status=BOND_STATUS_BONDED`)).body.validators;
+    assert.equal(pool.bonded_tokens, bonded.reduce((n: bigint, v: any) => n + BigInt(v.tokens), 0n).toString());
+    const dp = (await getJson(`${rest}/cosmos/distribution/v1beta1/params`)).body.params;
+    for (const k of ["community_tax", "base_proposer_reward", "bonus_proposer_reward"]) assert.match(dp[k], /^\d+\.\d{18}$/, k);
+
+    // gov v1beta1 (older ping.pub / Keplr dashboards), answered from the v1 state
+    const lp = (await getJson(`${rest}/cosmos/gov/v1beta1/proposals?proposal_status=2`)).body;
+    const p = lp.proposals.find((x: any) => x.proposal_id === proposalId);
+    assert.ok(p, `proposal ${proposalId} in the v1beta1 voting-period list`);
+    assert.equal(p.status, "PROPOSAL_STATUS_VOTING_PERIOD");
+    for (const k of ["yes", "abstain", "no", "no_with_veto"]) assert.ok(isStrInt(p.final_tally_result[k]), k);
+    assert.ok(!Number.isNaN(Date.parse(p.voting_end_time)) && !Number.isNaN(Date.parse(p.submit_time)));
+    assert.ok(Array.isArray(p.total_deposit) && p.total_deposit.length >= 1);
+    assert.equal(p.content, null, "a v1 proposal with no messages has no v1beta1 content (SDK 0.50 conversion)");
+    assert.ok(isStrInt(lp.pagination.total));
+    assert.equal((await getJson(`${rest}/cosmos/gov/v1beta1/proposals/${proposalId}`)).body.proposal.proposal_id, proposalId);
+    const t1 = (await getJson(`${rest}/cosmos/gov/v1beta1/proposals/${proposalId}/tally`)).body.tally;
+    const tv1 = (await getJson(`${rest}/cosmos/gov/v1/proposals/${proposalId}/tally`)).body.tally;
+    assert.deepEqual(t1, { yes: tv1.yes_count, abstain: tv1.abstain_count, no: tv1.no_count, no_with_veto: tv1.no_with_veto_count });
+    const bv = (await getJson(`${rest}/cosmos/gov/v1beta1/proposals/${proposalId}/votes`)).body.votes;
+    assert.equal(bv[0].voter, dev);
+    assert.equal(bv[0].options[0].option, "VOTE_OPTION_YES");
+    assert.match(bv[0].options[0].weight, /^1\.0+$/);
+    assert.equal((await getJson(`${rest}/cosmos/gov/v1beta1/proposals/${proposalId}/votes/${dev}`)).body.vote.voter, dev);
+    assert.equal((await getJson(`${rest}/cosmos/gov/v1beta1/proposals/${proposalId}/deposits`)).body.deposits[0].depositor, dev);
+    assert.match((await getJson(`${rest}/cosmos/gov/v1beta1/params/voting`)).body.voting_params.voting_period, /^\d+s$/);
+    assert.match((await getJson(`${rest}/cosmos/gov/v1beta1/params/tallying`)).body.tally_params.quorum, /^\d+\.\d{18}$/);
+    assert.ok((await getJson(`${rest}/cosmos/gov/v1beta1/params/deposit`)).body.deposit_params.min_deposit.length >= 1);
+    assert.equal((await getJson(`${rest}/cosmos/gov/v1beta1/proposals/999999`)).status, 404);
+
+    // mint, slashing: LegacyDec values as decimals (not the wire's integer text or bytes)
+    assert.match((await getJson(`${rest}/cosmos/mint/v1beta1/annual_provisions`)).body.annual_provisions, /^\d+\.\d{18}$/);
+    const mp = (await getJson(`${rest}/cosmos/mint/v1beta1/params`)).body.params;
+    assert.equal(mp.mint_denom, "uopen");
+    for (const k of ["inflation_rate_change", "inflation_max", "inflation_min", "goal_bonded"]) assert.match(mp[k], /^\d+\.\d{18}$/, `mint ${k}`);
+    assert.ok(isStrInt(mp.blocks_per_year));
+    const slp = (await getJson(`${rest}/cosmos/slashing/v1beta1/params`)).body.params;
+    for (const k of ["min_signed_per_window", "slash_fraction_double_sign", "slash_fraction_downtime"]) assert.match(slp[k], /^\d+\.\d{18}$/, `slashing ${k}`);
+    assert.match(slp.downtime_jail_duration, /^\d+s$/);
+
+    // bank denom metadata: what wallets and explorers format amounts with
+    const md = (await getJson(`${rest}/cosmos/bank/v1beta1/denoms_metadata`)).body.metadatas.find((m: any) => m.base === "uopen");
+    assert.ok(md, "uopen metadata");
+    assert.equal(md.display, "open");
+    assert.equal(md.symbol, "OPEN");
+    assert.deepEqual(md.denom_units.map((u: any) => [u.denom, u.exponent]), [["uopen", 0], ["open", 6]]);
+    assert.deepEqual((await getJson(`${rest}/cosmos/bank/v1beta1/denoms_metadata/uopen`)).body.metadata, md);
+
+    // cosmos.base.node.v1beta1 (ping.pub reads the minimum gas price) and x/upgrade's current plan
+    assert.equal((await getJson(`${rest}/cosmos/base/node/v1beta1/config`)).body.minimum_gas_price, "0.0025uopen");
+    const st = (await getJson(`${rest}/cosmos/base/node/v1beta1/status`)).body;
+    assert.ok(Number(st.height) >= send.height && isB64(st.app_hash) && !Number.isNaN(Date.parse(st.timestamp)));
+    assert.equal(st.earliest_store_height, "1");
+    assert.deepEqual((await getJson(`${rest}/cosmos/upgrade/v1beta1/current_plan`)).body, { plan: null });
+  });
+
   it("REST openledger modules: /openledger/<module>/v1/… for every module's queries; SDK-shaped errors", async () => {
     const dn = (await getJson(`${rest}/openledger/datanet/v1/datanets`)).body;
     const mine = dn.datanets.find((d: any) => d.name === DATANET_NAME);
