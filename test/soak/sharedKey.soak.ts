@@ -1,0 +1,98 @@
+/**
+ * S13 of specs/consensus.md §8.4 (Jepsen "super-dup-validators"): one validator key with ~64 % of the
+ * voting power runs in two processes at once, and the network is split so that each copy sits with a
+ * different honest validator. Each side then holds 55 of 67 power (> 2/3) and commits its own chain: a
+ * fork is EXPECTED (the BFT assumption, < 1/3 byzantine power, is broken). What must hold:
+ *  - the checker detects it: ChainChecker fails with I1 (two different blocks at one height);
+ *  - evidence exists afterwards: once the partition heals, the two copies' conflicting votes meet, and
+ *    the nodes record duplicate-vote evidence against the shared key (in their logs / evidence pool /
+ *    blocks), or refuse the other branch (a node must never switch branches silently).
+ *
+ * Processes: node0 (honest, 12), node1 (honest, 12), node2 and node3 (the same key, 43); partition
+ * {node0, node2} | {node1, node3} from the start (test-only fault files), load-free. Writes
+ * <out>/soak-s13.{json,txt}. Env: S13_SECONDS (30, time split), SOAK_OUT (bench-results).
+ * Exit status 0 when the expected outcome (fork detected by the checker) is observed.
+ */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ChainChecker, faultEnv, heal, heightOf, launch, partition, type Proc, setupNet, teardown, waitHeight } from "../e2e/bftNet.ts";
+import { ROOT, rpc } from "../e2e/harness.ts";
+
+const SECONDS = Number(process.env["S13_SECONDS"] ?? 30);
+const OUT = resolve(ROOT, process.env["SOAK_OUT"] ?? "bench-results");
+const t0 = Date.now();
+const log = (m: string) => process.stderr.write(`[s13 +${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}\n`);
+
+async function main(): Promise<number> {
+  const procs = await setupNet("s13");
+  const [n0, n1, n2, n3] = procs as [Proc, Proc, Proc, Proc];
+  // genesis: val0 12, val1 12, the shared key (val2's) 43; node3 runs val2's key too
+  const g = JSON.parse(readFileSync(join(n0.home, "config/genesis.json"), "utf8"));
+  const vals = g.consensus.validators as { address: string; power: string; name: string }[];
+  g.consensus.validators = [
+    { ...vals[0]!, power: "12" },
+    { ...vals[1]!, power: "12" },
+    { ...vals[2]!, power: "43", name: "shared" },
+  ];
+  for (const p of procs) writeFileSync(join(p.home, "config/genesis.json"), JSON.stringify(g, null, 2));
+  copyFileSync(join(n2.home, "config/priv_validator_key.json"), join(n3.home, "config/priv_validator_key.json"));
+  const shared = vals[2]!.address.toUpperCase();
+
+  partition(procs, [[n0, n2], [n1, n3]]);
+  for (const p of procs) launch(p, faultEnv(p), { blockInterval: "500ms" });
+  const result: Record<string, unknown> = { name: "s13-shared-key", date: new Date().toISOString(), split_seconds: SECONDS, powers: "honest 12 + 12, shared key 43 (64 %) on two processes" };
+  try {
+    for (const p of procs) await waitHeight(p, 3, 180_000);
+    await sleep(SECONDS * 1000);
+    const hs = await Promise.all(procs.map(heightOf));
+    result["heights_while_split"] = hs;
+    log(`heights while split: ${hs.join(",")}`);
+    // the fork: the checker must see two blocks at one height
+    let detected = "";
+    try {
+      await new ChainChecker().check(procs, [], { timeoutMs: 10_000 });
+    } catch (e) {
+      detected = String(e).slice(0, 300);
+    }
+    result["checker"] = detected === "" ? "NOT DETECTED" : `detected: ${detected}`;
+    log(`checker: ${result["checker"]}`);
+
+    heal(procs);
+    await sleep(20_000);
+    const after = await Promise.all(procs.map((p) => heightOf(p).catch(() => -1)));
+    result["heights_20s_after_heal"] = after;
+    // evidence: in blocks, and in the nodes' logs
+    const evidence: string[] = [];
+    for (const [i, p] of procs.entries()) {
+      if (after[i]! < 0) continue;
+      for (let h = 1; h <= after[i]!; h++) {
+        const b = await rpc(p.rpcUrl, "block", { height: String(h) }).catch(() => undefined);
+        for (const ev of (b?.block.evidence?.evidence ?? []) as { value?: { vote_a?: { validator_address?: string } } }[]) {
+          evidence.push(`node${i} block ${h}: duplicate vote by ${ev.value?.vote_a?.validator_address ?? "?"}${ev.value?.vote_a?.validator_address?.toUpperCase() === shared ? " (the shared key)" : ""}`);
+        }
+      }
+    }
+    const logLines: string[] = [];
+    for (const [i, p] of procs.entries()) {
+      const lines = readFileSync(join(p.home, "node.log"), "utf8").split("\n");
+      const hits = lines.filter((l) => /evidence|conflicting|double|fork|halt/i.test(l));
+      logLines.push(`node${i}: ${hits.length} log lines on evidence/conflicts/halts${hits.length > 0 ? `; last: ${hits[hits.length - 1]!.slice(0, 300)}` : ""}`);
+    }
+    result["evidence_in_blocks"] = evidence.slice(0, 20);
+    result["evidence_in_blocks_count"] = evidence.length;
+    result["logs"] = logLines;
+    const alive = procs.map((p) => p.proc !== undefined && p.proc.exitCode === null && p.proc.signalCode === null);
+    result["processes_alive_after_heal"] = alive;
+    log(`evidence in blocks: ${evidence.length}; ${logLines.join(" | ")}`);
+    return detected === "" ? 1 : 0;
+  } finally {
+    mkdirSync(OUT, { recursive: true });
+    result["seconds"] = Math.round((Date.now() - t0) / 1000);
+    writeFileSync(join(OUT, "soak-s13.json"), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(OUT, "soak-s13.txt"), `${Object.entries(result).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n")}\n`);
+    await teardown(procs);
+  }
+}
+
+process.exit(await main());
