@@ -23,7 +23,7 @@ export interface ChainMetrics {
 export function createChainMetrics(register: Registry): ChainMetrics {
   const registers = [register];
   const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-  return {
+  const m: ChainMetrics = {
     poaBlockSeconds: new Histogram({
       name: "openledger_poa_block_seconds",
       help: "PoA time per block: seconds spent inside the Proof of Attribution engine (valuation load, KNN-Shapley, split, shadow method, audit) during a block's FinalizeBlock, for blocks that ran it.",
@@ -44,7 +44,15 @@ export function createChainMetrics(register: Registry): ChainMetrics {
     finalizeBlockSeconds: new Histogram({ name: "openledger_finalize_block_seconds", help: "FinalizeBlock wall time.", buckets, registers }),
     txResultsTotal: new Counter({ name: "openledger_tx_results_total", help: "Committed tx results by outcome (ok: code 0).", labelNames: ["result"] as const, registers }),
   };
+  // every known label exported from the start (0 until it happens), so dashboards and rate() see the series
+  for (const verdict of Object.values(VERDICTS)) m.verdictsTotal.inc({ verdict }, 0);
+  for (const reason of SLASH_REASONS) m.slashesTotal.inc({ reason }, 0);
+  for (const result of ["ok", "failed"]) m.txResultsTotal.inc({ result }, 0);
+  return m;
 }
+
+/** the `reason` of modules/slashing's slash events (downtime, double sign). */
+const SLASH_REASONS = ["missing_signature", "double_sign"];
 
 const VERDICTS: Record<string, string> = {
   "openledger.compute.v1.EventJobAccepted": "accepted",
