@@ -604,10 +604,15 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
       assert.notEqual(sample(text, name), undefined, `${name} exported`);
     }
     assert.ok(sample(text, "openledger_consensus_height")! >= send.height);
-    // PoA time per block, verification verdicts and slashes: declared (counted from committed blocks' events)
-    for (const name of ["openledger_poa_block_seconds", "openledger_poa_receipts_total", "openledger_verification_verdicts_total", "openledger_slashes_total", "openledger_finalize_block_seconds"]) {
+    // PoA time per block, verification verdicts and slashes: declared (counted from committed blocks' events;
+    // the PoA time from the node's phase timer; test/e2e/explorer.test.ts sees them move on live inferences)
+    for (const name of ["openledger_poa_block_seconds", "openledger_poa_seconds_total", "openledger_poa_last_block_seconds", "openledger_poa_receipts_total", "openledger_verification_verdicts_total", "openledger_slashes_total", "openledger_finalize_block_seconds"]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), `${name} declared`);
     }
+    for (const series of ['openledger_verification_verdicts_total{verdict="accepted"}', 'openledger_verification_verdicts_total{verdict="rejected"}', 'openledger_verification_verdicts_total{verdict="missed"}', 'openledger_verification_verdicts_total{verdict="failed"}', 'openledger_slashes_total{reason="missing_signature"}', 'openledger_slashes_total{reason="double_sign"}']) {
+      assert.ok(text.split("\n").includes(`${series} 0`), `${series} exported at 0`);
+    }
+    assert.equal(sample(text, "openledger_poa_last_block_seconds"), 0, "no PoA work on this chain");
     assert.ok(sample(text, "openledger_finalize_block_seconds_count")! >= send.height - 1);
     assert.ok(sample(text, "openledger_txs_committed_total")! >= 4);
   });
