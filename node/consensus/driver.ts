@@ -131,6 +131,8 @@ export interface DriverListener {
   /** after every handled input (round state may have changed; new votes may be held). */
   onAfterInput?(view: RoundStateView | undefined): void;
   onMissingBlock?(height: bigint, blockId: BlockID): void;
+  /** the machine holds a valid block with a polka in `round`, or decided it (`isCommit`). */
+  onValidBlock?(height: bigint, round: number, blockId: BlockID, isCommit: boolean): void;
   /** the peer that sent an input the machine found invalid. */
   onInvalid?(peer: string, reason: string): void;
   /** block h was applied. */
@@ -605,6 +607,9 @@ export class ConsensusDriver {
         return;
       case "missingBlock":
         this.emit("onMissingBlock", out.height, out.blockId);
+        return;
+      case "validBlock":
+        this.emit("onValidBlock", out.height, out.round, out.blockId, out.isCommit);
         return;
       case "evidence":
         this.logger.warn(

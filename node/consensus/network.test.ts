@@ -64,6 +64,9 @@ describe("consensus/network (4 validators, real libp2p)", () => {
     // blocks carry real last commits signed by > 2/3
     const b = n0.env.blockStore.loadBlock(3n)!;
     assert.ok(b.lastCommit.signatures.filter((s) => s.blockIdFlag === 2).length >= 3);
+    // VoteSetMaj23 claims went over libp2p and were answered (VoteSetBits)
+    const stats = net.running().map((n) => n.bft!.reactor.stats);
+    assert.ok(stats.some((s) => s.maj23Sent > 0) && stats.some((s) => s.maj23Received > 0), JSON.stringify(stats));
   });
 
   it("keeps going with one validator stopped, and the restarted one catches up", async () => {

@@ -3,7 +3,7 @@
  * proposals and votes over the p2p channels and feeds peers' messages to the driver's queue.
  *
  * Channels (node/p2p/channel.ts): consensus-state (round-step status with the vote bit arrays and the
- * proposal rounds a peer holds, HasVote), consensus-data (proposal + whole block, blocks by hash,
+ * proposal rounds a peer holds, HasVote, ValidBlock, VoteSetMaj23, VoteSetBits), consensus-data (proposal + whole block, blocks by hash,
  * block requests), consensus-votes (votes), evidence (duplicate-vote evidence).
  *
  * Per-peer round state: the peer's last `status` (height, round, step, proposal rounds, prevote /
@@ -16,6 +16,11 @@
  *     block, at most every `catchupIntervalMs` (the peer decides by R7 and moves on);
  *   - block requests (the machine's missingBlock) are answered from the current height's proposals or
  *     the block store.
+ *   - ValidBlock (the machine's validBlock output) is broadcast; a peer's ValidBlock for a block we
+ *     lack makes us ask that peer for it;
+ *   - VoteSetMaj23 / VoteSetBits: a peer at our height is told every +2/3 (round, type, block id) we
+ *     hold (every `resendMs`); it answers with the bits of the votes for that id it holds, and we send
+ *     the ones it lacks (status bits are per validator index and cannot show a missing conflicting vote).
  * Statuses go out after every change of our round state (coalesced) and every `statusIntervalMs`.
  *
  * Bounds (§5.4): votes and proposals only for heights h−1 (precommits) … h+1; votes for rounds beyond
@@ -53,7 +58,13 @@ export interface VoteBits {
 
 export type StateMessage =
   | { kind: "status"; height: bigint; round: number; step: number; proposals: number[]; votes: VoteBits[] }
-  | { kind: "hasVote"; height: bigint; round: number; type: number; index: number };
+  | { kind: "hasVote"; height: bigint; round: number; type: number; index: number }
+  /** CometBFT NewValidBlock: the sender holds a valid block with a polka in `round`, or decided it (`isCommit`). */
+  | { kind: "validBlock"; height: bigint; round: number; blockId: BlockID; isCommit: boolean }
+  /** CometBFT VoteSetMaj23: the sender holds +2/3 votes of (height, round, type) for `blockId` (zero id = nil). */
+  | { kind: "maj23"; height: bigint; round: number; type: number; blockId: BlockID }
+  /** CometBFT VoteSetBits: the answer to a maj23 claim: which validators' votes for `blockId` the sender holds. */
+  | { kind: "voteSetBits"; height: bigint; round: number; type: number; blockId: BlockID; bits: Bytes };
 
 export type DataMessage =
   | { kind: "proposal"; proposal: Proposal; block: Block }
@@ -63,9 +74,37 @@ export type DataMessage =
 const MAX_STATUS_ROUNDS = 64;
 const MAX_BITS_BYTES = 10_000 / 8 + 1;
 
+function writeBlockId(w: BinaryWriter, id: BlockID): void {
+  w.bytes(id.hash).uint32(id.partSetHeader.total).bytes(id.partSetHeader.hash);
+}
+
+function readBlockId(r: BinaryReader): BlockID {
+  const hash = Uint8Array.from(r.bytes());
+  const total = r.uint32();
+  const psh = Uint8Array.from(r.bytes());
+  if ((hash.length !== 0 && hash.length !== 32) || (psh.length !== 0 && psh.length !== 32)) throw new Error("block id with a bad hash");
+  return { hash, partSetHeader: { total, hash: psh } };
+}
+
+function checkVoteType(type: number): number {
+  if (type !== 1 && type !== 2) throw new Error(`vote type ${type}`);
+  return type;
+}
+
 export function encodeStateMessage(m: StateMessage): Uint8Array {
   const w = new BinaryWriter();
-  if (m.kind === "status") {
+  if (m.kind === "validBlock") {
+    w.uint32(3).uint64(m.height).uint32(m.round);
+    writeBlockId(w, m.blockId);
+    w.uint32(m.isCommit ? 1 : 0);
+  } else if (m.kind === "maj23") {
+    w.uint32(4).uint64(m.height).uint32(m.round).uint32(m.type);
+    writeBlockId(w, m.blockId);
+  } else if (m.kind === "voteSetBits") {
+    w.uint32(5).uint64(m.height).uint32(m.round).uint32(m.type);
+    writeBlockId(w, m.blockId);
+    w.bytes(m.bits);
+  } else if (m.kind === "status") {
     w.uint32(1).uint64(m.height).uint32(m.round).uint32(m.step);
     w.uint32(m.proposals.length);
     for (const r of m.proposals) w.uint32(r);
@@ -102,6 +141,25 @@ export function decodeStateMessage(b: Uint8Array): StateMessage {
     m = { kind: "status", height, round, step, proposals, votes };
   } else if (tag === 2) {
     m = { kind: "hasVote", height: BigInt(r.uint64()), round: r.uint32(), type: r.uint32(), index: r.uint32() };
+  } else if (tag === 3) {
+    const height = BigInt(r.uint64());
+    const round = r.uint32();
+    const blockId = readBlockId(r);
+    if (blockId.hash.length !== 32) throw new Error("valid block without a block hash");
+    m = { kind: "validBlock", height, round, blockId, isCommit: r.uint32() === 1 };
+  } else if (tag === 4) {
+    const height = BigInt(r.uint64());
+    const round = r.uint32();
+    const type = checkVoteType(r.uint32());
+    m = { kind: "maj23", height, round, type, blockId: readBlockId(r) };
+  } else if (tag === 5) {
+    const height = BigInt(r.uint64());
+    const round = r.uint32();
+    const type = checkVoteType(r.uint32());
+    const blockId = readBlockId(r);
+    const bits = Uint8Array.from(r.bytes());
+    if (bits.length > MAX_BITS_BYTES) throw new Error("oversize bit array");
+    m = { kind: "voteSetBits", height, round, type, blockId, bits };
   } else throw new Error(`unknown consensus-state message ${tag}`);
   if (r.pos !== r.len) throw new Error("trailing bytes");
   return m;
@@ -178,10 +236,14 @@ interface PeerState {
   /** distinct rounds beyond round+1 this peer sent votes for, at `futureHeight`. */
   futureRounds: Set<number>;
   futureHeight: bigint;
+  /** its last ValidBlock at its height (cleared when its height changes). */
+  validBlock: { round: number; hash: string; isCommit: boolean } | undefined;
+  /** from its VoteSetBits: `${round}/${type}/${blockIdKey}` → which validators' votes for that block id it holds (cleared when its height changes). */
+  voteSetBits: Map<string, { round: number; type: number; blockId: BlockID; bits: Bytes }>;
 }
 
 function newPeerState(): PeerState {
-  return { height: -1n, round: 0, step: 0, proposals: new Set(), bits: new Map(), sent: new Map(), lastCatchupMs: 0, futureRounds: new Set(), futureHeight: -1n };
+  return { height: -1n, round: 0, step: 0, proposals: new Set(), bits: new Map(), sent: new Map(), lastCatchupMs: 0, futureRounds: new Set(), futureHeight: -1n, validBlock: undefined, voteSetBits: new Map() };
 }
 
 function getBit(bits: Bytes | undefined, i: number): boolean {
@@ -230,13 +292,17 @@ export interface ConsensusReactorDeps {
 
 export interface ConsensusReactorStats {
   votesSent: number;
+  /** votes sent because a peer's VoteSetBits lacked them. */
+  votesFromBits: number;
+  maj23Sent: number;
+  maj23Received: number;
   proposalsSent: number;
   catchups: number;
   rejected: number;
 }
 
 export class ConsensusReactor {
-  readonly stats: ConsensusReactorStats = { votesSent: 0, proposalsSent: 0, catchups: 0, rejected: 0 };
+  readonly stats: ConsensusReactorStats = { votesSent: 0, votesFromBits: 0, maj23Sent: 0, maj23Received: 0, proposalsSent: 0, catchups: 0, rejected: 0 };
   private readonly o: ConsensusReactorOptions;
   private readonly d: ConsensusReactorDeps;
   private readonly logger: Logger;
@@ -294,6 +360,7 @@ export class ConsensusReactor {
         onVote: (v) => this.broadcastVote(v),
         onAfterInput: () => this.scheduleStatus(),
         onMissingBlock: (h, id) => this.requestBlock(h, id),
+        onValidBlock: (h, r, id, isCommit) => this.state.broadcast({ kind: "validBlock", height: h, round: r, blockId: id, isCommit }),
         onInvalid: (peer, reason) => {
           this.stats.rejected++;
           this.votes.report(peer, "reject", reason);
@@ -377,7 +444,45 @@ export class ConsensusReactor {
   private tick(): void {
     if (!this.active) return;
     this.broadcastStatus(true);
-    for (const peer of this.peers.keys()) this.gossipTo(peer);
+    for (const peer of this.peers.keys()) {
+      this.gossipTo(peer);
+      this.queryMaj23(peer);
+    }
+  }
+
+  /**
+   * CometBFT's queryMaj23Routine: tell a peer at our height every (round, type, block id) we hold +2/3
+   * votes for (every `resendMs`); it answers with VoteSetBits for that block id, and we send the votes it
+   * lacks. The status bit arrays are per validator index, so they cannot show that a peer holds another
+   * (conflicting) vote of an equivocator than the one counted here; the per-block-id bits can.
+   */
+  private queryMaj23(peer: string): void {
+    const ps = this.peers.get(peer);
+    const v = this.view();
+    if (ps === undefined || v === undefined || ps.height !== v.height) return;
+    const now = this.now();
+    for (const m of this.d.driver.sm.majorities()) {
+      const k = `m/${v.height}/${m.round}/${m.type}/${blockIdKey(m.blockId)}`;
+      if (this.recentlySent(ps, k, now)) continue;
+      if (this.state.send(peer, { kind: "maj23", height: v.height, round: m.round, type: m.type, blockId: m.blockId })) {
+        ps.sent.set(k, now);
+        this.stats.maj23Sent++;
+      }
+    }
+  }
+
+  /** the votes for a block id that a peer's VoteSetBits does not show. */
+  private fillFromBits(peer: string, ps: PeerState, e: { round: number; type: number; blockId: BlockID; bits: Bytes }, now: number): void {
+    for (const vote of this.d.driver.sm.votesFor(e.round, e.type, e.blockId)) {
+      if (getBit(e.bits, vote.validatorIndex)) continue;
+      const k = voteKey(vote);
+      if (this.recentlySent(ps, k, now)) continue;
+      if (this.votes.send(peer, vote)) {
+        ps.sent.set(k, now);
+        this.stats.votesSent++;
+        this.stats.votesFromBits++;
+      }
+    }
   }
 
   // ------------------------------------------------------------------ sending
@@ -432,6 +537,7 @@ export class ConsensusReactor {
           this.stats.votesSent++;
         }
       }
+      for (const e of ps.voteSetBits.values()) this.fillFromBits(peer, ps, e, now);
       return;
     }
     if (ps.height < v.height) this.catchUp(peer, ps, now);
@@ -490,6 +596,8 @@ export class ConsensusReactor {
       if (m.height !== ps.height) {
         ps.sent.clear();
         ps.lastCatchupMs = 0;
+        ps.validBlock = undefined;
+        ps.voteSetBits.clear();
       }
       ps.height = m.height;
       ps.round = m.round;
@@ -499,8 +607,46 @@ export class ConsensusReactor {
       if (this.active) this.gossipTo(peer);
       return undefined;
     }
-    if (m.height === ps.height) setBit(ps, `${m.round}/${m.type}`, m.index, m.index + 1);
+    if (m.kind === "hasVote") {
+      if (m.height === ps.height) setBit(ps, `${m.round}/${m.type}`, m.index, m.index + 1);
+      return undefined;
+    }
+    if (!this.active) return undefined;
+    const v = this.view();
+    if (v === undefined || m.height !== v.height) return undefined; // another height: late or early, no penalty
+    if (m.round > v.round + MAX_STATUS_ROUNDS) return "ignore";
+    const sm = this.d.driver.sm;
+    const now = this.now();
+    switch (m.kind) {
+      case "validBlock": {
+        if (m.height === ps.height) ps.validBlock = { round: m.round, hash: toHex(m.blockId.hash), isCommit: m.isCommit };
+        // it holds a block with a polka (or decided it) that we lack: ask it (kept once a vote names it)
+        this.requestFrom(peer, ps, m.height, m.blockId.hash, now);
+        return undefined;
+      }
+      case "maj23": {
+        this.stats.maj23Received++;
+        this.state.send(peer, { kind: "voteSetBits", height: m.height, round: m.round, type: m.type, blockId: m.blockId, bits: sm.voteBits(m.round, m.type, m.blockId) });
+        if (m.blockId.hash.length > 0) this.requestFrom(peer, ps, m.height, m.blockId.hash, now);
+        return undefined;
+      }
+      case "voteSetBits": {
+        if (ps.voteSetBits.size >= 4 * MAX_STATUS_ROUNDS) return "ignore";
+        const e = { round: m.round, type: m.type, blockId: m.blockId, bits: m.bits };
+        if (m.height === ps.height) ps.voteSetBits.set(`${m.round}/${m.type}/${blockIdKey(m.blockId)}`, e);
+        this.fillFromBits(peer, ps, e, now);
+        return undefined;
+      }
+    }
     return undefined;
+  }
+
+  /** asks one peer for a block of our height that the machine does not hold (at most every `resendMs` per hash). */
+  private requestFrom(peer: string, ps: PeerState, height: bigint, hash: Bytes, now: number): void {
+    if (this.d.driver.sm.hasBlock(hash)) return;
+    const k = `br/${height}/${toHex(hash)}`;
+    if (this.recentlySent(ps, k, now)) return;
+    if (this.data.send(peer, { kind: "blockRequest", height, hash })) ps.sent.set(k, now);
   }
 
   private onData(peer: string, m: DataMessage): MessageOutcome | undefined {

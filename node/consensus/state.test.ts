@@ -395,3 +395,33 @@ describe("consensus/state decisions", () => {
     void (undefined as unknown as Bytes);
   });
 });
+
+describe("consensus/state ValidBlock and VoteSetMaj23 views", () => {
+  it("emits validBlock when R4 sets validValue and on decide (isCommit); exposes +2/3 majorities and per-block-id vote bits", () => {
+    const g = setup();
+    const A = g.block("A");
+    g.propose(0, -1, A);
+    const o = others(g, 3);
+    const r = g.votes(1, 0, A.id, o);
+    const vb = r.filter((x) => x.kind === "validBlock");
+    assert.equal(vb.length, 1);
+    assert.ok(vb[0]!.kind === "validBlock" && vb[0]!.round === 0 && !vb[0]!.isCommit && equal(vb[0]!.blockId.hash, A.id.hash));
+    assert.ok(g.sm.hasBlock(A.id.hash));
+    assert.ok(!g.sm.hasBlock(g.block("B").id.hash));
+    const maj = g.sm.majorities();
+    assert.deepEqual(maj.map((m) => [m.round, m.type, toHex(m.blockId.hash)]), [[0, 1, toHex(A.id.hash)]]);
+    // bits: our prevote + the three others for A
+    const bits = g.sm.voteBits(0, 1, A.id);
+    assert.equal(bits.length, 1);
+    assert.equal(bits[0], 0b1111);
+    assert.equal(g.sm.votesFor(0, 1, A.id).length, 4);
+    assert.equal(g.sm.voteBits(0, 1, EMPTY_BLOCK_ID)[0], 0, "no nil prevotes");
+    assert.equal(g.sm.votesFor(5, 2, A.id).length, 0, "an unknown round is empty (and not created)");
+    assert.ok(!g.sm.majorities().some((m) => m.round === 5));
+    const d = g.votes(2, 0, A.id, o);
+    assert.ok(d.some((x) => x.kind === "decide"));
+    const c = d.filter((x) => x.kind === "validBlock");
+    assert.equal(c.length, 1);
+    assert.ok(c[0]!.kind === "validBlock" && c[0]!.isCommit && equal(c[0]!.blockId.hash, A.id.hash));
+  });
+});

@@ -179,6 +179,12 @@ export type ConsensusOutput =
   | { kind: "decide"; height: bigint; round: number; block: Block; blockId: BlockID; commit: Commit; extendedCommit: ExtendedCommit }
   /** a polka or commit names a block we do not have: fetch it and feed a "block" input. */
   | { kind: "missingBlock"; height: bigint; blockId: BlockID }
+  /**
+   * this node holds a valid block with +2/3 prevotes in `round` (R4 set validValue/validRound), or
+   * decided it (`isCommit`): CometBFT's NewValidBlock, for the reactor to tell peers, which then know
+   * the block exists and can fetch it.
+   */
+  | { kind: "validBlock"; height: bigint; round: number; blockId: BlockID; isCommit: boolean }
   | { kind: "evidence"; evidence: DuplicateVoteEvidenceData }
   /** a received message failed validation (bad signature, wrong proposer, …): the reactor may punish its sender. */
   | { kind: "invalidMessage"; reason: string }
@@ -282,6 +288,43 @@ export class ConsensusState {
     if (hs === undefined) return { proposals: [], votes: [] };
     const rounds = [...hs.proposals.keys()].sort((a, b) => a - b);
     return { proposals: rounds.map((r) => ({ proposal: hs.proposals.get(r)!.proposal, block: hs.proposals.get(r)!.block.block })), votes: hs.votes.allVotes() };
+  }
+
+  /** (round, type, block id) of every vote set of the current height with +2/3 for one id (nil included): what the reactor claims to peers (VoteSetMaj23). */
+  majorities(): { round: number; type: 1 | 2; blockId: BlockID }[] {
+    const hs = this.hs;
+    if (hs === undefined) return [];
+    const out: { round: number; type: 1 | 2; blockId: BlockID }[] = [];
+    for (const r of hs.votes.roundsWithVotes()) {
+      for (const type of [1, 2] as const) {
+        const maj = hs.votes.peek(r, type)?.twoThirdsMajority();
+        if (maj !== undefined) out.push({ round: r, type, blockId: maj });
+      }
+    }
+    return out;
+  }
+
+  /** the votes held for one block id at (current height, round, type), conflicting ones included (answering a VoteSetBits). */
+  votesFor(round: number, type: number, blockId: BlockID): Vote[] {
+    return this.hs?.votes.peek(round, type)?.votesFor(blockId) ?? [];
+  }
+
+  /** bit array (by validator index) of the votes held for one block id at (current height, round, type) (VoteSetBits). */
+  voteBits(round: number, type: number, blockId: BlockID): Bytes {
+    const hs = this.hs;
+    if (hs === undefined) return EMPTY;
+    const bits = new Uint8Array(Math.ceil(hs.validators.size / 8));
+    for (const v of this.votesFor(round, type, blockId)) bits[v.validatorIndex >> 3]! |= 1 << (v.validatorIndex & 7);
+    return bits;
+  }
+
+  /** true when the current height holds the block with this hash (proposed or fetched). */
+  hasBlock(hash: Bytes): boolean {
+    const hs = this.hs;
+    if (hs === undefined) return false;
+    const hex = toHex(hash);
+    for (const cb of hs.blocks.values()) if (toHex(cb.blockId.hash) === hex) return true;
+    return false;
   }
 
   /** the previous height's best extended commit (grows with late precommits during the commit delay). */
@@ -698,6 +741,7 @@ export class ConsensusState {
         }
         hs.validBlock = prop.block;
         hs.validRound = round;
+        this.out.push({ kind: "validBlock", height: hs.height, round, blockId: prop.block.blockId, isCommit: false });
         return true;
       }
     }
@@ -760,6 +804,7 @@ export class ConsensusState {
     hs.decided = { round, block: cb };
     hs.step = RoundStep.commit;
     this.out.push({ kind: "decide", height: hs.height, round, block: cb.block, blockId: cb.blockId, commit: toCommit(ec), extendedCommit: ec });
+    this.out.push({ kind: "validBlock", height: hs.height, round, blockId: cb.blockId, isCommit: true });
   }
 }
 

@@ -160,6 +160,16 @@ export class VoteSet {
     return this.votes[idx];
   }
 
+  /** every held vote for a block id (first votes and counted conflicting ones), in validator order. */
+  votesFor(b: BlockID): Vote[] {
+    const out: Vote[] = [];
+    for (let i = 0; i < this.votes.length; i++) {
+      const v = this.voteFor(i, b);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
   /** true when this exact vote (same block id and signature) is already held: no need to verify it again. */
   hasExact(vote: Vote): boolean {
     const v = this.voteFor(vote.validatorIndex, vote.blockId);
@@ -310,6 +320,13 @@ export class HeightVoteSet {
 
   precommits(round: number): VoteSet {
     return this.ensure(round).precommits;
+  }
+
+  /** the vote set of (round, type) if any vote of that round is held (never creates one). */
+  peek(round: number, type: number): VoteSet | undefined {
+    const r = this.rounds.get(round);
+    if (r === undefined) return undefined;
+    return type === 1 ? r.prevotes : type === 2 ? r.precommits : undefined;
   }
 
   has(round: number): boolean {

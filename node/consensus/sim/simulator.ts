@@ -21,6 +21,11 @@
  * the ids of the proposals and votes it holds for that height, conflicting versions included); a peer
  * answers with what the sender lacks, and a peer one height behind gets the decided block's proposal
  * and commit precommits (CometBFT's catch-up). This relays byzantine votes too, which liveness needs.
+ * As the reactor does, nodes also send ValidBlock (the machine's validBlock output: a peer lacking the
+ * block asks the sender for it) and VoteSetMaj23 (every few gossip ticks, for each vote set with +2/3;
+ * and for a peer one height behind, for the stored commit of its height), answered by VoteSetBits for
+ * that block id, after which the claimant sends the votes the bits lack. `statusGossip: false` turns the
+ * status-driven sending and catch-up off, so that recovery depends on these messages alone.
  *
  * Invariants checked continuously: agreement (no two correct nodes decide different blocks at one
  * height), validity (a decided block passes the application's checks), no correct validator sends
@@ -153,6 +158,12 @@ export interface SimOptions {
   outages?: { node: number; fromMs: number; toMs: number }[];
   /** record a trace of events (for debugging a failing seed). */
   trace?: boolean;
+  /** status-driven gossip and catch-up (default true). */
+  statusGossip?: boolean;
+  /** ValidBlock and VoteSetMaj23 / VoteSetBits messages (default true). */
+  maj23Gossip?: boolean;
+  /** windows in which every message to a node is lost (it misses proposals and votes). */
+  deaf?: { node: number; fromMs: number; toMs: number }[];
 }
 
 export const SIM_TIMEOUTS: TimeoutParams = Object.freeze({
@@ -298,7 +309,10 @@ type NetMsg =
   | { kind: "vote"; vote: Vote }
   | { kind: "status"; from: number; height: bigint; have: Set<string> }
   | { kind: "block"; height: bigint; block: Block }
-  | { kind: "blockRequest"; from: number; height: bigint; blockId: BlockID };
+  | { kind: "blockRequest"; from: number; height: bigint; blockId: BlockID }
+  | { kind: "validBlock"; from: number; height: bigint; round: number; blockId: BlockID; isCommit: boolean }
+  | { kind: "maj23"; from: number; height: bigint; round: number; type: number; blockId: BlockID }
+  | { kind: "voteSetBits"; from: number; height: bigint; round: number; type: number; blockId: BlockID; bits: Bytes };
 
 interface SimNode {
   idx: number;
@@ -319,6 +333,7 @@ interface SimNode {
   lastCatchup: Map<number, number>;
   /** blocks named by a polka or commit that the machine lacks (re-requested every gossip tick). */
   missing: Map<string, { height: bigint; blockId: BlockID }>;
+  ticks: number;
   decidedAt: Map<bigint, number>;
 }
 
@@ -334,6 +349,8 @@ export interface SimResult {
   evidence: { reporter: number; validator: number; height: bigint }[];
   crashes: number;
   maxRound: number;
+  /** ValidBlock / VoteSetMaj23 traffic: messages sent, and votes sent because a VoteSetBits lacked them. */
+  maj23: { validBlocks: number; claims: number; bitsReplies: number; votesFromBits: number; blocksAskedFromValid: number };
   /** per decided height (as node 0 of the correct ones saw it): the decision round and the block's proposer index. */
   decisions: { height: bigint; round: number; proposer: number }[];
   trace: string[];
@@ -366,6 +383,7 @@ class Simulation {
   private events = 0;
   private crashes = 0;
   private maxRound = 0;
+  private readonly maj23Stats = { validBlocks: 0, claims: 0, bitsReplies: 0, votesFromBits: 0, blocksAskedFromValid: 0 };
   private readonly blockIds = new WeakMap<Block, BlockID>();
   private readonly validity = new Map<string, boolean>();
   private readonly extHooks: VoteExtensionHooks;
@@ -399,6 +417,7 @@ class Simulation {
         replaying: false,
         lastCatchup: new Map(),
         missing: new Map(),
+        ticks: 0,
         decidedAt: new Map(),
       };
       node.sm = this.newMachine(node);
@@ -550,6 +569,14 @@ class Simulation {
         node.missing.set(blockIdKey(out.blockId), { height: out.height, blockId: out.blockId });
         this.requestBlocks(node);
         return;
+      case "validBlock":
+        if (this.o.maj23Gossip === false) return;
+        for (const p of this.nodes) {
+          if (p.idx === node.idx) continue;
+          this.maj23Stats.validBlocks++;
+          this.deliver(node.idx, p.idx, { kind: "validBlock", from: node.idx, height: out.height, round: out.round, blockId: out.blockId, isCommit: out.isCommit });
+        }
+        return;
       case "invalidMessage":
         return;
     }
@@ -675,8 +702,14 @@ class Simulation {
     return this.partition[a] === this.partition[b];
   }
 
+  private deaf(to: number): boolean {
+    for (const w of this.o.deaf ?? []) if (w.node === to && this.now >= w.fromMs && this.now < w.toMs) return true;
+    return false;
+  }
+
   private deliver(from: number, to: number, msg: NetMsg): void {
     if (from === to) return;
+    if (this.deaf(to)) return;
     const pre = this.now < this.o.gstMs;
     if (pre && this.o.dropRate > 0 && this.rng.chance(this.o.dropRate)) return;
     if (!this.reachable(from, to)) return;
@@ -692,7 +725,7 @@ class Simulation {
     const node = this.nodes[to]!;
     if (!node.alive) return;
     // a message in flight when a partition started is lost
-    if (!this.reachable(from, to)) return;
+    if (!this.reachable(from, to) || this.deaf(to)) return;
     switch (msg.kind) {
       case "proposal":
         this.input(node, { kind: "proposal", proposal: msg.proposal, block: msg.block });
@@ -712,6 +745,35 @@ class Simulation {
         let block = d !== undefined && blockIdKey(d.blockId) === want ? d.block : undefined;
         if (block === undefined && node.sm.height === msg.height) block = node.sm.heightMessages().proposals.find((p) => blockIdKey(p.proposal.blockId) === want)?.block;
         if (block !== undefined) this.deliver(node.idx, msg.from, { kind: "block", height: msg.height, block });
+        return;
+      }
+      case "validBlock":
+        // the sender holds a block with a polka (or decided it) that we lack: ask it
+        if (node.sm.height === msg.height && !node.sm.hasBlock(msg.blockId.hash)) {
+          this.maj23Stats.blocksAskedFromValid++;
+          this.deliver(node.idx, msg.from, { kind: "blockRequest", from: node.idx, height: msg.height, blockId: msg.blockId });
+        }
+        return;
+      case "maj23":
+        if (node.sm.height !== msg.height) return;
+        this.maj23Stats.bitsReplies++;
+        this.deliver(node.idx, msg.from, { kind: "voteSetBits", from: node.idx, height: msg.height, round: msg.round, type: msg.type, blockId: msg.blockId, bits: node.sm.voteBits(msg.round, msg.type, msg.blockId) });
+        if (!isZeroBlockId(msg.blockId) && !node.sm.hasBlock(msg.blockId.hash)) this.deliver(node.idx, msg.from, { kind: "blockRequest", from: node.idx, height: msg.height, blockId: msg.blockId });
+        return;
+      case "voteSetBits": {
+        const want = blockIdKey(msg.blockId);
+        let votes: Vote[];
+        if (node.sm.height === msg.height) votes = node.sm.votesFor(msg.round, msg.type, msg.blockId);
+        else {
+          const d = node.chain.get(msg.height);
+          votes = d === undefined || d.extendedCommit.round !== msg.round || msg.type !== 2 ? [] : commitToVotes(d.extendedCommit).filter((v) => blockIdKey(v.blockId) === want);
+        }
+        for (const v of votes) {
+          const b = msg.bits[v.validatorIndex >> 3];
+          if (b !== undefined && (b & (1 << (v.validatorIndex & 7))) !== 0) continue;
+          this.maj23Stats.votesFromBits++;
+          this.deliver(node.idx, msg.from, { kind: "vote", vote: v });
+        }
         return;
       }
     }
@@ -781,6 +843,16 @@ class Simulation {
       for (const p of msgs.proposals) have.add(`p/${p.proposal.round}`);
       for (const v of msgs.votes) have.add(voteKey(v));
       for (const p of this.nodes) if (p.idx !== node.idx) this.deliver(node.idx, p.idx, { kind: "status", from: node.idx, height: h, have });
+      // VoteSetMaj23 for every vote set with +2/3 (every third tick, as CometBFT queries less often than it gossips)
+      if (this.o.maj23Gossip !== false && node.ticks++ % 3 === 0) {
+        for (const m of node.sm.majorities()) {
+          for (const p of this.nodes) {
+            if (p.idx === node.idx) continue;
+            this.maj23Stats.claims++;
+            this.deliver(node.idx, p.idx, { kind: "maj23", from: node.idx, height: h, round: m.round, type: m.type, blockId: m.blockId });
+          }
+        }
+      }
     }
     this.later(node, this.o.gossipIntervalMs, () => this.gossipTick(node));
   }
@@ -788,6 +860,20 @@ class Simulation {
   private onStatus(node: SimNode, st: Extract<NetMsg, { kind: "status" }>): void {
     const h = node.sm.height;
     if (h === undefined) return;
+    if (this.o.statusGossip === false) {
+      // only the VoteSetMaj23 / ValidBlock catch-up: claim the stored commit of the peer's height
+      if (this.o.maj23Gossip === false || st.height >= h) return;
+      const last = node.lastCatchup.get(st.from) ?? -Infinity;
+      if (this.now - last < this.o.gossipIntervalMs) return;
+      node.lastCatchup.set(st.from, this.now);
+      const d = node.chain.get(st.height);
+      if (d === undefined) return;
+      this.maj23Stats.claims++;
+      this.deliver(node.idx, st.from, { kind: "maj23", from: node.idx, height: st.height, round: d.round, type: 2, blockId: d.blockId });
+      this.maj23Stats.validBlocks++;
+      this.deliver(node.idx, st.from, { kind: "validBlock", from: node.idx, height: st.height, round: d.round, blockId: d.blockId, isCommit: true });
+      return;
+    }
     if (st.height === h) {
       const msgs = node.sm.heightMessages();
       for (const p of msgs.proposals) if (!st.have.has(`p/${p.proposal.round}`)) this.deliver(node.idx, st.from, { kind: "proposal", proposal: p.proposal, block: p.block });
@@ -951,6 +1037,7 @@ class Simulation {
       evidence: this.evidence,
       crashes: this.crashes,
       maxRound: this.maxRound,
+      maj23: this.maj23Stats,
       decisions: [...(this.correct()[0]?.chain ?? new Map<bigint, Decided>()).entries()]
         .sort((a, b) => (a[0] < b[0] ? -1 : 1))
         .map(([height, d]) => ({ height, round: d.round, proposer: this.baseSet.getByAddress(d.block.header.proposerAddress)!.index })),
