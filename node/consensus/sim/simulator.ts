@@ -843,8 +843,8 @@ class Simulation {
       for (const p of msgs.proposals) have.add(`p/${p.proposal.round}`);
       for (const v of msgs.votes) have.add(voteKey(v));
       for (const p of this.nodes) if (p.idx !== node.idx) this.deliver(node.idx, p.idx, { kind: "status", from: node.idx, height: h, have });
-      // VoteSetMaj23 for every vote set with +2/3 (every third tick, as CometBFT queries less often than it gossips)
-      if (this.o.maj23Gossip !== false && node.ticks++ % 3 === 0) {
+      // VoteSetMaj23 for every vote set with +2/3 (every fifth tick: CometBFT queries less often than it gossips)
+      if (this.o.maj23Gossip !== false && node.ticks++ % 5 === 0) {
         for (const m of node.sm.majorities()) {
           for (const p of this.nodes) {
             if (p.idx === node.idx) continue;
