@@ -335,3 +335,24 @@ export async function waitPeers(procs: Proc[], n: (p: Proc) => number, timeoutMs
     await waitFor(`node ${p.rpcPort} with ${n(p)} peers`, async () => ((await peerCount(p)) === n(p) ? true : undefined), timeoutMs, 200);
   }
 }
+
+/**
+ * a fresh full (non-validator) node for an existing network: `openledgerd init`, the network's
+ * genesis (from the first node), free ports, every node of `procs` as a persistent peer. Not started.
+ */
+export async function setupFullNode(procs: Proc[], tag: string): Promise<Proc> {
+  const home = tempHome(tag);
+  await cli(["init", tag, "--chain-id", CHAIN_ID, "--home", home]);
+  copyFileSync(join(procs[0]!.home, "config/genesis.json"), join(home, "config/genesis.json"));
+  const peers = procs.map((p) => {
+    const nk = JSON.parse(readFileSync(join(p.home, "config/node_key.json"), "utf8"));
+    return `${nodeIdFromPubKey(fromBase64(nk.priv_key.value).subarray(32, 64))}@127.0.0.1:${p.p2pPort}`;
+  });
+  const rpcPort = await freePort();
+  const p: Proc = { home, rpcPort, p2pPort: await freePort(), rpcUrl: `http://127.0.0.1:${rpcPort}`, proc: undefined };
+  const cfgPath = join(home, "config/config.toml");
+  writeFileSync(cfgPath, readFileSync(cfgPath, "utf8")
+    .replace(/^laddr = "tcp:\/\/127\.0\.0\.1:26656"$/m, `laddr = "tcp://127.0.0.1:${p.p2pPort}"`)
+    .replace(/^persistent_peers = ""$/m, `persistent_peers = "${peers.join(",")}"`));
+  return p;
+}
