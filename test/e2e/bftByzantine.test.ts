@@ -9,13 +9,9 @@
  *     others' height and reaches the same block and app hashes.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fromBase64 } from "../../modules/core/bytes.ts";
-import { nodeIdFromPubKey } from "../../node/crypto/keyFiles.ts";
-import { cleanup, cli, freePort, rpc, tempHome, waitFor } from "./harness.ts";
-import { CHAIN_ID, ChainChecker, type GentxProc, heightOf, kill, launch, type Proc, setupGentxNet, teardown, waitHeight } from "./bftNet.ts";
+import { cleanup, cli, rpc, waitFor } from "./harness.ts";
+import { ChainChecker, type GentxProc, heightOf, kill, launch, type Proc, setupFullNode, setupGentxNet, teardown, waitHeight } from "./bftNet.ts";
 
 const SELF_BOND = 10_000_000n;
 
@@ -81,19 +77,7 @@ describe("e2e: byzantine validator (double-sign) on 4 real processes", { timeout
   });
 
   it("a fresh fifth node block-syncs to the same chain and app hash", { timeout: 90_000 }, async () => {
-    const home = tempHome("bftz5");
-    await cli(["init", "fifth", "--chain-id", CHAIN_ID, "--home", home]);
-    copyFileSync(join(procs[0]!.home, "config/genesis.json"), join(home, "config/genesis.json"));
-    const peers = procs.map((p) => {
-      const nk = JSON.parse(readFileSync(join(p.home, "config/node_key.json"), "utf8"));
-      return `${nodeIdFromPubKey(fromBase64(nk.priv_key.value).subarray(32, 64))}@127.0.0.1:${p.p2pPort}`;
-    });
-    const rpcPort = await freePort();
-    fifth = { home, rpcPort, p2pPort: await freePort(), rpcUrl: `http://127.0.0.1:${rpcPort}`, proc: undefined };
-    const cfgPath = join(home, "config/config.toml");
-    writeFileSync(cfgPath, readFileSync(cfgPath, "utf8")
-      .replace(/^laddr = "tcp:\/\/127\.0\.0\.1:26656"$/m, `laddr = "tcp://127.0.0.1:${fifth.p2pPort}"`)
-      .replace(/^persistent_peers = ""$/m, `persistent_peers = "${peers.join(",")}"`));
+    fifth = await setupFullNode(procs, "bftz5");
     launch(fifth);
     const target = (await heightOf(procs[0]!)) + 1;
     await waitHeight(fifth, target, 60_000);
