@@ -510,6 +510,9 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         finishedHeight: 0n,
         failureReason: "",
         excluded: [],
+        // what the job runs against (a training job accepted meanwhile may move the model to a new head)
+        modelArtifactHash: Uint8Array.from(m.onnxHash),
+        checkpointHash: Uint8Array.from(m.checkpointHashes[m.checkpointHashes.length - 1] ?? new Uint8Array(0)),
       };
       k.putJob(ctx, j);
       emitTyped(ctx, "EventJobRequested", { jobId: id, jobType: jobTypeName(input.jobType), requester: j.requester, modelId: m.id, fee: coinStr(j.fee) });
@@ -527,9 +530,12 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
       if (teeQuote.length > MAX_TEE_QUOTE) throw ErrInvalidField.wrap(`tee_quote longer than ${MAX_TEE_QUOTE} bytes`);
       const prov = activeProvider(ctx, provider);
       const m = modelOf(ctx, j.modelId);
-      if (!equal(result.modelArtifactHash, m.onnxHash)) throw ErrInvalidResult.wrap(`model_artifact_hash is not model ${m.id}'s onnx hash ${toHex(m.onnxHash)}`);
-      const lastCheckpoint = m.checkpointHashes[m.checkpointHashes.length - 1] ?? new Uint8Array(0);
-      if (!equal(result.checkpointHash, lastCheckpoint)) throw ErrInvalidResult.wrap("checkpoint_hash is not the model's last checkpoint");
+      // the model's artifact and last checkpoint as recorded when the job was requested (jobs from before
+      // that record: the model's current ones)
+      const artifact = j.modelArtifactHash.length > 0 ? j.modelArtifactHash : m.onnxHash;
+      if (!equal(result.modelArtifactHash, artifact)) throw ErrInvalidResult.wrap(`model_artifact_hash is not the job's artifact ${toHex(artifact)} (model ${m.id} when requested)`);
+      const lastCheckpoint = j.modelArtifactHash.length > 0 ? j.checkpointHash : (m.checkpointHashes[m.checkpointHashes.length - 1] ?? new Uint8Array(0));
+      if (!equal(result.checkpointHash, lastCheckpoint)) throw ErrInvalidResult.wrap("checkpoint_hash is not the model's last checkpoint when the job was requested");
       if (!equal(result.inputHash, j.inputHash)) throw ErrInvalidResult.wrap("input_hash is not the job's input hash");
       if (result.outputHash.length !== 32) throw ErrInvalidResult.wrap("output_hash must be 32 bytes");
       if (j.jobType === JobType.JOB_TYPE_INFERENCE) {

@@ -68,6 +68,9 @@ const JOBS_PAGE = 1000n;
 const INDEX_BATCH = 512;
 /** most index bytes in one MsgSetEmbeddingIndex tx. */
 const MAX_CHUNK_BYTES = 512 * 1024;
+/** the artifact and last checkpoint a job runs against: as recorded at its request (older jobs: the model's current ones). */
+const jobArtifact = (j: Job, m: { onnxHash: Uint8Array }): Uint8Array => (j.modelArtifactHash.length > 0 ? j.modelArtifactHash : m.onnxHash);
+const jobCheckpoint = (j: Job, m: { checkpointHashes: Uint8Array[] }): Uint8Array => (j.modelArtifactHash.length > 0 ? j.checkpointHash : (m.checkpointHashes[m.checkpointHashes.length - 1] ?? new Uint8Array(0)));
 
 const JOB_TYPE_NAMES: Record<number, string> = { 1: "inference", 2: "embedding-index", 3: "training" };
 
@@ -203,7 +206,9 @@ export class ProviderDaemon {
     // out in one tx (one sequence number, one inclusion wait)
     const ready: { job: Job; msg: { typeUrl: string; value: MsgSubmitResult }; label: number }[] = [];
     const inferences = this.o.misbehave === "silent" ? [] : fresh.filter((j) => j.jobType === JobType.JOB_TYPE_INFERENCE);
-    for (const modelId of [...new Set(inferences.map((j) => j.modelId))]) ready.push(...(await this.inferBatch(inferences.filter((j) => j.modelId === modelId))));
+    // (one batch per model and artifact the jobs were requested against: a trained head may have replaced it since)
+    const batchKey = (j: Job) => `${j.modelId}:${toHex(j.modelArtifactHash)}`;
+    for (const key of [...new Set(inferences.map(batchKey))]) ready.push(...(await this.inferBatch(inferences.filter((j) => batchKey(j) === key))));
     for (const j of fresh) {
       if (inferences.includes(j)) continue;
       const out = await this.handle(j);
@@ -226,7 +231,7 @@ export class ProviderDaemon {
     try {
       model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: (jobs[0] as Job).modelId }).finish())).model;
       if (model === undefined) throw new Error(`model ${(jobs[0] as Job).modelId} not found`);
-      onnx = await this.model(model.onnxHash);
+      onnx = await this.model(jobArtifact(jobs[0] as Job, model));
     } catch (e: unknown) {
       for (const j of jobs) failed(j, e);
       return out;
@@ -254,14 +259,14 @@ export class ProviderDaemon {
       return out;
     }
     this.m.runSeconds.observe({ type: "inference" }, (performance.now() - t0) / 1000);
-    const checkpointHash = model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0);
+    const m = model;
     rows.forEach(({ j }, i) => {
       let label = 0;
       for (let c = 1; c < res.c; c++) if ((res.logits[i * res.c + c] as number) > (res.logits[i * res.c + label] as number)) label = c;
       const embedding = quantize(res.embedding.subarray(i * res.h, (i + 1) * res.h));
       if (this.o.misbehave === "cheat") label += 1; // test-only: a wrong label (validators must reject and slash)
       const qe = int16ToBytes(embedding);
-      const result: CanonicalResult = { modelArtifactHash: (model as { onnxHash: Uint8Array }).onnxHash, checkpointHash, inputHash: j.inputHash, outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
+      const result: CanonicalResult = { modelArtifactHash: jobArtifact(j, m), checkpointHash: jobCheckpoint(j, m), inputHash: j.inputHash, outputHash: inferenceOutputHash(qe, label), predictedLabel: label, queryEmbedding: qe, checkpointChain: [], trainedArtifactHash: new Uint8Array(0) };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
       out.push({ job: j, msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label });
     });
@@ -304,7 +309,7 @@ export class ProviderDaemon {
     try {
       const model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: j.modelId }).finish())).model;
       if (model === undefined) throw new Error(`model ${j.modelId} not found`);
-      const onnx = await this.model(model.onnxHash);
+      const onnx = await this.model(jobArtifact(j, model));
       const input = j.inputInBlob ? await this.blob(toHex(j.inputHash)) : j.input;
       const t0 = performance.now();
       let out: InferenceOutput = await runInference(onnx, input);
@@ -312,8 +317,8 @@ export class ProviderDaemon {
       if (this.o.misbehave === "cheat") out = { embedding: out.embedding, label: out.label + 1 };
       const qe = int16ToBytes(out.embedding);
       const result: CanonicalResult = {
-        modelArtifactHash: model.onnxHash,
-        checkpointHash: model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0),
+        modelArtifactHash: jobArtifact(j, model),
+        checkpointHash: jobCheckpoint(j, model),
         inputHash: j.inputHash,
         outputHash: inferenceOutputHash(qe, out.label),
         predictedLabel: out.label,
@@ -366,8 +371,8 @@ export class ProviderDaemon {
       if (put.hash !== toHex(sha256(vectors))) throw new Error("blob_put stored the index under another hash");
       this.indexUploads.set(j.id, { modelId: j.modelId, vectors, d });
       const result: CanonicalResult = {
-        modelArtifactHash: model.onnxHash,
-        checkpointHash: model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0),
+        modelArtifactHash: jobArtifact(j, model),
+        checkpointHash: jobCheckpoint(j, model),
         inputHash: j.inputHash,
         outputHash: sha256(vectors),
         predictedLabel: 0,
@@ -471,7 +476,7 @@ export class ProviderDaemon {
         key = r.pagination?.nextKey ?? new Uint8Array(0);
         if (key.length === 0) break;
       }
-      const base = await this.blob(toHex(model.onnxHash));
+      const base = await this.blob(toHex(jobArtifact(j, model)));
       const run = runTrainingJob(base, j.id, j.input, rows, labels);
       if (this.o.misbehave === "cheat") {
         // test-only: a forged final head (its chain and artifact made consistent with it): only the replay
@@ -486,8 +491,8 @@ export class ProviderDaemon {
       for (const c of [...run.checkpoints, run.artifact.bytes]) await this.rpc("blob_put", { data: Buffer.from(c).toString("base64") });
       this.o.logger.info({ job: j.id.toString(), rows: labels.length, segments: run.config.segments, artifact: toHex(run.artifact.sha256) }, "provider: head trained");
       const result: CanonicalResult = {
-        modelArtifactHash: model.onnxHash,
-        checkpointHash: model.checkpointHashes[model.checkpointHashes.length - 1] ?? new Uint8Array(0),
+        modelArtifactHash: jobArtifact(j, model),
+        checkpointHash: jobCheckpoint(j, model),
         inputHash: j.inputHash,
         outputHash: sha256(Buffer.concat(run.chain)),
         predictedLabel: 0,

@@ -148,8 +148,9 @@ describe("e2e/compute: node + provider daemons, cheat slashed, paid inferences a
     await unbond("silent");
 
     // 3. the honest provider joins: jobs 1 and 2 are reassigned to it; two more paid inferences and a
-    // training job (integer SGD on the frozen index, checkpoints in the blob store, a sampled segment
-    // replayed bit-exactly)
+    // training job (integer softmax-head SGD on the frozen index, checkpoints and the trained ONNX artifact
+    // in the blob store, the sampled segments (here all 8) replayed bit-exactly, the artifact rebuilt; the
+    // inferences in the same pass run against the artifact recorded at their request)
     await register("honest");
     const honestBefore = await balance(addr.honest!);
     await tx("dev", [request([0, 8, 1, 0]), request([1, 0, 12, 0]), job_(3, 1n)]);
@@ -161,6 +162,7 @@ describe("e2e/compute: node + provider daemons, cheat slashed, paid inferences a
     const accepted = all.filter((j) => j.jobType === 1);
     assert.equal(accepted.length, 3);
     const training = all.find((j) => j.jobType === 3)!;
+    assert.equal(training.provider, addr.honest);
     assert.equal(training.result?.checkpointChain.length, 9, "the default training config: 8 segments, 9 checkpoints");
     // the accepted training job moved the model to the ONNX artifact with the trained softmax head
     const trainedModel = (await abci(node.rpcUrl, `${A}Query/Model`, aq.QueryModelRequest.encode({ id: 1n }).finish(), (b) => aq.QueryModelResponse.decode(b))).model!;

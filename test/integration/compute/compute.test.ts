@@ -414,6 +414,10 @@ describe("compute training jobs through blocks", () => {
     const j = await job(w, 1n);
     assert.equal(j.provider, w.actors.carol!.address);
     assert.deepEqual(j.inputHash, sha256(config), "the job commits to its training config");
+    // an inference requested now (job 2) runs against the model's artifact of now, even if the head moves
+    const erin = w.actors.erin!.address;
+    await w.ok("erin", [cmsg.request({ requester: erin, modelId: 1n, input: f32([1, 0.1, 0, 0]), maxFee: { denom: "uopen", amount: "100000" } })]);
+    assert.deepEqual((await job(w, 2n)).modelArtifactHash, ONNX, "the job records the artifact it runs against");
 
     // the provider's run on the model's index (leaf order) and the snapshot labels
     const entries = await w.entries(1n);
@@ -461,11 +465,20 @@ describe("compute training jobs through blocks", () => {
     assert.deepEqual(m.trainingConfigHash, sha256(config));
     assert.ok(m.indexComplete, "its index stays (the embedding part is unchanged)");
     await totalSupplyEqualsBalances(w);
+    // the inference requested before the head moved: answered with the old artifact, still accepted at submit
+    const { OnnxModel } = await import("../../../node/onnx/service.ts");
+    const { runInference } = await import("../../../node/provider/inference.ts");
+    const om = await OnnxModel.fromBytes(base);
+    const out = await runInference(om, f32([1, 0.1, 0, 0]));
+    await om.release();
+    const inf = attested(w, await job(w, 2n), "carol", [...out.embedding], out.label);
+    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 2n, result: inf.result, attestation: inf.attestation })]);
+    assert.equal((await job(w, 2n)).status, JobStatus.JOB_STATUS_SUBMITTED);
 
     // a second run from the trained artifact; the provider forges the final head (chain and artifact made
     // consistent): the replay of the last segment (all 4 are replayed at this size) refuses it
     await w.ok("bob", [cmsg.requestJob({ requester: bob, jobType: 3, modelId: 1n, input: config, maxFee: fee })]);
-    const j2 = await job(w, 2n);
+    const j2 = await job(w, 3n);
     const trained = blobs.get(Buffer.from(m.onnxHash).toString("hex"))!;
     const run2 = runTrainingJob(trained, 2n, j2.input, idx, labels);
     const forged = Uint8Array.from(run2.checkpoints.at(-1)!);
@@ -473,13 +486,14 @@ describe("compute training jobs through blocks", () => {
     const chain2 = [...run2.chain.slice(0, -1), sha256(forged)];
     for (const c of [...run2.checkpoints, forged]) blobs.set(Buffer.from(sha256(c)).toString("hex"), c);
     const r2: CanonicalResult = { modelArtifactHash: m.onnxHash, checkpointHash: run.chain.at(-1)!, inputHash: j2.inputHash, outputHash: sha256(Buffer.concat(chain2)), predictedLabel: 0, queryEmbedding: new Uint8Array(0), checkpointChain: chain2, trainedArtifactHash: trainedArtifact(trained, forged).sha256 };
-    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 2n, result: r2, attestation: attKey.carol.sign(resultHash(w.chain.chainId, 2n, r2)) })]);
+    await w.ok("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 3n, result: r2, attestation: attKey.carol.sign(resultHash(w.chain.chainId, 3n, r2)) })]);
     data = await extend();
-    assert.deepEqual(ComputeVoteExtension.decode(data).verdicts.map((v) => [v.jobId, v.verdict]), [[2n, Verdict.VERDICT_MISMATCH]]);
+    assert.deepEqual(ComputeVoteExtension.decode(data).verdicts.map((v) => [v.jobId, v.verdict]), [[2n, Verdict.VERDICT_MATCH], [3n, Verdict.VERDICT_MISMATCH]], "the old-head inference replayed on its own artifact; the forged head refused");
     verdicts.push([vote(1, 1n, data)], 1n);
     await w.chain.block([]);
     assert.equal((await provider(w, "carol")).jobsRejected, 1n, "the forger is slashed");
-    assert.notEqual((await job(w, 2n)).status, JobStatus.JOB_STATUS_ACCEPTED);
+    assert.notEqual((await job(w, 3n)).status, JobStatus.JOB_STATUS_ACCEPTED);
+    assert.equal((await job(w, 2n)).status, JobStatus.JOB_STATUS_ACCEPTED);
     const m2 = (await w.query(`${A}Query/Model`, aq.QueryModelRequest, { id: 1n }, aq.QueryModelResponse)).model!;
     assert.deepEqual(m2.onnxHash, run.artifact.sha256, "the model keeps the honest head");
     await totalSupplyEqualsBalances(w);

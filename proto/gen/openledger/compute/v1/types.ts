@@ -364,6 +364,12 @@ export interface Job {
   failureReason: string;
   /** providers that failed this job (missed or rejected); never assigned it again. */
   excluded: string[];
+  /**
+   * the model's ONNX artifact and last checkpoint when the job was requested: what it runs against (a
+   * training job accepted meanwhile moves the model to a new head; this job still runs the old one).
+   */
+  modelArtifactHash: Uint8Array;
+  checkpointHash: Uint8Array;
 }
 
 export interface JobVerdict {
@@ -1517,6 +1523,8 @@ function createBaseJob(): Job {
     finishedHeight: 0n,
     failureReason: "",
     excluded: [],
+    modelArtifactHash: new Uint8Array(0),
+    checkpointHash: new Uint8Array(0),
   };
 }
 
@@ -1614,6 +1622,12 @@ export const Job: MessageFns<Job> = {
     }
     for (const v of message.excluded) {
       writer.uint32(186).string(v!);
+    }
+    if (message.modelArtifactHash.length !== 0) {
+      writer.uint32(194).bytes(message.modelArtifactHash);
+    }
+    if (message.checkpointHash.length !== 0) {
+      writer.uint32(202).bytes(message.checkpointHash);
     }
     return writer;
   },
@@ -1815,6 +1829,22 @@ export const Job: MessageFns<Job> = {
             message.excluded.push(reader.string());
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.modelArtifactHash = reader.bytes();
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.checkpointHash = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1902,6 +1932,16 @@ export const Job: MessageFns<Job> = {
       excluded: globalThis.Array.isArray(object?.excluded)
         ? object.excluded.map((e: any) => globalThis.String(e))
         : [],
+      modelArtifactHash: isSet(object.modelArtifactHash)
+        ? bytesFromBase64(object.modelArtifactHash)
+        : isSet(object.model_artifact_hash)
+        ? bytesFromBase64(object.model_artifact_hash)
+        : new Uint8Array(0),
+      checkpointHash: isSet(object.checkpointHash)
+        ? bytesFromBase64(object.checkpointHash)
+        : isSet(object.checkpoint_hash)
+        ? bytesFromBase64(object.checkpoint_hash)
+        : new Uint8Array(0),
     };
   },
 
@@ -1976,6 +2016,12 @@ export const Job: MessageFns<Job> = {
     if (message.excluded?.length) {
       obj.excluded = message.excluded;
     }
+    if (message.modelArtifactHash.length !== 0) {
+      obj.modelArtifactHash = base64FromBytes(message.modelArtifactHash);
+    }
+    if (message.checkpointHash.length !== 0) {
+      obj.checkpointHash = base64FromBytes(message.checkpointHash);
+    }
     return obj;
   },
 
@@ -2019,6 +2065,8 @@ export const Job: MessageFns<Job> = {
       : 0n;
     message.failureReason = object.failureReason ?? "";
     message.excluded = object.excluded?.map((e) => e) || [];
+    message.modelArtifactHash = object.modelArtifactHash ?? new Uint8Array(0);
+    message.checkpointHash = object.checkpointHash ?? new Uint8Array(0);
     return message;
   },
 };
