@@ -327,9 +327,21 @@ export function replaySegment(d: TrainingData, seed: Bytes, cfg: TrainingConfig,
   return trainSteps(d, seed, cfg, checkpointK, from, to);
 }
 
+/**
+ * Most work units (as in replayCount) of one segment a validator replays at all: a bigger one (many
+ * classes: the request check cannot see C) would hold ExtendVote for seconds, so it gets no verdict
+ * (the job runs out of attempts and is refunded).
+ */
+export const MAX_REPLAY_SEGMENT_WORK = 2 ** 28;
+
+/** work units of one segment (⌈steps/S⌉ · B · C · (h + 256)). */
+export function segmentReplayWork(cfg: TrainingConfig, n: number, h: number, classes: number): number {
+  return Math.ceil(trainingSteps(cfg, n) / cfg.segments) * cfg.batchSize * classes * (h + 256);
+}
+
 /** how many segments a validator replays: as many as REPLAY_WORK_BUDGET holds (≥ 1, ≤ S). */
 export function replayCount(cfg: TrainingConfig, n: number, h: number, classes: number): number {
-  const per = Math.max(1, Math.ceil(trainingSteps(cfg, n) / cfg.segments) * cfg.batchSize * classes * (h + 256));
+  const per = Math.max(1, segmentReplayWork(cfg, n, h, classes));
   return Math.max(1, Math.min(cfg.segments, Math.floor(REPLAY_WORK_BUDGET / per)));
 }
 

@@ -12,6 +12,7 @@
 import { equal, toHex } from "../../modules/core/bytes.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import {
+  MAX_REPLAY_SEGMENT_WORK,
   type TrainingConfig,
   type TrainingData,
   decodeCheckpoint,
@@ -19,6 +20,7 @@ import {
   replayCount,
   replaySegment,
   sampledSegments,
+  segmentReplayWork,
   trainHead,
   trainingSeed,
   zeroCheckpoint,
@@ -81,7 +83,8 @@ export type TrainingReplay =
  *    checkpoint before it, end at the committed checkpoint after it;
  *  - the trained artifact is the base with the final checkpoint's head (rebuilt here and returned, so
  *    the validator's blob store gets it too).
- * "unknown" when a checkpoint blob is missing (no verdict this height).
+ * "unknown" when a checkpoint blob is missing (no verdict this height), or when one segment is too big to
+ * replay within ExtendVote (MAX_REPLAY_SEGMENT_WORK: never a verdict; the job is refunded in the end).
  */
 export async function replayTraining(base: Uint8Array, t: TrainingReplayInput, blockHash: Uint8Array, blob: (hashHex: string) => Promise<Uint8Array | undefined>, forceCount?: number): Promise<TrainingReplay> {
   let config: TrainingConfig;
@@ -92,6 +95,7 @@ export async function replayTraining(base: Uint8Array, t: TrainingReplayInput, b
   }
   const head = readHead(base);
   const n = t.labels.length;
+  if (segmentReplayWork(config, n, head.h, head.c) > MAX_REPLAY_SEGMENT_WORK) return { verdict: "unknown", reason: `a segment of ${segmentReplayWork(config, n, head.h, head.c)} work units is over the replay limit ${MAX_REPLAY_SEGMENT_WORK}` };
   if (t.chain.length !== config.segments + 1) return { verdict: "mismatch", segments: [], reason: `a chain of ${t.chain.length} for ${config.segments} segments` };
   if (t.rows.length !== n * head.h) return { verdict: "mismatch", segments: [], reason: "the index does not fit the head" };
   if (!equal(t.chain[0] as Uint8Array, sha256(zeroCheckpoint(head.c, head.h)))) return { verdict: "mismatch", segments: [], reason: "checkpoint 0 is not the zero head" };

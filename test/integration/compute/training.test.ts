@@ -125,6 +125,11 @@ describe("compute training jobs: Iris, the ONNX write-back and the validators' r
     one[0] = 1;
     blobs.set(toHex(sha256(one)), one);
     assert.deepEqual((await verify(task([sha256(one), ...run.chain.slice(1)]))).r, [false], "checkpoint 0 not zero");
+    // a head with so many classes that one segment could hold ExtendVote for seconds: never replayed
+    const wide = buildMlpModel({ hidden: [randomDense(4, 64, createRng(1).float)], head: randomDense(64, 1024, createRng(2).float) });
+    const big = { jobId: 6n, config: encodeTrainingConfig({ learningRateQ16: 1024, epochs: 1, batchSize: 256, segments: 1 }), rows: new Int16Array(4096 * 64), labels: new Int32Array(4096), chain: [new Uint8Array(32), new Uint8Array(32)], trainedArtifactHash: new Uint8Array(32) };
+    const tooBig = await replayTraining(wide, big, blockHash, async () => undefined);
+    assert.equal(tooBig.verdict, "unknown", "over the replay limit");
     // a missing checkpoint: no verdict (the job waits for a later height)
     blobs.delete(toHex(run.chain[3]!));
     assert.deepEqual((await verify(task(run.chain))).r, [], "no verdict without the checkpoint");
