@@ -80,6 +80,8 @@ try {
   let rpcUrl: string;
   let metricsUrl: string;
   let keyHome = home;
+  /** the (first) node's process: its CPU time per block is read from /proc. */
+  let nodePid: number | undefined;
   if (!LOCALNET) {
     const { ensureDevHome } = await import("../../cli/cmds/dev/handler.ts");
     await ensureDevHome(home, false);
@@ -92,6 +94,7 @@ try {
     metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
     const node = spawnLogged(["dev", "--home", home, "--rpc.laddr", `tcp://127.0.0.1:${ports.rpc}`, "--p2p.laddr", `tcp://127.0.0.1:${ports.p2p}`, "--api.address", `tcp://127.0.0.1:${ports.api}`, "--grpc.address", `127.0.0.1:${ports.grpc}`, "--metrics.address", `127.0.0.1:${ports.metrics}`, "--block-interval", INTERVAL], join(home, "node.log"));
     stops.push(node.stop);
+    nodePid = node.proc.pid;
   } else {
     // 4 validators from gentxs on 127.0.0.1 (test/e2e/bftNet.ts, as localnet/localnet.ts builds them); each replays results in its own ExtendVote
     const { setupGentxNet, launch, teardown } = await import("../e2e/bftNet.ts");
@@ -103,6 +106,7 @@ try {
     rpcUrl = procs[0]!.rpcUrl;
     metricsUrl = `http://127.0.0.1:${mport}/metrics`;
     keyHome = procs[0]!.home;
+    nodePid = procs[0]!.proc?.pid;
   }
   await waitFor("the chain", async () => (Number((await rpc(rpcUrl, "status")).sync_info.latest_block_height) >= 1 ? true : undefined), 180_000, 300);
 
@@ -179,7 +183,6 @@ try {
     const m = new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text);
     return m === null ? 0 : Number(m[1]);
   };
-  const blockTimeMs = async (h: number) => Date.parse((await rpc(rpcUrl, "block", { height: String(h) })).block.header.time);
   const nodeLog = join(keyHome, "node.log");
   /** the node's own measurement of its ExtendVote replays: height → {ms, tasks} (verifier log lines). */
   const replays = () => {
@@ -194,6 +197,42 @@ try {
       }
     }
     return out;
+  };
+  // each new height as this client sees it (polled every 20 ms): the wall time and the node process's CPU
+  // time (user + system, all threads, /proc, 10 ms ticks). Block h's FinalizeBlock (its PoA) runs between
+  // h−1 and h becoming visible: wall(h) − wall(h−1) is the interval that block's work set, cpu(h) − cpu(h−1)
+  // the node's CPU for it (not inflated by other processes on a shared machine).
+  const seen = new Map<number, { wall: number; cpu: number }>();
+  const cpuMs = (): number => {
+    if (nodePid === undefined) return Number.NaN;
+    try {
+      const f = readFileSync(`/proc/${nodePid}/stat`, "utf8");
+      const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      return ((Number(rest[11]) + Number(rest[12])) * 1000) / 100;
+    } catch {
+      return Number.NaN;
+    }
+  };
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      try {
+        const h = Number((await rpc(rpcUrl, "status")).sync_info.latest_block_height);
+        if (!seen.has(h)) seen.set(h, { wall: performance.now(), cpu: cpuMs() });
+      } catch {
+        // a busy node: next poll
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  stops.unshift(async () => {
+    polling = false;
+    await poller;
+  });
+  const blockCost = (h: number) => {
+    const a = seen.get(h - 1);
+    const b = seen.get(h);
+    return a === undefined || b === undefined ? { wallMs: null, cpuMs: null } : { wallMs: Math.round(b.wall - a.wall), cpuMs: Math.round(b.cpu - a.cpu) };
   };
   // rounds of N paid inferences in one tx each; each round waits for all of its jobs to be accepted
   let accepted = 0;
@@ -228,22 +267,29 @@ try {
       if (ids.size > 0) perBlock.push({ h, n: ids.size });
     }
     const most = perBlock.reduce((a, p) => (p.n > a.n ? p : a), { h: 0, n: 0 });
-    // the interval that the receipt block's processing stretches: its time → the next block's time
-    await waitFor("the block after the receipts", async () => (Number((await rpc(rpcUrl, "status")).sync_info.latest_block_height) > most.h ? true : undefined), 60_000, 200);
-    const intervalMs = most.h > 0 ? (await blockTimeMs(most.h + 1)) - (await blockTimeMs(most.h)) : 0;
+    // block h is stored (and visible) before it is executed: its FinalizeBlock (the PoA of its receipts)
+    // falls in the interval h → h+1; every interval of the round is reported, the worst bounds the round
+    await waitFor("two blocks after the receipts", async () => (seen.has(most.h + 2) ? true : undefined), 120_000, 100);
+    const cost = blockCost(most.h + 1);
+    const intervals: { wallMs: number | null; cpuMs: number | null }[] = [];
+    for (let h = req.height; h <= most.h + 2; h++) intervals.push(blockCost(h));
+    const worstWall = Math.max(...intervals.map((c) => c.wallMs ?? 0));
+    const worstCpu = Math.max(...intervals.map((c) => c.cpuMs ?? 0));
     const poaBlocks = (await metric("openledger_poa_block_seconds_count")) - poaN0;
     const poaMs = poaBlocks === 0 ? null : Number(((((await metric("openledger_poa_block_seconds_sum")) - poa0) * 1000) / poaBlocks).toFixed(1));
     const finBlocks = (await metric("openledger_finalize_block_seconds_count")) - finN0;
     const finMs = finBlocks === 0 ? null : Number(((((await metric("openledger_finalize_block_seconds_sum")) - fin0) * 1000) / finBlocks).toFixed(1));
     const rp = [...replays()].filter(([h]) => h >= req.height && h <= top);
     const verify = rp.reduce((a, [, v]) => (v.tasks > a.tasks ? v : a), { ms: 0, tasks: 0 });
-    rounds.push({ requested: n, perBlock: perBlock.map((p) => p.n), most: most.n, allInOneBlock: most.n === n, receiptBlockIntervalMs: intervalMs, poaBlockMs: poaMs, meanFinalizeBlockMs: finMs, verifyMs: verify.ms, verifyTasks: verify.tasks, verifyMsPerHeightWithTasks: rp.map(([, v]) => v.ms) });
+    rounds.push({ requested: n, perBlock: perBlock.map((p) => p.n), most: most.n, allInOneBlock: most.n === n, receiptBlockWallMs: cost.wallMs, receiptBlockNodeCpuMs: cost.cpuMs, worstIntervalWallMs: worstWall, worstIntervalNodeCpuMs: worstCpu, intervalsWallMs: intervals.map((c) => c.wallMs), intervalsNodeCpuMs: intervals.map((c) => c.cpuMs), poaBlockMs: poaMs, meanFinalizeBlockMs: finMs, verifyMs: verify.ms, verifyTasks: verify.tasks, verifyMsPerHeightWithTasks: rp.map(([, v]) => v.ms) });
     log(`round of ${n}: ${JSON.stringify(rounds[rounds.length - 1])}`);
   }
-  // the chain's limit: the largest round paid in one block whose block interval held (≤ 1.25 × the configured interval)
+  // the chain's limit: the largest round paid in one block whose wall interval held (≤ 1.25 × the configured
+  // interval); and, load-independent, the largest whose block cost the node ≤ 1 interval of CPU
   const intervalMs = Number(/^(\d+)ms$/.exec(INTERVAL)?.[1] ?? Number(/^(\d+(?:\.\d+)?)s$/.exec(INTERVAL)?.[1] ?? 1) * 1000);
-  const held = rounds.filter((r) => r.allInOneBlock === true && (r.receiptBlockIntervalMs as number) <= 1.25 * intervalMs);
-  const best = held.reduce<Record<string, unknown> | undefined>((a, r) => (a === undefined || (r.most as number) > (a.most as number) ? r : a), undefined);
+  const largest = (ok: (r: Record<string, unknown>) => boolean) => rounds.filter((r) => r.allInOneBlock === true && ok(r)).reduce<Record<string, unknown> | undefined>((a, r) => (a === undefined || (r.most as number) > (a.most as number) ? r : a), undefined);
+  const best = largest((r) => (r.worstIntervalWallMs as number) <= 1.25 * intervalMs);
+  const bestCpu = largest((r) => (r.worstIntervalNodeCpuMs as number) <= intervalMs);
   const mostAny = Math.max(...rounds.map((r) => r.most as number));
   const verdicts = (await fetch(metricsUrl).then((x) => x.text())).split("\n").filter((l) => l.startsWith("openledger_verification_verdicts_total")).join("; ");
   const timeBoxWarnings = readFileSync(nodeLog, "utf8").split("\n").filter((l) => l.includes("time box spent")).length;
@@ -258,14 +304,15 @@ try {
     target: 100,
     meetsTarget: best !== undefined && (best.most as number) >= 100,
     blockInterval: INTERVAL,
-    poaBlockMs: best?.poaBlockMs ?? null,
-    verifyMs: best?.verifyMs ?? null,
+    withinOneSecondOfNodeCpu: bestCpu === undefined ? 0 : (bestCpu.most as number),
+    poaBlockMs: (best ?? bestCpu)?.poaBlockMs ?? null,
+    verifyMs: (best ?? bestCpu)?.verifyMs ?? null,
     rounds,
     verdicts,
     replayTimeBoxWarnings: timeBoxWarnings,
     loadAvg1mAtEnd: Number(load1?.toFixed(1)),
     cpus: cpus().length,
-    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block whose interval stayed <= 1.25x the configured one; poaBlockMs = the node's time inside the PoA engine per block with receipts (openledger_poa_block_seconds), meanFinalizeBlockMs = FinalizeBlock ms (all blocks of the round); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
+    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block while every block interval of the round (as a client polling every 20 ms saw the heights) stayed <= 1.25x the configured one; withinOneSecondOfNodeCpu = the same with the node process's CPU time per interval <= 1 interval (load-independent); receiptBlock* = the interval in which the receipt block executed (h -> h+1); poaBlockMs = the node's time inside the PoA engine per block with receipts (openledger_poa_block_seconds), meanFinalizeBlockMs = FinalizeBlock ms (all blocks of the round); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
   });
 } finally {
   for (const c of clients) c.disconnect();
