@@ -1,6 +1,6 @@
 /**
  * Verified and attributed inferences per block on the dev chain (issue 5 item 9). Run:
- * `node test/bench/inferenceDevChain.ts [--localnet]` (env BENCH_ROUNDS, default "100,200,300,400"; BENCH_BLOCK_INTERVAL,
+ * `node test/bench/inferenceDevChain.ts [--localnet]` (env BENCH_ROUNDS, default "10,50,100,150,200,300", the first a warm-up; BENCH_BLOCK_INTERVAL,
  * default 1s). `--localnet`: 4 validators from gentxs on 127.0.0.1 instead of the dev chain.
  *
  * A real `openledgerd dev` node (1 s blocks, the validator replays compute results in ExtendVote) and a
@@ -43,7 +43,9 @@ const D = 64;
 const CLASSES = 10;
 const CONTRIBUTORS = 20;
 /** inferences per round (one tx each; a round waits for all of its jobs to be accepted). */
-const ROUNDS = (process.env.BENCH_ROUNDS ?? "100,200,300,400").split(",").map(Number);
+const ROUNDS = (process.env.BENCH_ROUNDS ?? "10,50,100,150,200,300").split(",").map(Number);
+/** the first round warms the node up (the model's valuation — dedup + collapse of the 10k index — is built once per node and cached): reported, not counted. */
+const WARMUP = ROUNDS.length > 1 ? 1 : 0;
 const N = Math.max(...ROUNDS);
 const INTERVAL = process.env.BENCH_BLOCK_INTERVAL ?? "1s";
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
@@ -267,10 +269,12 @@ try {
       if (ids.size > 0) perBlock.push({ h, n: ids.size });
     }
     const most = perBlock.reduce((a, p) => (p.n > a.n ? p : a), { h: 0, n: 0 });
-    // block h is stored (and visible) before it is executed: its FinalizeBlock (the PoA of its receipts)
-    // falls in the interval h → h+1; every interval of the round is reported, the worst bounds the round
+    // block h is stored before it is executed, and the node answers RPC between its async steps: the work of
+    // block h (its PoA) lands in the interval h−1 → h or h → h+1 as the poller sees them; the receipt block's
+    // cost is the costlier of the two; every interval of the round is reported, the worst bounds the round
     await waitFor("two blocks after the receipts", async () => (seen.has(most.h + 2) ? true : undefined), 120_000, 100);
-    const cost = blockCost(most.h + 1);
+    const costs = [blockCost(most.h), blockCost(most.h + 1)];
+    const cost = costs.reduce((a, c) => ((c.cpuMs ?? 0) > (a.cpuMs ?? 0) ? c : a));
     const intervals: { wallMs: number | null; cpuMs: number | null }[] = [];
     for (let h = req.height; h <= most.h + 2; h++) intervals.push(blockCost(h));
     const worstWall = Math.max(...intervals.map((c) => c.wallMs ?? 0));
@@ -287,10 +291,10 @@ try {
   // the chain's limit: the largest round paid in one block whose wall interval held (≤ 1.25 × the configured
   // interval); and, load-independent, the largest whose block cost the node ≤ 1 interval of CPU
   const intervalMs = Number(/^(\d+)ms$/.exec(INTERVAL)?.[1] ?? Number(/^(\d+(?:\.\d+)?)s$/.exec(INTERVAL)?.[1] ?? 1) * 1000);
-  const largest = (ok: (r: Record<string, unknown>) => boolean) => rounds.filter((r) => r.allInOneBlock === true && ok(r)).reduce<Record<string, unknown> | undefined>((a, r) => (a === undefined || (r.most as number) > (a.most as number) ? r : a), undefined);
+  const largest = (ok: (r: Record<string, unknown>) => boolean) => rounds.slice(WARMUP).filter((r) => r.allInOneBlock === true && ok(r)).reduce<Record<string, unknown> | undefined>((a, r) => (a === undefined || (r.most as number) > (a.most as number) ? r : a), undefined);
   const best = largest((r) => (r.worstIntervalWallMs as number) <= 1.25 * intervalMs);
   const bestCpu = largest((r) => (r.worstIntervalNodeCpuMs as number) <= intervalMs);
-  const mostAny = Math.max(...rounds.map((r) => r.most as number));
+  const mostAny = Math.max(...rounds.slice(WARMUP).map((r) => r.most as number));
   const verdicts = (await fetch(metricsUrl).then((x) => x.text())).split("\n").filter((l) => l.startsWith("openledger_verification_verdicts_total")).join("; ");
   const timeBoxWarnings = readFileSync(nodeLog, "utf8").split("\n").filter((l) => l.includes("time box spent")).length;
   const [load1] = loadavg();

@@ -53,8 +53,8 @@ const BENCHES: BenchSpec[] = [
   { file: "test/bench/training.ts", limitS: 300, estS: 15, quickEstS: 15 },
   { file: "test/bench/bankSend.ts", limitS: 900, estS: 150, quickEnv: { BENCH_SENDERS: "200", BENCH_TXS_PER_SENDER: "5" }, quickEstS: 40 },
   { file: "test/bench/query.ts", limitS: 600, estS: 75, quickEnv: { BENCH_QUERY_SECONDS: "1" }, quickEstS: 30 },
-  { file: "test/bench/inferenceDevChain.ts", limitS: 1500, estS: 360, quickEnv: { BENCH_ROUNDS: "20" }, quickEstS: 90 },
-  { file: "test/bench/inferenceDevChain.ts", args: ["--localnet"], limitS: 2100, estS: 600, quickEnv: { BENCH_ROUNDS: "20" }, quickEstS: 180 },
+  { file: "test/bench/inferenceDevChain.ts", limitS: 1500, estS: 360, quickEnv: { BENCH_ROUNDS: "5,20" }, quickEstS: 90 },
+  { file: "test/bench/inferenceDevChain.ts", args: ["--localnet"], limitS: 2100, estS: 600, quickEnv: { BENCH_ROUNDS: "5,20" }, quickEstS: 180 },
   { file: "test/bench/localnet.ts", limitS: 1500, estS: 420, quickEnv: { BENCH_LOCALNET_SENDERS: "100", BENCH_LOCALNET_TXS_PER_SENDER: "2", BENCH_LOCALNET_PACED_SECONDS: "5", BENCH_BASELINE_SENDERS: "200", BENCH_BASELINE_TXS_PER_SENDER: "5" }, quickEstS: 120 },
 ];
 /** helpers and profilers in test/bench that are not benchmarks themselves. */
