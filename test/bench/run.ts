@@ -15,8 +15,8 @@
  *   `--list` prints the benches, limits and estimates without running them; BENCH_TIMEOUT_S sets one time
  *   limit for all.
  *
- * Estimated duration of the full run on an idle 2-core machine: about 40 min (the per-bench estimates
- * below; the sum is printed at the start); `--quick`: about 12 min. Run it on a quiet machine: the
+ * Estimated duration of the full run on an idle 2-core machine: about 53 min (the sum of the per-bench
+ * estimates below, printed at the start and by --list); `--quick`: about 13 min. Run it on a quiet machine: the
  * benches compare each figure with a baseline measured in the same run, but load from elsewhere still
  * adds noise.
  */
@@ -138,7 +138,7 @@ function runOne(spec: BenchSpec, quick: boolean, out: BenchResult[]): Promise<Be
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      process.stderr.write(`bench: ${spec.file} ran past its ${limitS} s limit: stopping it\n`);
+      process.stderr.write(`bench: ${label(spec)} ran past its ${limitS} s limit: stopping it\n`);
       killGroup("SIGTERM");
       setTimeout(() => killGroup("SIGKILL"), 10_000).unref();
     }, limitS * 1000);
@@ -179,6 +179,9 @@ function runOne(spec: BenchSpec, quick: boolean, out: BenchResult[]): Promise<Be
   });
 }
 
+/** the bench's name in reports: its file, plus its own arguments (one file can be listed twice). */
+const label = (b: { file: string; args?: string[] }) => [b.file, ...(b.args ?? [])].join(" ");
+
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
 const LIST = argv.includes("--list");
@@ -188,7 +191,7 @@ const est = (b: BenchSpec) => (QUICK ? (b.quickEstS ?? b.estS / 4) : b.estS);
 const totalEst = selected.reduce((n, b) => n + est(b), 0);
 process.stderr.write(`bench: ${selected.length} benches${QUICK ? " (--quick)" : ""}, estimated ${fmt(totalEst)} on an idle 2-core machine\n`);
 if (LIST) {
-  for (const b of selected) process.stdout.write(`${b.file}\testimate ${fmt(est(b))}\tlimit ${QUICK ? (b.quickLimitS ?? Math.min(b.limitS, 600)) : b.limitS} s${QUICK ? `\t${[...(b.quickArgs ?? []), ...Object.entries(b.quickEnv ?? {}).map(([k, v]) => `${k}=${v}`)].join(" ")}` : ""}\n`);
+  for (const b of selected) process.stdout.write(`${label(b)}\testimate ${fmt(est(b))}\tlimit ${QUICK ? (b.quickLimitS ?? Math.min(b.limitS, 600)) : b.limitS} s${QUICK ? `\t${[...(b.quickArgs ?? []), ...Object.entries(b.quickEnv ?? {}).map(([k, v]) => `${k}=${v}`)].join(" ")}` : ""}\n`);
   process.exit(0);
 }
 
@@ -197,11 +200,11 @@ const t0 = process.hrtime.bigint();
 const results: BenchResult[] = [];
 const runs: BenchRun[] = [];
 for (const [i, b] of selected.entries()) {
-  process.stderr.write(`bench: [${i + 1}/${selected.length}] ${b.file}${QUICK ? " (quick)" : ""}\n`);
+  process.stderr.write(`bench: [${i + 1}/${selected.length}] ${label(b)}${QUICK ? " (quick)" : ""}\n`);
   const r = await runOne(b, QUICK, results);
   runs.push(r);
   process.stderr.write(
-    `bench: ${b.file}: ${r.ok ? "ok" : "FAILED"} in ${fmt(r.seconds)}, ${r.results} result(s)${r.timedOut ? ", timed out" : ""}${r.status !== null && r.status !== 0 ? `, exit ${r.status}` : ""}${r.signal !== null ? `, ${r.signal}` : ""}\n`,
+    `bench: ${label(b)}: ${r.ok ? "ok" : "FAILED"} in ${fmt(r.seconds)}, ${r.results} result(s)${r.timedOut ? ", timed out" : ""}${r.status !== null && r.status !== 0 ? `, exit ${r.status}` : ""}${r.signal !== null ? `, ${r.signal}` : ""}\n`,
   );
 }
 const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -209,11 +212,11 @@ const failed = runs.filter((r) => !r.ok);
 mkdirSync(join(ROOT, "bench-results"), { recursive: true });
 writeFileSync(
   join(ROOT, "bench-results/results.json"),
-  `${JSON.stringify({ date: started.toISOString(), quick: QUICK, elapsedSeconds: Math.round(elapsed), benches: runs, failed: failed.map((r) => r.file), results }, null, 2)}\n`,
+  `${JSON.stringify({ date: started.toISOString(), quick: QUICK, elapsedSeconds: Math.round(elapsed), benches: runs, failed: failed.map(label), results }, null, 2)}\n`,
 );
 writeFileSync(join(ROOT, "bench-results/ratios.svg"), ratioChart(results, `make bench${QUICK ? " --quick" : ""} (${started.toISOString().slice(0, 16)}Z): ratio to the baseline measured in the same run (log scale)`));
 process.stderr.write(`bench: ${results.length} results from ${runs.length - failed.length} of ${runs.length} benches in ${fmt(elapsed)} → bench-results/results.json, bench-results/ratios.svg\n`);
 if (failed.length > 0) {
-  process.stderr.write(`bench: FAILED: ${failed.map((r) => `${r.file} (${r.timedOut ? "timed out" : r.status !== 0 ? `exit ${r.status ?? r.signal}` : "no result"})`).join(", ")}\n`);
+  process.stderr.write(`bench: FAILED: ${failed.map((r) => `${label(r)} (${r.timedOut ? "timed out" : r.status !== 0 ? `exit ${r.status ?? r.signal}` : "no result"})`).join(", ")}\n`);
   process.exitCode = 1;
 }
