@@ -554,7 +554,12 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
         if (chain.length < 2 || chain.length > MAX_CHECKPOINTS) throw ErrInvalidResult.wrap(`checkpoint_chain of ${chain.length} hashes (2 … ${MAX_CHECKPOINTS})`);
         if (chain.some((c) => c.length !== 32)) throw ErrInvalidResult.wrap("each checkpoint hash is 32 bytes");
         if (!equal(result.outputHash, sha256(concat(...chain)))) throw ErrInvalidResult.wrap("output_hash of a training job must be sha256 of its checkpoint chain");
-        const segments = decodeTrainingConfig(j.input).segments;
+        let segments: number;
+        try {
+          segments = decodeTrainingConfig(j.input).segments;
+        } catch {
+          throw ErrInvalidResult.wrap(`job ${jobId} has no valid training config`);
+        }
         if (chain.length !== segments + 1) throw ErrInvalidResult.wrap(`checkpoint_chain of ${chain.length} hashes; the job's config has ${segments} segments (${segments + 1} checkpoints)`);
         if (result.trainedArtifactHash.length !== 32) throw ErrInvalidResult.wrap("trained_artifact_hash (the ONNX artifact with the trained head) must be 32 bytes");
       }
