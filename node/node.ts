@@ -46,7 +46,7 @@ import { durableMempoolView, MempoolWal } from "./mempool/wal.ts";
 import { txHash } from "./types/hash.ts";
 import { restExtras } from "./rest/extras.ts";
 import { observeFinalizeBlock, type ChainMetrics } from "./metrics/chain.ts";
-import { POA_PHASE, createPhaseTimer } from "./metrics/phases.ts";
+import { POA_INDEX_PHASE, POA_PHASE, createPhaseTimer } from "./metrics/phases.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
 import { createMetricsServer } from "./metrics/server.ts";
 import type { NodeOptions } from "./options.ts";
@@ -533,7 +533,8 @@ function timedFinalize(app: Application, m: ChainMetrics): Application {
         const t0 = process.hrtime.bigint();
         const res = await target.finalizeBlock(req);
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        observeFinalizeBlock(m, res, seconds, phases.take().get(POA_PHASE)?.seconds);
+        const took = phases.take();
+        observeFinalizeBlock(m, res, seconds, took.get(POA_PHASE)?.seconds, took.get(POA_INDEX_PHASE)?.seconds);
         return res;
       };
     },

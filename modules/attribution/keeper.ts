@@ -48,14 +48,16 @@ export const MAX_AUDIT_POINTS = 20_000;
  * reports it per block as openledger_poa_block_seconds (node/metrics); nothing here reads a clock.
  */
 export const POA_PHASE = "poa";
+/** within POA_PHASE: loading a model's valuation (index rows, dedup and collapse; cached after the first use). */
+export const POA_INDEX_PHASE = "poa_index";
 
 /** runs `f` marked as the PoA phase on the context's tracer (metrics only). */
-async function poaPhase<T>(ctx: WriteContext, f: () => Promise<T> | T): Promise<T> {
-  ctx.tracer?.enter(POA_PHASE);
+async function poaPhase<T>(ctx: WriteContext, f: () => Promise<T> | T, phase = POA_PHASE): Promise<T> {
+  ctx.tracer?.enter(phase);
   try {
     return await f();
   } finally {
-    ctx.tracer?.exit(POA_PHASE);
+    ctx.tracer?.exit(phase);
   }
 }
 /** v1 reputation score weight of a flagged point. */
@@ -421,7 +423,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       // the active method version (method registry: methodRegistry.ts)
       const run = methodImpl(params.activeMethod);
       const { valuation, contributors, first } = await poaPhase(ctx, async () => {
-        const v = await valuationOf(ctx, m);
+        const v = await poaPhase(ctx, () => valuationOf(ctx, m), POA_INDEX_PHASE);
         return { ...v, first: run(v.valuation, req.queryEmbedding, req.label, poa, req.fee.amount) };
       });
       let a = first;
@@ -494,7 +496,7 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       if (m === undefined) throw ErrModelNotFound.wrap(`model ${modelId}`);
       if (!m.indexComplete) throw ErrIndexIncomplete.wrap(`model ${m.id}: ${m.indexedPoints} of ${m.numPoints} vectors`);
       if (k.getAuditReport(ctx, modelId) !== undefined) throw ErrAlreadyAudited.wrap(`model ${modelId}`);
-      const { valuation, contributors } = await poaPhase(ctx, () => valuationOf(ctx, m));
+      const { valuation, contributors } = await poaPhase(ctx, () => poaPhase(ctx, () => valuationOf(ctx, m), POA_INDEX_PHASE));
       const n = valuation.index.n;
       if (n > MAX_AUDIT_POINTS) throw ErrAuditTooLarge.wrap(`${n} points after collapse, at most ${MAX_AUDIT_POINTS} on chain`);
       ctx.gas.consume(auditGas(BigInt(n), m.embeddingDim), "attribution: audit-mode knn-shapley");

@@ -12,6 +12,7 @@ export interface ChainMetrics {
   poaBlockSeconds: Histogram;
   poaSecondsTotal: Counter;
   poaLastBlockSeconds: Gauge;
+  poaIndexSecondsTotal: Counter;
   poaReceiptsTotal: Counter;
   poaReceiptsLastBlock: Gauge;
   verdictsTotal: Counter<"verdict">;
@@ -31,6 +32,11 @@ export function createChainMetrics(register: Registry): ChainMetrics {
       registers,
     }),
     poaSecondsTotal: new Counter({ name: "openledger_poa_seconds_total", help: "Seconds spent inside the PoA engine during FinalizeBlock, all blocks.", registers }),
+    poaIndexSecondsTotal: new Counter({
+      name: "openledger_poa_index_load_seconds_total",
+      help: "Of the PoA engine's time, seconds spent loading models' valuations (index rows, dedup and collapse; cached after a model's first use in a process).",
+      registers,
+    }),
     poaLastBlockSeconds: new Gauge({ name: "openledger_poa_last_block_seconds", help: "Seconds spent inside the PoA engine by the last committed block (0 when it ran none).", registers }),
     poaReceiptsTotal: new Counter({ name: "openledger_poa_receipts_total", help: "Attribution receipts written (EventInferenceAttributed).", registers }),
     poaReceiptsLastBlock: new Gauge({ name: "openledger_poa_receipts_last_block", help: "Attribution receipts written by the last committed block.", registers }),
@@ -69,7 +75,7 @@ function attr(e: AbciEvent, key: string): string | undefined {
  * counts one committed block's events; `seconds` is its FinalizeBlock wall time, `poaSeconds` the time
  * its FinalizeBlock spent in the PoA engine (phases.ts; undefined when the engine did not run).
  */
-export function observeFinalizeBlock(m: ChainMetrics | null, res: FinalizeBlockResponse, seconds: number, poaSeconds?: number): void {
+export function observeFinalizeBlock(m: ChainMetrics | null, res: FinalizeBlockResponse, seconds: number, poaSeconds?: number, poaIndexSeconds?: number): void {
   if (m === null) return;
   m.finalizeBlockSeconds.observe(seconds);
   const all: AbciEvent[] = [...res.events];
@@ -91,4 +97,5 @@ export function observeFinalizeBlock(m: ChainMetrics | null, res: FinalizeBlockR
     m.poaBlockSeconds.observe(poaSeconds);
     m.poaSecondsTotal.inc(poaSeconds);
   }
+  if (poaIndexSeconds !== undefined) m.poaIndexSecondsTotal.inc(poaIndexSeconds);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { POA_PHASE as KEEPER_POA_PHASE } from "../../modules/attribution/keeper.ts";
-import { POA_PHASE, createPhaseTimer } from "./phases.ts";
+import { POA_INDEX_PHASE as KEEPER_POA_INDEX_PHASE, POA_PHASE as KEEPER_POA_PHASE } from "../../modules/attribution/keeper.ts";
+import { POA_INDEX_PHASE, POA_PHASE, createPhaseTimer } from "./phases.ts";
 
 describe("node/metrics/phases: the node's phase timer", () => {
   it("adds up the outermost enter/exit pairs of a phase; take() answers and resets", () => {
@@ -31,5 +31,6 @@ describe("node/metrics/phases: the node's phase timer", () => {
 
   it("the node's PoA phase name is the attribution keeper's", () => {
     assert.equal(POA_PHASE, KEEPER_POA_PHASE);
+    assert.equal(POA_INDEX_PHASE, KEEPER_POA_INDEX_PHASE);
   });
 });

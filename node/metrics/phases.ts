@@ -9,6 +9,8 @@ import type { PhaseTracer } from "../../modules/core/abci.ts";
 
 /** the PoA engine's phase (= modules/attribution/keeper.ts POA_PHASE; node/ sees modules/ only through types). */
 export const POA_PHASE = "poa";
+/** within it, loading a model's valuation (= keeper.ts POA_INDEX_PHASE). */
+export const POA_INDEX_PHASE = "poa_index";
 
 export interface PhaseTotals {
   /** seconds spent in the phase since the last take(). */

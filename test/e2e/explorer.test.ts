@@ -228,6 +228,8 @@ describe("e2e/explorer: the built-in explorer in headless Chromium, on live paid
     assert.ok(val("openledger_poa_receipts_total") >= receipts.length);
     assert.ok(val("openledger_poa_block_seconds_count") >= 1, "PoA time observed for the blocks that ran the engine");
     assert.ok(val("openledger_poa_seconds_total") > 0);
+    const load = val("openledger_poa_index_load_seconds_total");
+    assert.ok(load > 0 && load <= val("openledger_poa_seconds_total"), "the valuation load is part of the engine's time");
     assert.ok(val('openledger_verification_verdicts_total{verdict="accepted"}') >= receipts.length);
   });
 

@@ -11,7 +11,7 @@ import { compare, toHex, toKeyString, utf8 } from "../../../modules/core/bytes.t
 import { sha256 } from "../../../modules/core/hash.ts";
 import type { AttributeInferenceRequest, InferenceSource } from "../../../modules/attribution/index.ts";
 import { queryHash, pointLeafHash, receiptPointsRoot } from "../../../modules/attribution/index.ts";
-import { POA_PHASE } from "../../../modules/attribution/keeper.ts";
+import { POA_INDEX_PHASE, POA_PHASE } from "../../../modules/attribution/keeper.ts";
 import { attributeQuery, auditValues, createEmbeddingIndex, prepareValuation } from "../../../modules/attribution/engine/index.ts";
 import * as atx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as aq from "../../../proto/gen/openledger/attribution/v1/query.ts";
@@ -140,7 +140,10 @@ describe("attribution through blocks", () => {
     assert.equal(marks.filter((m) => m === `+${POA_PHASE}`).length, marks.filter((m) => m === `-${POA_PHASE}`).length);
     assert.ok(marks.filter((m) => m === `+${POA_PHASE}`).length >= 3, `one PoA span per inference at least: ${marks.join(" ")}`);
     assert.equal(marks[0], `+${POA_PHASE}`);
-    assert.deepEqual(new Set(marks), new Set([`+${POA_PHASE}`, `-${POA_PHASE}`]));
+    assert.deepEqual(new Set(marks), new Set([`+${POA_PHASE}`, `-${POA_PHASE}`, `+${POA_INDEX_PHASE}`, `-${POA_INDEX_PHASE}`]));
+    // the valuation load is marked inside the engine's span
+    const i = marks.indexOf(`+${POA_INDEX_PHASE}`);
+    assert.ok(i > 0 && marks.lastIndexOf(`+${POA_PHASE}`, i) > marks.lastIndexOf(`-${POA_PHASE}`, i));
 
     // the engine run directly on the same data gives the same shares
     const addrs = ordered.map((p) => accAddressFromString(w.actors[p.who]!.address));
