@@ -24,6 +24,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { utf8 } from "../../modules/core/bytes.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import { featuresToBytes as int16Features } from "../../modules/datanet/index.ts";
@@ -122,20 +123,39 @@ try {
     clients.push(client[n]!);
   }
   await run(["keys", "add", "provider", "--recover", "--keyring-backend", "test", "--home", keyHome], `${mnemonicOf("bench/provider")}\n`);
+  // signed once, then broadcast until it is in a block: a connection the loaded node resets is retried with
+  // the same bytes (same sequence: never a second tx), and a broadcast whose answer was lost is found by hash
   const tx = async (who: string, msgs: { typeUrl: string; value: unknown }[], gas = 20_000_000) => {
-    const res = await client[who]!.signAndBroadcast(addr[who]!, msgs, { amount: [{ denom: "uopen", amount: String(Math.ceil(gas * 0.0025)) }], gas: String(gas) });
-    if (res.code !== 0) throw new Error(`${who}: ${msgs[0]?.typeUrl} failed: ${res.code} ${res.rawLog ?? ""}`);
-    return res;
+    const c = client[who]!;
+    const raw = TxRaw.encode(await c.sign(addr[who]!, msgs, { amount: [{ denom: "uopen", amount: String(Math.ceil(gas * 0.0025)) }], gas: String(gas) }, "")).finish();
+    const hash = Buffer.from(sha256(raw)).toString("hex").toUpperCase();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await c.broadcastTx(raw, 180_000, 250);
+        if (res.code !== 0) throw new Error(`${who}: ${msgs[0]?.typeUrl} failed: ${res.code} ${res.rawLog ?? ""}`);
+        return res;
+      } catch (e: unknown) {
+        const msg = e instanceof Error ? `${e.message} ${String((e as { cause?: unknown }).cause ?? "")}` : String(e);
+        if (!/fetch failed|ECONNRESET|socket hang up|ECONNREFUSED|timed out|already exists/i.test(msg) || attempt >= 8) throw e;
+        log(`${who}: broadcast of ${hash.slice(0, 12)}… failed (${msg.slice(0, 80)}); looking for it, then retrying`);
+        const found = await waitFor(`tx ${hash.slice(0, 12)}`, async () => ((await c.getTx(hash).catch(() => null)) ?? undefined), 10_000, 1000).catch(() => undefined);
+        if (found !== undefined) {
+          if (found.code !== 0) throw new Error(`${who}: ${msgs[0]?.typeUrl} failed: ${found.code} ${found.rawLog ?? ""}`);
+          return found;
+        }
+      }
+    }
   };
   await tx("dev", [{ typeUrl: "/cosmos.bank.v1beta1.MsgMultiSend", value: { inputs: [{ address: addr.dev, coins: [{ denom: "uopen", amount: String(names.length * 10_000_000_000) }] }], outputs: names.map((n) => ({ address: addr[n], coins: [{ denom: "uopen", amount: "10000000000" }] })) } }]);
   log("contributing 10,000 points at d = 64…");
   const DN = "/openledger.datanet.v1.";
   await tx("owner", [{ typeUrl: `${DN}MsgCreateDatanet`, value: { owner: addr.owner, name: "bench", description: "", schema: { kind: "vector-label/v1", dim: D, numClasses: CLASSES }, license: "", gating: 1, curators: [], allowlist: [], minStake: "1" } }]);
   const per = N_POINTS / CONTRIBUTORS;
-  // four contributors' txs at a time (each ~70 kB): the RPC server shares the machine with the validators
-  for (let b = 0; b < CONTRIBUTORS; b += 4)
+  // four contributors' txs at a time (each ~70 kB; one at a time on the localnet): the RPC server shares the machine with the validators
+  const PAR = LOCALNET ? 1 : 4;
+  for (let b = 0; b < CONTRIBUTORS; b += PAR)
   await Promise.all(
-    Array.from({ length: Math.min(4, CONTRIBUTORS - b) }, (_, k) => b + k).map((ci) =>
+    Array.from({ length: Math.min(PAR, CONTRIBUTORS - b) }, (_, k) => b + k).map((ci) =>
       tx(`c${ci}`, [{ typeUrl: `${DN}MsgContribute`, value: { contributor: addr[`c${ci}`], datanetId: 1n, items: points.slice(ci * per, (ci + 1) * per).map((p, j) => ({ contentHash: sha256(utf8(`bench:${ci}:${j}`)), size: 64n, uri: "", encrypted: false, parents: [], point: { features: int16Features(p.f), label: p.label }, stake: "1" })) } }], 200_000_000),
     ),
   );
