@@ -499,10 +499,12 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
       for (const u of ["/cosmos.bank.v1beta1.MsgSend", "/openledger.datanet.v1.MsgCreateDatanet"]) assert.ok(impls.response.implementationMessageNames.includes(u), u);
       assert.ok(!impls.response.implementationMessageNames.some((u: string) => u.endsWith("Response")));
       const info = await rc.call("cosmos.base.tendermint.v1beta1.Service", "GetNodeInfo", {});
-      assert.equal((info.response.defaultNodeInfo ?? info.response.nodeInfo).network, CHAIN_ID);
+      assert.equal(info.response.defaultNodeInfo.network, CHAIN_ID, "CometBFT 0.38 DefaultNodeInfo in the reflected descriptors");
+      assert.equal(info.response.applicationVersion.appName, "openledgerd");
       const blk = await rc.call("cosmos.base.tendermint.v1beta1.Service", "GetBlockByHeight", { height: String(send.height) });
       assert.equal(blk.response.block.header.height, String(send.height));
       assert.equal(blk.response.block.header.chainId, CHAIN_ID);
+      assert.match(blk.response.sdkBlock.header.proposerAddress, /^openvalcons1/, "SDK 0.47+ sdk_block reflected");
       const latest = await rc.call("cosmos.base.tendermint.v1beta1.Service", "GetLatestBlock", {});
       assert.ok(Number(latest.response.block.header.height) >= send.height);
       const vs = await rc.call("cosmos.base.tendermint.v1beta1.Service", "GetLatestValidatorSet", {});
