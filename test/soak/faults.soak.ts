@@ -365,7 +365,7 @@ async function main(): Promise<number> {
         start(liar, { [TEST_LIE_HEIGHT_ENV]: "1000000000" });
         const hv = await heightOf(v);
         await kill(v, "SIGKILL");
-        const s = between(5, 15);
+        const s = between(10, 30);
         await sleep(s * 1000);
         const behind = (await top(procs.filter((p) => p !== v))) - hv;
         start(v);

@@ -58,6 +58,18 @@ async function main(): Promise<number> {
     result["checker"] = detected === "" ? "NOT DETECTED" : `detected: ${detected}`;
     log(`checker: ${result["checker"]}`);
 
+    // forensics: the shared key's precommits in the two branches' commits at the same height and round
+    // for different blocks are duplicate-vote evidence anyone holding both commits can build
+    const pairs: string[] = [];
+    for (let h = 1; h <= Math.min(...hs); h++) {
+      const [ca, cb] = await Promise.all([n0, n1].map(async (p) => (await rpc(p.rpcUrl, "commit", { height: String(h) })).signed_header.commit));
+      if (ca.block_id.hash === cb.block_id.hash || ca.round !== cb.round) continue;
+      const signedBy = (c: { signatures: { validator_address: string; block_id_flag: number }[] }) => c.signatures.some((x) => (x.validator_address ?? "").toUpperCase() === shared && x.block_id_flag === 2);
+      if (signedBy(ca) && signedBy(cb)) pairs.push(`h${h}r${ca.round}`);
+    }
+    result["conflicting_shared_key_precommits_in_commits"] = `${pairs.length} heights (${pairs.slice(0, 10).join(", ")}${pairs.length > 10 ? ", …" : ""})`;
+    log(`shared-key precommits for different blocks at the same height/round in the two branches' commits: ${pairs.length}`);
+
     heal(procs);
     await sleep(20_000);
     const after = await Promise.all(procs.map((p) => heightOf(p).catch(() => -1)));
