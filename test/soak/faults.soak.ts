@@ -363,6 +363,7 @@ async function main(): Promise<number> {
         const [liar, v] = pair();
         await kill(liar, "SIGTERM");
         start(liar, { [TEST_LIE_HEIGHT_ENV]: "1000000000" });
+        await waitHeight(liar, (await top(procs.filter((p) => p !== liar))) + 1, 120_000); // back in consensus before v goes down
         const hv = await heightOf(v);
         await kill(v, "SIGKILL");
         const s = between(10, 30);
