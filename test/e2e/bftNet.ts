@@ -56,13 +56,29 @@ export function signal(p: Proc, sig: NodeJS.Signals): void {
   p.proc.kill(sig);
 }
 
+/**
+ * a read-only RPC call that retries a failed connection (undici "fetch failed": e.g. a keep-alive socket
+ * the node closed just as it was reused, which a loaded machine makes likelier) up to 3 times; RPC
+ * errors and a node that stays unreachable still fail.
+ */
+export async function readRpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rpc(url, method, params);
+    } catch (e) {
+      if (!(e instanceof TypeError) || attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 export async function heightOf(p: Proc): Promise<number> {
-  const s = await rpc(p.rpcUrl, "status");
+  const s = await readRpc(p.rpcUrl, "status");
   return Number(s.sync_info.latest_block_height);
 }
 
 export async function blockHash(p: Proc, h: number): Promise<string> {
-  const b = await rpc(p.rpcUrl, "block", { height: String(h) });
+  const b = await readRpc(p.rpcUrl, "block", { height: String(h) });
   return b.block_id.hash as string;
 }
 
@@ -200,8 +216,8 @@ export async function assertNoFork(procs: Proc[], upTo: number): Promise<void> {
  *  - I1: one block hash per height 1..top over every node (top = the lowest node height);
  *  - I3: one header app hash per height, and each node's `abci_info` app hash equals the app hash in the
  *    header of the next block wherever that block exists (same app state on every node);
- *  - I4: every acknowledged tx hash is in exactly one block on every node (waiting up to `timeoutMs` for
- *    acknowledged-but-pending ones to commit) and `tx` finds it with code 0 at that height on every node.
+ *  - I4: every acknowledged tx hash is in exactly one block on every node (waiting up to `timeoutMs`, from
+ *    the end of the first scan, for acknowledged-but-pending ones to commit) and `tx` finds it with code 0 at that height on every node.
  * A ChainChecker remembers which txs it already found in which node's tx index, so repeated checks
  * (one per fault step) only look up the new ones, except on the nodes named `restarted` (all again).
  * Returns the height checked and the number of acknowledged txs.
@@ -214,11 +230,13 @@ export class ChainChecker {
     const seen = new Map<string, number>(); // tx hash → height (from the agreed blocks)
     const appHashAt = new Map<number, string>();
     let checked = 0;
-    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    // the wait for pending txs starts once the chain has been scanned up to the top once (a long chain on
+    // a loaded machine can take longer to scan than the wait itself)
+    let deadline = Number.POSITIVE_INFINITY;
     for (;;) {
       const top = Math.min(...(await Promise.all(procs.map(heightOf))));
       for (let h = checked + 1; h <= top; h++) {
-        const blocks = await Promise.all(procs.map((p) => rpc(p.rpcUrl, "block", { height: String(h) })));
+        const blocks = await Promise.all(procs.map((p) => readRpc(p.rpcUrl, "block", { height: String(h) })));
         const hashes = new Set(blocks.map((b) => b.block_id.hash as string));
         assert.equal(hashes.size, 1, `I1: one block at height ${h} across ${procs.length} nodes: ${[...hashes].join(", ")}`);
         const apps = new Set(blocks.map((b) => b.block.header.app_hash as string));
@@ -233,12 +251,13 @@ export class ChainChecker {
       }
       const missing = [...want].filter((h) => !seen.has(h));
       if (missing.length === 0) break;
+      if (deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + (opts.timeoutMs ?? 30_000);
       if (Date.now() > deadline) assert.fail(`I4: ${missing.length} of ${want.size} acknowledged txs not committed by height ${checked}: ${missing.slice(0, 5).join(", ")}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     // every node's app state: abci_info (height H, app hash) = header(H+1).app_hash when H+1 ≤ checked
     for (const p of procs) {
-      const info = await rpc(p.rpcUrl, "abci_info");
+      const info = await readRpc(p.rpcUrl, "abci_info");
       const h = Number(info.response.last_block_height);
       const app = Buffer.from(info.response.last_block_app_hash ?? "", "base64").toString("hex").toUpperCase();
       const next = appHashAt.get(h + 1);
