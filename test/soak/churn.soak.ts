@@ -21,7 +21,8 @@
  * tx committed at H, the RPC validator set at H+1 is the old one and at H+2 the new one (addresses and
  * powers as the staking model predicts).
  *
- * Env: SOAK_SECONDS (600), SOAK_SEED (random; printed), SOAK_BLOCK_INTERVAL ("500ms"), SOAK_ACCOUNTS (2),
+ * Env: SOAK_SECONDS (600, the schedule after setup), SOAK_SEED (random; printed), SOAK_ACTIONS (comma list,
+ * default all), SOAK_CYCLE=1 (the actions in list order), SOAK_BLOCK_INTERVAL ("500ms"), SOAK_ACCOUNTS (2),
  * SOAK_OUT (bench-results). Writes <out>/soak-churn-<seed>.{json,txt} and soak-churn-latest.*; exit 1
  * when any check failed.
  */
@@ -39,8 +40,12 @@ const ACCOUNTS = Number(process.env["SOAK_ACCOUNTS"] ?? 2);
 const OUT = resolve(ROOT, process.env["SOAK_OUT"] ?? "bench-results");
 const UNIT = 1_000_000n; // uopen per unit of voting power
 const BOND = 10n * UNIT;
-const ACTIONS = ["join", "leave", "reweight", "kill9", "quiet"] as const;
-type Action = (typeof ACTIONS)[number];
+const ALL_ACTIONS = ["join", "leave", "reweight", "kill9", "quiet"] as const;
+type Action = (typeof ALL_ACTIONS)[number];
+/** SOAK_ACTIONS: a comma list (default all); SOAK_CYCLE=1 takes them in list order instead of at random. */
+const ACTIONS: readonly Action[] = process.env["SOAK_ACTIONS"] === undefined ? ALL_ACTIONS : (process.env["SOAK_ACTIONS"].split(",") as Action[]);
+const CYCLE = process.env["SOAK_CYCLE"] === "1";
+for (const a of ACTIONS) if (!ALL_ACTIONS.includes(a)) throw new Error(`unknown action ${a}`);
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -194,8 +199,10 @@ async function main(): Promise<number> {
         return { detail: `${s}s`, restarted: [] };
       }
       case "kill9": {
+        // a validator three times in four (any process whose power is < 1/3)
         const cands = members.filter((m) => power(m) * 3n < total);
-        const m = pick(cands);
+        const bonded = cands.filter((m) => power(m) > 0n);
+        const m = bonded.length > 0 && rnd() < 0.75 ? pick(bonded) : pick(cands);
         const s = between(2, 8);
         await kill(m.proc, "SIGKILL");
         await sleep(s * 1000);
@@ -251,7 +258,7 @@ async function main(): Promise<number> {
   let failures = 0;
   const scheduleStart = elapsed(); // SOAK_SECONDS counts the schedule, not the setup
   for (let n = 1; elapsed() - scheduleStart < SECONDS; n++) {
-    let action = pick(ACTIONS);
+    let action = CYCLE ? ACTIONS[(n - 1) % ACTIONS.length]! : pick(ACTIONS);
     const startedAtS = elapsed();
     const heightBefore = await top();
     let rec: StepRecord;
