@@ -140,6 +140,15 @@ export class TxPool implements MempoolView {
     return this.txs.has(keyOf(hash));
   }
 
+  /**
+   * whether checkAndAdd would refuse the tx with this key (hex of its hash) as a duplicate: it is in the
+   * pool, being checked, or committed OK recently (the LRU cache). The mempool reactor asks this first,
+   * so the copies of a tx that other peers relay cost no CheckTx and no thrown error.
+   */
+  seen(key: string): boolean {
+    return this.cache.has(key) || this.txs.has(key);
+  }
+
   /** the pool's txs in FIFO order (a copy). */
   entries(): PoolTx[] {
     return [...this.txs.values()];
@@ -202,7 +211,8 @@ export class TxPool implements MempoolView {
     this.metrics.sizeBytes.set(this.bytes);
   }
 
-  async checkAndAdd(tx: Bytes): Promise<CheckTxResponse> {
+  /** admission (see the class comment); `hash` is SHA-256(tx) when the caller has it already. */
+  async checkAndAdd(tx: Bytes, hash: Bytes = txHash(tx)): Promise<CheckTxResponse> {
     if (this.closed) throw new MempoolError({ code: "MEMPOOL_CLOSED" });
     if (tx.length > this.opts.maxTxBytes) {
       this.rejected(MEMPOOL_REJECT_REASON.tooLarge);
@@ -213,7 +223,6 @@ export class TxPool implements MempoolView {
       this.rejected(MEMPOOL_REJECT_REASON.full);
       return rejection(ERR_MEMPOOL_IS_FULL, full);
     }
-    const hash = txHash(tx);
     const key = keyOf(hash);
     if (!this.cache.push(key) || this.txs.has(key)) {
       this.rejected(MEMPOOL_REJECT_REASON.inCache);

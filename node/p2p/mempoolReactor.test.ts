@@ -77,6 +77,29 @@ describe("p2p/mempoolReactor", () => {
     assert.ok(b.reactor.sendersOf(tx).length + c.reactor.sendersOf(tx).length >= 3, "a duplicate's sender is remembered");
   });
 
+  it("a copy of a tx the pool holds costs no admission (no CheckTx, no thrown error); a refused tx is checked again when it comes back", async () => {
+    const [a, b] = [await node(), await node()];
+    await connect(a.host, b.host);
+    let admissions = 0;
+    const admit = b.pool.checkAndAdd.bind(b.pool);
+    b.pool.checkAndAdd = (tx, hash) => {
+      admissions++;
+      return admit(tx, hash);
+    };
+    a.reactor.channel.send(b.host.nodeId, [utf8("d=1")]);
+    await waitFor(() => b.pool.size() === 1, 5000, "first copy admitted");
+    a.reactor.channel.send(b.host.nodeId, [utf8("d=1")]);
+    a.reactor.channel.send(b.host.nodeId, [utf8("d=1"), utf8("bad tx")]);
+    await waitFor(() => b.reactor.stats.received === 4, 5000, "copies received");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(admissions, 2, "the two copies of d=1 were not admitted again");
+    assert.equal(b.reactor.stats.duplicates, 2);
+    assert.equal(b.app.seen.checkTx.length, 2);
+    a.reactor.channel.send(b.host.nodeId, [utf8("bad tx")]);
+    await waitFor(() => b.reactor.stats.refused === 2, 5000, "refused tx checked again");
+    assert.equal(admissions, 3);
+  });
+
   it("ignores invalid txs quietly, penalises oversize ones", async () => {
     const [a, b] = [await node(), await node()];
     await connect(a.host, b.host);

@@ -65,7 +65,9 @@ function txFieldSize(len: number): number {
 
 /** the pool as the reactor sees it (TxPool). */
 export interface GossipPool {
-  checkAndAdd(tx: Bytes): Promise<CheckTxResponse>;
+  checkAndAdd(tx: Bytes, hash?: Bytes): Promise<CheckTxResponse>;
+  /** true when checkAndAdd would refuse the tx of this key (hex hash) as a duplicate (TxPool.seen). */
+  seen?(key: string): boolean;
   checkOnly(tx: Bytes): Promise<CheckTxResponse>;
   size(): number;
   sizeBytes(): number;
@@ -159,8 +161,9 @@ export class MempoolReactor implements MempoolView {
   // ---- MempoolView (the RPC's entry point) --------------------------------------------------
 
   async checkAndAdd(tx: Bytes): Promise<CheckTxResponse> {
-    const res = await this.pool.checkAndAdd(tx);
-    if (res.code === 0) this.flood(tx, toHex(txHash(tx)));
+    const hash = txHash(tx);
+    const res = await this.pool.checkAndAdd(tx, hash);
+    if (res.code === 0) this.flood(tx, toHex(hash));
     return res;
   }
 
@@ -228,10 +231,16 @@ export class MempoolReactor implements MempoolView {
 
   private async admit(peer: string, tx: Bytes): Promise<void> {
     this.stats.received++;
-    const key = toHex(txHash(tx));
+    const hash = txHash(tx);
+    const key = toHex(hash);
     this.addSender(key, peer);
+    if (this.pool.seen?.(key) === true) {
+      // another peer's copy of a tx we hold (or are checking, or committed): no CheckTx, no thrown error
+      this.stats.duplicates++;
+      return;
+    }
     try {
-      const res = await this.pool.checkAndAdd(tx);
+      const res = await this.pool.checkAndAdd(tx, hash);
       if (res.code === 0) {
         this.stats.accepted++;
         this.flood(tx, key);
