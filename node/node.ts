@@ -378,7 +378,13 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         closers.push({ name: "p2p host", fn: () => host.stop() });
         blockSync.start();
         closers.push({ name: "block sync", fn: () => blockSync.stop() });
-        closers.push({ name: "consensus reactor", fn: () => reactor.stop() });
+        closers.push({
+          name: "consensus reactor",
+          fn: () => {
+            log.info({ consensus: reactor.stats, mempool: mempoolReactor.stats }, "gossip stats since start");
+            reactor.stop();
+          },
+        });
         closers.push({ name: "consensus driver", fn: () => driver.stop() });
         if (!syncFirst) {
           doubleSignCheck(); // refuses to start (startNode rejects) when it trips

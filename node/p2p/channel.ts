@@ -102,6 +102,9 @@ export interface ChannelStats {
   received: number;
   dropped: number;
   rejected: number;
+  /** payload bytes of the messages counted in sent / received. */
+  bytesSent: number;
+  bytesReceived: number;
 }
 
 /** a typed view of one protocol. */
@@ -109,7 +112,7 @@ export class Channel<T> {
   readonly spec: ChannelSpec<T>;
   readonly protocol: string;
   readonly index: number;
-  readonly stats: ChannelStats = { sent: 0, received: 0, dropped: 0, rejected: 0 };
+  readonly stats: ChannelStats = { sent: 0, received: 0, dropped: 0, rejected: 0, bytesSent: 0, bytesReceived: 0 };
   private readonly host: ChannelHost;
   private readonly handlers = new Set<MessageHandler<T>>();
 
@@ -158,6 +161,7 @@ export class Channel<T> {
     const r = s.enqueue(this, frame);
     if (r === "ok") {
       this.stats.sent++;
+      this.stats.bytesSent += frame.length;
       return true;
     }
     this.stats.dropped++;
@@ -236,6 +240,7 @@ export class Channel<T> {
       return;
     }
     this.stats.received++;
+    this.stats.bytesReceived += bytes.length;
     for (const h of this.handlers) {
       let r: MessageOutcome | void | Promise<MessageOutcome | void>;
       try {

@@ -229,6 +229,7 @@ export class P2PHost implements ChannelHost {
     if (!this.started || this.stopping) return;
     this.stopping = true;
     this.testFaults?.stop();
+    this.logger.info({ channels: Object.fromEntries(this.channels.map((c) => [c.name, c.stats])) }, "p2p traffic since start");
     for (const pp of this.persistent.values()) {
       if (pp.timer !== undefined) clearTimeout(pp.timer);
       pp.timer = undefined;
