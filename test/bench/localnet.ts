@@ -14,6 +14,11 @@
  *     (send → first 50 ms status poll of node 0 that sees the block) and the block interval (header
  *     times). p50 ≤ 1.5 s there and ratio ≥ 0.3 is the target.
  *
+ * CPU (from /proc, per phase): each validator's CPU ms per committed tx (all threads, and the main
+ * thread), their sum, this client's, CPU seconds by thread name (V8Worker = GC helpers, WorkerThread =
+ * the signature workers), how busy the machine's cores were and how much of that was load from outside
+ * the benchmark (other_load_cpu_s): on a shared machine the per-tx CPU is the steadier figure.
+ *
  * BENCH_CPU_PROF=DIR runs the validators with `--cpu-prof --cpu-prof-dir DIR` (written at the graceful
  * stop) and prints a per-area self-time summary of each profile (profileAreas.ts). Prints one
  * `BENCH {...}` line. Other env: BENCH_BASELINE_SENDERS / BENCH_BASELINE_TXS_PER_SENDER (the bankSend
@@ -26,7 +31,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CHAIN_ID, heightOf, kill, launch, type Proc, setupNet, teardown, waitHeight } from "../e2e/bftNet.ts";
 import { ROOT, rpc } from "../e2e/harness.ts";
 import { genesisAccounts, makeAccounts, postJson, type SignedTx, setAccountNumbers, signSend, txHashHex } from "../e2e/txLoad.ts";
+import { cpus } from "node:os";
 import { summarizeProfile } from "./profileAreas.ts";
+import { cpuSeconds, machineCpu, threadCpu } from "./procCpu.ts";
 
 const num = (k: string, d: number) => Number(process.env[k] ?? d);
 const SENDERS = num("BENCH_LOCALNET_SENDERS", 800);
@@ -131,6 +138,53 @@ async function postBatch(url: string, txs: SignedTx[], sent: Sent[], rej: { n: n
   }
 }
 
+/** CPU used by the validators, this client and the whole machine between two snapshots. */
+interface CpuSnap {
+  at: number;
+  nodes: number[];
+  mains: number[];
+  threads: Record<string, number>[];
+  client: number;
+  machine: { busy: number; idle: number };
+}
+function cpuSnap(procs: Proc[]): CpuSnap {
+  const pids = procs.map((p) => p.proc?.pid ?? -1);
+  const u = process.cpuUsage();
+  return {
+    at: performance.now(),
+    nodes: pids.map((pid) => cpuSeconds(pid)),
+    mains: pids.map((pid) => cpuSeconds(pid, pid)),
+    threads: pids.map((pid) => threadCpu(pid)),
+    client: (u.user + u.system) / 1e6,
+    machine: machineCpu(),
+  };
+}
+/** per-tx CPU of each validator (all threads / main thread), and how busy the machine's cores were. */
+function cpuReport(a: CpuSnap, b: CpuSnap, txs: number): Record<string, unknown> {
+  const n = Math.max(1, txs);
+  const per = (xs: number[], ys: number[]) => xs.map((x, i) => Number((((ys[i]! - x) * 1000) / n).toFixed(3)));
+  const nodeMs = per(a.nodes, b.nodes);
+  const threads: Record<string, number> = {};
+  for (let i = 0; i < b.threads.length; i++) {
+    for (const [k, v] of Object.entries(b.threads[i]!)) threads[k] = (threads[k] ?? 0) + v - (a.threads[i]![k] ?? 0);
+  }
+  const wall = (b.at - a.at) / 1000;
+  const nodesCpu = b.nodes.reduce((s, x, i) => s + x - a.nodes[i]!, 0);
+  const busy = b.machine.busy - a.machine.busy;
+  const idle = b.machine.idle - a.machine.idle;
+  return {
+    node_cpu_ms_per_tx: nodeMs,
+    node_main_thread_cpu_ms_per_tx: per(a.mains, b.mains),
+    all_nodes_cpu_ms_per_tx: Number(nodeMs.reduce((s, x) => s + x, 0).toFixed(3)),
+    client_cpu_ms_per_tx: Number((((b.client - a.client) * 1000) / n).toFixed(3)),
+    nodes_thread_cpu_s: Object.fromEntries(Object.entries(threads).sort((x, y) => y[1] - x[1]).map(([k, v]) => [k, Number(v.toFixed(2))])),
+    machine_cores: cpus().length,
+    machine_busy_fraction: Number((busy / Math.max(1e-9, busy + idle)).toFixed(3)),
+    other_load_cpu_s: Number((busy - nodesCpu - (b.client - a.client)).toFixed(1)),
+    wall_s: Number(wall.toFixed(2)),
+  };
+}
+
 function latencies(sent: Sent[], committedAt: Map<string, number>): number[] {
   return sent.filter((s) => committedAt.has(s.hash)).map((s) => committedAt.get(s.hash)! - s.at).sort((a, b) => a - b);
 }
@@ -172,6 +226,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const sentSat: Sent[] = [];
     const rejSat = { n: 0, first: "" };
     const t0 = performance.now();
+    const cpuSat0 = cpuSnap(procs);
     for (const round of rounds) {
       // per node: its senders' txs in batches, CONC posts in flight per node
       await Promise.all(procs.map(async (_, n) => {
@@ -190,6 +245,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const satDeadline = Date.now() + 600_000;
     const satDone = () => sentSat.filter((s) => watcher.committedAt.has(s.hash)).length + rejSat.n >= satTotal;
     while (!satDone() && Date.now() < satDeadline) await sleep(100);
+    const cpuSat1 = cpuSnap(procs);
     const satLat = latencies(sentSat, watcher.committedAt);
     const satLast = Math.max(...sentSat.map((s) => watcher.committedAt.get(s.hash) ?? 0));
     const satTps = satLat.length / ((satLast - t0) / 1000);
@@ -198,6 +254,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const sentPaced: Sent[] = [];
     const rejPaced = { n: 0, first: "" };
     const p0 = performance.now();
+    const cpuPaced0 = cpuSnap(procs);
     const perTick = rate / 10;
     let due = 0;
     let idx = 0;
@@ -218,6 +275,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const pacedSentEnd = performance.now();
     const pacedDeadline = Date.now() + 120_000;
     while (sentPaced.filter((s) => watcher.committedAt.has(s.hash)).length + rejPaced.n < paced.length && Date.now() < pacedDeadline) await sleep(100);
+    const cpuPaced1 = cpuSnap(procs);
     await watcher.stop();
     const pacedLat = latencies(sentPaced, watcher.committedAt);
     const pacedLast = Math.max(...sentPaced.map((s) => watcher.committedAt.get(s.hash) ?? 0));
@@ -248,6 +306,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
         tps: Number(satTps.toFixed(1)),
         latency_p50_ms: Math.round(percentile(satLat, 50)),
         latency_p99_ms: Math.round(percentile(satLat, 99)),
+        cpu: cpuReport(cpuSat0, cpuSat1, satLat.length),
       },
       paced: {
         offered_tps: rate,
@@ -261,12 +320,13 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
         latency_p99_ms: Math.round(percentile(pacedLat, 99)),
         mean_block_interval_ms: Math.round(mean(intervals)),
         blocks: pacedBlocks.length,
+        cpu: cpuReport(cpuPaced0, cpuPaced1, pacedLat.length),
       },
       latency_p50_ms: Math.round(p50),
       latency_p99_ms: Math.round(percentile(pacedLat, 99)),
       mean_block_interval_ms: Math.round(mean(allIntervals)),
       heights,
-      single_node: { tps: singleTps, latency_p50_ms: base.latency_p50_ms, latency_p99_ms: base.latency_p99_ms, txs: base.txs, mean_block_interval_ms: base.mean_block_interval_ms },
+      single_node: { tps: singleTps, latency_p50_ms: base.latency_p50_ms, latency_p99_ms: base.latency_p99_ms, txs: base.txs, mean_block_interval_ms: base.mean_block_interval_ms, node_cpu_ms_per_tx: base.node_cpu_ms_per_tx, node_main_thread_cpu_ms_per_tx: base.node_main_thread_cpu_ms_per_tx },
     };
   } finally {
     await Promise.all(procs.map((p) => kill(p, "SIGTERM")));
