@@ -1,8 +1,10 @@
 /**
  * Benchmark `localnet` (issue 3 item 7): signed bank sends on a 4-validator network of separate
  * `openledgerd start` processes over libp2p on 127.0.0.1 (bftNet.setupNet: free ports, persistent
- * peers, blocks BENCH_LOCALNET_BLOCK_INTERVAL apart as `make localnet`), as a ratio to the single-node
- * throughput of test/bench/bankSend.ts measured in the same run (its own process, same machine).
+ * peers, timeout_commit BENCH_LOCALNET_TIMEOUT_COMMIT (800ms) as `make localnet`, so blocks are ~1 s
+ * apart: the commit timeout runs from the decision and proposing + voting take the rest), as a ratio to
+ * the single-node throughput of test/bench/bankSend.ts measured in the same run (its own process, same
+ * machine, blocks BENCH_LOCALNET_BLOCK_INTERVAL = 1s apart).
  *
  * Two phases on the localnet, txs signed before the clock starts (SIGN_MODE_DIRECT, native secp256k1):
  *  1. saturation: BENCH_LOCALNET_SENDERS × BENCH_LOCALNET_TXS_PER_SENDER txs as fast as the nodes take
@@ -40,6 +42,7 @@ const SENDERS = num("BENCH_LOCALNET_SENDERS", 800);
 const PER_SENDER = num("BENCH_LOCALNET_TXS_PER_SENDER", 5);
 const PACED_SECONDS = num("BENCH_LOCALNET_PACED_SECONDS", 30);
 const BLOCK_INTERVAL = process.env["BENCH_LOCALNET_BLOCK_INTERVAL"] ?? "1s";
+const TIMEOUT_COMMIT = process.env["BENCH_LOCALNET_TIMEOUT_COMMIT"] ?? "800ms";
 const BATCH = num("BENCH_LOCALNET_BATCH", 64);
 const CONC = num("BENCH_LOCALNET_CONCURRENCY", 2);
 const PROF_DIR = process.env["BENCH_CPU_PROF"];
@@ -214,7 +217,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     mkdirSync(profDir, { recursive: true });
   }
   const env = profDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : {};
-  for (const p of procs) launch(p, env, { blockInterval: BLOCK_INTERVAL });
+  for (const p of procs) launch(p, env, { blockInterval: TIMEOUT_COMMIT });
   const url = (i: number) => procs[i % procs.length]!.rpcUrl;
   try {
     for (const p of procs) await waitHeight(p, 2, 180_000);
@@ -297,6 +300,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
       target: { ratio: 0.3, paced_p50_ms: 1500, met: ratio >= 0.3 && p50 <= 1500 },
       validators: procs.length,
       block_interval_setting: BLOCK_INTERVAL,
+      timeout_commit: TIMEOUT_COMMIT,
       saturation: {
         txs: satTotal,
         committed: satLat.length,
