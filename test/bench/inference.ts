@@ -29,7 +29,8 @@ import * as dq from "../../proto/gen/openledger/datanet/v1/query.ts";
 import { Gating } from "../../proto/gen/openledger/datanet/v1/types.ts";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLevelBackend } from "../../node/storage/levelBackend.ts";
@@ -158,6 +159,13 @@ for (let i = 0; i < REPS; i++) {
   empty.push(chain.lastTiming.finalizeMs + chain.lastTiming.commitMs);
 }
 const perN: { n: number; ms: number; cpuMs: number }[] = [];
+// BENCH_CPU_PROF=FILE: a V8 CPU profile of the timed blocks only (setup left out), for test/bench/profile*.mjs
+const prof = process.env["BENCH_CPU_PROF"] ? new Session() : undefined;
+if (prof !== undefined) {
+  prof.connect();
+  await prof.post("Profiler.enable");
+  await prof.post("Profiler.start");
+}
 for (const n of SIZES) {
   const times: number[] = [];
   const cpus: number[] = [];
@@ -175,6 +183,11 @@ for (const n of SIZES) {
   const cpuMs = median(cpus);
   perN.push({ n, ms, cpuMs });
   bench({ name: `inference-block-N${n}-10k-d64`, value: r2(ms), unit: "ms/block", cpuMs: r2(cpuMs), perInferenceMs: r2(ms / n), perInferenceCpuMs: r2(cpuMs / n), emptyBlockMs: r2(median(empty)) });
+}
+if (prof !== undefined) {
+  const { profile } = await prof.post("Profiler.stop");
+  writeFileSync(process.env["BENCH_CPU_PROF"] as string, JSON.stringify(profile));
+  prof.disconnect();
 }
 // the invariants still hold after all that (supply = Σ balances, escrows, vesting)
 await chain.app.checkInvariants();
