@@ -105,9 +105,9 @@ describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 600_0
       await waitFor("fifth node caught up by block sync", async () => {
         const st = await rpc(node.rpcUrl, "status").catch(() => undefined);
         return st !== undefined && st.sync_info.catching_up === false && Number(st.sync_info.latest_block_height) >= syncTarget ? true : undefined;
-      }, 60_000, 250);
+      }, 150_000, 250); // includes the process start, slow on a loaded machine
       // consensus now: it keeps following new heights
-      await waitHeight(node, (await heightOf(procs[0]!)) + 2, 30_000);
+      await waitHeight(node, (await heightOf(procs[0]!)) + 2, 60_000);
 
       // ---- staked with the real CLI: fund an operator key, create-validator with the node's consensus key
       const joiner = JSON.parse(await cli(["keys", "add", "joiner", "--keyring-backend", "test", "--home", node.home, "--output", "json"]));
