@@ -87,7 +87,9 @@ localnet-status:
 
 # Long fault soak (test/soak/README.md): 4 validators under tx load and a seeded random fault schedule;
 # SOAK_SECONDS (600), SOAK_SEED; results in bench-results/soak-<seed>.{json,txt}. Then S16 validator-set
-# churn with kills (bench-results/soak-churn-<seed>.{json,txt}). Not part of `make test`.
+# churn with kills (bench-results/soak-churn-<seed>.{json,txt}), then S13, a shared key with ~64 % of the
+# power across a partition (expected fork; bench-results/soak-s13.{json,txt}). Not part of `make test`.
 soak: build
 	node test/soak/faults.soak.ts
 	node test/soak/churn.soak.ts
+	node test/soak/sharedKey.soak.ts
