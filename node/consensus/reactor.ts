@@ -44,7 +44,7 @@ import { decodeBlock, decodeProposal, decodeVote, encodeBlock, encodeProposal, e
 import { blockIdKey, commitToVotes } from "./voteSet.ts";
 import { type ConsensusDriver, storedLastCommit } from "./driver.ts";
 import type { BlockStore } from "../execution/types.ts";
-import type { RoundStateView } from "./state.ts";
+import { RoundStep, type RoundStateView } from "./state.ts";
 
 // ---------------------------------------------------------------------------------------------
 // messages
@@ -277,6 +277,8 @@ export interface ConsensusReactorOptions {
    * still get it, this much later.
    */
   relayDelayMs: number;
+  /** catch-up sends a peer the block of its height again only after this long (it can also ask for it). */
+  blockResendMs: number;
   maxFutureRoundsPerPeer: number;
   channels: Partial<Record<"state" | "data" | "votes" | "evidence", Partial<ChannelLimits>>>;
 }
@@ -286,6 +288,7 @@ export const DEFAULT_CONSENSUS_REACTOR_OPTIONS: ConsensusReactorOptions = {
   resendMs: 1500,
   catchupIntervalMs: 400,
   relayDelayMs: 1000,
+  blockResendMs: 5000,
   maxFutureRoundsPerPeer: 4,
   channels: {},
 };
@@ -323,6 +326,8 @@ export class ConsensusReactor {
   private readonly peers = new Map<string, PeerState>();
   /** when a peer's proposal (`p/h/r`) first reached us (the relay delay counts from it). */
   private readonly proposalSeenAt = new Map<string, number>();
+  /** block hashes (hex) of proposals received from peers, queued for the machine: not asked for again. */
+  private readonly incomingBlocks = new Set<string>();
   private active = false;
   private timer: NodeJS.Timeout | undefined;
   private statusScheduled = false;
@@ -558,6 +563,8 @@ export class ConsensusReactor {
 
   /** the commit of the peer's height and the block, from our block store. */
   private catchUp(peer: string, ps: PeerState, now: number): void {
+    // a peer in the commit step has decided its height (block and +2/3 precommits) and is applying it
+    if (ps.step === RoundStep.commit) return;
     if (now - ps.lastCatchupMs < this.o.catchupIntervalMs) return;
     const h = ps.height;
     const bs = this.d.blockStore;
@@ -565,15 +572,23 @@ export class ConsensusReactor {
     const ec = storedLastCommit(bs, h);
     if (ec === undefined) return;
     // the block only when the peer lacks the proposal of the decided round (it almost always has it: the
-    // proposal carries the block); one that holds a different block of that round asks (blockRequest)
-    const block = ps.proposals.has(ec.round) ? undefined : bs.loadBlock(h);
+    // proposal carries the block), and once per blockResendMs: every peer ahead of it sends it, and a
+    // lagging node that got a 200 KB block from each of them every 400 ms fell further behind decoding
+    // them; one that holds a different block of that round, or lost the copy, asks (blockRequest)
+    const bk = `b/${h}`;
+    const block = ps.proposals.has(ec.round) || this.sentWithin(ps, bk, now, this.o.blockResendMs) ? undefined : bs.loadBlock(h);
     ps.lastCatchupMs = now;
     this.stats.catchups++;
     for (const vote of commitToVotes(ec)) {
       if (getBit(ps.bits.get(`${vote.round}/${vote.type}`), vote.validatorIndex)) continue;
       this.votes.send(peer, vote);
     }
-    if (block !== undefined) this.data.send(peer, { kind: "block", height: h, block });
+    if (block !== undefined && this.data.send(peer, { kind: "block", height: h, block })) ps.sent.set(bk, now);
+  }
+
+  private sentWithin(ps: PeerState, key: string, now: number, ms: number): boolean {
+    const t = ps.sent.get(key);
+    return t !== undefined && now - t < ms;
   }
 
   private requestBlock(height: bigint, id: BlockID): void {
@@ -659,6 +674,9 @@ export class ConsensusReactor {
   /** asks one peer for a block of our height that the machine does not hold (at most every `resendMs` per hash). */
   private requestFrom(peer: string, ps: PeerState, height: bigint, hash: Bytes, now: number): void {
     if (this.d.driver.sm.hasBlock(hash)) return;
+    // a proposal carrying it is already on its way to the machine (a peer's ValidBlock often arrives
+    // while the proposer's copy is still queued): asking would fetch the whole block a second time
+    if (this.incomingBlocks.has(toHex(hash))) return;
     const k = `br/${height}/${toHex(hash)}`;
     if (this.recentlySent(ps, k, now)) return;
     if (this.data.send(peer, { kind: "blockRequest", height, hash })) ps.sent.set(k, now);
@@ -682,6 +700,8 @@ export class ConsensusReactor {
           }
           this.proposalSeenAt.set(k, this.now());
         }
+        if (this.incomingBlocks.size >= 64) this.incomingBlocks.clear();
+        this.incomingBlocks.add(toHex(m.proposal.blockId.hash));
         this.d.driver.push({ kind: "proposal", proposal: m.proposal, block: m.block }, peer);
         return undefined;
       }
