@@ -15,4 +15,6 @@ export interface AttributionDatanetKeeper {
   snapshotPoints(ctx: ReadContext, snapshotId: bigint): AsyncIterable<{ index: bigint; contributor: Bytes; label: number }>;
   /** whether leaf `index` of the snapshot is a contribution slashed since (its points are no longer paid). */
   isLeafSlashed?(ctx: ReadContext, snapshotId: bigint, index: bigint): boolean;
+  /** false when no leaf of the snapshot can be slashed (its datanet never had a slash): isLeafSlashed is then skipped. */
+  snapshotMaySlash?(ctx: ReadContext, snapshotId: bigint): boolean;
 }

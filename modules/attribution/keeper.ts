@@ -428,7 +428,8 @@ export function createAttributionKeeper(deps: { datanet: AttributionDatanetKeepe
       });
       let a = first;
       // points of contributions slashed after the snapshot stay in the game but are not paid (their weight goes to the remainder)
-      const isSlashed = deps.datanet.isLeafSlashed;
+      // one counter read per inference: datanets that never had a slash skip the per-point check (two reads each)
+      const isSlashed = deps.datanet.snapshotMaySlash?.call(deps.datanet, ctx, m.snapshotId) === false ? undefined : deps.datanet.isLeafSlashed;
       const excludedOf = (pts: readonly { index: number }[]): Set<number> => {
         const excluded = new Set<number>();
         if (isSlashed !== undefined) for (const p of pts) if (isSlashed.call(deps.datanet, ctx, m.snapshotId, BigInt(p.index))) excluded.add(p.index);

@@ -67,6 +67,7 @@ import {
   pointHashKey,
   quotaKey,
   sequenceKey,
+  slashedCountKey,
   snapshotByDatanetKey,
   snapshotEntryKey,
   snapshotEntryPrefix,
@@ -132,6 +133,8 @@ export interface DatanetKeeper {
   snapshotPoints(ctx: ReadContext, snapshotId: bigint): AsyncIterable<SnapshotPoint>;
   /** whether leaf `index` of the snapshot is a contribution slashed since the snapshot (false for unknown leaves). */
   isLeafSlashed(ctx: ReadContext, snapshotId: bigint, index: bigint): boolean;
+  /** whether any contribution of the snapshot's datanet was ever slashed (false: no leaf of it is slashed; one read of a counter). */
+  snapshotMaySlash(ctx: ReadContext, snapshotId: bigint): boolean;
   /** Σ of what the escrow must hold: unreleased stakes + bonds of open challenges, per denom. */
   escrowLiabilities(ctx: ReadContext): Promise<Coin[]>;
   escrowAddress(): Bytes;
@@ -246,6 +249,11 @@ export function createDatanetKeeper(deps: DatanetKeeperDeps): DatanetKeeper {
       return b === undefined ? undefined : Contribution.decode(b);
     },
     setContribution(ctx, c) {
+      if (c.status === ContributionStatus.CONTRIBUTION_STATUS_SLASHED && k.getContribution(ctx, c.id)?.status !== ContributionStatus.CONTRIBUTION_STATUS_SLASHED) {
+        const key = slashedCountKey(c.datanetId);
+        const b = rs(ctx).get(key);
+        ws(ctx).set(key, u64be((b === undefined ? 0n : readU64be(b)) + 1n));
+      }
       ws(ctx).set(contributionKey(c.id), Contribution.encode(c).finish());
     },
     getChallenge(ctx, id) {
@@ -547,6 +555,11 @@ export function createDatanetKeeper(deps: DatanetKeeperDeps): DatanetKeeper {
       const v = rs(ctx).get(snapshotEntryKey(snapshotId, index));
       if (v === undefined) return false;
       return k.getContribution(ctx, readU64be(v))?.status === ContributionStatus.CONTRIBUTION_STATUS_SLASHED;
+    },
+
+    snapshotMaySlash(ctx, snapshotId) {
+      const s = k.getSnapshot(ctx, snapshotId);
+      return s !== undefined && rs(ctx).get(slashedCountKey(s.datanetId)) !== undefined;
     },
 
     async *snapshotPoints(ctx, snapshotId) {

@@ -38,6 +38,12 @@ export const PREFIX = {
   sequence: 0x0c,
   /** 0x0d | u64 datanet id | content hash (32) → u64 contribution id */
   contentHash: 0x0d,
+  /**
+   * 0x0e | u64 datanet id → u64 contributions of the datanet ever slashed (absent = 0). Derived: kept by
+   * setContribution (also on genesis import), not in the genesis file; lets attribution skip the per-point
+   * slashed check for datanets without any slash.
+   */
+  slashedCount: 0x0e,
 } as const;
 
 export const SEQ = { datanet: 0x01, contribution: 0x02, snapshot: 0x03, challenge: 0x04 } as const;
@@ -63,4 +69,5 @@ export const snapshotByDatanetPrefix = (datanetId: bigint): Bytes => concat(p(PR
 export const snapshotByDatanetKey = (datanetId: bigint, version: bigint): Bytes => concat(snapshotByDatanetPrefix(datanetId), u64be(version));
 export const challengeKey = (id: bigint): Bytes => concat(p(PREFIX.challenge), u64be(id));
 export const quotaKey = (datanetId: bigint, addr: Bytes): Bytes => concat(p(PREFIX.quota), u64be(datanetId), lengthPrefixed(addr));
+export const slashedCountKey = (datanetId: bigint): Bytes => concat(p(PREFIX.slashedCount), u64be(datanetId));
 export const sequenceKey = (name: SeqName): Bytes => Uint8Array.of(PREFIX.sequence, SEQ[name]);
