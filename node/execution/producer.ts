@@ -5,6 +5,10 @@
  * (double-sign safe; with vote extensions when enabled), saves block + seen commit (sync) and applies
  * the block through the BlockExecutor. Blocks after the first carry the real last_commit.
  *
+ * Schedule: height h+1 starts `blockIntervalMs` after height h started, so h's execution overlaps the
+ * wait (as CometBFT starts h+1 at CommitTime(h) + timeout_commit, CommitTime taken before FinalizeBlock);
+ * only a block whose production takes longer than the interval delays the next one (it then starts at once).
+ *
  * BFT time with one validator: a block's time is its proposer's precommit timestamp in last_commit
  * (the weighted median of one), and each precommit is stamped max(now, block time + 1 ms); the first
  * block carries the genesis time.

@@ -15,7 +15,7 @@
  * line: ms of that height's ExtendVote replay).
  *
  * BENCH {"name":"devchain-inferences-per-block-10k-d64","value":<the largest round paid in one block
- *        whose interval held ≤ 1.25 × the configured interval>,"unit":"inferences/block",
+ *        whose block intervals (BFT/header time, commit to commit) held ≤ 1.25 × the configured interval>,"unit":"inferences/block",
  *        "baseline":<the most receipts in one block, interval or not>,"target":100,"poaBlockMs","verifyMs","rounds":[…]}
  * Wall-clock on a shared machine: the daemon, the node and this script share 2 cores.
  */
@@ -297,6 +297,20 @@ try {
     const cost = costs.reduce((a, c) => ((c.cpuMs ?? 0) > (a.cpuMs ?? 0) ? c : a));
     const intervals: { wallMs: number | null; cpuMs: number | null }[] = [];
     for (let h = req.height; h <= most.h + 2; h++) intervals.push(blockCost(h));
+    // the chain's block intervals in BFT time: header(h) − header(h−1). A block's header time is its last
+    // commit's (median) precommit timestamp, taken before that block is executed (CometBFT: the next height
+    // starts at CommitTime + timeout_commit, execution overlaps the wait): a block whose production
+    // overruns the interval delays the next commit, which shows here one height later. The polled wall
+    // intervals above also carry when this single-threaded node could answer RPC (not during FinalizeBlock).
+    await waitFor("three blocks after the receipts", async () => (seen.has(most.h + 3) ? true : undefined), 120_000, 100);
+    const headerMs = new Map<number, number>();
+    const headerOf = async (h: number) => {
+      if (!headerMs.has(h)) headerMs.set(h, Date.parse((await rpc(rpcUrl, "header", { height: String(h) })).header.time));
+      return headerMs.get(h) as number;
+    };
+    const blockIntervals: number[] = [];
+    for (let h = req.height; h <= most.h + 3; h++) blockIntervals.push((await headerOf(h)) - (await headerOf(h - 1)));
+    const worstBlockInterval = Math.max(...blockIntervals);
     const worstWall = Math.max(...intervals.map((c) => c.wallMs ?? 0));
     const worstCpu = Math.max(...intervals.map((c) => c.cpuMs ?? 0));
     const poaBlocks = (await metric("openledger_poa_block_seconds_count")) - poaN0;
@@ -305,14 +319,15 @@ try {
     const finMs = finBlocks === 0 ? null : Number(((((await metric("openledger_finalize_block_seconds_sum")) - fin0) * 1000) / finBlocks).toFixed(1));
     const rp = [...replays()].filter(([h]) => h >= req.height && h <= top);
     const verify = rp.reduce((a, [, v]) => (v.tasks > a.tasks ? v : a), { ms: 0, tasks: 0 });
-    rounds.push({ requested: n, perBlock: perBlock.map((p) => p.n), most: most.n, allInOneBlock: most.n === n, receiptBlockWallMs: cost.wallMs, receiptBlockNodeCpuMs: cost.cpuMs, worstIntervalWallMs: worstWall, worstIntervalNodeCpuMs: worstCpu, intervalsWallMs: intervals.map((c) => c.wallMs), intervalsNodeCpuMs: intervals.map((c) => c.cpuMs), poaBlockMs: poaMs, meanFinalizeBlockMs: finMs, verifyMs: verify.ms, verifyTasks: verify.tasks, verifyMsPerHeightWithTasks: rp.map(([, v]) => v.ms) });
+    rounds.push({ requested: n, perBlock: perBlock.map((p) => p.n), most: most.n, allInOneBlock: most.n === n, worstBlockIntervalMs: worstBlockInterval, blockIntervalsMs: blockIntervals, receiptBlockWallMs: cost.wallMs, receiptBlockNodeCpuMs: cost.cpuMs, worstIntervalWallMs: worstWall, worstIntervalNodeCpuMs: worstCpu, intervalsWallMs: intervals.map((c) => c.wallMs), intervalsNodeCpuMs: intervals.map((c) => c.cpuMs), poaBlockMs: poaMs, meanFinalizeBlockMs: finMs, verifyMs: verify.ms, verifyTasks: verify.tasks, verifyMsPerHeightWithTasks: rp.map(([, v]) => v.ms) });
     log(`round of ${n}: ${JSON.stringify(rounds[rounds.length - 1])}`);
   }
   // the chain's limit: the largest round paid in one block whose wall interval held (≤ 1.25 × the configured
   // interval); and, load-independent, the largest whose block cost the node ≤ 1 interval of CPU
   const intervalMs = Number(/^(\d+)ms$/.exec(INTERVAL)?.[1] ?? Number(/^(\d+(?:\.\d+)?)s$/.exec(INTERVAL)?.[1] ?? 1) * 1000);
   const largest = (ok: (r: Record<string, unknown>) => boolean) => rounds.slice(WARMUP).filter((r) => r.allInOneBlock === true && ok(r)).reduce<Record<string, unknown> | undefined>((a, r) => (a === undefined || (r.most as number) > (a.most as number) ? r : a), undefined);
-  const best = largest((r) => (r.worstIntervalWallMs as number) <= 1.25 * intervalMs);
+  const best = largest((r) => (r.worstBlockIntervalMs as number) <= 1.25 * intervalMs);
+  const bestPolled = largest((r) => (r.worstIntervalWallMs as number) <= 1.25 * intervalMs);
   const bestCpu = largest((r) => (r.worstIntervalNodeCpuMs as number) <= intervalMs);
   const mostAny = Math.max(...rounds.slice(WARMUP).map((r) => r.most as number));
   const verdicts = (await fetch(metricsUrl).then((x) => x.text())).split("\n").filter((l) => l.startsWith("openledger_verification_verdicts_total")).join("; ");
@@ -329,6 +344,7 @@ try {
     meetsTarget: best !== undefined && (best.most as number) >= 100,
     blockInterval: INTERVAL,
     withinOneSecondOfNodeCpu: bestCpu === undefined ? 0 : (bestCpu.most as number),
+    withinPolledWallInterval: bestPolled === undefined ? 0 : (bestPolled.most as number),
     poaBlockMs: (best ?? bestCpu)?.poaBlockMs ?? null,
     verifyMs: (best ?? bestCpu)?.verifyMs ?? null,
     rounds,
@@ -336,7 +352,7 @@ try {
     replayTimeBoxWarnings: timeBoxWarnings,
     loadAvg1mAtEnd: Number(load1?.toFixed(1)),
     cpus: cpus().length,
-    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block while every block interval of the round (as a client polling every 20 ms saw the heights) stayed <= 1.25x the configured one; withinOneSecondOfNodeCpu = the same with the node process's CPU time per interval <= 1 interval (load-independent); receiptBlock* = the interval in which the receipt block executed (h -> h+1); poaBlockMs = the node's time inside the PoA engine per block with receipts (openledger_poa_block_seconds), meanFinalizeBlockMs = FinalizeBlock ms (all blocks of the round); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
+    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block while every block interval of the round in BFT time (header(h) - header(h-1): commit to commit, as CometBFT's timeout_commit schedules heights; an overrun of block h's production delays the next commit) stayed <= 1.25x the configured one; withinPolledWallInterval = the same with the intervals as a client polling the heights every 20 ms saw them (this single-threaded node answers no RPC during FinalizeBlock, so a lone heavy block's execution lands in one polled interval and is taken from the next); withinOneSecondOfNodeCpu = the same with the node process's CPU time per interval <= 1 interval (load-independent); receiptBlock* = the interval in which the receipt block executed (h -> h+1); poaBlockMs = the node's time inside the PoA engine per block with receipts (openledger_poa_block_seconds), meanFinalizeBlockMs = FinalizeBlock ms (all blocks of the round); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
   });
 } finally {
   for (const c of clients) c.disconnect();
