@@ -6,7 +6,10 @@
  * its attestation key and submits MsgSubmitResult through the injected signer (the CLI's CosmJS
  * pipeline). Its own Prometheus metrics are served on `metricsListen` (/metrics).
  */
+import { mkdirSync } from "node:fs";
+import { open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import WebSocket from "ws";
@@ -19,6 +22,7 @@ import type { MsgSetEmbeddingIndex } from "../../proto/gen/openledger/attributio
 import { QueryParamsRequest as AttributionParamsRequest, QueryParamsResponse as AttributionParamsResponse } from "../../proto/gen/openledger/attribution/v1/query.ts";
 import { QueryJobRequest, QueryJobResponse } from "../../proto/gen/openledger/compute/v1/query.ts";
 import { type CanonicalResult, type Job, JobStatus, JobType } from "../../proto/gen/openledger/compute/v1/types.ts";
+import { BlobStore } from "../blobstore/store.ts";
 import type { OnnxModel, OnnxServiceConfig } from "../onnx/service.ts";
 import { type AttestationKey, inferenceOutputHash, resultDigest, signDigest } from "./attest.ts";
 import { type InferenceOutput, featuresFromBytes, int16ToBytes, quantize, runInference } from "./inference.ts";
@@ -53,24 +57,49 @@ export interface ProviderDaemonOptions {
   metricsListen?: string;
   logger: ProviderLogger;
   onnx?: OnnxServiceConfig;
+  /**
+   * the provider's own on-disk state (`<dataDir>/blobs`: a content-addressed blob store; `<dataDir>/index-uploads`:
+   * one manifest per index job whose rows are not on chain yet). An index job's rows are written there before
+   * its result is submitted, so a daemon restarted before the verdict still publishes and stores them.
+   * undefined: memory only (tests of the daemon in-process).
+   */
+  dataDir?: string;
   /** polls this often (ms) too, in case a WebSocket event is lost; default 2000. */
   pollMs?: number;
   /**
    * test-only misbehaviour: "cheat" reports a wrong label (validators must reject and slash);
-   * "silent" never answers (the job must be reassigned at its deadline).
+   * "silent" never answers (the job must be reassigned at its deadline); "crash-after-index-submit" writes an
+   * index job's rows to its own store, submits the result without publishing the rows to the node, and then
+   * kills itself (SIGKILL): only a restarted daemon can serve the rows, so the verdict waits for the restart.
    */
-  misbehave?: "cheat" | "silent";
+  misbehave?: "cheat" | "silent" | "crash-after-index-submit";
 }
 
 /** jobs per page of the assigned-jobs query (the query's maximum). */
 const JOBS_PAGE = 1000n;
 /** rows per onnxruntime run while building an index. */
 const INDEX_BATCH = 512;
+/** the largest index a provider keeps in its own blob store (10k points at d = 64 are 1.25 MiB). */
+const MAX_INDEX_BYTES = 256 * 1024 * 1024;
 /** most index bytes in one MsgSetEmbeddingIndex tx. */
 const MAX_CHUNK_BYTES = 512 * 1024;
 /** the artifact and last checkpoint a job runs against: as recorded at its request (older jobs: the model's current ones). */
 const jobArtifact = (j: Job, m: { onnxHash: Uint8Array }): Uint8Array => (j.modelArtifactHash.length > 0 ? j.modelArtifactHash : m.onnxHash);
 const jobCheckpoint = (j: Job, m: { checkpointHashes: Uint8Array[] }): Uint8Array => (j.modelArtifactHash.length > 0 ? j.checkpointHash : (m.checkpointHashes[m.checkpointHashes.length - 1] ?? new Uint8Array(0)));
+
+interface IndexUpload {
+  modelId: bigint;
+  vectors: Uint8Array;
+  d: number;
+  published: boolean;
+}
+interface IndexManifest {
+  jobId: string;
+  modelId: string;
+  d: number;
+  /** hex sha256 of the rows: their name in the provider's blob store. */
+  vectors: string;
+}
 
 const JOB_TYPE_NAMES: Record<number, string> = { 1: "inference", 2: "embedding-index", 3: "training" };
 
@@ -79,8 +108,14 @@ export class ProviderDaemon {
   private readonly o: ProviderDaemonOptions;
   private readonly done = new Set<string>();
   private readonly models = new Map<string, Promise<OnnxModel>>();
-  /** index rows this provider computed and submitted, by job id: stored on chain (MsgSetEmbeddingIndex) once the job is accepted. */
-  private readonly indexUploads = new Map<bigint, { modelId: bigint; vectors: Uint8Array; d: number }>();
+  /**
+   * index rows this provider computed and submitted, by job id: stored on chain (MsgSetEmbeddingIndex) once the
+   * job is accepted. Mirrored on disk (dataDir); `published`: the node's blob store has them (a daemon restarted
+   * from disk publishes them again before anything else, so the validators can replay them).
+   */
+  private readonly indexUploads = new Map<bigint, IndexUpload>();
+  private readonly store: BlobStore | undefined;
+  private readonly manifestDir: string | undefined;
   private ws: WebSocket | undefined;
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -98,6 +133,11 @@ export class ProviderDaemon {
 
   constructor(o: ProviderDaemonOptions) {
     this.o = o;
+    if (o.dataDir !== undefined) {
+      this.store = new BlobStore(join(o.dataDir, "blobs"), { maxBytes: MAX_INDEX_BYTES });
+      this.manifestDir = join(o.dataDir, "index-uploads");
+      mkdirSync(this.manifestDir, { recursive: true });
+    }
     collectDefaultMetrics({ register: this.registry, prefix: "openledger_provider_" });
     this.m = {
       jobs: new Counter({ name: "openledger_provider_jobs_total", help: "jobs handled by outcome (submitted, rejected_tx, failed, skipped)", labelNames: ["type", "outcome"], registers: [this.registry] }),
@@ -109,6 +149,7 @@ export class ProviderDaemon {
 
   async start(): Promise<void> {
     this.running = true;
+    await this.loadIndexUploads();
     if (this.o.metricsListen !== undefined) {
       const [host, port] = splitHostPort(this.o.metricsListen);
       this.server = createServer((req, res) => {
@@ -216,7 +257,72 @@ export class ProviderDaemon {
     }
     ready.sort((a, b) => (a.job.id < b.job.id ? -1 : a.job.id > b.job.id ? 1 : 0));
     await this.submitResults(ready);
+    if (this.o.misbehave === "crash-after-index-submit" && ready.some((x) => x.job.jobType === JobType.JOB_TYPE_EMBEDDING_INDEX)) {
+      // test-only: a crash between the submitted result and the verdict (no cleanup, nothing flushed)
+      this.o.logger.warn({ jobs: ready.map((x) => x.job.id.toString()) }, "provider (test): crashing after submitting an index result");
+      process.kill(process.pid, "SIGKILL");
+    }
     await this.uploadIndexes();
+  }
+
+  /** the node's blob store gets the rows (the validators replay sampled rows against them). */
+  private async publish(up: IndexUpload): Promise<void> {
+    const put = await this.rpc<{ hash: string }>("blob_put", { data: Buffer.from(up.vectors).toString("base64") });
+    if (put.hash !== toHex(sha256(up.vectors))) throw new Error("blob_put stored the index under another hash");
+    up.published = true;
+  }
+
+  /** the rows in this provider's blob store, then their manifest (written to a temp file, fsynced, renamed). */
+  private async persistIndexUpload(jobId: bigint, up: IndexUpload): Promise<void> {
+    if (this.store === undefined || this.manifestDir === undefined) return;
+    const hash = await this.store.put(up.vectors);
+    const manifest: IndexManifest = { jobId: jobId.toString(), modelId: up.modelId.toString(), d: up.d, vectors: hash };
+    const file = join(this.manifestDir, `${jobId}.json`);
+    const tmp = `${file}.tmp`;
+    const fh = await open(tmp, "w");
+    try {
+      await fh.writeFile(JSON.stringify(manifest));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+    const dir = await open(this.manifestDir, "r");
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  private async dropIndexUpload(jobId: bigint, up: IndexUpload): Promise<void> {
+    this.indexUploads.delete(jobId);
+    if (this.store === undefined || this.manifestDir === undefined) return;
+    await rm(join(this.manifestDir, `${jobId}.json`), { force: true });
+    const h = toHex(sha256(up.vectors));
+    if (![...this.indexUploads.values()].some((u) => toHex(sha256(u.vectors)) === h)) await this.store.delete(h);
+  }
+
+  /** index rows a previous run of this daemon left on disk (not yet on chain): pending again, to be published. */
+  private async loadIndexUploads(): Promise<void> {
+    if (this.store === undefined || this.manifestDir === undefined) return;
+    for (const f of (await readdir(this.manifestDir)).sort()) {
+      const file = join(this.manifestDir, f);
+      if (!f.endsWith(".json")) {
+        await rm(file, { force: true }); // an interrupted manifest write
+        continue;
+      }
+      try {
+        const m = JSON.parse(await readFile(file, "utf8")) as IndexManifest;
+        const vectors = await this.store.get(m.vectors);
+        if (vectors === undefined) throw new Error(`rows ${m.vectors} missing from the provider's blob store`);
+        this.indexUploads.set(BigInt(m.jobId), { modelId: BigInt(m.modelId), vectors, d: m.d, published: false });
+        this.o.logger.info({ job: m.jobId, model: m.modelId, rows: vectors.length / (2 * m.d) }, "provider: index rows recovered from disk");
+      } catch (e: unknown) {
+        this.o.logger.warn({ file, err: e instanceof Error ? e.message : String(e) }, "provider: unreadable index manifest dropped");
+        await rm(file, { force: true });
+      }
+    }
   }
 
   /** inference jobs of one model: one onnxruntime run over all their inputs (a job whose input fails is left out). */
@@ -367,9 +473,11 @@ export class ProviderDaemon {
         for (let c = 0; c < d; c++) rows[(n - 1) * d + c] = ((rows[(n - 1) * d + c] as number) + 100) | 0;
       }
       const vectors = int16ToBytes(rows);
-      const put = await this.rpc<{ hash: string }>("blob_put", { data: Buffer.from(vectors).toString("base64") });
-      if (put.hash !== toHex(sha256(vectors))) throw new Error("blob_put stored the index under another hash");
-      this.indexUploads.set(j.id, { modelId: j.modelId, vectors, d });
+      const up: IndexUpload = { modelId: j.modelId, vectors, d, published: false };
+      // on this provider's disk first (fsynced), then to the node: the result goes out only after both
+      await this.persistIndexUpload(j.id, up);
+      this.indexUploads.set(j.id, up);
+      if (this.o.misbehave !== "crash-after-index-submit") await this.publish(up);
       const result: CanonicalResult = {
         modelArtifactHash: jobArtifact(j, model),
         checkpointHash: jobCheckpoint(j, model),
@@ -381,7 +489,7 @@ export class ProviderDaemon {
         trainedArtifactHash: new Uint8Array(0),
       };
       const attestation = signDigest(this.o.attestation, resultDigest(this.o.chainId, j.id, result));
-      this.o.logger.info({ job: j.id.toString(), model: j.modelId.toString(), rows: n, vectorsHash: put.hash }, "provider: index built");
+      this.o.logger.info({ job: j.id.toString(), model: j.modelId.toString(), rows: n, vectorsHash: toHex(result.outputHash), persisted: this.store !== undefined }, "provider: index built");
       return { msg: { typeUrl: "/openledger.compute.v1.MsgSubmitResult", value: { provider: this.o.address, jobId: j.id, result, attestation, teeQuote: new Uint8Array(0) } }, label: 0 };
     } catch (e: unknown) {
       this.m.jobs.inc({ type: "embedding-index", outcome: "failed" });
@@ -418,14 +526,18 @@ export class ProviderDaemon {
     for (const [jobId, up] of [...this.indexUploads]) {
       const job = QueryJobResponse.decode(await this.query("/openledger.compute.v1.Query/Job", QueryJobRequest.encode({ id: jobId }).finish())).job;
       if (job === undefined || job.status === JobStatus.JOB_STATUS_FAILED || (job.status !== JobStatus.JOB_STATUS_ACCEPTED && job.provider !== this.o.address)) {
-        this.indexUploads.delete(jobId); // not (or no longer) ours
+        await this.dropIndexUpload(jobId, up); // not (or no longer) ours
         continue;
       }
-      if (job.status !== JobStatus.JOB_STATUS_ACCEPTED) continue; // the validators' verdict is pending
+      if (job.status !== JobStatus.JOB_STATUS_ACCEPTED) {
+        // the validators' verdict is pending: they replay against the node's copy of the rows
+        if (!up.published && job.status === JobStatus.JOB_STATUS_SUBMITTED && Buffer.from(job.result?.outputHash ?? []).equals(sha256(up.vectors))) await this.publish(up);
+        continue;
+      }
       const model = QueryModelResponse.decode(await this.query("/openledger.attribution.v1.Query/Model", QueryModelRequest.encode({ id: up.modelId }).finish())).model;
       if (model === undefined || model.indexBuilder !== this.o.address || model.indexComplete || !Buffer.from(model.indexVectorsHash).equals(sha256(up.vectors))) {
         if (model?.indexComplete) this.o.logger.info({ job: jobId.toString(), model: up.modelId.toString() }, "provider: index stored on chain");
-        this.indexUploads.delete(jobId);
+        await this.dropIndexUpload(jobId, up);
         continue;
       }
       const params = AttributionParamsResponse.decode(await this.query("/openledger.attribution.v1.Query/Params", AttributionParamsRequest.encode({}).finish())).params;

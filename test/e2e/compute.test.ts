@@ -10,82 +10,39 @@
  * total supply at every height of the chain.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient, assertIsDeliverTxSuccess } from "@cosmjs/stargate";
 import { accAddressToString, moduleAddress } from "../../modules/core/address.ts";
 import { sha256 } from "../../modules/core/hash.ts";
-import { openledgerRegistry } from "../../cli/cmds/tx/broadcast.ts";
 import { attestationKey } from "../../node/provider/attest.ts";
 import { featuresToBytes } from "../../node/provider/inference.ts";
-import { writeAttestationKeyFile } from "../../node/provider/keyFile.ts";
 import * as dq from "../../proto/gen/openledger/datanet/v1/query.ts";
 import * as aq from "../../proto/gen/openledger/attribution/v1/query.ts";
 import * as cq from "../../proto/gen/openledger/compute/v1/query.ts";
-import { type Job, JobStatus, type Provider } from "../../proto/gen/openledger/compute/v1/types.ts";
-import { type Daemon, abci, assertConservedEveryBlock, setupModel, startProvider } from "./computeLoop.ts";
-import { DEV_MNEMONIC, type NodeProc, addGenesisAccounts, cleanup, cli, rpc, startNode, tempHome, waitFor } from "./harness.ts";
+import { JobStatus } from "../../proto/gen/openledger/compute/v1/types.ts";
+import { type ComputeChain, abci, assertConservedEveryBlock, attestationFile, registerProvider, setupModel, startComputeChain, startProvider } from "./computeLoop.ts";
+import { rpc, waitFor } from "./harness.ts";
 
 const CHAIN_ID = "openledger-compute-e2e-1";
-const KR = ["--keyring-backend", "test"];
 
 
 describe("e2e/compute: node + provider daemons, cheat slashed, paid inferences accepted, attributed and split", () => {
-  let home: string;
-  let node: NodeProc;
-  const daemons: Daemon[] = [];
-  const clients: SigningStargateClient[] = [];
-  const addr: Record<string, string> = {};
-  const client: Record<string, SigningStargateClient> = {};
-
+  let c: ComputeChain;
   before(async () => {
-    home = tempHome("compute");
-    await cli(["init", "compute-e2e", "--chain-id", CHAIN_ID, "--home", home]);
-    const mnemonic: Record<string, string> = { dev: DEV_MNEMONIC };
-    for (const n of ["alice", "honest", "cheat", "silent"]) {
-      const j = JSON.parse(await cli(["keys", "add", n, "--home", home, ...KR, "--output", "json"]));
-      mnemonic[n] = j.mnemonic;
-      addr[n] = j.address;
-    }
-    await cli(["keys", "add", "dev", "--recover", "--home", home, ...KR], { input: `${DEV_MNEMONIC}\n` });
-    const devWallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "open" });
-    addr.dev = (await devWallet.getAccounts())[0]!.address;
-    addGenesisAccounts(home, Object.values(addr).map((a) => ({ address: a, coins: [{ denom: "uopen", amount: "1000000000000" }] })));
-    // a 40-block answer window (12 s at 300 ms blocks): the daemons share two busy cores with the node and the test
-    const gfile = join(home, "config/genesis.json");
-    const g = JSON.parse(readFileSync(gfile, "utf8"));
-    g.app_state.compute.params.inference_deadline_blocks = "40";
-    g.app_state.compute.params.index_deadline_blocks = "40";
-    g.app_state.compute.params.training_deadline_blocks = "40";
-    writeFileSync(gfile, JSON.stringify(g, null, 2));
-    node = await startNode(home, { blockInterval: "300ms" });
-    for (const n of Object.keys(mnemonic)) {
-      const w = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic[n]!, { prefix: "open" });
-      client[n] = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString("0.0025uopen"), broadcastPollIntervalMs: 200, broadcastTimeoutMs: 30_000 });
-      clients.push(client[n]!);
-    }
+    c = await startComputeChain("compute", CHAIN_ID, ["alice", "honest", "cheat", "silent"], {
+      // a 40-block answer window (12 s at 300 ms blocks): the daemons share two busy cores with the node and the test
+      inference_deadline_blocks: "40",
+      index_deadline_blocks: "40",
+      training_deadline_blocks: "40",
+    });
   });
-
   after(async () => {
-    for (const d of daemons) await d.stop();
-    for (const c of clients) c.disconnect();
-    await node?.stop();
-    if (home) cleanup(home);
+    await c?.close();
   });
-
-  const tx = async (who: string, msgs: { typeUrl: string; value: unknown }[]) => {
-    const r = await client[who]!.signAndBroadcast(addr[who]!, msgs, { amount: [{ denom: "uopen", amount: "10000" }], gas: "4000000" });
-    assertIsDeliverTxSuccess(r);
-    return r;
-  };
-  const jobs = async (status: JobStatus = JobStatus.JOB_STATUS_UNSPECIFIED) => (await abci(node.rpcUrl, "/openledger.compute.v1.Query/Jobs", cq.QueryJobsRequest.encode(cq.QueryJobsRequest.fromPartial({ status })).finish(), (b) => cq.QueryJobsResponse.decode(b))).jobs;
-  const job = async (id: bigint): Promise<Job> => (await abci(node.rpcUrl, "/openledger.compute.v1.Query/Job", cq.QueryJobRequest.encode({ id }).finish(), (b) => cq.QueryJobResponse.decode(b))).job!;
-  const provider = async (a: string): Promise<Provider> => (await abci(node.rpcUrl, "/openledger.compute.v1.Query/Provider", cq.QueryProviderRequest.encode({ address: a }).finish(), (b) => cq.QueryProviderResponse.decode(b))).provider!;
-  const balance = async (a: string) => BigInt((await client.dev!.getBalance(a, "uopen")).amount);
+  const jobs = async (status: JobStatus = JobStatus.JOB_STATUS_UNSPECIFIED) => (await abci(c.node.rpcUrl, "/openledger.compute.v1.Query/Jobs", cq.QueryJobsRequest.encode(cq.QueryJobsRequest.fromPartial({ status })).finish(), (b) => cq.QueryJobsResponse.decode(b))).jobs;
+  const balance = async (a: string) => BigInt((await c.client.dev!.getBalance(a, "uopen")).amount);
 
   it("runs the loop", { timeout: 300_000 }, async () => {
+    const { home, node, addr, tx, job, provider, daemons } = c;
     // model 1: its index set by the owner (computeLoop.setupModel); model 2: the same ONNX on the same
     // snapshot, its index to be computed by a provider (an embedding-index job)
     const onnx = await setupModel(node.rpcUrl, tx, "dev", { dev: addr.dev!, alice: addr.alice! });
@@ -96,13 +53,9 @@ describe("e2e/compute: node + provider daemons, cheat slashed, paid inferences a
 
     const C = "/openledger.compute.v1.";
     const keys = { cheat: attestationKey("ed25519", sha256(Buffer.from("cheat attestation"))), honest: attestationKey("secp256k1", sha256(Buffer.from("honest attestation"))), silent: attestationKey("secp256k1", sha256(Buffer.from("silent attestation"))) };
-    const register = (who: "cheat" | "honest" | "silent") => tx(who, [{ typeUrl: `${C}MsgRegisterProvider`, value: { provider: addr[who], bond: { denom: "uopen", amount: "5000000" }, capabilities: { accelerator: "cpu", memoryBytes: 1n << 30n, maxBatch: 1, endpoint: "" }, attestationPubkey: keys[who].pub, attestationKeyType: keys[who].type, moniker: who } }]);
+    const register = (who: "cheat" | "honest" | "silent") => registerProvider(c, who, keys[who]);
     const unbond = (who: "cheat" | "silent") => tx(who, [{ typeUrl: `${C}MsgUnbondProvider`, value: { provider: addr[who] } }]);
-    const attFile = (who: "cheat" | "honest" | "silent") => {
-      const f = join(home, `${who}.attestation.json`);
-      writeAttestationKeyFile(f, keys[who]);
-      return f;
-    };
+    const attFile = (who: "cheat" | "honest" | "silent") => attestationFile(c, who, keys[who]);
     // every daemon runs from the start (unregistered ones get no jobs): an assigned job must not wait for a process to boot
     const [cheatD, honestD, silentD] = await Promise.all([
       startProvider(home, "cheat", attFile("cheat"), node.rpcUrl, { OPENLEDGER_TEST_PROVIDER: "cheat" }),

@@ -1,19 +1,26 @@
 /** shared steps of the compute e2e files: queries, a provider daemon process, the datanet + model + index setup. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { type DeliverTxResponse, GasPrice, SigningStargateClient, assertIsDeliverTxSuccess } from "@cosmjs/stargate";
+import { openledgerRegistry } from "../../cli/cmds/tx/broadcast.ts";
+import * as cq from "../../proto/gen/openledger/compute/v1/query.ts";
+import type { Job, Provider } from "../../proto/gen/openledger/compute/v1/types.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import { featuresToBytes as int16Features } from "../../modules/datanet/index.ts";
 import { buildMlpModel } from "../../node/onnx/builder.ts";
 import { OnnxModel } from "../../node/onnx/service.ts";
 import { featuresToBytes, int16ToBytes, runInference } from "../../node/provider/inference.ts";
+import type { AttestationKey } from "../../node/provider/attest.ts";
+import { writeAttestationKeyFile } from "../../node/provider/keyFile.ts";
 import * as dq from "../../proto/gen/openledger/datanet/v1/query.ts";
 import { QueryBalanceRequest, QueryBalanceResponse, QuerySupplyOfRequest, QuerySupplyOfResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { QueryAccountsRequest, QueryAccountsResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { MODULE_ACCOUNT_PERMISSIONS } from "../../modules/app.ts";
 import { accAddressToString, moduleAddress } from "../../modules/core/address.ts";
-import { BIN, freePort, rpc, waitFor } from "./harness.ts";
+import { BIN, DEV_MNEMONIC, type NodeProc, addGenesisAccounts, cleanup, cli, freePort, rpc, startNode, tempHome, waitFor } from "./harness.ts";
 
 export async function abci<R>(url: string, path: string, req: Uint8Array, decode: (b: Uint8Array) => R, height?: number): Promise<R> {
   const r = await rpc(url, "abci_query", { path, data: Buffer.from(req).toString("hex"), prove: false, ...(height !== undefined ? { height: String(height) } : {}) });
@@ -52,6 +59,94 @@ export async function startProvider(home: string, key: string, attFile: string, 
 }
 
 export type Tx = (who: string, msgs: { typeUrl: string; value: unknown }[]) => Promise<unknown>;
+
+/** a dev-chain node for the compute e2e files, with funded keys (a test keyring in `home`) and a CosmJS client each. */
+export interface ComputeChain {
+  home: string;
+  node: NodeProc;
+  /** bech32 address per key name ("dev" = DEV_MNEMONIC's, the validator's account) */
+  addr: Record<string, string>;
+  client: Record<string, SigningStargateClient>;
+  /** provider daemons started by the test: stopped by close() */
+  daemons: Daemon[];
+  /** signs and broadcasts `msgs` from `who` (fee 10000uopen, gas 4M); throws unless delivered with code 0 */
+  tx(who: string, msgs: { typeUrl: string; value: unknown }[]): Promise<DeliverTxResponse>;
+  job(id: bigint): Promise<Job>;
+  provider(address: string): Promise<Provider>;
+  close(): Promise<void>;
+}
+
+/** MsgRegisterProvider for key `who` (bond 5000000uopen, a cpu provider) with attestation key `key`. */
+export function registerProvider(c: ComputeChain, who: string, key: AttestationKey): Promise<DeliverTxResponse> {
+  return c.tx(who, [{ typeUrl: "/openledger.compute.v1.MsgRegisterProvider", value: { provider: c.addr[who], bond: { denom: "uopen", amount: "5000000" }, capabilities: { accelerator: "cpu", memoryBytes: 1n << 30n, maxBatch: 1, endpoint: "" }, attestationPubkey: key.pub, attestationKeyType: key.type, moniker: who } }]);
+}
+
+/** `key` written as `<home>/<who>.attestation.json` (the daemon's --attestation-key file); returns the path. */
+export function attestationFile(c: ComputeChain, who: string, key: AttestationKey): string {
+  const f = join(c.home, `${who}.attestation.json`);
+  writeAttestationKeyFile(f, key);
+  return f;
+}
+
+/**
+ * `openledgerd init`, keys `names` (+ "dev", recovered from DEV_MNEMONIC) each funded with 10^12 uopen, the
+ * compute params in `computeParams` (genesis JSON names, e.g. index_deadline_blocks) set, a node producing
+ * blocks every `blockInterval` (default 300ms), one CosmJS signing client per key.
+ */
+export async function startComputeChain(tag: string, chainId: string, names: string[], computeParams: Record<string, string> = {}, blockInterval = "300ms"): Promise<ComputeChain> {
+  const KR = ["--keyring-backend", "test"];
+  const home = tempHome(tag);
+  const addr: Record<string, string> = {};
+  const client: Record<string, SigningStargateClient> = {};
+  const daemons: Daemon[] = [];
+  let node: NodeProc | undefined;
+  const close = async () => {
+    for (const d of daemons) await d.stop();
+    for (const c of Object.values(client)) c.disconnect();
+    await node?.stop();
+    cleanup(home);
+  };
+  try {
+    await cli(["init", `${tag}-e2e`, "--chain-id", chainId, "--home", home]);
+    const mnemonic: Record<string, string> = { dev: DEV_MNEMONIC };
+    for (const n of names) {
+      const j = JSON.parse(await cli(["keys", "add", n, "--home", home, ...KR, "--output", "json"]));
+      mnemonic[n] = j.mnemonic;
+      addr[n] = j.address;
+    }
+    await cli(["keys", "add", "dev", "--recover", "--home", home, ...KR], { input: `${DEV_MNEMONIC}\n` });
+    addr.dev = (await (await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "open" })).getAccounts())[0]!.address;
+    addGenesisAccounts(home, Object.values(addr).map((a) => ({ address: a, coins: [{ denom: "uopen", amount: "1000000000000" }] })));
+    const gfile = join(home, "config/genesis.json");
+    const g = JSON.parse(readFileSync(gfile, "utf8"));
+    Object.assign(g.app_state.compute.params, computeParams);
+    writeFileSync(gfile, JSON.stringify(g, null, 2));
+    node = await startNode(home, { blockInterval });
+    for (const n of Object.keys(mnemonic)) {
+      const w = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic[n]!, { prefix: "open" });
+      client[n] = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString("0.0025uopen"), broadcastPollIntervalMs: 200, broadcastTimeoutMs: 30_000 });
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const url = node.rpcUrl;
+  return {
+    home,
+    node,
+    addr,
+    client,
+    daemons,
+    async tx(who, msgs) {
+      const r = await client[who]!.signAndBroadcast(addr[who]!, msgs, { amount: [{ denom: "uopen", amount: "10000" }], gas: "4000000" });
+      assertIsDeliverTxSuccess(r);
+      return r;
+    },
+    job: async (id) => (await abci(url, "/openledger.compute.v1.Query/Job", cq.QueryJobRequest.encode({ id }).finish(), (b) => cq.QueryJobResponse.decode(b))).job!,
+    provider: async (a) => (await abci(url, "/openledger.compute.v1.Query/Provider", cq.QueryProviderRequest.encode({ address: a }).finish(), (b) => cq.QueryProviderResponse.decode(b))).provider!,
+    close,
+  };
+}
 
 /**
  * The model (identity embedding 4 → 4 with Relu; a head that picks the largest of the first 3

@@ -10,85 +10,36 @@
  * height.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient, assertIsDeliverTxSuccess } from "@cosmjs/stargate";
-import { readFileSync, writeFileSync } from "node:fs";
 import { sha256 } from "../../modules/core/hash.ts";
 import { decodeCheckpoint, headPredict } from "../../modules/compute/training.ts";
-import { openledgerRegistry } from "../../cli/cmds/tx/broadcast.ts";
 import { attestationKey } from "../../node/provider/attest.ts";
-import { writeAttestationKeyFile } from "../../node/provider/keyFile.ts";
 import { OnnxModel } from "../../node/onnx/service.ts";
 import * as aq from "../../proto/gen/openledger/attribution/v1/query.ts";
-import * as cq from "../../proto/gen/openledger/compute/v1/query.ts";
-import { type Job, JobStatus, type Provider } from "../../proto/gen/openledger/compute/v1/types.ts";
-import { type Daemon, abci, assertConservedEveryBlock, setupModel, startProvider } from "./computeLoop.ts";
-import { DEV_MNEMONIC, type NodeProc, addGenesisAccounts, cleanup, cli, rpc, startNode, tempHome, waitFor } from "./harness.ts";
+import { JobStatus } from "../../proto/gen/openledger/compute/v1/types.ts";
+import { type ComputeChain, abci, assertConservedEveryBlock, attestationFile, registerProvider, setupModel, startComputeChain, startProvider } from "./computeLoop.ts";
+import { cli, rpc, waitFor } from "./harness.ts";
 
 const CHAIN_ID = "openledger-training-e2e-1";
 const KR = ["--keyring-backend", "test"];
 
 describe("e2e/training: a training job through the provider daemons, a forged head slashed, the trained ONNX head accepted", () => {
-  let home: string;
-  let node: NodeProc;
-  const daemons: Daemon[] = [];
-  const clients: SigningStargateClient[] = [];
-  const addr: Record<string, string> = {};
-  const client: Record<string, SigningStargateClient> = {};
-
+  let c: ComputeChain;
   before(async () => {
-    home = tempHome("training");
-    await cli(["init", "training-e2e", "--chain-id", CHAIN_ID, "--home", home]);
-    const mnemonic: Record<string, string> = { dev: DEV_MNEMONIC };
-    for (const n of ["alice", "honest", "cheat"]) {
-      const j = JSON.parse(await cli(["keys", "add", n, "--home", home, ...KR, "--output", "json"]));
-      mnemonic[n] = j.mnemonic;
-      addr[n] = j.address;
-    }
-    await cli(["keys", "add", "dev", "--recover", "--home", home, ...KR], { input: `${DEV_MNEMONIC}\n` });
-    addr.dev = (await (await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "open" })).getAccounts())[0]!.address;
-    addGenesisAccounts(home, Object.values(addr).map((a) => ({ address: a, coins: [{ denom: "uopen", amount: "1000000000000" }] })));
-    const gfile = join(home, "config/genesis.json");
-    const g = JSON.parse(readFileSync(gfile, "utf8"));
-    g.app_state.compute.params.training_deadline_blocks = "40";
-    writeFileSync(gfile, JSON.stringify(g, null, 2));
-    node = await startNode(home, { blockInterval: "300ms" });
-    for (const n of Object.keys(mnemonic)) {
-      const w = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic[n]!, { prefix: "open" });
-      client[n] = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString("0.0025uopen"), broadcastPollIntervalMs: 200, broadcastTimeoutMs: 30_000 });
-      clients.push(client[n]!);
-    }
+    c = await startComputeChain("training", CHAIN_ID, ["alice", "honest", "cheat"], { training_deadline_blocks: "40" });
   });
-
   after(async () => {
-    for (const d of daemons) await d.stop();
-    for (const c of clients) c.disconnect();
-    await node?.stop();
-    if (home) cleanup(home);
+    await c?.close();
   });
-
-  const tx = async (who: string, msgs: { typeUrl: string; value: unknown }[]) => {
-    const r = await client[who]!.signAndBroadcast(addr[who]!, msgs, { amount: [{ denom: "uopen", amount: "10000" }], gas: "4000000" });
-    assertIsDeliverTxSuccess(r);
-    return r;
-  };
-  const job = async (id: bigint): Promise<Job> => (await abci(node.rpcUrl, "/openledger.compute.v1.Query/Job", cq.QueryJobRequest.encode({ id }).finish(), (b) => cq.QueryJobResponse.decode(b))).job!;
-  const provider = async (a: string): Promise<Provider> => (await abci(node.rpcUrl, "/openledger.compute.v1.Query/Provider", cq.QueryProviderRequest.encode({ address: a }).finish(), (b) => cq.QueryProviderResponse.decode(b))).provider!;
-  const blob = async (hash: Uint8Array) => new Uint8Array(Buffer.from((await rpc(node.rpcUrl, "blob_get", { hash: Buffer.from(hash).toString("hex") })).data, "base64"));
+  const blob = async (hash: Uint8Array) => new Uint8Array(Buffer.from((await rpc(c.node.rpcUrl, "blob_get", { hash: Buffer.from(hash).toString("hex") })).data, "base64"));
 
   it("trains, slashes the forger, accepts the honest head and serves it as ONNX", { timeout: 240_000 }, async () => {
+    const { home, node, addr, tx, job, provider, daemons } = c;
     const onnx = await setupModel(node.rpcUrl, tx, "dev", { dev: addr.dev!, alice: addr.alice! });
     const A = "/openledger.attribution.v1.";
-    const C = "/openledger.compute.v1.";
     const keys = { cheat: attestationKey("ed25519", sha256(Buffer.from("cheat attestation"))), honest: attestationKey("secp256k1", sha256(Buffer.from("honest attestation"))) };
-    const register = (who: "cheat" | "honest") => tx(who, [{ typeUrl: `${C}MsgRegisterProvider`, value: { provider: addr[who], bond: { denom: "uopen", amount: "5000000" }, capabilities: { accelerator: "cpu", memoryBytes: 1n << 30n, maxBatch: 1, endpoint: "" }, attestationPubkey: keys[who].pub, attestationKeyType: keys[who].type, moniker: who } }]);
-    const attFile = (who: "cheat" | "honest") => {
-      const f = join(home, `${who}.attestation.json`);
-      writeAttestationKeyFile(f, keys[who]);
-      return f;
-    };
+    const register = (who: "cheat" | "honest") => registerProvider(c, who, keys[who]);
+    const attFile = (who: "cheat" | "honest") => attestationFile(c, who, keys[who]);
     const [cheatD, honestD] = await Promise.all([startProvider(home, "cheat", attFile("cheat"), node.rpcUrl, { OPENLEDGER_TEST_PROVIDER: "cheat" }), startProvider(home, "honest", attFile("honest"), node.rpcUrl)]);
     daemons.push(cheatD, honestD);
     await register("cheat");

@@ -40,9 +40,10 @@ export function providerCommand(io: CliIo): Command {
         .option("--metrics-addr <host:port>", "serve /metrics here", "127.0.0.1:26670")
         .option("--gas-prices <price>", "fee per unit of gas", "0.0025uopen")
         .option("--gas <n>", "gas limit of each MsgSubmitResult", "400000")
-        .option("--execution-provider <ep>", "onnxruntime execution provider (cpu, cuda, …)", "cpu"),
+        .option("--execution-provider <ep>", "onnxruntime execution provider (cpu, cuda, …)", "cpu")
+        .option("--data-dir <dir>", "the daemon's own store: index rows kept on disk from before their result is submitted until they are on chain (default <home>/provider/<address>)"),
     ),
-  ).action(async (from: string, o: KeyringFlags & { node?: string; attestationKey: string; metricsAddr: string; gasPrices: string; gas: string; executionProvider: string }, c: Command) => {
+  ).action(async (from: string, o: KeyringFlags & { node?: string; attestationKey: string; metricsAddr: string; gasPrices: string; gas: string; executionProvider: string; dataDir?: string }, c: Command) => {
     const g = globalsOf(c);
     const url = resolveNode(o.node, g.home);
     const keyring = await openKeyring(g.home, o, io);
@@ -73,15 +74,17 @@ export function providerCommand(io: CliIo): Command {
     const fee = calculateFee(Number(o.gas), GasPrice.fromString(o.gasPrices));
     const logger = createLogger({ level: "info", format: "json" }).child({ module: "provider" });
     const misbehave = process.env.OPENLEDGER_TEST_PROVIDER;
+    const { join } = await import("node:path");
     const daemon = new ProviderDaemon({
       rpcUrl: url,
       chainId,
       address: key.address,
       attestation: att,
       metricsListen: o.metricsAddr,
+      dataDir: o.dataDir ?? join(g.home, "provider", key.address),
       logger,
       onnx: { executionProvider: o.executionProvider },
-      ...(misbehave === "cheat" || misbehave === "silent" ? { misbehave } : {}),
+      ...(misbehave === "cheat" || misbehave === "silent" || misbehave === "crash-after-index-submit" ? { misbehave } : {}),
       submit: async (msgs, gas) => {
         try {
           if (gas === "auto") {
