@@ -14,6 +14,7 @@ import {
   WEIGHT_CLAMP,
   type TrainingConfig,
   batchRows,
+  epochPermutation,
   encodeCheckpoint,
   headLogits,
   trainSteps,
@@ -48,7 +49,7 @@ function blobs(n: number, h: number, classes: number, seed = 7) {
   return { rows, labels, n, h, classes };
 }
 
-describe("compute training v2 (integer softmax head)", () => {
+describe("compute training v3 (integer softmax head, per-epoch permutations)", () => {
   const cfg: TrainingConfig = { learningRateQ16: 32768, epochs: 8, batchSize: 8, segments: 6 };
   const d = blobs(90, 12, 3);
   const seed = trainingSeed(5n, sha256(encodeTrainingConfig(cfg)));
@@ -62,6 +63,7 @@ describe("compute training v2 (integer softmax head)", () => {
     const b = encodeTrainingConfig(cfg);
     assert.throws(() => decodeTrainingConfig(b.subarray(0, 14)), TrainingConfigError);
     assert.throws(() => decodeTrainingConfig(Uint8Array.from([...b.subarray(0, 4), 1, ...b.subarray(5)])), TrainingConfigError, "version 1");
+    assert.throws(() => decodeTrainingConfig(Uint8Array.from([...b.subarray(0, 4), 2, ...b.subarray(5)])), TrainingConfigError, "version 2 (batches with replacement)");
     assert.throws(() => decodeTrainingConfig(Uint8Array.from([0x78, ...b.subarray(1)])), TrainingConfigError, "magic");
     assert.throws(() => checkTrainingJob({ ...cfg, epochs: 1, batchSize: 64 }, 90, 12), TrainingConfigError, "2 steps, 6 segments");
     assert.throws(() => checkTrainingJob({ ...cfg, epochs: 1000, segments: 1 }, 10_000, 4096), TrainingConfigError, "a segment too big to replay");
@@ -89,8 +91,9 @@ describe("compute training v2 (integer softmax head)", () => {
     const b = trainHead(d, seed, cfg);
     assert.equal(a.chain.length, cfg.segments + 1);
     assert.deepEqual(a.chain.map(toHex), b.chain.map(toHex));
-    // golden: the arithmetic is consensus; a change to it must be a new training config version
-    assert.equal(toHex(a.chain.at(-1)!), "2cd8f6285a54bdb8760ad4432d0bb99a5e4daa5364d01e425d5f3170203f2ccc");
+    // golden: the arithmetic is consensus; a change to it must be a new training config version (v3: the
+    // per-epoch permutations replaced v2's draws with replacement, whose run ended at 2cd8f628…3f2ccc)
+    assert.equal(toHex(a.chain.at(-1)!), "c9062ad3433523636e9586d9f515987268a1838d4d0c912af2a3c6118eb8d2b3");
     assert.equal(segmentBounds(cfg, d.n, cfg.segments - 1)[1], trainingSteps(cfg, d.n), "the segments cover every step");
     for (let k = 0; k < cfg.segments; k++) {
       assert.equal(toHex(sha256(replaySegment(d, seed, cfg, a.checkpoints[k]!, k))), toHex(a.chain[k + 1]!), `segment ${k}`);
@@ -104,6 +107,33 @@ describe("compute training v2 (integer softmax head)", () => {
     let right = 0;
     for (let i = 0; i < d.n; i++) if (headPredict(w, d.rows.subarray(i * d.h, (i + 1) * d.h), d.classes, d.h) === d.labels[i]) right++;
     assert.ok(right >= 85, `${right}/90 right after training (the zero head: 30)`);
+  });
+
+  it("mini-batches without replacement: each epoch is a permutation, seeded by (seed, epoch), every row once", () => {
+    const n = d.n;
+    const P = Math.ceil(n / cfg.batchSize); // 12 steps: 11 of 8 rows and one of 2
+    const epochs: string[] = [];
+    for (let e = 0; e < 3; e++) {
+      const rows: number[] = [];
+      for (let s = 0; s < P; s++) {
+        const b = batchRows(seed, e * P + s, cfg.batchSize, n);
+        assert.equal(b.length, s < P - 1 ? cfg.batchSize : n - (P - 1) * cfg.batchSize, `epoch ${e} step ${s}`);
+        rows.push(...b);
+      }
+      assert.deepEqual([...rows].sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i), `epoch ${e}: every row exactly once`);
+      assert.deepEqual(rows, Array.from(epochPermutation(seed, e, n)));
+      epochs.push(rows.join(","));
+    }
+    assert.equal(new Set(epochs).size, 3, "each epoch its own order");
+    assert.deepEqual(epochPermutation(seed, 1, n), epochPermutation(seed, 1, n), "a pure function");
+    assert.notDeepEqual(epochPermutation(trainingSeed(6n, sha256(encodeTrainingConfig(cfg))), 0, n), epochPermutation(seed, 0, n), "another job: another order");
+    assert.deepEqual(Array.from(epochPermutation(seed, 0, 1)), [0]);
+    // golden: the order is consensus
+    assert.deepEqual(Array.from(epochPermutation(sha256(utf8("golden")), 0, 10)), [3, 0, 4, 1, 8, 5, 9, 7, 6, 2]);
+    // uniform enough: over 3000 epochs of 6 rows each row lands in each place 500 ± 5σ (σ ≈ 20) times
+    const at = Array.from({ length: 6 }, () => new Array<number>(6).fill(0));
+    for (let e = 0; e < 3000; e++) epochPermutation(seed, e, 6).forEach((r, i) => at[r]![i]!++);
+    for (const row of at) for (const c of row) assert.ok(Math.abs(c - 500) < 100, `${c} of 3000`);
   });
 
   it("the inlined SGD step is the documented one (batchRows, headLogits, softmaxQ16, the update rule)", () => {

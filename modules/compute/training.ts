@@ -1,5 +1,5 @@
 /**
- * Training a model's head (DESIGN.md "Training"; issue 5 item 2), version 2: a linear softmax layer on
+ * Training a model's head (DESIGN.md "Training"; issue 5 item 2), version 3: a linear softmax layer on
  * the model's frozen, quantised embeddings (its embedding index: int16 at 2^-8), trained with seeded
  * mini-batch SGD on the cross-entropy loss, in integer fixed point only, so that any validator replays
  * any segment between two checkpoints bit-exactly. Pure and deterministic (no floats: every value is
@@ -25,8 +25,13 @@
  * a shift by n; 0 for u ≥ 12·2^16 (e^−12·2^16 < 0.5). Measured precision (training.test.ts): within 1
  * unit of round(2^16·e^(−u/2^16)) (1.5e-5) over the whole range.
  *
- * Mini-batches: step t takes B rows drawn with replacement, row = u48(sha256(domain ‖ seed ‖ u64be(t) ‖
- * u32be(block)) bytes 6i…6i+6) mod n (5 rows per hash block); the seed of a job is sha256(domain ‖
+ * Mini-batches (v3: without replacement, each row once per epoch): epoch e visits the rows in the order of
+ * a seeded permutation π_e (`epochPermutation`: Fisher–Yates, for i = n−1 … 1 swap a[i] with a[r_i mod
+ * (i+1)], r_i the next u48 of the stream sha256(perm domain ‖ seed ‖ u64be(e) ‖ u32be(block)), 5 per hash
+ * block, in order; the modulo bias is below (i+1)/2^48). With P = ⌈n / B⌉ steps per epoch, step t is
+ * step s = t mod P of epoch ⌊t/P⌋ and takes rows π_e[s·B … min(n, (s+1)·B)): the last batch of an epoch
+ * holds n − (P−1)·B rows and is still divided by B, so every row weighs lr/B once per epoch. (v2 drew
+ * B rows with replacement per step.) The seed of a job is sha256(domain ‖
  * u64be(job id) ‖ sha256(training config)). Steps = epochs · ⌈n / B⌉, cut into `segments` segments
  * [⌊k·steps/S⌋, ⌊(k+1)·steps/S⌋). Checkpoint k = the head after segment k−1 (checkpoint 0 = all zero),
  * bytes = int32 LE of W (class-major: W[c][0..h)) ‖ b; the chain is sha256 of checkpoints 0 … S.
@@ -36,10 +41,12 @@ import { concat, u64be, utf8 } from "../core/bytes.ts";
 import { sha256 } from "../core/hash.ts";
 import type { Bytes } from "../core/abci.ts";
 
-const DOMAIN = concat(utf8("openledger.compute.train.v2"), Uint8Array.of(0));
+const DOMAIN = concat(utf8("openledger.compute.train.v3"), Uint8Array.of(0));
+const PERM_DOMAIN = concat(utf8("openledger.compute.train.v3.permutation"), Uint8Array.of(0));
 const SEGMENT_DOMAIN = concat(utf8("openledger.compute.train.v2.segments"), Uint8Array.of(0));
 const CONFIG_MAGIC = utf8("oltr");
-export const TRAINING_CONFIG_VERSION = 2;
+/** 3: per-epoch permutations (2: mini-batches drawn with replacement; refused now, its runs replay differently). */
+export const TRAINING_CONFIG_VERSION = 3;
 /** |W|, |b| ≤ 2^24 in Q16. */
 export const WEIGHT_CLAMP = 2 ** 24;
 /** most segments of a run (the chain has segments + 1 hashes). */
@@ -74,7 +81,7 @@ export const DEFAULT_TRAINING_CONFIG: Readonly<TrainingConfig> = Object.freeze({
 
 export class TrainingConfigError extends Error {}
 
-/** 15 bytes: "oltr" ‖ u8 version (2) ‖ u32be lr ‖ u16be epochs ‖ u16be batch ‖ u16be segments. */
+/** 15 bytes: "oltr" ‖ u8 version (3) ‖ u32be lr ‖ u16be epochs ‖ u16be batch ‖ u16be segments. */
 export function encodeTrainingConfig(c: TrainingConfig): Bytes {
   checkConfig(c);
   const out = new Uint8Array(15);
@@ -188,20 +195,45 @@ export function encodeCheckpoint(w: Int32Array): Bytes {
   return out;
 }
 
-/** the B row indices of step t. */
-export function batchRows(seed: Bytes, t: number, batch: number, n: number): number[] {
-  const out: number[] = [];
-  for (let blk = 0; out.length < batch; blk++) {
-    const u = new Uint8Array(4);
-    new DataView(u.buffer).setUint32(0, blk);
-    const hsh = sha256(concat(DOMAIN, seed, u64be(BigInt(t)), u));
-    for (let i = 0; i + 6 <= 32 && out.length < batch; i += 6) {
-      let v = 0;
-      for (let b = 0; b < 6; b++) v = v * 256 + (hsh[i + b] as number);
-      out.push(v % n);
+/**
+ * epoch e's order of the n rows: a Fisher–Yates shuffle of 0 … n−1 driven by the u48 stream
+ * sha256(PERM_DOMAIN ‖ seed ‖ u64be(e) ‖ u32be(block)) (5 draws per block, bytes 6i … 6i+6, big-endian).
+ */
+export function epochPermutation(seed: Bytes, epoch: number, n: number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  const msg = new Uint8Array(PERM_DOMAIN.length + seed.length + 12);
+  msg.set(PERM_DOMAIN, 0);
+  msg.set(seed, PERM_DOMAIN.length);
+  const off = PERM_DOMAIN.length + seed.length;
+  const mv = new DataView(msg.buffer);
+  mv.setUint32(off, Math.floor(epoch / 4294967296));
+  mv.setUint32(off + 4, epoch >>> 0);
+  let hsh: Uint8Array = new Uint8Array(0);
+  let at = 32;
+  let blk = 0;
+  for (let i = n - 1; i >= 1; i--) {
+    if (at + 6 > 32) {
+      mv.setUint32(off + 8, blk++);
+      hsh = sha256(msg);
+      at = 0;
     }
+    let v = 0;
+    for (let b = 0; b < 6; b++) v = v * 256 + (hsh[at + b] as number);
+    at += 6;
+    const j = v % (i + 1);
+    const t = p[i] as number;
+    p[i] = p[j] as number;
+    p[j] = t;
   }
-  return out;
+  return p;
+}
+
+/** the row indices of step t (B of them; the last step of an epoch: what is left of its permutation). */
+export function batchRows(seed: Bytes, t: number, batch: number, n: number): number[] {
+  const perEpoch = Math.ceil(n / batch);
+  const s = t % perEpoch;
+  return Array.from(epochPermutation(seed, Math.floor(t / perEpoch), n).subarray(s * batch, Math.min(n, (s + 1) * batch)));
 }
 
 /** Q16 logits of one row under weights w (C·h W class-major, then C biases). */
@@ -252,29 +284,20 @@ export function trainSteps(d: TrainingData, seed: Bytes, cfg: TrainingConfig, st
   let shift = 16;
   for (let b = B; b > 1; b >>= 1) shift++;
   const lr = cfg.learningRateQ16;
-  // the hash input of batchRows: domain ‖ seed ‖ u64be(t) ‖ u32be(block), t and block written in place
-  const msg = new Uint8Array(DOMAIN.length + seed.length + 12);
-  msg.set(DOMAIN, 0);
-  msg.set(seed, DOMAIN.length);
-  const tOff = DOMAIN.length + seed.length;
-  const mv = new DataView(msg.buffer);
-  const batch: number[] = new Array<number>(B).fill(0);
+  // each epoch's permutation, made once per epoch the steps touch
+  const perEpoch = Math.ceil(n / B);
+  let epoch = -1;
+  let perm: Int32Array = new Int32Array(0);
   for (let t = from; t < to; t++) {
-    mv.setUint32(tOff, Math.floor(t / 4294967296));
-    mv.setUint32(tOff + 4, t >>> 0);
-    let got = 0;
-    for (let blk = 0; got < B; blk++) {
-      mv.setUint32(tOff + 8, blk);
-      const hsh = sha256(msg);
-      for (let i = 0; i + 6 <= 32 && got < B; i += 6) {
-        let v = 0;
-        for (let b = 0; b < 6; b++) v = v * 256 + (hsh[i + b] as number);
-        batch[got++] = v % n;
-      }
+    if (Math.floor(t / perEpoch) !== epoch) {
+      epoch = Math.floor(t / perEpoch);
+      perm = epochPermutation(seed, epoch, n);
     }
+    const first = (t % perEpoch) * B;
+    const last = Math.min(n, first + B);
     G.fill(0);
-    for (let k = 0; k < B; k++) {
-      const i = batch[k] as number;
+    for (let k = first; k < last; k++) {
+      const i = perm[k] as number;
       const y = d.labels[i] as number;
       if (y < 0 || y >= C) continue;
       const o = i * h;

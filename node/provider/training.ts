@@ -1,5 +1,5 @@
 /**
- * The node side of training jobs (v2; the integer SGD itself is modules/compute/training.ts, shared
+ * The node side of training jobs (v3; the integer SGD itself is modules/compute/training.ts, shared
  * with the state machine): the provider's whole run, the trained head written back into the model's
  * ONNX artifact, and the validators' replay of sampled segments.
  *

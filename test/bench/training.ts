@@ -16,8 +16,8 @@ import {
   DEFAULT_TRAINING_CONFIG,
   type TrainingConfig,
   type TrainingData,
-  batchRows,
   decodeCheckpoint,
+  epochPermutation,
   encodeTrainingConfig,
   headPredict,
   replayCount,
@@ -51,9 +51,13 @@ function floatSgd(d: TrainingData, seed: Uint8Array, cfg: TrainingConfig): Float
   const z = new Float64Array(C);
   const lr = cfg.learningRateQ16 / 65536;
   const steps = trainingSteps(cfg, d.n);
+  const perEpoch = Math.ceil(d.n / cfg.batchSize);
+  let perm: Int32Array = new Int32Array(0);
   for (let t = 0; t < steps; t++) {
     G.fill(0);
-    for (const i of batchRows(seed, t, cfg.batchSize, d.n)) {
+    // the same batches: each epoch's permutation (batchRows, once per epoch), in slices of B
+    if (t % perEpoch === 0) perm = epochPermutation(seed, t / perEpoch, d.n);
+    for (const i of perm.subarray((t % perEpoch) * cfg.batchSize, Math.min(d.n, ((t % perEpoch) + 1) * cfg.batchSize))) {
       const o = i * h;
       let m = -Infinity;
       for (let c = 0; c < C; c++) {
