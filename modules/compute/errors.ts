@@ -23,3 +23,5 @@ export const ErrUnsupportedJobType = registerError("compute", 20, "unsupported j
 export const ErrNotModelOwner = registerError("compute", 21, "only the model owner may request this");
 /** an embedding-index job for a model whose index is complete (code 30: 21–29 left to training). */
 export const ErrIndexComplete = registerError("compute", 30, "model index already complete");
+/** a present tee_quote that is malformed, not bound to the result, or not signed by the provider's attestation key (README "TEE quotes"). */
+export const ErrInvalidTeeQuote = registerError("compute", 31, "invalid TEE quote");

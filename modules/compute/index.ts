@@ -16,6 +16,7 @@ export { MODULE_NAME as COMPUTE_MODULE_NAME, ESCROW_ACCOUNT as COMPUTE_ESCROW_AC
 export { genesisToJson as computeGenesisToJson, defaultGenesis as defaultComputeGenesis } from "./genesis.ts";
 export { chooseProvider, validateComputeExtension, verifyAttestation, MAX_VERDICTS } from "./keeper.ts";
 export { resultSignBytes, resultHash, inferenceOutputHash } from "./signBytes.ts";
+export { TEE_MEASUREMENT_BYTES, TEE_QUOTE_VERSION, TEE_TYPES, TeeQuoteError, decodeTeeQuote, encodeTeeQuote, teeQuoteDigest, type TeeQuote } from "./teeQuote.ts";
 
 /** what other modules (treasury, gov) and the vote-extension plumbing may call. */
 export type ComputeVerdictKeeper = Pick<ComputeKeeper, "pendingVerifications" | "applyVerdicts" | "getJob" | "getProvider">;

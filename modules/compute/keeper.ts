@@ -30,6 +30,7 @@ import {
   ErrFeeTooLow,
   ErrInsufficientBond,
   ErrInvalidAttestation,
+  ErrInvalidTeeQuote,
   ErrInvalidAttestationKey,
   ErrInvalidField,
   ErrInvalidInput,
@@ -48,6 +49,7 @@ import {
 } from "./errors.ts";
 import { emitTyped } from "./events.ts";
 import { DEFAULT_TRAINING_CONFIG, MAX_SEGMENTS, TrainingConfigError, checkTrainingJob, decodeTrainingConfig, encodeTrainingConfig } from "./training.ts";
+import { type TeeQuote, TeeQuoteError, decodeTeeQuote, teeQuoteDigest } from "./teeQuote.ts";
 import type { ComputeAttributionKeeper, ComputeBankKeeper, ComputeDatanetKeeper, ComputeModel, TreasurySplitter } from "./expectedKeepers.ts";
 import {
   ESCROW_ACCOUNT,
@@ -209,6 +211,18 @@ function checkKey(type: string, key: Bytes): void {
   } else if (type === "ed25519") {
     if (key.length !== 32) throw ErrInvalidAttestationKey.wrap("ed25519 attestation key must be 32 bytes");
   } else throw ErrInvalidAttestationKey.wrap(`key type "${type}" (want secp256k1 or ed25519)`);
+}
+
+/** a present TEE quote: well-formed (teeQuote.ts), report data = the result hash, signed by the provider's attestation key. */
+function checkTeeQuote(quote: Bytes, resultDigest: Bytes, keyType: string, key: Bytes): void {
+  let q: TeeQuote;
+  try {
+    q = decodeTeeQuote(quote);
+  } catch (e: unknown) {
+    throw ErrInvalidTeeQuote.wrap(e instanceof TeeQuoteError ? e.message : "malformed");
+  }
+  if (!equal(q.reportData, resultDigest)) throw ErrInvalidTeeQuote.wrap("report_data is not the result hash");
+  if (!verifyAttestation(keyType, key, teeQuoteDigest(q), q.signature)) throw ErrInvalidTeeQuote.wrap("not signed by the provider's attestation key");
 }
 
 export function verifyAttestation(type: string, key: Bytes, digest: Bytes, sig: Bytes): boolean {
@@ -566,6 +580,7 @@ export function createComputeKeeper(deps: ComputeKeeperDeps): ComputeKeeper {
       if (j.jobType !== JobType.JOB_TYPE_TRAINING && (result.trainedArtifactHash.length > 0 || result.checkpointChain.length > 0)) throw ErrInvalidResult.wrap("only training results carry a checkpoint chain and a trained artifact");
       const digest = resultHash(ctx.block.chainId, jobId, result);
       if (!verifyAttestation(prov.attestationKeyType, prov.attestationPubkey, digest, attestation)) throw ErrInvalidAttestation.wrap(`job ${jobId}: not signed by ${who}'s attestation key`);
+      if (teeQuote.length > 0) checkTeeQuote(teeQuote, digest, prov.attestationKeyType, prov.attestationPubkey);
       k.putJob(ctx, {
         ...j,
         status: JobStatus.JOB_STATUS_SUBMITTED,

@@ -15,7 +15,7 @@ import { QueryTotalSupplyRequest, QueryTotalSupplyResponse } from "cosmjs-types/
 import { moduleAddress, accAddressToString } from "../../../modules/core/address.ts";
 import { utf8 } from "../../../modules/core/bytes.ts";
 import { sha256 } from "../../../modules/core/hash.ts";
-import { type ComputeVerifier, type ExtensionVote, type VerdictSource, type VerificationTask, chooseProvider, inferenceOutputHash, resultHash } from "../../../modules/compute/index.ts";
+import { type ComputeVerifier, type ExtensionVote, type TeeQuote, type VerdictSource, type VerificationTask, chooseProvider, encodeTeeQuote, inferenceOutputHash, resultHash, teeQuoteDigest } from "../../../modules/compute/index.ts";
 import { decodeVoteExtension } from "../../../modules/core/voteExtension.ts";
 import * as atx from "../../../proto/gen/openledger/attribution/v1/tx.ts";
 import * as aq from "../../../proto/gen/openledger/attribution/v1/query.ts";
@@ -296,6 +296,42 @@ describe("compute through blocks", () => {
     const late = await w.run("carol", [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: good.result, attestation: good.attestation })]);
     assert.notEqual(late.code, 0, "past the deadline the job was taken away");
     await totalSupplyEqualsBalances(w);
+  });
+});
+
+describe("compute TEE quotes", () => {
+  it("a present quote must be well-formed, carry the result hash as report data and be signed by the provider's attestation key (compute:31, no state change); a valid one is stored with the result", async () => {
+    const { w } = await setup();
+    await w.ok("carol", [registerMsg(w, "carol")]);
+    const erin = w.actors.erin!.address;
+    await w.ok("erin", [cmsg.request({ requester: erin, modelId: 1n, input: f32([1, 0, 0, 0]), maxFee: { denom: "uopen", amount: "10" } })]);
+    const j = await job(w, 1n);
+    const good = attested(w, j, "carol", [1000, 0, 0, 0], 0);
+    const quote = (over: Partial<Omit<TeeQuote, "signature">> = {}, signer: "carol" | "dave" = "carol") => {
+      const q = { teeType: 1, measurement: new Uint8Array(48).fill(7), reportData: good.digest, evidence: utf8("the vendor's DCAP quote, opaque"), ...over };
+      return encodeTeeQuote({ ...q, signature: attKey[signer].sign(teeQuoteDigest(q)) });
+    };
+    const submit = (teeQuote: Uint8Array) => [cmsg.submit({ provider: w.actors.carol!.address, jobId: 1n, result: good.result, attestation: good.attestation, teeQuote })];
+    const fails = async (teeQuote: Uint8Array, code: string, what: string) => {
+      const before = await snapshotState(w);
+      const r = await w.run("carol", submit(teeQuote));
+      assert.equal(`${r.codespace}:${r.code}`, code, `${what}: ${r.log}`);
+      const after = JSON.parse(await snapshotState(w));
+      assert.deepEqual([after.c, after.a], [JSON.parse(before).c, JSON.parse(before).a], `${what}: compute or attribution state changed (the fee is paid)`);
+    };
+    const valid = quote();
+    await fails(utf8("not a quote"), "compute:31", "garbage");
+    await fails(valid.subarray(0, valid.length - 1), "compute:31", "truncated");
+    await fails(Uint8Array.from([...valid, 0]), "compute:31", "trailing byte");
+    await fails(Uint8Array.from(valid, (x, i) => (i === 4 ? 2 : x)), "compute:31", "version 2");
+    await fails(Uint8Array.from(valid, (x, i) => (i === 5 ? 9 : x)), "compute:31", "unknown tee type");
+    await fails(quote({ reportData: sha256(utf8("another result")) }), "compute:31", "bound to another result");
+    await fails(quote({}, "dave"), "compute:31", "signed by another key");
+    await fails(Uint8Array.from(valid, (x, i) => (i === 20 ? x ^ 1 : x)), "compute:31", "measurement changed after signing");
+    await w.ok("carol", submit(valid));
+    const stored = await job(w, 1n);
+    assert.equal(stored.status, JobStatus.JOB_STATUS_SUBMITTED);
+    assert.deepEqual(stored.teeQuote, valid);
   });
 });
 
