@@ -9,6 +9,8 @@
  * 2^32·d < 2^53, i.e. d < 2^21; `assertDistanceBound` checks it on the actual values.
  */
 
+import { createDotKernel, type DotKernel } from "./simdDot.ts";
+
 export type IntVectors = Int16Array | Int32Array;
 
 /** the largest index the engine accepts: the fixed-point recursion needs N·2^30 < 2^53 (README §2). */
@@ -88,6 +90,26 @@ export function subsetIndex(index: EmbeddingIndex, keep: ArrayLike<number>): Emb
  * are exact integers, so the grouping cannot change the result.
  */
 export function squaredDistances(index: EmbeddingIndex, query: IntVectors, out: Float64Array): number {
+  // indexes of ≥ 64 points go through the WebAssembly SIMD kernel (simdDot.ts: the same exact integers)
+  let kernel = kernels.get(index);
+  if (kernel === undefined && index.n >= SIMD_MIN_POINTS) {
+    kernel = createDotKernel(index.vectors, index.n, index.d, index.maxAbs) ?? null;
+    kernels.set(index, kernel);
+  }
+  if (kernel) {
+    const max = kernel.distances(query, out);
+    if (max >= 0) return max;
+  }
+  return squaredDistancesJs(index, query, out);
+}
+
+/** the smallest index that gets a SIMD kernel (copying the rows into wasm memory once pays off). */
+const SIMD_MIN_POINTS = 64;
+/** one kernel (or null: unavailable / out of range) per index, dropped with it. */
+const kernels = new WeakMap<EmbeddingIndex, DotKernel | null>();
+
+/** `squaredDistances` in plain JS (the reference; also the fallback of the SIMD kernel). */
+export function squaredDistancesJs(index: EmbeddingIndex, query: IntVectors, out: Float64Array): number {
   const { n, d, vectors: x } = index;
   const q = query instanceof Int32Array ? query : Int32Array.from(query);
   let max = 0;
