@@ -139,7 +139,7 @@ describe("blocksync/reactor", () => {
     await connect(b.host, good.host);
     const started = performance.now();
     b.reactor.start();
-    await waitFor(() => b.caughtUp() !== undefined || b.halted() !== undefined, 12_000, "caught up");
+    await waitFor(() => b.caughtUp() !== undefined || b.halted() !== undefined, 30_000, "caught up");
     const ms = performance.now() - started;
     assert.equal(b.halted(), undefined);
     assert.deepEqual(b.caughtUp(), { height: BigInt(N - 1), maxPeerHeight: BigInt(N) });
@@ -176,7 +176,7 @@ describe("blocksync/reactor", () => {
     await connect(b.host, silentHost);
     await connect(b.host, good.host);
     b.reactor.start();
-    await waitFor(() => b.caughtUp() !== undefined, 12_000, "caught up");
+    await waitFor(() => b.caughtUp() !== undefined, 30_000, "caught up");
     assert.equal(b.state().lastBlockHeight, BigInt(N - 1));
     assert.ok(b.reactor.stats.timeouts >= 1, "timeouts");
     assert.ok(b.host.scores.score(silentHost.nodeId) < 0);
@@ -191,7 +191,7 @@ describe("blocksync/reactor", () => {
     // a peer at height 1: b (at 0) is within one block of it
     const srv = await server(c.blockStore as BlockSource);
     await connect(b.host, srv.host);
-    await waitFor(() => b.caughtUp() !== undefined, 5000, "caught up");
+    await waitFor(() => b.caughtUp() !== undefined, 30_000, "caught up");
     assert.deepEqual(b.caughtUp(), { height: 0n, maxPeerHeight: 1n });
   });
 });

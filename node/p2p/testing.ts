@@ -13,7 +13,7 @@ export async function createTestHost(o: Partial<HostOptions> = {}): Promise<P2PH
 }
 
 /** resolves when `cond()` holds (polled every 10 ms), rejects after `ms`. */
-export async function waitFor(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+export async function waitFor(cond: () => boolean, ms = 30_000, what = "condition"): Promise<void> {
   const until = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
@@ -26,5 +26,5 @@ export async function connect(a: P2PHost, b: P2PHost): Promise<void> {
   const addr = b.listenAddresses()[0];
   if (addr === undefined) throw new Error("host b has no listen address");
   await a.dial(addr);
-  await waitFor(() => a.isConnected(b.nodeId) && b.isConnected(a.nodeId), 5000, "connection");
+  await waitFor(() => a.isConnected(b.nodeId) && b.isConnected(a.nodeId), 30_000, "connection");
 }

@@ -33,8 +33,9 @@ describe("rest/node", () => {
       const node = await startNode(opts, { app: new KvApp({ backend: new MemoryBackend() }), logger: silentLogger(), genesis, genesisJson: "{}" });
       try {
         assert.ok(node.restPort > 0 && node.restPort !== node.rpcPort);
-        const end = Date.now() + 3000;
+        const end = Date.now() + 30_000;
         while (node.height() < 2n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(node.height() >= 2n, `height ${node.height()} after 30 s`);
         const ni = (await (await fetch(`http://127.0.0.1:${node.restPort}/cosmos/base/tendermint/v1beta1/node_info`)).json()) as any;
         assert.equal(ni.default_node_info.network, TEST_CHAIN_ID);
         const res = await fetch(`http://127.0.0.1:${node.restPort}/cosmos/base/tendermint/v1beta1/blocks/latest`);

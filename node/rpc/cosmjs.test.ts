@@ -195,11 +195,19 @@ describe("rpc/cosmjs compatibility (Comet38Client 0.39)", () => {
       const gotTx = new Promise<number>((resolve, reject) => {
         txs.take(1).subscribe({ next: (t) => resolve(t.height), error: reject, complete: () => {} });
       });
-      // give the subscribe requests time to arrive
-      await new Promise((r) => setTimeout(r, 200));
-      env.bus.publish({ type: "NewBlock", block: env.blocks.get(4n)!, blockId: blockIdOf(4n), result: env.results.get(4n)! });
+      // the subscribe requests reach the server some time after subscribe() returns (later on a loaded
+      // machine): publish the two events until both subscriptions delivered one (each takes only the first)
       const tx = utf8("ws cosmjs");
-      env.bus.publish({ type: "Tx", tx: { height: 12n, index: 0, tx, hash: sha256(tx), result: txResult(0, "open1alice", "x") } });
+      const both = Promise.all([gotBlock, gotTx]);
+      let delivered = false;
+      void both.then(() => (delivered = true), () => (delivered = true));
+      const deadline = Date.now() + 30_000;
+      while (!delivered) {
+        if (Date.now() > deadline) throw new Error("no NewBlock/Tx event delivered to the subscriptions within 30 s");
+        env.bus.publish({ type: "NewBlock", block: env.blocks.get(4n)!, blockId: blockIdOf(4n), result: env.results.get(4n)! });
+        env.bus.publish({ type: "Tx", tx: { height: 12n, index: 0, tx, hash: sha256(tx), result: txResult(0, "open1alice", "x") } });
+        await Promise.race([both.catch(() => undefined), new Promise((r) => setTimeout(r, 200))]);
+      }
       assert.equal(await gotBlock, 4);
       assert.equal(await gotTx, 12);
     } finally {

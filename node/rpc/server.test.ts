@@ -476,7 +476,7 @@ describe("rpc/server", () => {
       inbox.push(JSON.parse(String(d)) as Any);
       for (const w of waiters.splice(0)) w();
     });
-    const next = async (pred: (m: Any) => boolean, ms = 2000): Promise<Any> => {
+    const next = async (pred: (m: Any) => boolean, ms = 30_000): Promise<Any> => {
       const deadline = Date.now() + ms;
       for (;;) {
         const i = inbox.findIndex(pred);
@@ -550,7 +550,8 @@ describe("rpc/server", () => {
     assert.match((await next((m) => m.id === 40)).error.data, /max_subscriptions_per_client/);
     ws.close();
     await new Promise((r) => ws.once("close", r));
-    await new Promise((r) => setTimeout(r, 50));
+    // the server sees the close on its own side of the socket, maybe after the client's "close"
+    for (const end = Date.now() + 30_000; env.bus.listenerCount !== 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
     assert.equal(env.bus.listenerCount, 0, "closing the socket drops its bus listener");
     const subHttp = await rpc("subscribe", { query: "tm.event='Tx'" });
     assert.equal(subHttp.error.code, -32601);

@@ -29,7 +29,8 @@ describe("util/logger", () => {
     const out = capture();
     const log = createLogger({ level: "debug", format: "pretty", destination: out.stream });
     log.child({ module: "rpc" }).debug("listening");
-    await new Promise((r) => setTimeout(r, 20));
+    // pino-pretty renders through a stream: wait for the line rather than for a fixed 20 ms
+    for (const end = Date.now() + 10_000; !/DEBUG.*listening/.test(out.text()) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
     assert.match(out.text(), /DEBUG.*listening/);
     assert.throws(() => createLogger({ level: "loud", format: "json" }), /unknown log level/);
     assert.throws(() => createLogger({ level: "info", format: "xml" as "json" }), /unknown log format/);
