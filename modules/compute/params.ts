@@ -22,7 +22,7 @@ export function defaultParams(): ComputeParams {
     unbondingBlocks: 100n,
     maxInputBytes: 64 * 1024,
     minInferenceFee: "1",
-    indexSampleRows: 16,
+    indexSampleRows: 96,
     embeddingTolerance: 2,
   };
 }

@@ -51,6 +51,7 @@ const BENCHES: BenchSpec[] = [
   { file: "test/bench/poaAudit.ts", limitS: 1200, estS: 130, quickArgs: ["--quick"], quickEstS: 60 },
   { file: "test/bench/inference.ts", limitS: 1200, estS: 20, quickArgs: ["--quick"], quickEstS: 60 },
   { file: "test/bench/training.ts", limitS: 300, estS: 10, quickEstS: 15 },
+  { file: "test/bench/indexReplay.ts", limitS: 300, estS: 40, quickEnv: { BENCH_INDEX_ROUNDS: "11", BENCH_INDEX_CATCH_ROUNDS: "40" }, quickEstS: 20 },
   { file: "test/bench/bankSend.ts", limitS: 900, estS: 40, quickEnv: { BENCH_SENDERS: "200", BENCH_TXS_PER_SENDER: "5" }, quickEstS: 40 },
   { file: "test/bench/query.ts", limitS: 600, estS: 60, quickEnv: { BENCH_QUERY_SECONDS: "1" }, quickEstS: 30 },
   { file: "test/bench/inferenceDevChain.ts", limitS: 1500, estS: 90, quickEnv: { BENCH_ROUNDS: "5,20" }, quickEstS: 90 },
