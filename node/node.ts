@@ -35,7 +35,7 @@ import { DEFAULT_TIMEOUTS } from "./consensus/state.ts";
 import { BlockExecutor } from "./execution/blockExecutor.ts";
 import { totalVotingPower } from "./execution/state.ts";
 import { TestFaults } from "./p2p/testFaults.ts";
-import { testClockOffsetMs, testLieHeight } from "./util/testEnv.ts";
+import { testClock, testLieHeight } from "./util/testEnv.ts";
 import { P2PHost } from "./p2p/host.ts";
 import { MempoolReactor } from "./p2p/mempoolReactor.ts";
 import { SingleValidatorProducer } from "./execution/producer.ts";
@@ -311,8 +311,8 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       if (byzantine === "double-sign") {
         log.fatal("OPENLEDGER_TEST_BYZANTINE=double-sign: TEST-ONLY BYZANTINE MODE, this validator WILL DOUBLE-SIGN prevotes and be slashed");
       }
-      // TEST ONLY: OPENLEDGER_TEST_CLOCK_OFFSET_MS skews this validator's consensus clock (util/testEnv.ts, S14)
-      const clockOffsetMs = testClockOffsetMs(process.env, genesis.chainId, log);
+      // TEST ONLY: OPENLEDGER_TEST_CLOCK_OFFSET_MS / _PATTERN skew this validator's consensus clock (util/testEnv.ts, S14)
+      const testNow = testClock(process.env, genesis.chainId, log);
       driver = new ConsensusDriver(
         { walPath: join(dataDir, "cs.wal", "wal"), timeouts, ...(byzantineSignVote !== undefined ? { byzantine: "double-sign" as const } : {}) },
         {
@@ -327,7 +327,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           metrics: metrics?.consensus ?? null,
           ...(byzantineSignVote !== undefined ? { byzantineSignVote } : {}),
           ...(crashHooks !== undefined ? { crashPoint: crashHooks.crashPoint } : {}),
-          ...(clockOffsetMs !== 0 ? { now: () => Date.now() + clockOffsetMs } : {}),
+          ...(testNow !== undefined ? { now: testNow } : {}),
         },
         state,
       );

@@ -31,7 +31,7 @@ import { CRASH_AT_ENV } from "../../node/execution/crashAt.ts";
 import { nodeIdFromPubKey } from "../../node/crypto/keyFiles.ts";
 import { CHAIN_ID, ChainChecker, faultEnv, heal, heightOf, kill, launch, partition, type Proc, setFaults, setupNet, signal, teardown, waitHeight, waitPeers } from "../e2e/bftNet.ts";
 import { cleanup, cli, freePort, ROOT, rpc, tempHome, waitFor } from "../e2e/harness.ts";
-import { TEST_CLOCK_OFFSET_ENV, TEST_LIE_HEIGHT_ENV } from "../../node/util/testEnv.ts";
+import { TEST_CLOCK_OFFSET_ENV, TEST_CLOCK_PATTERN_ENV, TEST_LIE_HEIGHT_ENV } from "../../node/util/testEnv.ts";
 import { genesisAccounts, makeAccounts, setAccountNumbers, TxLoad } from "../e2e/txLoad.ts";
 
 const SECONDS = Number(process.env["SOAK_SECONDS"] ?? 600);
@@ -45,14 +45,17 @@ const CRASH_POINTS = ["afterPrivvalSign", "afterSaveBlock", "afterEndHeight", "a
 const LEGACY_ACTIONS = ["kill9", "pause", "crashAt", "twoDown", "restartAll", "killAll", "quiet"] as const;
 /** partitions and adversarial environments through the test-only fault settings (node/p2p/testFaults.ts, node/util/testEnv.ts). */
 const ADVERSE_ACTIONS = ["isolate", "split", "ring", "oneWay", "flap", "skew", "walTruncate", "lyingPeer"] as const;
-type Action = (typeof LEGACY_ACTIONS)[number] | (typeof ADVERSE_ACTIONS)[number];
-const ALL_ACTIONS: readonly Action[] = [...LEGACY_ACTIONS, ...ADVERSE_ACTIONS];
+/** moving clocks (S14, Jepsen's strobe and bump nemeses): SOAK_ACTIONS=clock runs these with skew. */
+const CLOCK_ACTIONS = ["strobe", "bump"] as const;
+type Action = (typeof LEGACY_ACTIONS)[number] | (typeof ADVERSE_ACTIONS)[number] | (typeof CLOCK_ACTIONS)[number];
+const ALL_ACTIONS: readonly Action[] = [...LEGACY_ACTIONS, ...ADVERSE_ACTIONS, ...CLOCK_ACTIONS];
 /** SOAK_ACTIONS: "legacy" (the first soak's schedule: same seed, same steps), "adverse", or a comma list; default all. */
 const ACTIONS: readonly Action[] = (() => {
   const v = process.env["SOAK_ACTIONS"];
   if (v === undefined || v === "" || v === "all") return ALL_ACTIONS;
   if (v === "legacy") return LEGACY_ACTIONS;
   if (v === "adverse") return ADVERSE_ACTIONS;
+  if (v === "clock") return ["skew", ...CLOCK_ACTIONS];
   const xs = v.split(",").map((x) => x.trim());
   for (const x of xs) if (!ALL_ACTIONS.includes(x as Action)) throw new Error(`SOAK_ACTIONS: unknown action "${x}" (${ALL_ACTIONS.join(", ")})`);
   return xs as Action[];
@@ -177,6 +180,71 @@ async function main(): Promise<number> {
     return [procs[i]!, procs[j]!];
   };
   const name = (p: Proc) => `node${procs.indexOf(p)}`;
+
+  /** I7 over heights from..to: times strictly increase; when `range`, each lies within the honest clocks (±10 s around [tA, tB]). */
+  async function checkI7(from: number, to: number, range: { tA: number; tB: number; what: string } | undefined): Promise<number> {
+    const times = await blockTimes(from, to);
+    for (let i = 1; i < times.length; i++) if (times[i]! <= times[i - 1]!) throw new Error(`I7: block time of ${from + i} does not increase`);
+    if (range !== undefined) {
+      const lo = BigInt(range.tA - 10_000) * 1_000_000n;
+      const hi = BigInt(range.tB + 10_000) * 1_000_000n;
+      const bad = times.findIndex((x) => x < lo || x > hi);
+      if (bad >= 0) throw new Error(`I7: block ${from + bad} time ${times[bad]} outside the honest clocks [${lo}, ${hi}] with ${range.what}`);
+    }
+    return times.length;
+  }
+
+  /**
+   * S14 moving clocks (strobe / bump): first ONE validator (< 1/3 of the power: I7 must hold, block times
+   * within the honest clocks), then TWO (≥ 1/3: times may be pulled, but must increase; liveness), each
+   * restarted with OPENLEDGER_TEST_CLOCK_PATTERN, then restarted clean.
+   */
+  async function movingClock(kind: "strobe" | "bump"): Promise<{ detail: string; restarted: Proc[] }> {
+    const pattern = (deltaMs: number): { env: Record<string, string>; what: string } => {
+      if (kind === "strobe") {
+        const period = between(100, 500);
+        return { env: { [TEST_CLOCK_PATTERN_ENV]: `strobe:${deltaMs}:${period}` }, what: `strobing 0 ↔ ${deltaMs / 60000} min every ${period} ms` };
+      }
+      const after = between(3, 8) * 1000;
+      return { env: { [TEST_CLOCK_PATTERN_ENV]: `bump:${after}:${deltaMs}` }, what: `bumped ${deltaMs / 60000} min ${after / 1000}s after its start` };
+    };
+    const v = pick(procs);
+    const one = pattern((rnd() < 0.5 ? -1 : 1) * 10 * 60_000);
+    const s1 = between(15, 30);
+    const leadBefore = await chainLeadMs();
+    await kill(v, "SIGTERM");
+    start(v, one.env);
+    const hA = await top(procs);
+    const tA = Date.now();
+    await sleep(s1 * 1000);
+    const hB = await progress(procs, 2, 90_000);
+    const tB = Date.now();
+    // the range check needs an honest chain time to start from (an earlier +1 h step pulls it ahead for good)
+    const ranged = Math.abs(leadBefore) < 5_000;
+    const n1 = await checkI7(hA + 1, hB, ranged ? { tA, tB, what: `${name(v)} ${one.what}` } : undefined);
+    const i7 = ranged ? `I7 held over ${n1} blocks (increasing, within the honest clocks)` : `${n1} blocks increasing (range skipped: chain time already pulled ahead)`;
+    await kill(v, "SIGTERM");
+    start(v);
+    const [w1, w2] = pair();
+    const sign = rnd() < 0.5 ? -1 : 1;
+    const two = [pattern(sign * HOUR_MS), pattern(sign * HOUR_MS)];
+    await Promise.all([kill(w1, "SIGTERM"), kill(w2, "SIGTERM")]);
+    start(w1, two[0]!.env);
+    start(w2, two[1]!.env);
+    const s2 = between(15, 30);
+    const hC = await top(procs);
+    await sleep(s2 * 1000);
+    const hD = await progress(procs, 3, 120_000);
+    const n2 = await checkI7(hC + 1, hD, undefined);
+    const lead = await chainLeadMs();
+    await Promise.all([kill(w1, "SIGTERM"), kill(w2, "SIGTERM")]);
+    start(w1);
+    start(w2);
+    return {
+      detail: `${name(v)} ${one.what} for ${s1}s (${i7}); ${name(w1)} ${two[0]!.what} + ${name(w2)} ${two[1]!.what} for ${s2}s: ${hD - hC} blocks (liveness), ${n2} times increasing, chain time ${(lead / 60000).toFixed(1)} min ${lead >= 0 ? "ahead of" : "behind"} the wall clock`,
+      restarted: [v, w1, w2],
+    };
+  }
 
   async function run(action: Action): Promise<{ detail: string; restarted: Proc[] }> {
     switch (action) {
@@ -331,6 +399,9 @@ async function main(): Promise<number> {
           restarted: [v, w1, w2],
         };
       }
+      case "strobe":
+      case "bump":
+        return movingClock(action);
       case "walTruncate": {
         // S17: kill -9 one validator, cut a random tail off its consensus WAL, maybe append random bytes
         const v = pick(procs);
