@@ -239,8 +239,14 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     let resolveHalt!: (e: unknown) => void;
     const halted = new Promise<unknown>((r) => (resolveHalt = r));
     const onHalt = (e: unknown) => {
-      resolveHalt(e);
-      deps.onHalt?.(e);
+      // pending evidence (e.g. a fork's duplicate votes met just before consensus halted on the other
+      // branch's block) gets a few seconds of gossip before the node stops; it is also kept on disk
+      const grace = bft !== undefined && bft.evidence.pendingList().length > 0 ? 5000 : 0;
+      if (grace > 0) log.error({ module: "evidence", pending: bft!.evidence.pendingList().length }, "consensus halted with pending evidence: gossiping it for 5 s before stopping");
+      setTimeout(() => {
+        resolveHalt(e);
+        deps.onHalt?.(e);
+      }, grace).unref?.();
     };
     const engine = chooseEngine(opts, genesis);
     const nodeId = nodeIdFromPubKey(nodeKey.publicKey);
@@ -294,12 +300,16 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       blobs.setExchange(blobExchange);
       const timeouts = { ...DEFAULT_TIMEOUTS, commitMs: opts.consensus.blockIntervalMs, ...opts.consensus.timeouts };
       let driver!: ConsensusDriver;
-      const evidence = new EvidencePool({}, {
+      const evidence = new EvidencePool({ dir: join(dataDir, "evidence") }, {
         blockStore,
         stateStore,
         getState: () => (driver.isRunning ? driver.state() : syncedState),
         logger: log.child({ module: "evidence" }),
       });
+      evidence.restore(state);
+      if (metrics !== null) {
+        metrics.consensus.bindEvidence(() => ({ pending: evidence.pendingList().length, forks: evidence.forksDetected }));
+      }
       // TEST ONLY: OPENLEDGER_TEST_BYZANTINE=double-sign makes this validator equivocate (byzantine
       // e2e tests, test/e2e/bftByzantine.test.ts). Off unless set; never set it on a real network.
       const byzantine = process.env["OPENLEDGER_TEST_BYZANTINE"];
@@ -417,6 +427,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         },
       },
       catchingUp: () => bft?.blockSync.isSyncing ?? false,
+      ...(bft !== undefined ? { evidence: { pending: () => bft!.evidence.pendingList().map((e) => e.raw), forks: () => bft!.evidence.forks } } : {}),
       peers: () => bft?.host.peers().map((p) => ({ id: p.id, address: p.address })) ?? [],
       blobs,
     };

@@ -13,6 +13,8 @@
  * - Committed evidence is remembered by hash (in memory; on start the last `scanBlocksOnStart` blocks
  *   of the store are scanned for it), so a block proposing it again is invalid (tendermint#5560).
  */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
 import { compare, equal, toHex } from "../../modules/core/bytes.ts";
@@ -20,12 +22,14 @@ import { sha256 } from "../../modules/core/hash.ts";
 import { verifyEd25519 } from "../crypto/ed25519.ts";
 import type { MessageOutcome } from "../p2p/peerScore.ts";
 import type { ChainState } from "../storage/types.ts";
-import type { Block, BlockID, DuplicateVoteEvidence, Evidence, Timestamp, Validator, Vote } from "../types/block.ts";
+import { verifyCommit } from "../blocksync/verify.ts";
+import type { Block, BlockID, Commit, DuplicateVoteEvidence, Evidence, Timestamp, Validator, Vote } from "../types/block.ts";
 import { decodeTimestamp, decodeVote, encodeVote, voteSignBytes, writeTimestamp } from "../types/encoding.ts";
 import { compareTimestamps, timestampToMs } from "../types/time.ts";
 import type { DriverEvidencePool } from "./driver.ts";
 import type { GossipEvidencePool } from "./reactor.ts";
-import type { DuplicateVoteEvidenceData } from "./voteSet.ts";
+import type { ConflictingPair } from "./forkEvidence.ts";
+import { type DuplicateVoteEvidenceData, makeDuplicateVoteEvidence } from "./voteSet.ts";
 
 export interface DecodedDuplicateVote {
   voteA: Vote;
@@ -94,6 +98,22 @@ export interface EvidencePoolDeps {
 export interface EvidencePoolOptions {
   maxPending: number;
   scanBlocksOnStart: number;
+  /**
+   * a directory where pending evidence is kept (one `<hash>.ev` file of DuplicateVoteEvidence bytes
+   * each, removed once committed or expired) so a restart, or a node that halted on a fork, still
+   * holds and offers it (`restore`). Unset: memory only.
+   */
+  dir?: string;
+}
+
+/** what a node learns on meeting a commit that conflicts with one it holds (`reportFork`). */
+export interface ForkReport {
+  height: bigint;
+  ourBlock: string;
+  theirBlock: string;
+  source: string;
+  /** duplicate-vote evidence items built, verified and kept pending by this report. */
+  evidence: number;
 }
 
 interface Pending {
@@ -109,6 +129,13 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   private readonly committed = new Map<string, bigint>();
   private buffered: DuplicateVoteEvidenceData[] = [];
   private readonly listeners = new Set<(ev: Evidence) => void>();
+  private readonly forkListeners = new Set<(r: ForkReport) => void>();
+  /** (height, their block) forks already logged, and conflicting vote pairs already checked (bounded). */
+  private readonly forksSeen = new Set<string>();
+  private readonly pairsSeen = new Set<string>();
+  /** conflicting commits met since start, and the first few (for RPC / logs). */
+  readonly forks: ForkReport[] = [];
+  forksDetected = 0;
 
   constructor(opts: Partial<EvidencePoolOptions>, deps: EvidencePoolDeps) {
     this.o = { maxPending: 1000, scanBlocksOnStart: 1000, ...opts };
@@ -119,6 +146,111 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
       const b = deps.blockStore.loadBlock(h);
       for (const ev of b?.evidence.evidence ?? []) this.committed.set(evKey(ev), h);
     }
+  }
+
+  /** called on every newly detected conflicting commit (metrics). */
+  onFork(l: (r: ForkReport) => void): () => void {
+    this.forkListeners.add(l);
+    return () => this.forkListeners.delete(l);
+  }
+
+  /**
+   * loads the evidence kept in `dir` (pending at the last stop): each is verified against `state` again;
+   * committed, expired or unverifiable items are dropped (and their files removed).
+   */
+  restore(state: ChainState): number {
+    const dir = this.o.dir;
+    if (dir === undefined || !existsSync(dir)) return 0;
+    let n = 0;
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith(".ev")) continue;
+      const path = join(dir, f);
+      const ev: Evidence = { type: "duplicate_vote", raw: new Uint8Array(readFileSync(path)) };
+      const k = evKey(ev);
+      if (this.pending.has(k)) continue;
+      try {
+        const r = this.verifyParts(ev, state);
+        if (r.mismatch !== undefined) throw new EvidenceError("reject", r.mismatch);
+        this.addPending(k, ev, r.e.voteA.height, r.e.timestamp);
+        n++;
+      } catch (err: unknown) {
+        this.d.logger.warn({ file: f, err: (err as Error).message }, "kept evidence no longer valid here (committed, expired or of another chain); removed");
+        rmSync(path, { force: true });
+      }
+    }
+    if (n > 0) this.d.logger.warn({ count: n }, "pending duplicate-vote evidence restored from disk");
+    return n;
+  }
+
+  /**
+   * a commit (or precommits) for height `height`, which we committed with `ourBlock`, names another
+   * block: the chain has forked (> 1/3 of the power signed both). Logged at error level once per
+   * (height, their block); every pair of precommits of one validator in the same round is turned into
+   * duplicate-vote evidence (our block time of h, our set's powers), VERIFIED (both signatures against
+   * our stored validator set of h) and kept pending (persisted, gossiped, proposed). Pairs that do not
+   * verify are dropped without effect, so a peer cannot plant evidence or trigger anything with forged
+   * votes; each pair is checked once.
+   */
+  reportFork(height: bigint, ourBlock: BlockID, theirBlock: BlockID, pairs: readonly ConflictingPair[], source: string, theirCommit?: Commit): number {
+    const state = this.d.getState();
+    let built = 0;
+    let proven = 0;
+    const meta = this.d.blockStore.loadBlockMeta(height);
+    const vals = this.d.stateStore.loadValidators(height);
+    for (const p of pairs) {
+      const pk = `${height}/${p.theirs.round}/${p.theirs.validatorIndex}/${toHex(p.theirs.blockId.hash)}/${toHex(p.theirs.signature)}`;
+      if (this.pairsSeen.has(pk)) continue;
+      if (this.pairsSeen.size >= 4096) this.pairsSeen.clear();
+      this.pairsSeen.add(pk);
+      const val = vals?.[p.ours.validatorIndex];
+      if (meta === undefined || vals === undefined || val === undefined) continue;
+      let total = 0n;
+      for (const v of vals) total += v.votingPower;
+      const data = makeDuplicateVoteEvidence(p.ours, p.theirs, total, val.votingPower);
+      const ev = encodeDuplicateVoteEvidence({ ...data, timestamp: meta.header.time });
+      const k = evKey(ev);
+      if (this.pending.has(k) || this.committed.has(k)) {
+        proven++;
+        continue;
+      }
+      try {
+        this.verify(ev, state);
+      } catch (err: unknown) {
+        this.d.logger.warn({ height: height.toString(), source, err: (err as Error).message }, "a conflicting precommit does not verify: no evidence");
+        continue;
+      }
+      this.addPending(k, ev, height, meta.header.time);
+      built++;
+      proven++;
+    }
+    // only what verifies declares a fork: forged votes or commits from a peer change nothing here
+    let commitVerified = false;
+    if (proven === 0 && theirCommit !== undefined && vals !== undefined) {
+      try {
+        verifyCommit(state.chainId, vals, height, theirCommit);
+        commitVerified = true;
+      } catch {
+        commitVerified = false;
+      }
+    }
+    if (proven === 0 && !commitVerified) return 0;
+    const fk = `${height}/${toHex(theirBlock.hash)}`;
+    const first = !this.forksSeen.has(fk);
+    if (!first && built === 0) return 0;
+    if (first && this.forksSeen.size < 4096) this.forksSeen.add(fk);
+    const report: ForkReport = { height, ourBlock: toHex(ourBlock.hash).toUpperCase(), theirBlock: toHex(theirBlock.hash).toUpperCase(), source, evidence: built };
+    if (first) {
+      this.forksDetected++;
+      if (this.forks.length < 64) this.forks.push(report);
+    }
+    this.d.logger.error(
+      { height: height.toString(), ourBlock: report.ourBlock, theirBlock: report.theirBlock, source, evidence: built, validators: pairs.map((p) => toHex(p.ours.validatorAddress).toUpperCase()) },
+      built > 0
+        ? "CONFLICTING COMMIT: another block was committed at a height this node committed (the chain forked: > 1/3 of the power signed both); duplicate-vote evidence kept pending"
+        : "CONFLICTING COMMIT: another block was committed at a height this node committed (the chain forked); no provable duplicate vote in what was received",
+    );
+    for (const l of this.forkListeners) l(report);
+    return built;
   }
 
   onNewEvidence(l: (ev: Evidence) => void): () => void {
@@ -153,6 +285,19 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
 
   /** verifies `ev` against `state` (the state the block containing it would extend); throws EvidenceError. */
   verify(ev: Evidence, state: ChainState): DecodedDuplicateVote {
+    const r = this.verifyParts(ev, state);
+    if (r.mismatch !== undefined) throw new EvidenceError("reject", r.mismatch);
+    return r.e;
+  }
+
+  /**
+   * every check of `verify`; the ABCI fields (timestamp = our block time of h, the validator's and the
+   * total power in our set of h) are compared last and reported as `mismatch` with the locally right
+   * values, as CometBFT's evidence/verify.go separates VerifyDuplicateVote from ValidateABCI. On a
+   * forked chain the two branches have different block times at h, so evidence built on one branch
+   * carries the other's time: the votes still prove the double sign.
+   */
+  private verifyParts(ev: Evidence, state: ChainState): { e: DecodedDuplicateVote; local: DecodedDuplicateVote; mismatch: string | undefined } {
     let e: DecodedDuplicateVote;
     try {
       e = decodeDuplicateVoteEvidence(ev.raw);
@@ -171,32 +316,51 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     if (c === 0) throw new EvidenceError("reject", "votes for the same block id");
     if (c > 0) throw new EvidenceError("reject", "votes not ordered by block id");
     if (h > state.lastBlockHeight) throw new EvidenceError("ignore", `evidence of height ${h} beyond our last block ${state.lastBlockHeight}`);
-    const p = state.consensusParams.evidence;
-    const ageBlocks = state.lastBlockHeight - h;
-    const ageNs = BigInt(Math.round((timestampToMs(state.lastBlockTime) - timestampToMs(e.timestamp)) * 1e6));
-    if (ageBlocks > p.maxAgeNumBlocks && ageNs > p.maxAgeDurationNs) throw new EvidenceError("ignore", "evidence expired");
     const meta = this.d.blockStore.loadBlockMeta(h);
     if (meta === undefined) throw new EvidenceError("ignore", `no block ${h} to check the evidence time against`);
-    if (compareTimestamps(meta.header.time, e.timestamp) !== 0) throw new EvidenceError("reject", "evidence time is not the block time");
+    const p = state.consensusParams.evidence;
+    const ageBlocks = state.lastBlockHeight - h;
+    const ageNs = BigInt(Math.round((timestampToMs(state.lastBlockTime) - timestampToMs(meta.header.time)) * 1e6));
+    if (ageBlocks > p.maxAgeNumBlocks && ageNs > p.maxAgeDurationNs) throw new EvidenceError("ignore", "evidence expired");
     const vals = this.d.stateStore.loadValidators(h);
     if (vals === undefined) throw new EvidenceError("ignore", `validator set of ${h} unknown`);
     const val = vals[a.validatorIndex];
     if (val === undefined || !equal(val.address, a.validatorAddress)) throw new EvidenceError("reject", "validator not in the set of the evidence height");
-    let total = 0n;
-    for (const v of vals) total += v.votingPower;
-    if (val.votingPower !== e.validatorPower || total !== e.totalVotingPower) throw new EvidenceError("reject", "evidence powers do not match the validator set");
     for (const v of [a, b]) {
       if (!verifyEd25519(val.pubKey.value, voteSignBytes(state.chainId, v), v.signature)) throw new EvidenceError("reject", "evidence vote signature invalid");
     }
-    return e;
+    let total = 0n;
+    for (const v of vals) total += v.votingPower;
+    const local: DecodedDuplicateVote = { voteA: a, voteB: b, totalVotingPower: total, validatorPower: val.votingPower, timestamp: meta.header.time };
+    let mismatch: string | undefined;
+    if (compareTimestamps(meta.header.time, e.timestamp) !== 0) mismatch = "evidence time is not the block time";
+    else if (val.votingPower !== e.validatorPower || total !== e.totalVotingPower) mismatch = "evidence powers do not match the validator set";
+    return { e, local, mismatch };
+  }
+
+  /**
+   * evidence whose votes verify but whose ABCI fields (time, powers) are not ours: CometBFT
+   * (evidence/verify.go) regenerates them from its own chain, keeps that as pending, and still answers
+   * an error (here "ignore": no peer penalty, the sender may sit on another branch of a fork).
+   */
+  private keepRestamped(local: DecodedDuplicateVote): void {
+    const fixed = encodeDuplicateVoteEvidence(local);
+    const k = evKey(fixed);
+    if (this.pending.has(k) || this.committed.has(k)) return;
+    this.d.logger.warn({ height: local.voteA.height.toString(), validator: toHex(local.voteA.validatorAddress).toUpperCase() }, "duplicate-vote evidence with another time or powers (built on another branch?): kept with ours");
+    this.addPending(k, fixed, local.voteA.height, local.timestamp);
   }
 
   addFromPeer(ev: Evidence): MessageOutcome {
     const k = evKey(ev);
     if (this.pending.has(k)) return "ignore";
     try {
-      const e = this.verify(ev, this.d.getState());
-      this.addPending(k, ev, e.voteA.height, e.timestamp);
+      const r = this.verifyParts(ev, this.d.getState());
+      if (r.mismatch !== undefined) {
+        this.keepRestamped(r.local);
+        return "ignore";
+      }
+      this.addPending(k, ev, r.e.voteA.height, r.e.timestamp);
       return "accept";
     } catch (err: unknown) {
       if (err instanceof EvidenceError) return err.outcome;
@@ -212,7 +376,11 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
       if (seen.has(k)) throw new Error("duplicate evidence in block");
       seen.add(k);
       size += BigInt(ev.raw.length);
-      this.verify(ev, state);
+      const r = this.verifyParts(ev, state);
+      if (r.mismatch !== undefined) {
+        this.keepRestamped(r.local);
+        throw new EvidenceError("reject", r.mismatch);
+      }
     }
     const max = state.consensusParams.evidence.maxBytes;
     if (max >= 0n && size > max) throw new Error(`block evidence of ${size} bytes exceeds ${max}`);
@@ -222,13 +390,16 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     for (const ev of block.evidence.evidence) {
       const k = evKey(ev);
       this.committed.set(k, block.header.height);
-      this.pending.delete(k);
+      if (this.pending.delete(k)) this.unpersist(k);
     }
     this.flushBuffered(state);
     const p = state.consensusParams.evidence;
     for (const [k, e] of this.pending) {
       const ageNs = BigInt(Math.round((timestampToMs(state.lastBlockTime) - timestampToMs(e.time)) * 1e6));
-      if (state.lastBlockHeight - e.height > p.maxAgeNumBlocks && ageNs > p.maxAgeDurationNs) this.pending.delete(k);
+      if (state.lastBlockHeight - e.height > p.maxAgeNumBlocks && ageNs > p.maxAgeDurationNs) {
+        this.pending.delete(k);
+        this.unpersist(k);
+      }
     }
     for (const [k, h] of this.committed) {
       if (state.lastBlockHeight - h > p.maxAgeNumBlocks && this.committed.size > 10_000) this.committed.delete(k);
@@ -238,8 +409,24 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   private addPending(k: string, ev: Evidence, height: bigint, time: Timestamp): void {
     if (this.pending.size >= this.o.maxPending) return;
     this.pending.set(k, { ev, height, time });
+    if (this.o.dir !== undefined) {
+      try {
+        mkdirSync(this.o.dir, { recursive: true });
+        const path = join(this.o.dir, `${k}.ev`);
+        if (!existsSync(path)) {
+          writeFileSync(`${path}.tmp`, ev.raw, { flush: true });
+          renameSync(`${path}.tmp`, path);
+        }
+      } catch (err: unknown) {
+        this.d.logger.error({ err: (err as Error).message }, "could not persist pending evidence");
+      }
+    }
     this.d.logger.info({ height: height.toString(), hash: k.slice(0, 16) }, "new duplicate-vote evidence");
     for (const l of this.listeners) l(ev);
+  }
+
+  private unpersist(k: string): void {
+    if (this.o.dir !== undefined) rmSync(join(this.o.dir, `${k}.ev`), { force: true });
   }
 
   private flushBuffered(state: ChainState): void {

@@ -39,10 +39,12 @@ import type { Channel, ChannelLimits } from "../p2p/channel.ts";
 import { channelSpec } from "../p2p/channel.ts";
 import type { ChannelFactory } from "../p2p/mempoolReactor.ts";
 import type { MessageOutcome } from "../p2p/peerScore.ts";
-import type { Block, BlockID, Bytes, Evidence, Proposal, Vote } from "../types/block.ts";
+import type { Block, BlockID, Bytes, Commit, Evidence, Proposal, Vote } from "../types/block.ts";
 import { decodeBlock, decodeProposal, decodeVote, encodeBlock, encodeProposal, encodeVote } from "../types/encoding.ts";
 import { blockIdKey, commitToVotes } from "./voteSet.ts";
 import { type ConsensusDriver, storedLastCommit } from "./driver.ts";
+import { blockIdEqual } from "../blocksync/verify.ts";
+import { type CommitLike, type ConflictingPair, conflictingCommitVotes, conflictingWithCommit } from "./forkEvidence.ts";
 import type { BlockStore } from "../execution/types.ts";
 import { RoundStep, type RoundStateView } from "./state.ts";
 
@@ -199,6 +201,8 @@ const voteCodec = { encode: encodeVote, decode: decodeVote };
 export interface GossipEvidencePool {
   /** verifies evidence a peer sent; adds it when new. */
   addFromPeer(ev: Evidence): MessageOutcome;
+  /** a commit or precommits for a height we committed name another block (evidencePool.ts reportFork). */
+  reportFork?(height: bigint, ourBlock: BlockID, theirBlock: BlockID, pairs: readonly ConflictingPair[], source: string, theirCommit?: Commit): number;
   pendingList(): Evidence[];
   onNewEvidence(l: (ev: Evidence) => void): () => void;
 }
@@ -693,6 +697,7 @@ export class ConsensusReactor {
         if (h !== v.height && h !== v.height + 1n) return "ignore";
         if (h === ps.height) ps.proposals.add(m.proposal.round);
         if (m.block.header.height !== h) return "reject";
+        this.checkForkedLastCommit(peer, m.block);
         const k = `p/${h}/${m.proposal.round}`;
         if (!this.proposalSeenAt.has(k)) {
           if (this.proposalSeenAt.size >= 256) {
@@ -708,6 +713,7 @@ export class ConsensusReactor {
       case "block": {
         if (m.height !== v.height && m.height !== v.height + 1n) return "ignore";
         if (m.block.header.height !== m.height) return "reject";
+        this.checkForkedLastCommit(peer, m.block);
         this.d.driver.push({ kind: "block", height: m.height, block: m.block }, peer);
         return undefined;
       }
@@ -724,6 +730,7 @@ export class ConsensusReactor {
     const h = vote.height;
     if (h === v.height - 1n) {
       if (vote.type !== 2) return "ignore";
+      this.checkForkedPrecommit(peer, vote);
     } else if (h !== v.height && h !== v.height + 1n) return "ignore";
     if (vote.validatorIndex < 0 || vote.validatorIndex > 10_000) return "reject";
     const ps = this.peer(peer);
@@ -741,6 +748,56 @@ export class ConsensusReactor {
     this.d.driver.push({ kind: "vote", vote }, peer);
     return undefined;
   }
+
+  // ------------------------------------------------------------------ fork forensics (forkEvidence.ts)
+
+  /** our stored commit of `h` (the one we decided or synced), as the extraction reads it. */
+  private ourCommit(h: bigint): CommitLike | undefined {
+    const ec = storedLastCommit(this.d.blockStore, h);
+    return ec === undefined ? undefined : { height: ec.height, round: ec.round, blockId: ec.blockId, signatures: ec.extendedSignatures };
+  }
+
+  /**
+   * a block of our height whose last commit names another block than the one we committed at h−1:
+   * the chain forked (S13). The conflicting precommits become duplicate-vote evidence (verified by the
+   * pool); the commit itself is verified against our validator set of h−1 at most a few times per
+   * height, so forged blocks cost a bounded number of signature checks and declare nothing.
+   */
+  private checkForkedLastCommit(peer: string, block: Block): void {
+    const pool = this.d.evidence;
+    if (pool?.reportFork === undefined) return;
+    const st = this.d.driver.state();
+    const h = block.header.height - 1n;
+    if (h <= 0n || h !== st.lastBlockHeight || blockIdEqual(block.header.lastBlockId, st.lastBlockId)) return;
+    const theirs = block.lastCommit;
+    if (theirs.height !== h || !blockIdEqual(theirs.blockId, block.header.lastBlockId)) return; // not even self-consistent: the machine rejects it
+    const key = `${h}/${toHex(theirs.blockId.hash)}`;
+    if (this.forkChecks.has(key)) return;
+    if (this.forkChecksHeight !== h) {
+      this.forkChecksHeight = h;
+      this.forkChecks.clear();
+    }
+    if (this.forkChecks.size >= 8) return;
+    this.forkChecks.add(key);
+    const ours = this.ourCommit(h);
+    if (ours === undefined) return;
+    pool.reportFork(h, st.lastBlockId, theirs.blockId, conflictingCommitVotes(ours, theirs), `last commit of a block of height ${h + 1n} from peer ${peer}`, theirs);
+  }
+
+  /** a precommit for our last height naming another block than ours (in the round of our commit): one conflicting pair. */
+  private checkForkedPrecommit(peer: string, vote: Vote): void {
+    const pool = this.d.evidence;
+    if (pool?.reportFork === undefined || vote.blockId.hash.length === 0) return;
+    const st = this.d.driver.state();
+    if (vote.height !== st.lastBlockHeight || blockIdEqual(vote.blockId, st.lastBlockId)) return;
+    const ours = this.ourCommit(vote.height);
+    if (ours === undefined) return;
+    const pair = conflictingWithCommit(ours, vote);
+    if (pair !== undefined) pool.reportFork(vote.height, st.lastBlockId, vote.blockId, [pair], `precommit from peer ${peer}`);
+  }
+
+  private readonly forkChecks = new Set<string>();
+  private forkChecksHeight = -1n;
 
   private onEvidence(peer: string, list: Evidence[]): MessageOutcome | undefined {
     const pool = this.d.evidence;

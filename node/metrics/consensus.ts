@@ -14,11 +14,30 @@ export interface ConsensusMetrics {
   blockTxs: Gauge;
   blockProcessingSeconds: Histogram;
   txsCommittedTotal: Counter;
+  /** makes the evidence gauges read the evidence pool at scrape time (BFT nodes). */
+  bindEvidence(getter: () => { pending: number; forks: number }): void;
 }
 
 export function createConsensusMetrics(register: Registry): ConsensusMetrics {
   const registers = [register];
   let heightGetter: (() => bigint) | undefined;
+  let evidenceGetter: (() => { pending: number; forks: number }) | undefined;
+  new Gauge({
+    name: "openledger_evidence_pending",
+    help: "Verified duplicate-vote evidence waiting to be committed (BFT; persisted under data/evidence).",
+    registers,
+    collect() {
+      this.set(evidenceGetter?.().pending ?? 0);
+    },
+  });
+  new Gauge({
+    name: "openledger_consensus_conflicting_commits",
+    help: "Conflicting commits met since start: another block committed at a height this node committed (a fork; > 1/3 of the power double-signed). Anything above 0 needs an operator.",
+    registers,
+    collect() {
+      this.set(evidenceGetter?.().forks ?? 0);
+    },
+  });
   return {
     height: new Gauge({
       name: "openledger_consensus_height",
@@ -30,6 +49,9 @@ export function createConsensusMetrics(register: Registry): ConsensusMetrics {
     }),
     bindHeight(getter) {
       heightGetter = getter;
+    },
+    bindEvidence(getter) {
+      evidenceGetter = getter;
     },
     round: new Gauge({ name: "openledger_consensus_round", help: "Current consensus round (the commit round on the single-validator engine).", registers }),
     blockIntervalSeconds: new Gauge({

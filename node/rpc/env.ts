@@ -129,4 +129,14 @@ export interface RpcEnv {
   blockEvents?(height: bigint): AbciEvent[];
   /** datanet payloads (blob_put / blob_get); absent: those methods answer an error. */
   blobs?: BlobView;
+  /** the BFT evidence pool (pending_evidence); absent on a single validator. */
+  evidence?: EvidenceView;
+}
+
+/** what `pending_evidence` shows (node/consensus/evidencePool.ts). */
+export interface EvidenceView {
+  /** verified DuplicateVoteEvidence bytes not yet committed. */
+  pending(): Bytes[];
+  /** conflicting commits met since start (forks). */
+  forks(): { height: bigint; ourBlock: string; theirBlock: string; source: string; evidence: number }[];
 }

@@ -6,6 +6,8 @@
 import type { CheckTxResponse } from "../../modules/core/abci.ts";
 import { toHex } from "../../modules/core/bytes.ts";
 import { txHash } from "../types/hash.ts";
+import { sha256 } from "../../modules/core/hash.ts";
+import { decodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
 import { TxSearchError } from "../storage/txIndex.ts";
 import { matches, parseQuery, type Query } from "../types/query.ts";
 import { type BusEvent, ERR_TX_IN_CACHE, type RpcEnv } from "./env.ts";
@@ -590,6 +592,33 @@ export const ROUTES: Record<string, Route> = {
       const data = await blobs.get(hash);
       if (data === undefined) throw internalError(`blob ${hash} not found on this node nor its peers`);
       return { hash, size: String(data.length), data: b64(data) };
+    },
+  },
+
+  // ---------- evidence pool (openledgerd, not CometBFT 0.38: it has broadcast_evidence only)
+  pending_evidence: {
+    params: [],
+    handler: async (_a, { env }) => {
+      const pending = env.evidence?.pending() ?? [];
+      return {
+        n_evidence: String(pending.length),
+        evidence: pending.map((raw) => {
+          const e = decodeDuplicateVoteEvidence(raw);
+          return {
+            type: "tendermint/DuplicateVoteEvidence",
+            hash: toHex(sha256(raw)).toUpperCase(),
+            height: e.voteA.height.toString(),
+            round: e.voteA.round,
+            vote_type: e.voteA.type,
+            validator_address: toHex(e.voteA.validatorAddress).toUpperCase(),
+            block_ids: [toHex(e.voteA.blockId.hash).toUpperCase(), toHex(e.voteB.blockId.hash).toUpperCase()],
+            total_voting_power: e.totalVotingPower.toString(),
+            validator_power: e.validatorPower.toString(),
+            raw: b64(raw),
+          };
+        }),
+        conflicting_commits: (env.evidence?.forks() ?? []).map((f) => ({ height: f.height.toString(), our_block: f.ourBlock, their_block: f.theirBlock, source: f.source, evidence_built: String(f.evidence) })),
+      };
     },
   },
 

@@ -4,16 +4,20 @@
  * different honest validator. Each side then holds 55 of 67 power (> 2/3) and commits its own chain: a
  * fork is EXPECTED (the BFT assumption, < 1/3 byzantine power, is broken). What must hold:
  *  - the checker detects it: ChainChecker fails with I1 (two different blocks at one height);
- *  - evidence exists afterwards: once the partition heals, the two copies' conflicting votes meet, and
- *    the nodes record duplicate-vote evidence against the shared key (in their logs / evidence pool /
- *    blocks), or refuse the other branch (a node must never switch branches silently).
+ *  - evidence exists afterwards: once the partition heals, a node meeting the other branch's commit for a
+ *    height it committed builds duplicate-vote evidence against the shared key from the conflicting
+ *    precommits (node/consensus/forkEvidence.ts), logs CONFLICTING COMMIT at error level, keeps it
+ *    (RPC pending_evidence, data/evidence/*.ev) and gossips it; a branch that still makes blocks
+ *    commits it (then the shared key is removed from the set, which halts that branch too: the other
+ *    honest validator is on the halted branch). A node never switches branches.
  *
  * Processes: node0 (honest, 12), node1 (honest, 12), node2 and node3 (the same key, 43); partition
  * {node0, node2} | {node1, node3} from the start (test-only fault files), load-free. Writes
  * <out>/soak-s13.{json,txt}. Env: S13_SECONDS (30, time split), SOAK_OUT (bench-results).
- * Exit status 0 when the expected outcome (fork detected by the checker) is observed.
+ * Exit status 0 when the fork is detected by the checker, evidence exists afterwards, and it is
+ * committed on every branch that still makes blocks.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ChainChecker, faultEnv, heal, heightOf, launch, partition, type Proc, setupNet, teardown, waitHeight } from "../e2e/bftNet.ts";
@@ -71,33 +75,89 @@ async function main(): Promise<number> {
     log(`shared-key precommits for different blocks at the same height/round in the two branches' commits: ${pairs.length}`);
 
     heal(procs);
-    await sleep(20_000);
-    const after = await Promise.all(procs.map((p) => heightOf(p).catch(() => -1)));
-    result["heights_20s_after_heal"] = after;
-    // evidence: in blocks, and in the nodes' logs
-    const evidence: string[] = [];
-    for (const [i, p] of procs.entries()) {
-      if (after[i]! < 0) continue;
-      for (let h = 1; h <= after[i]!; h++) {
-        const b = await rpc(p.rpcUrl, "block", { height: String(h) }).catch(() => undefined);
-        for (const ev of (b?.block.evidence?.evidence ?? []) as { value?: { vote_a?: { validator_address?: string } } }[]) {
-          evidence.push(`node${i} block ${h}: duplicate vote by ${ev.value?.vote_a?.validator_address ?? "?"}${ev.value?.vote_a?.validator_address?.toUpperCase() === shared ? " (the shared key)" : ""}`);
+    const healedAt = Date.now();
+    // after the heal the two branches meet: a node that receives a block of its height whose last commit
+    // names another block than the one it committed (or a precommit of its last height for another block)
+    // turns the shared key's conflicting precommits into duplicate-vote evidence (node/consensus/
+    // forkEvidence.ts), keeps it pending (RPC pending_evidence, data/evidence/*.ev), gossips it, and a
+    // proposer of a branch that still makes blocks commits it
+    const alive = () => procs.map((p) => p.proc !== undefined && p.proc.exitCode === null && p.proc.signalCode === null);
+    const evidenceInBlocks = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const [i, p] of procs.entries()) {
+        if (!alive()[i]) continue;
+        const top = await heightOf(p).catch(() => -1);
+        for (let h = 1; h <= top; h++) {
+          const b = await rpc(p.rpcUrl, "block", { height: String(h) }).catch(() => undefined);
+          for (const ev of (b?.block.evidence?.evidence ?? []) as { value?: { vote_a?: { validator_address?: string; height?: string } } }[]) {
+            const va = ev.value?.vote_a;
+            out.push(`node${i} block ${h}: duplicate vote at height ${va?.height ?? "?"} by ${va?.validator_address ?? "?"}${va?.validator_address?.toUpperCase() === shared ? " (the shared key)" : ""}`);
+          }
         }
       }
+      return out;
+    };
+    const persisted = () => procs.map((p) => (existsSync(join(p.home, "data/evidence")) ? readdirSync(join(p.home, "data/evidence")).filter((f) => f.endsWith(".ev")).length : 0));
+    const pendingRpc = async () =>
+      Promise.all(
+        procs.map(async (p, i) => {
+          if (!alive()[i]) return "down";
+          const r = await rpc(p.rpcUrl, "pending_evidence").catch(() => undefined);
+          if (r === undefined) return "no answer";
+          const mine = (r.evidence as { validator_address: string }[]).filter((e) => e.validator_address === shared).length;
+          return `${r.n_evidence} pending (${mine} against the shared key), ${(r.conflicting_commits as unknown[]).length} conflicting commits`;
+        }),
+      );
+    let committed: string[] = [];
+    let firstEvidenceS = -1;
+    let committedS = -1;
+    // up to 120 s: evidence must appear (pending / persisted / committed), and be committed where a branch runs
+    for (let t = 0; Date.now() - healedAt < 120_000; t++) {
+      const files = persisted();
+      if (firstEvidenceS < 0 && files.some((n) => n > 0)) firstEvidenceS = (Date.now() - healedAt) / 1000;
+      committed = (await evidenceInBlocks()).filter((e) => e.includes("(the shared key)"));
+      if (committed.length > 0) {
+        if (firstEvidenceS < 0) firstEvidenceS = (Date.now() - healedAt) / 1000;
+        committedS = (Date.now() - healedAt) / 1000;
+        break;
+      }
+      await sleep(3000);
     }
+    await sleep(5000); // the validator update of the evidence block takes effect at +2
+    const after = await Promise.all(procs.map((p, i) => (alive()[i] ? heightOf(p).catch(() => -1) : -1)));
+    result["heights_after_heal"] = after;
+    result["pending_evidence_rpc"] = await pendingRpc();
+    result["persisted_evidence_files"] = persisted();
+    result["evidence_first_seen_s_after_heal"] = firstEvidenceS;
+    result["evidence_committed_s_after_heal"] = committedS;
+    const all = await evidenceInBlocks();
+    result["evidence_in_blocks"] = all.slice(0, 20);
+    result["evidence_in_blocks_count"] = all.length;
     const logLines: string[] = [];
     for (const [i, p] of procs.entries()) {
       const lines = readFileSync(join(p.home, "node.log"), "utf8").split("\n");
-      const hits = lines.filter((l) => /evidence|conflicting|double|fork|halt/i.test(l));
-      logLines.push(`node${i}: ${hits.length} log lines on evidence/conflicts/halts${hits.length > 0 ? `; last: ${hits[hits.length - 1]!.slice(0, 300)}` : ""}`);
+      const forks = lines.filter((l) => l.includes("CONFLICTING COMMIT")).length;
+      const halts = lines.filter((l) => /consensus halted/.test(l)).slice(-1)[0];
+      logLines.push(`node${i}: ${forks} CONFLICTING COMMIT error lines${halts !== undefined ? `; halted: ${halts.slice(0, 240)}` : ""}`);
     }
-    result["evidence_in_blocks"] = evidence.slice(0, 20);
-    result["evidence_in_blocks_count"] = evidence.length;
     result["logs"] = logLines;
-    const alive = procs.map((p) => p.proc !== undefined && p.proc.exitCode === null && p.proc.signalCode === null);
-    result["processes_alive_after_heal"] = alive;
-    log(`evidence in blocks: ${evidence.length}; ${logLines.join(" | ")}`);
-    return detected === "" ? 1 : 0;
+    result["processes_alive_after_heal"] = alive();
+    const running = after.filter((h) => h > 0).length;
+    const exists = firstEvidenceS >= 0 || committed.length > 0;
+    result["evidence_exists_afterwards"] = exists;
+    result["evidence_committed_on_a_running_branch"] = committed.length > 0;
+    log(`evidence: first seen ${firstEvidenceS}s after heal, committed ${committedS}s after heal (${committed.slice(0, 3).join("; ")}); pending ${JSON.stringify(result["pending_evidence_rpc"])}; files ${JSON.stringify(result["persisted_evidence_files"])}; ${logLines.join(" | ")}`);
+    if (detected === "") return 1;
+    if (!exists) {
+      result["failure"] = "no evidence against the shared key exists after the heal";
+      return 1;
+    }
+    if (running > 0 && committed.length === 0) {
+      result["failure"] = "a branch still runs but did not commit the evidence";
+      return 1;
+    }
+    return 0;
+
   } finally {
     mkdirSync(OUT, { recursive: true });
     result["seconds"] = Math.round((Date.now() - t0) / 1000);

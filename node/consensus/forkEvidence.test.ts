@@ -1,0 +1,168 @@
+/**
+ * Fork forensics (S13): two commits of one height for different blocks → the shared key's conflicting
+ * precommits become verified duplicate-vote evidence; forged votes or commits change nothing; evidence
+ * built on the other branch (its block time) is kept with ours (CometBFT evidence/verify.go); pending
+ * evidence survives a restart through its directory. In-process, real ed25519, no network (~1 s).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { sha256 } from "../../modules/core/hash.ts";
+import { utf8 } from "../../modules/core/bytes.ts";
+import type { ChainState } from "../storage/types.ts";
+import type { Block, BlockID, Commit, Timestamp, Validator, Vote } from "../types/block.ts";
+import { silentLogger } from "../util/logger.ts";
+import { decodeDuplicateVoteEvidence, EvidenceError, EvidencePool } from "./evidencePool.ts";
+import { conflictingCommitVotes, conflictingWithCommit } from "./forkEvidence.ts";
+import { ed25519Scheme, makeValidatorSet, signedVote, type TestKey, testKeys } from "./testing.ts";
+
+const CHAIN = "fork-test-1";
+const H = 5n;
+const keys = testKeys(3, ed25519Scheme, "fork");
+// S13's powers: two honest validators of 12 and one key of 43 (64 %) running twice
+const set = makeValidatorSet(keys, [12n, 12n, 43n]);
+const vals: Validator[] = set.validators;
+const keyAt = (i: number): TestKey => keys.find((k) => Buffer.compare(Buffer.from(k.address), Buffer.from(vals[i]!.address)) === 0)!;
+const sharedIdx = vals.findIndex((v) => v.votingPower === 43n);
+const honestIdx = [0, 1, 2].filter((i) => i !== sharedIdx);
+
+const bid = (tag: string): BlockID => ({ hash: sha256(utf8(tag)), partSetHeader: { total: 1, hash: sha256(utf8(`${tag}/parts`)) } });
+const ts = (s: number): Timestamp => ({ seconds: BigInt(s), nanos: 0 });
+
+/** a commit of H in `round` for `id` signed by the validators at `signers` (the others absent). */
+function commit(id: BlockID, round: number, signers: number[], corrupt?: number): Commit {
+  return {
+    height: H,
+    round,
+    blockId: id,
+    signatures: vals.map((v, i) => {
+      if (!signers.includes(i)) return { blockIdFlag: 1 as const, validatorAddress: new Uint8Array(0), timestamp: ts(0), signature: new Uint8Array(0) };
+      const vote: Vote = signedVote(keyAt(i), ed25519Scheme, CHAIN, set, { type: 2, height: H, round, blockId: id, timestamp: ts(1_700_000_000 + i) });
+      const sig = Uint8Array.from(vote.signature);
+      if (corrupt === i) sig[0] = sig[0]! ^ 1;
+      return { blockIdFlag: 2 as const, validatorAddress: v.address, timestamp: vote.timestamp, signature: sig };
+    }),
+  };
+}
+
+/** an evidence pool over one branch whose block H has `blockTime` and `ours` as its commit. */
+function pool(blockTime: Timestamp, dir?: string) {
+  const state = {
+    chainId: CHAIN,
+    lastBlockHeight: H,
+    lastBlockTime: blockTime,
+    consensusParams: { evidence: { maxAgeNumBlocks: 100_000n, maxAgeDurationNs: 172_800_000_000_000n, maxBytes: 1_048_576n } },
+  } as unknown as ChainState;
+  const p = new EvidencePool(dir !== undefined ? { dir } : {}, {
+    blockStore: {
+      loadBlockMeta: (h) => (h === H ? { header: { time: blockTime } } : undefined),
+      loadBlock: () => undefined,
+      height: () => H,
+      base: () => 1n,
+    },
+    stateStore: { loadValidators: (h) => (h <= H ? vals : undefined) },
+    getState: () => state,
+    logger: silentLogger(),
+  });
+  return { p, state };
+}
+
+const A = bid("block A");
+const B = bid("block B");
+// branch A: committed by honest[0] + the shared key; branch B: honest[1] + the other copy of the shared key
+const ours = commit(A, 0, [honestIdx[0]!, sharedIdx]);
+const theirs = commit(B, 0, [honestIdx[1]!, sharedIdx]);
+const asLike = (c: Commit) => c;
+
+describe("consensus/forkEvidence (S13: evidence from conflicting commits)", () => {
+  it("extracts only the precommits of one validator for different blocks at the same height and round", () => {
+    const pairs = conflictingCommitVotes(asLike(ours), asLike(theirs));
+    assert.equal(pairs.length, 1);
+    assert.equal(pairs[0]!.ours.validatorIndex, sharedIdx);
+    assert.deepEqual(pairs[0]!.ours.blockId, A);
+    assert.deepEqual(pairs[0]!.theirs.blockId, B);
+    assert.equal(conflictingCommitVotes(ours, ours).length, 0, "same block: no fork");
+    assert.equal(conflictingCommitVotes(ours, commit(B, 1, [honestIdx[1]!, sharedIdx])).length, 0, "other round: not a duplicate vote");
+    const v = signedVote(keyAt(sharedIdx), ed25519Scheme, CHAIN, set, { type: 2, height: H, round: 0, blockId: B });
+    assert.equal(conflictingWithCommit(ours, v)?.theirs.signature, v.signature);
+    assert.equal(conflictingWithCommit(ours, { ...v, round: 1 }), undefined);
+    assert.equal(conflictingWithCommit(ours, { ...v, blockId: A }), undefined);
+  });
+
+  it("reportFork builds verified duplicate-vote evidence (timestamp = our block time, our powers), declares the fork once, and offers it", () => {
+    const { p } = pool(ts(1_700_000_100));
+    const gossiped: Uint8Array[] = [];
+    p.onNewEvidence((ev) => gossiped.push(ev.raw));
+    const forks: bigint[] = [];
+    p.onFork((r) => forks.push(r.height));
+    assert.equal(p.reportFork(H, A, B, conflictingCommitVotes(ours, theirs), "test", theirs), 1);
+    assert.equal(p.pendingList().length, 1);
+    assert.equal(gossiped.length, 1);
+    const e = decodeDuplicateVoteEvidence(p.pendingList()[0]!.raw);
+    assert.equal(e.voteA.validatorIndex, sharedIdx);
+    assert.equal(e.validatorPower, 43n);
+    assert.equal(e.totalVotingPower, 67n);
+    assert.equal(e.timestamp.seconds, 1_700_000_100n);
+    assert.deepEqual(forks, [H]);
+    assert.equal(p.forksDetected, 1);
+    // the same report again: nothing new
+    assert.equal(p.reportFork(H, A, B, conflictingCommitVotes(ours, theirs), "test", theirs), 0);
+    assert.equal(p.forksDetected, 1);
+    assert.equal(p.pendingEvidence(1_000_000n).length, 1, "the proposer gets it");
+  });
+
+  it("forged conflicting votes or commits record nothing and declare no fork (a peer cannot plant evidence or raise the alarm)", () => {
+    const { p } = pool(ts(1_700_000_100));
+    const forged = commit(B, 0, [honestIdx[1]!, sharedIdx], sharedIdx); // the shared key's signature broken
+    assert.equal(p.reportFork(H, A, B, conflictingCommitVotes(ours, forged), "test", forged), 0);
+    const allForged = commit(B, 1, [honestIdx[0]!, honestIdx[1]!, sharedIdx], honestIdx[0]!); // another round, one bad signature
+    assert.equal(p.reportFork(H, A, B, conflictingCommitVotes(ours, allForged), "test", allForged), 0);
+    const v = signedVote(keyAt(sharedIdx), ed25519Scheme, CHAIN, set, { type: 2, height: H, round: 0, blockId: B });
+    const badVote = { ...v, signature: Uint8Array.from(v.signature).fill(7) };
+    assert.equal(p.reportFork(H, A, B, [conflictingWithCommit(ours, badVote)!], "test"), 0);
+    assert.equal(p.pendingList().length, 0);
+    assert.equal(p.forksDetected, 0);
+    // a valid commit of another round proves the fork (logged, counted) but no duplicate vote
+    const otherRound = commit(B, 1, [honestIdx[1]!, sharedIdx]);
+    assert.equal(p.reportFork(H, A, B, conflictingCommitVotes(ours, otherRound), "test", otherRound), 0);
+    assert.equal(p.forksDetected, 1);
+    assert.equal(p.pendingList().length, 0);
+  });
+
+  it("evidence built on the other branch (its block time) is kept with our time, without penalty; in a block it is invalid", () => {
+    const a = pool(ts(1_700_000_100)).p;
+    a.reportFork(H, A, B, conflictingCommitVotes(ours, theirs), "test", theirs);
+    const evA = a.pendingList()[0]!;
+    const b = pool(ts(1_700_000_222)); // branch B: another block time at H
+    assert.equal(b.p.addFromPeer(evA), "ignore");
+    assert.equal(b.p.pendingList().length, 1);
+    const evB = b.p.pendingList()[0]!;
+    assert.notDeepEqual(evB.raw, evA.raw);
+    assert.equal(decodeDuplicateVoteEvidence(evB.raw).timestamp.seconds, 1_700_000_222n);
+    b.p.verify(evB, b.state);
+    const block = { header: { height: H + 1n }, evidence: { evidence: [evA] } } as unknown as Block;
+    assert.throws(() => b.p.checkBlockEvidence(block, b.state), (e: unknown) => e instanceof EvidenceError && /time/.test(e.message));
+    // garbage from a peer is rejected, never kept
+    assert.equal(b.p.addFromPeer({ type: "duplicate_vote", raw: Uint8Array.of(1, 2, 3) }), "reject");
+    assert.equal(b.p.pendingList().length, 1);
+  });
+
+  it("pending evidence is kept on disk: restored after a restart, removed once committed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ol-fork-ev-"));
+    try {
+      const first = pool(ts(1_700_000_100), dir).p;
+      first.reportFork(H, A, B, conflictingCommitVotes(ours, theirs), "test", theirs);
+      assert.equal(readdirSync(dir).filter((f) => f.endsWith(".ev")).length, 1);
+      const again = pool(ts(1_700_000_100), dir);
+      assert.equal(again.p.restore(again.state), 1);
+      const ev = again.p.pendingList()[0]!;
+      again.p.update({ header: { height: H + 1n }, evidence: { evidence: [ev] } } as unknown as Block, { ...again.state, lastBlockHeight: H + 1n });
+      assert.equal(again.p.pendingList().length, 0);
+      assert.equal(readdirSync(dir).filter((f) => f.endsWith(".ev")).length, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
