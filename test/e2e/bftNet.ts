@@ -131,7 +131,7 @@ export interface GentxProc extends Proc {
  * `accounts`), `genesis gentx val <selfBond>` per node, `collect-gentxs` on node0, the result copied
  * to every home; consensus.validators stays empty (InitChain's validator updates define the set).
  */
-export async function setupGentxNet(tag: string, accounts: GenesisAccount[] = [], selfBond = "10000000uopen", editGenesis?: (g: Record<string, any>) => void): Promise<GentxProc[]> {
+export async function setupGentxNet(tag: string, accounts: GenesisAccount[] = [], selfBond: string | ((i: number) => string) = "10000000uopen", editGenesis?: (g: Record<string, any>) => void): Promise<GentxProc[]> {
   const procs: GentxProc[] = [];
   const peers: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -157,7 +157,7 @@ export async function setupGentxNet(tag: string, accounts: GenesisAccount[] = []
   for (const p of procs.slice(1)) copyFileSync(g0, join(p.home, "config/genesis.json"));
   const gentxDir = join(h0, "config/gentx");
   for (const [i, p] of procs.entries()) {
-    await cli(["genesis", "gentx", "val", selfBond, "--moniker", `val${i}`, "--chain-id", CHAIN_ID, "--p2p-port", String(p.p2pPort), "--keyring-backend", "test", "--home", p.home]);
+    await cli(["genesis", "gentx", "val", typeof selfBond === "string" ? selfBond : selfBond(i), "--moniker", `val${i}`, "--chain-id", CHAIN_ID, "--p2p-port", String(p.p2pPort), "--keyring-backend", "test", "--home", p.home]);
     if (i !== 0) {
       const src = join(p.home, "config/gentx");
       mkdirSync(gentxDir, { recursive: true });

@@ -20,8 +20,10 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ChainChecker, faultEnv, heal, heightOf, launch, partition, type Proc, setupNet, teardown, waitHeight } from "../e2e/bftNet.ts";
-import { ROOT, rpc } from "../e2e/harness.ts";
+import { ChainChecker, faultEnv, type GentxProc, heal, heightOf, launch, partition, type Proc, setupGentxNet, teardown, waitHeight } from "../e2e/bftNet.ts";
+import { cli, ROOT, rpc } from "../e2e/harness.ts";
+import { fromBase64, toHex } from "../../modules/core/bytes.ts";
+import { decodeDuplicateVoteEvidence } from "../../node/consensus/evidencePool.ts";
 
 const SECONDS = Number(process.env["S13_SECONDS"] ?? 30);
 const OUT = resolve(ROOT, process.env["SOAK_OUT"] ?? "bench-results");
@@ -29,23 +31,20 @@ const t0 = Date.now();
 const log = (m: string) => process.stderr.write(`[s13 +${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}\n`);
 
 async function main(): Promise<number> {
-  const procs = await setupNet("s13");
-  const [n0, n1, n2, n3] = procs as [Proc, Proc, Proc, Proc];
-  // genesis: val0 12, val1 12, the shared key (val2's) 43; node3 runs val2's key too
-  const g = JSON.parse(readFileSync(join(n0.home, "config/genesis.json"), "utf8"));
-  const vals = g.consensus.validators as { address: string; power: string; name: string }[];
-  g.consensus.validators = [
-    { ...vals[0]!, power: "12" },
-    { ...vals[1]!, power: "12" },
-    { ...vals[2]!, power: "43", name: "shared" },
-  ];
-  for (const p of procs) writeFileSync(join(p.home, "config/genesis.json"), JSON.stringify(g, null, 2));
+  // gentx validators (staking and slashing know them): val0 12, val1 12, val2 43 (the shared key); node3's
+  // own gentx is dropped from the genesis and node3 runs val2's key
+  const BOND = [12_000_000, 12_000_000, 43_000_000, 1_000_000];
+  const procs = await setupGentxNet("s13", [], (i) => `${BOND[i]}uopen`, (g) => {
+    g.app_state.genutil.gen_txs = (g.app_state.genutil.gen_txs as { body: { messages: { description: { moniker: string } }[] } }[]).filter((tx) => tx.body.messages[0]?.description.moniker !== "val3");
+  });
+  const [n0, n1, n2, n3] = procs as [GentxProc, GentxProc, GentxProc, GentxProc];
   copyFileSync(join(n2.home, "config/priv_validator_key.json"), join(n3.home, "config/priv_validator_key.json"));
-  const shared = vals[2]!.address.toUpperCase();
+  const shared = (JSON.parse(readFileSync(join(n2.home, "config/priv_validator_key.json"), "utf8")).address as string).toUpperCase();
+  const query = async (via: Proc, args: string[]): Promise<any> => JSON.parse(await cli(["query", ...args, "--node", via.rpcUrl, "--output", "json"]));
 
   partition(procs, [[n0, n2], [n1, n3]]);
   for (const p of procs) launch(p, faultEnv(p), { blockInterval: "500ms" });
-  const result: Record<string, unknown> = { name: "s13-shared-key", date: new Date().toISOString(), split_seconds: SECONDS, powers: "honest 12 + 12, shared key 43 (64 %) on two processes" };
+  const result: Record<string, unknown> = { name: "s13-shared-key", date: new Date().toISOString(), split_seconds: SECONDS, powers: "gentx validators: honest 12 + 12, shared key 43 (64 %) on two processes" };
   try {
     for (const p of procs) await waitHeight(p, 3, 180_000);
     await sleep(SECONDS * 1000);
@@ -89,9 +88,10 @@ async function main(): Promise<number> {
         const top = await heightOf(p).catch(() => -1);
         for (let h = 1; h <= top; h++) {
           const b = await rpc(p.rpcUrl, "block", { height: String(h) }).catch(() => undefined);
-          for (const ev of (b?.block.evidence?.evidence ?? []) as { value?: { vote_a?: { validator_address?: string; height?: string } } }[]) {
-            const va = ev.value?.vote_a;
-            out.push(`node${i} block ${h}: duplicate vote at height ${va?.height ?? "?"} by ${va?.validator_address ?? "?"}${va?.validator_address?.toUpperCase() === shared ? " (the shared key)" : ""}`);
+          for (const ev of (b?.block.evidence?.evidence ?? []) as { value: { raw: string } }[]) {
+            const e = decodeDuplicateVoteEvidence(fromBase64(ev.value.raw));
+            const by = toHex(e.voteA.validatorAddress).toUpperCase();
+            out.push(`node${i} block ${h}: duplicate vote at height ${e.voteA.height} round ${e.voteA.round} by ${by}${by === shared ? " (the shared key)" : ""}`);
           }
         }
       }
@@ -124,6 +124,16 @@ async function main(): Promise<number> {
       await sleep(3000);
     }
     await sleep(5000); // the validator update of the evidence block takes effect at +2
+    // slash, jail, tombstone on the branch that committed it (asked through a node of that branch)
+    const committer = procs.find((p, i) => alive()[i] && committed.some((c) => c.startsWith(`node${i} `)));
+    if (committer !== undefined) {
+      const si = await query(committer, ["slashing", "signing-info", n2.consAddress]).catch((e: unknown) => ({ error: String(e) }));
+      const v = await query(committer, ["staking", "validator", n2.valoper]).catch((e: unknown) => ({ error: String(e) }));
+      const info = si.val_signing_info ?? si.valSigningInfo;
+      result["shared_key_after_evidence"] = { tombstoned: info?.tombstoned, jailed: v.validator?.jailed, tokens: v.validator?.tokens, self_bond: String(BOND[2]), via: `node${procs.indexOf(committer)}` };
+      const set = await rpc(committer.rpcUrl, "validators", {}).catch(() => undefined);
+      result["validator_set_now"] = (set?.validators ?? []).map((x: { address: string; voting_power: string }) => `${x.address === shared ? "shared" : x.address.slice(0, 8)}:${x.voting_power}`);
+    }
     const after = await Promise.all(procs.map((p, i) => (alive()[i] ? heightOf(p).catch(() => -1) : -1)));
     result["heights_after_heal"] = after;
     result["pending_evidence_rpc"] = await pendingRpc();
@@ -154,6 +164,11 @@ async function main(): Promise<number> {
     }
     if (running > 0 && committed.length === 0) {
       result["failure"] = "a branch still runs but did not commit the evidence";
+      return 1;
+    }
+    const sk = result["shared_key_after_evidence"] as { tombstoned?: boolean; jailed?: boolean; tokens?: string } | undefined;
+    if (committed.length > 0 && (sk?.tombstoned !== true || sk.jailed !== true || !(BigInt(sk.tokens ?? "0") < BigInt(BOND[2]!)))) {
+      result["failure"] = `evidence committed but the shared key is not slashed, jailed and tombstoned: ${JSON.stringify(sk)}`;
       return 1;
     }
     return 0;
