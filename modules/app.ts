@@ -5,7 +5,7 @@
 import type { Application, Bytes } from "./core/abci.ts";
 import { BECH32_PREFIX, accAddressFromString, moduleAddress } from "./core/address.ts";
 import { namespacedKey } from "./core/context.ts";
-import type { SigVerifier } from "./core/crypto.ts";
+import { nobleSigVerifier, type SigVerifier } from "./core/crypto.ts";
 import type { Ed25519Verifier } from "./core/voteExtension.ts";
 import type { Logger } from "./core/logger.ts";
 import { DEFAULT_RUNTIME_PARAMS, RUNTIME_NAMESPACE, runtimeParamsToJson } from "./core/params.ts";
@@ -24,7 +24,7 @@ import { type PaidInferenceSource, TREASURY_VESTING_ACCOUNT, createTreasuryModul
 import { PAYCHAN_ESCROW_ACCOUNT, createPaychanModule, defaultPaychanGenesis, paychanGenesisToJson } from "./paychan/index.ts";
 import { COMPUTE_ESCROW_ACCOUNT, type ComputeVerifier, type VerdictSource, computeGenesisToJson, createComputeModule, defaultComputeGenesis } from "./compute/index.ts";
 import { GRANTS_MODULE_NAME, createGrantsModule, defaultGrantsGenesis, grantsGenesisToJson } from "./grants/index.ts";
-import { type RuntimeApplication, createApplication, createRouters } from "./runtime/index.ts";
+import { type RuntimeApplication, createApplication, createCachedSigVerifier, createRouters } from "./runtime/index.ts";
 
 export const DEFAULT_MIN_GAS_PRICES = "0.0025uopen";
 export const BASE_DENOM = "uopen";
@@ -123,6 +123,8 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
     authority: GOV_AUTHORITY,
     ...(opts.computeVerdictSource !== undefined ? { verdictSource: opts.computeVerdictSource } : {}),
     ...(opts.computeVerifier !== undefined ? { verifier: opts.computeVerifier } : {}),
+    // result attestations: the node's native verifier, and DeliverTx reuses CheckTx's positive verdicts
+    sigVerifier: createCachedSigVerifier(opts.sigVerifier ?? nobleSigVerifier, 10_000),
   });
   compute.setTreasury({
     // treasury takes the receipt's shares as weights of its contributors' part: attribution values the whole fee

@@ -21,6 +21,7 @@ export { TEE_MEASUREMENT_BYTES, TEE_QUOTE_VERSION, TEE_TYPES, TeeQuoteError, dec
 /** what other modules (treasury, gov) and the vote-extension plumbing may call. */
 export type ComputeVerdictKeeper = Pick<ComputeKeeper, "pendingVerifications" | "applyVerdicts" | "getJob" | "getProvider">;
 
+import type { SigVerifier } from "../core/crypto.ts";
 export interface ComputeDeps {
   bank: ComputeBankKeeper;
   attribution: ComputeAttributionKeeper;
@@ -32,6 +33,8 @@ export interface ComputeDeps {
   verdictSource?: VerdictSource;
   /** the node's replay service for ExtendVote; without it this validator votes no compute verdicts. */
   verifier?: ComputeVerifier;
+  /** secp256k1 attestation checks (default @noble/curves; ComputeKeeperDeps.sigVerifier). */
+  sigVerifier?: SigVerifier;
 }
 
 /**
@@ -44,6 +47,7 @@ export function createComputeModule(deps: ComputeDeps): { module: AppModule<Comp
     bank: deps.bank,
     attribution: deps.attribution,
     ...(deps.datanet !== undefined ? { datanet: deps.datanet } : {}),
+    ...(deps.sigVerifier !== undefined ? { sigVerifier: deps.sigVerifier } : {}),
     treasury: () => {
       if (treasury === undefined) throw new Error("compute: no treasury splitter wired (modules/app.ts)");
       return treasury;
