@@ -174,7 +174,10 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
         this.addPending(k, ev, r.e.voteA.height, r.e.timestamp);
         n++;
       } catch (err: unknown) {
-        this.d.logger.warn({ file: f, err: (err as Error).message }, "kept evidence no longer valid here (committed, expired or of another chain); removed");
+        const msg = (err as Error).message;
+        // kept for later when it only cannot be checked yet (height beyond our state, set unknown)
+        if (err instanceof EvidenceError && err.outcome === "ignore" && !/committed|expired/.test(msg)) continue;
+        this.d.logger.warn({ file: f, err: msg }, "kept evidence no longer valid here (committed, expired, invalid or of another chain); removed");
         rmSync(path, { force: true });
       }
     }

@@ -48,10 +48,10 @@ function commit(id: BlockID, round: number, signers: number[], corrupt?: number)
 }
 
 /** an evidence pool over one branch whose block H has `blockTime` and `ours` as its commit. */
-function pool(blockTime: Timestamp, dir?: string) {
+function pool(blockTime: Timestamp, dir?: string, lastBlockHeight = H) {
   const state = {
     chainId: CHAIN,
-    lastBlockHeight: H,
+    lastBlockHeight,
     lastBlockTime: blockTime,
     consensusParams: { evidence: { maxAgeNumBlocks: 100_000n, maxAgeDurationNs: 172_800_000_000_000n, maxBytes: 1_048_576n } },
   } as unknown as ChainState;
@@ -154,6 +154,10 @@ describe("consensus/forkEvidence (S13: evidence from conflicting commits)", () =
     try {
       const first = pool(ts(1_700_000_100), dir).p;
       first.reportFork(H, A, B, conflictingCommitVotes(ours, theirs), "test", theirs);
+      assert.equal(readdirSync(dir).filter((f) => f.endsWith(".ev")).length, 1);
+      // a node whose state is below the evidence height cannot check it yet: kept on disk for later
+      const behind = pool(ts(1_700_000_100), dir, H - 1n);
+      assert.equal(behind.p.restore(behind.state), 0);
       assert.equal(readdirSync(dir).filter((f) => f.endsWith(".ev")).length, 1);
       const again = pool(ts(1_700_000_100), dir);
       assert.equal(again.p.restore(again.state), 1);

@@ -753,8 +753,11 @@ export class ConsensusReactor {
 
   /** our stored commit of `h` (the one we decided or synced), as the extraction reads it. */
   private ourCommit(h: bigint): CommitLike | undefined {
+    if (this.ourCommitCache?.height === h) return this.ourCommitCache;
     const ec = storedLastCommit(this.d.blockStore, h);
-    return ec === undefined ? undefined : { height: ec.height, round: ec.round, blockId: ec.blockId, signatures: ec.extendedSignatures };
+    if (ec === undefined) return undefined;
+    this.ourCommitCache = { height: ec.height, round: ec.round, blockId: ec.blockId, signatures: ec.extendedSignatures };
+    return this.ourCommitCache;
   }
 
   /**
@@ -798,6 +801,7 @@ export class ConsensusReactor {
 
   private readonly forkChecks = new Set<string>();
   private forkChecksHeight = -1n;
+  private ourCommitCache: CommitLike | undefined;
 
   private onEvidence(peer: string, list: Evidence[]): MessageOutcome | undefined {
     const pool = this.d.evidence;
