@@ -133,6 +133,8 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   /** (height, their block) forks already logged, and conflicting vote pairs already checked (bounded). */
   private readonly forksSeen = new Set<string>();
   private readonly pairsSeen = new Set<string>();
+  /** signature pairs of peer evidence whose votes verified (re-sent with other ABCI fields: not verified again). */
+  private readonly knownVotes = new Set<string>();
   /** conflicting commits met since start, and the first few (for RPC / logs). */
   readonly forks: ForkReport[] = [];
   forksDetected = 0;
@@ -358,7 +360,15 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     const k = evKey(ev);
     if (this.pending.has(k)) return "ignore";
     try {
+      // the same double sign with other ABCI fields (another branch's time, or a peer varying them):
+      // once its votes verified and we hold it, do not verify the signatures again
+      const votesKey = this.votesKeyOf(ev);
+      if (votesKey !== undefined && this.knownVotes.has(votesKey)) return "ignore";
       const r = this.verifyParts(ev, this.d.getState());
+      if (votesKey !== undefined) {
+        if (this.knownVotes.size >= 4096) this.knownVotes.clear();
+        this.knownVotes.add(votesKey);
+      }
       if (r.mismatch !== undefined) {
         this.keepRestamped(r.local);
         return "ignore";
@@ -368,6 +378,15 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     } catch (err: unknown) {
       if (err instanceof EvidenceError) return err.outcome;
       throw err;
+    }
+  }
+
+  private votesKeyOf(ev: Evidence): string | undefined {
+    try {
+      const e = decodeDuplicateVoteEvidence(ev.raw);
+      return `${toHex(e.voteA.signature)}/${toHex(e.voteB.signature)}`;
+    } catch {
+      return undefined;
     }
   }
 

@@ -784,7 +784,12 @@ export class ConsensusReactor {
     this.forkChecks.add(key);
     const ours = this.ourCommit(h);
     if (ours === undefined) return;
-    pool.reportFork(h, st.lastBlockId, theirs.blockId, conflictingCommitVotes(ours, theirs), `last commit of a block of height ${h + 1n} from peer ${peer}`, theirs);
+    try {
+      pool.reportFork(h, st.lastBlockId, theirs.blockId, conflictingCommitVotes(ours, theirs), `last commit of a block of height ${h + 1n} from peer ${peer}`, theirs);
+    } catch (e: unknown) {
+      // forensics never break message handling (the block still goes to the machine)
+      this.logger.warn({ peer, err: (e as Error).message }, "fork check failed");
+    }
   }
 
   /** a precommit for our last height naming another block than ours (in the round of our commit): one conflicting pair. */
@@ -796,7 +801,11 @@ export class ConsensusReactor {
     const ours = this.ourCommit(vote.height);
     if (ours === undefined) return;
     const pair = conflictingWithCommit(ours, vote);
-    if (pair !== undefined) pool.reportFork(vote.height, st.lastBlockId, vote.blockId, [pair], `precommit from peer ${peer}`);
+    try {
+      if (pair !== undefined) pool.reportFork(vote.height, st.lastBlockId, vote.blockId, [pair], `precommit from peer ${peer}`);
+    } catch (e: unknown) {
+      this.logger.warn({ peer, err: (e as Error).message }, "fork check failed");
+    }
   }
 
   private readonly forkChecks = new Set<string>();
