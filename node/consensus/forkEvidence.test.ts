@@ -16,6 +16,9 @@ import type { Block, BlockID, Commit, Timestamp, Validator, Vote } from "../type
 import { silentLogger } from "../util/logger.ts";
 import { decodeDuplicateVoteEvidence, EvidenceError, EvidencePool } from "./evidencePool.ts";
 import { conflictingCommitVotes, conflictingWithCommit } from "./forkEvidence.ts";
+import type { ConsensusDriver } from "./driver.ts";
+import { ConsensusReactor } from "./reactor.ts";
+import type { ChannelFactory } from "../p2p/mempoolReactor.ts";
 import { ed25519Scheme, makeValidatorSet, signedVote, type TestKey, testKeys } from "./testing.ts";
 
 const CHAIN = "fork-test-1";
@@ -168,5 +171,55 @@ describe("consensus/forkEvidence (S13: evidence from conflicting commits)", () =
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("the reactor finds the fork in a peer's block of our height (its last commit) and in a precommit of our last height; a forged one records nothing", async () => {
+    const handlers = new Map<string, (peer: string, m: unknown) => unknown>();
+    const host = {
+      channel: (spec: { name: string }) => ({
+        onMessage: (h: (peer: string, m: unknown) => unknown) => handlers.set(spec.name, h),
+        onPeer: () => () => {},
+        send: () => true,
+        broadcast: () => 0,
+        report: () => {},
+      }),
+    } as unknown as ChannelFactory;
+    const run = async (deliver: (h: Map<string, (peer: string, m: unknown) => unknown>) => void) => {
+      const { p, state } = pool(ts(1_700_000_100));
+      const pushed: unknown[] = [];
+      const driver = {
+        sm: { view: () => ({ height: H + 1n, round: 0, step: 1 }), heightMessages: () => ({ proposals: [], votes: [] }) },
+        state: () => ({ ...state, lastBlockId: A }),
+        addListener: () => () => {},
+        start: async () => {},
+        push: (x: unknown) => pushed.push(x),
+      } as unknown as ConsensusDriver;
+      const blockStore = {
+        loadExtendedCommit: (h: bigint) => (h === H ? { height: H, round: 0, blockId: A, extendedSignatures: ours.signatures.map((x) => ({ ...x, extension: new Uint8Array(0), extensionSignature: new Uint8Array(0) })) } : undefined),
+        loadSeenCommit: () => undefined,
+        loadBlock: () => undefined,
+        loadBlockMeta: () => undefined,
+        height: () => H,
+        base: () => 1n,
+      };
+      const r = new ConsensusReactor({ statusIntervalMs: 60_000 }, { host, driver, blockStore, evidence: p, logger: silentLogger() });
+      await r.switchToConsensus();
+      deliver(handlers);
+      r.stop();
+      return { p, pushed };
+    };
+    const block = (c: Commit) => ({ header: { height: H + 1n, lastBlockId: c.blockId }, data: { txs: [] }, evidence: { evidence: [] }, lastCommit: c }) as unknown as Block;
+    const viaBlock = await run((h) => h.get("consensus-data")!("peer-b", { kind: "block", height: H + 1n, block: block(theirs) }));
+    assert.equal(viaBlock.p.pendingList().length, 1);
+    assert.equal(viaBlock.p.forksDetected, 1);
+    assert.equal(viaBlock.pushed.length, 1, "the block still goes to the machine");
+    const forged = await run((h) => h.get("consensus-data")!("peer-b", { kind: "block", height: H + 1n, block: block(commit(B, 0, [honestIdx[1]!, sharedIdx], sharedIdx)) }));
+    assert.equal(forged.p.pendingList().length, 0);
+    assert.equal(forged.p.forksDetected, 0);
+    const v = signedVote(keyAt(sharedIdx), ed25519Scheme, CHAIN, set, { type: 2, height: H, round: 0, blockId: B });
+    const viaVote = await run((h) => h.get("consensus-votes")!("peer-b", v));
+    assert.equal(viaVote.p.pendingList().length, 1);
+    const e = decodeDuplicateVoteEvidence(viaVote.p.pendingList()[0]!.raw);
+    assert.equal(e.voteA.validatorIndex, sharedIdx);
   });
 });
