@@ -372,17 +372,11 @@ async function main(): Promise<number> {
         await sleep(s1 * 1000);
         const hB = await progress(procs, 2, 90_000);
         const tB = Date.now();
-        const times1 = await blockTimes(hA + 1, hB);
-        for (let i = 1; i < times1.length; i++) if (times1[i]! <= times1[i - 1]!) throw new Error(`I7: block time of ${hA + 1 + i} does not increase`);
-        let i7 = "skipped (chain time already pulled ahead by an earlier +1 h step)";
-        if (Math.abs(leadBefore) < 5_000) {
-          // ±10 s around the step: far inside the ±10 min a skewed median would show
-          const lo = BigInt(tA - 10_000) * 1_000_000n;
-          const hi = BigInt(tB + 10_000) * 1_000_000n;
-          const bad = times1.findIndex((x) => x < lo || x > hi);
-          if (bad >= 0) throw new Error(`I7: block ${hA + 1 + bad} time ${times1[bad]} outside the honest clocks [${lo}, ${hi}] with one validator at ${off / 60000} min`);
-          i7 = `held over ${times1.length} blocks`;
-        }
+        // the range (±30 s of the honest clocks, checkI7) needs an honest chain time to start from: skipped
+        // once an earlier +1 h step pulled it ahead; behind the wall clock is normal on a loaded machine
+        const ranged = leadBefore < 5_000;
+        const n1 = await checkI7(hA + 1, hB, ranged ? { tA, tB, what: `one validator at ${off / 60000} min` } : undefined);
+        const i7 = ranged ? `held over ${n1} blocks` : `skipped (chain time already pulled ahead by an earlier +1 h step; ${n1} blocks increasing)`;
         const [w1, w2] = pair();
         await kill(v, "SIGTERM");
         start(v);
