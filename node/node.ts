@@ -369,13 +369,25 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           store: blockStore,
           height: () => (driver.isRunning ? driver.state().lastBlockHeight : syncedState.lastBlockHeight),
           initialHeight: genesis.initialHeight,
-          verifyAndApply: makeVerifyAndApply({
-            executor,
-            blockStore,
-            db,
-            getState: () => syncedState,
-            setState: (s) => (syncedState = s),
-          }),
+          verifyAndApply: (() => {
+            const inner = makeVerifyAndApply({
+              executor,
+              blockStore,
+              db,
+              getState: () => syncedState,
+              setState: (s) => (syncedState = s),
+            });
+            return (block, nextCommit, ext) => {
+              // a synced block of another branch (its last commit names another block than ours): fork
+              // forensics before the verification refuses it (evidence pool; never throws into sync)
+              try {
+                evidence.checkBlockForFork(block, `last commit of block ${block.header.height} from block sync`, "block sync");
+              } catch (e: unknown) {
+                log.warn({ module: "evidence", err: e }, "fork check failed");
+              }
+              return inner(block, nextCommit, ext);
+            };
+          })(),
           onCaughtUp: switchToConsensus,
           onHalt,
           logger: log,

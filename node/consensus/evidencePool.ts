@@ -28,7 +28,7 @@ import { decodeTimestamp, decodeVote, encodeVote, voteSignBytes, writeTimestamp 
 import { compareTimestamps, timestampToMs } from "../types/time.ts";
 import type { DriverEvidencePool } from "./driver.ts";
 import type { GossipEvidencePool } from "./reactor.ts";
-import type { ConflictingPair } from "./forkEvidence.ts";
+import { type CommitLike, type ConflictingPair, conflictingCommitVotes, sameBlockId as blockIdEqualBytes } from "./forkEvidence.ts";
 import { type DuplicateVoteEvidenceData, makeDuplicateVoteEvidence } from "./voteSet.ts";
 
 export interface DecodedDuplicateVote {
@@ -89,7 +89,15 @@ export class EvidenceError extends Error {
 }
 
 export interface EvidencePoolDeps {
-  blockStore: { loadBlockMeta(h: bigint): { header: { time: Timestamp } } | undefined; loadBlock(h: bigint): Block | undefined; height(): bigint; base(): bigint };
+  blockStore: {
+    loadBlockMeta(h: bigint): { header: { time: Timestamp } } | undefined;
+    loadBlock(h: bigint): Block | undefined;
+    height(): bigint;
+    base(): bigint;
+    /** our commit of h (fork forensics): the extended commit we decided, else the seen commit. */
+    loadExtendedCommit?(h: bigint): { height: bigint; round: number; blockId: BlockID; extendedSignatures: Commit["signatures"] } | undefined;
+    loadSeenCommit?(h: bigint): Commit | undefined;
+  };
   stateStore: { loadValidators(h: bigint): Validator[] | undefined };
   getState(): ChainState;
   logger: Logger;
@@ -133,6 +141,9 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   /** (height, their block) forks already logged, and conflicting vote pairs already checked (bounded). */
   private readonly forksSeen = new Set<string>();
   private readonly pairsSeen = new Set<string>();
+  /** per sender: the conflicting commits (their block hashes) examined at `forkChecksHeight`. */
+  private readonly forkChecks = new Map<string, Set<string>>();
+  private forkChecksHeight = -1n;
   /** signature pairs of peer evidence whose votes verified (re-sent with other ABCI fields: not verified again). */
   private readonly knownVotes = new Set<string>();
   /** conflicting commits met since start, and the first few (for RPC / logs). */
@@ -256,6 +267,39 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     );
     for (const l of this.forkListeners) l(report);
     return built;
+  }
+
+  /**
+   * a block of the height after our last one (from a consensus peer or block sync) whose last commit
+   * names another block than the one we committed: the chain forked. The commit's conflicting
+   * precommits go through `reportFork` (verified there). At most 4 distinct conflicting commits per
+   * sender (`from`: a peer id, "block sync") and height are examined, so forged blocks cost a bounded
+   * number of signature checks and one sender cannot use up the checks of another.
+   */
+  checkBlockForFork(block: Block, source: string, from = source): number {
+    const st = this.d.getState();
+    const h = block.header.height - 1n;
+    if (h <= 0n || h !== st.lastBlockHeight || blockIdEqualBytes(block.header.lastBlockId, st.lastBlockId)) return 0;
+    const theirs = block.lastCommit;
+    if (theirs.height !== h || !blockIdEqualBytes(theirs.blockId, block.header.lastBlockId)) return 0; // not self-consistent: refused elsewhere
+    if (this.forkChecksHeight !== h) {
+      this.forkChecksHeight = h;
+      this.forkChecks.clear();
+    }
+    let mine = this.forkChecks.get(from);
+    if (mine === undefined) {
+      if (this.forkChecks.size >= 256) return 0;
+      mine = new Set();
+      this.forkChecks.set(from, mine);
+    }
+    const key = toHex(theirs.blockId.hash);
+    if (mine.has(key) || mine.size >= 4) return 0;
+    mine.add(key);
+    const bs = this.d.blockStore;
+    const ext = bs.loadExtendedCommit?.(h);
+    const ours: CommitLike | undefined = ext !== undefined ? { height: ext.height, round: ext.round, blockId: ext.blockId, signatures: ext.extendedSignatures } : bs.loadSeenCommit?.(h);
+    if (ours === undefined) return 0;
+    return this.reportFork(h, st.lastBlockId, theirs.blockId, conflictingCommitVotes(ours, theirs), source, theirs);
   }
 
   onNewEvidence(l: (ev: Evidence) => void): () => void {

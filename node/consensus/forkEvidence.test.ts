@@ -33,6 +33,8 @@ const honestIdx = [0, 1, 2].filter((i) => i !== sharedIdx);
 
 const bid = (tag: string): BlockID => ({ hash: sha256(utf8(tag)), partSetHeader: { total: 1, hash: sha256(utf8(`${tag}/parts`)) } });
 const ts = (s: number): Timestamp => ({ seconds: BigInt(s), nanos: 0 });
+const A = bid("block A");
+const B = bid("block B");
 
 /** a commit of H in `round` for `id` signed by the validators at `signers` (the others absent). */
 function commit(id: BlockID, round: number, signers: number[], corrupt?: number): Commit {
@@ -55,6 +57,7 @@ function pool(blockTime: Timestamp, dir?: string, lastBlockHeight = H) {
   const state = {
     chainId: CHAIN,
     lastBlockHeight,
+    lastBlockId: A,
     lastBlockTime: blockTime,
     consensusParams: { evidence: { maxAgeNumBlocks: 100_000n, maxAgeDurationNs: 172_800_000_000_000n, maxBytes: 1_048_576n } },
   } as unknown as ChainState;
@@ -64,6 +67,7 @@ function pool(blockTime: Timestamp, dir?: string, lastBlockHeight = H) {
       loadBlock: () => undefined,
       height: () => H,
       base: () => 1n,
+      loadExtendedCommit: (h) => (h === H ? { height: H, round: 0, blockId: A, extendedSignatures: ours.signatures } : undefined),
     },
     stateStore: { loadValidators: (h) => (h <= H ? vals : undefined) },
     getState: () => state,
@@ -72,8 +76,7 @@ function pool(blockTime: Timestamp, dir?: string, lastBlockHeight = H) {
   return { p, state };
 }
 
-const A = bid("block A");
-const B = bid("block B");
+
 // branch A: committed by honest[0] + the shared key; branch B: honest[1] + the other copy of the shared key
 const ours = commit(A, 0, [honestIdx[0]!, sharedIdx]);
 const theirs = commit(B, 0, [honestIdx[1]!, sharedIdx]);
@@ -189,7 +192,7 @@ describe("consensus/forkEvidence (S13: evidence from conflicting commits)", () =
       const pushed: unknown[] = [];
       const driver = {
         sm: { view: () => ({ height: H + 1n, round: 0, step: 1 }), heightMessages: () => ({ proposals: [], votes: [] }) },
-        state: () => ({ ...state, lastBlockId: A }),
+        state: () => state,
         addListener: () => () => {},
         start: async () => {},
         push: (x: unknown) => pushed.push(x),
@@ -221,5 +224,19 @@ describe("consensus/forkEvidence (S13: evidence from conflicting commits)", () =
     assert.equal(viaVote.p.pendingList().length, 1);
     const e = decodeDuplicateVoteEvidence(viaVote.p.pendingList()[0]!.raw);
     assert.equal(e.voteA.validatorIndex, sharedIdx);
+  });
+
+  it("checkBlockForFork examines at most 4 conflicting commits per sender and height: one sender's forged blocks do not hide the real fork sent by another", () => {
+    const { p } = pool(ts(1_700_000_100));
+    const block = (c: Commit) => ({ header: { height: H + 1n, lastBlockId: c.blockId }, lastCommit: c }) as unknown as Block;
+    for (let i = 0; i < 6; i++) {
+      const forged = commit(bid(`forged ${i}`), 0, [honestIdx[1]!, sharedIdx], sharedIdx);
+      assert.equal(p.checkBlockForFork(block(forged), "test", "mallory"), 0);
+    }
+    assert.equal(p.checkBlockForFork(block(theirs), "test", "mallory"), 0, "mallory's checks at this height are used up");
+    assert.equal(p.checkBlockForFork(block(theirs), "test", "honest peer"), 1);
+    assert.equal(p.forksDetected, 1);
+    // a block that extends our own last block is no fork (nothing checked)
+    assert.equal(p.checkBlockForFork(block(ours), "test", "honest peer"), 0);
   });
 });

@@ -44,7 +44,7 @@ import { decodeBlock, decodeProposal, decodeVote, encodeBlock, encodeProposal, e
 import { blockIdKey, commitToVotes } from "./voteSet.ts";
 import { type ConsensusDriver, storedLastCommit } from "./driver.ts";
 import { blockIdEqual } from "../blocksync/verify.ts";
-import { type CommitLike, type ConflictingPair, conflictingCommitVotes, conflictingWithCommit } from "./forkEvidence.ts";
+import { type CommitLike, type ConflictingPair, conflictingWithCommit } from "./forkEvidence.ts";
 import type { BlockStore } from "../execution/types.ts";
 import { RoundStep, type RoundStateView } from "./state.ts";
 
@@ -201,6 +201,8 @@ const voteCodec = { encode: encodeVote, decode: decodeVote };
 export interface GossipEvidencePool {
   /** verifies evidence a peer sent; adds it when new. */
   addFromPeer(ev: Evidence): MessageOutcome;
+  /** a block of the height after ours whose last commit names another block than ours (evidencePool.ts). */
+  checkBlockForFork?(block: Block, source: string, from?: string): number;
   /** a commit or precommits for a height we committed name another block (evidencePool.ts reportFork). */
   reportFork?(height: bigint, ourBlock: BlockID, theirBlock: BlockID, pairs: readonly ConflictingPair[], source: string, theirCommit?: Commit): number;
   pendingList(): Evidence[];
@@ -760,32 +762,10 @@ export class ConsensusReactor {
     return this.ourCommitCache;
   }
 
-  /**
-   * a block of our height whose last commit names another block than the one we committed at h−1:
-   * the chain forked (S13). The conflicting precommits become duplicate-vote evidence (verified by the
-   * pool); the commit itself is verified against our validator set of h−1 at most a few times per
-   * height, so forged blocks cost a bounded number of signature checks and declare nothing.
-   */
+  /** a block of our height whose last commit names another block than ours at h−1: the chain forked (S13; EvidencePool.checkBlockForFork). */
   private checkForkedLastCommit(peer: string, block: Block): void {
-    const pool = this.d.evidence;
-    if (pool?.reportFork === undefined) return;
-    const st = this.d.driver.state();
-    const h = block.header.height - 1n;
-    if (h <= 0n || h !== st.lastBlockHeight || blockIdEqual(block.header.lastBlockId, st.lastBlockId)) return;
-    const theirs = block.lastCommit;
-    if (theirs.height !== h || !blockIdEqual(theirs.blockId, block.header.lastBlockId)) return; // not even self-consistent: the machine rejects it
-    const key = `${h}/${toHex(theirs.blockId.hash)}`;
-    if (this.forkChecks.has(key)) return;
-    if (this.forkChecksHeight !== h) {
-      this.forkChecksHeight = h;
-      this.forkChecks.clear();
-    }
-    if (this.forkChecks.size >= 8) return;
-    this.forkChecks.add(key);
-    const ours = this.ourCommit(h);
-    if (ours === undefined) return;
     try {
-      pool.reportFork(h, st.lastBlockId, theirs.blockId, conflictingCommitVotes(ours, theirs), `last commit of a block of height ${h + 1n} from peer ${peer}`, theirs);
+      this.d.evidence?.checkBlockForFork?.(block, `last commit of a block of height ${block.header.height} from peer ${peer}`, peer);
     } catch (e: unknown) {
       // forensics never break message handling (the block still goes to the machine)
       this.logger.warn({ peer, err: (e as Error).message }, "fork check failed");
@@ -808,8 +788,6 @@ export class ConsensusReactor {
     }
   }
 
-  private readonly forkChecks = new Set<string>();
-  private forkChecksHeight = -1n;
   private ourCommitCache: CommitLike | undefined;
 
   private onEvidence(peer: string, list: Evidence[]): MessageOutcome | undefined {
