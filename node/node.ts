@@ -243,10 +243,12 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       // branch's block) gets a few seconds of gossip before the node stops; it is also kept on disk
       const grace = bft !== undefined && bft.evidence.pendingList().length > 0 ? 5000 : 0;
       if (grace > 0) log.error({ module: "evidence", pending: bft!.evidence.pendingList().length }, "consensus halted with pending evidence: gossiping it for 5 s before stopping");
-      setTimeout(() => {
+      const finish = () => {
         resolveHalt(e);
         deps.onHalt?.(e);
-      }, grace).unref?.();
+      };
+      if (grace === 0) finish();
+      else setTimeout(finish, grace);
     };
     const engine = chooseEngine(opts, genesis);
     const nodeId = nodeIdFromPubKey(nodeKey.publicKey);
