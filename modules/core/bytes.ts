@@ -106,14 +106,33 @@ export function fromKeyString(s: string): Bytes {
 
 /** big-endian fixed 8-byte encoding of a non-negative integer (keys that sort numerically). */
 export function u64be(n: bigint): Bytes {
-  if (n < 0n || n > 0xffffffffffffffffn) throw new RangeError(`u64 out of range: ${n}`);
   const out = new Uint8Array(8);
+  // below 2^53 (every id, height and sequence) through exact doubles: ~6x faster than a DataView per call
+  if (n >= 0n && n <= 0x1fffffffffffffn) {
+    const v = Number(n);
+    const hi = Math.floor(v / 4294967296);
+    const lo = v - hi * 4294967296;
+    out[0] = hi >>> 24;
+    out[1] = hi >>> 16;
+    out[2] = hi >>> 8;
+    out[3] = hi;
+    out[4] = lo >>> 24;
+    out[5] = lo >>> 16;
+    out[6] = lo >>> 8;
+    out[7] = lo;
+    return out;
+  }
+  if (n < 0n || n > 0xffffffffffffffffn) throw new RangeError(`u64 out of range: ${n}`);
   new DataView(out.buffer).setBigUint64(0, n);
   return out;
 }
 
 export function readU64be(b: Bytes, offset = 0): bigint {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(offset);
+  if (offset < 0 || offset + 8 > b.length) return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(offset); // throws RangeError
+  const hi = (((b[offset] as number) << 24) | ((b[offset + 1] as number) << 16) | ((b[offset + 2] as number) << 8) | (b[offset + 3] as number)) >>> 0;
+  const lo = (((b[offset + 4] as number) << 24) | ((b[offset + 5] as number) << 16) | ((b[offset + 6] as number) << 8) | (b[offset + 7] as number)) >>> 0;
+  // below 2^53 through an exact double, else via bigint shifts
+  return hi < 0x200000 ? BigInt(hi * 4294967296 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** a length-prefixed (1 byte) part of a composite key, so that variable parts never collide. */
