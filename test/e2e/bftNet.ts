@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { nodeIdFromPubKey } from "../../node/crypto/keyFiles.ts";
 import { toBech32 } from "../../modules/core/address.ts";
 import { fromBase64, fromHex } from "../../modules/core/bytes.ts";
-import { addGenesisAccounts, BIN, cleanup, cli, freePort, type GenesisAccount, rpc, tempHome, waitFor } from "./harness.ts";
+import { addGenesisAccounts, BIN, cleanup, cli, freePort, type GenesisAccount, rpc, tempHome, track, waitFor } from "./harness.ts";
 import { txHashHex } from "./txLoad.ts";
 
 export const CHAIN_ID = "openledger-localnet-1";
@@ -29,10 +29,10 @@ export interface Proc {
 export function launch(p: Proc, env: Record<string, string> = {}, opts: { blockInterval?: string; extraArgs?: string[] } = {}): void {
   const log = createWriteStream(join(p.home, "node.log"), { flags: "a" });
   const args = ["start", "--home", p.home, "--rpc.laddr", `tcp://127.0.0.1:${p.rpcPort}`, "--block-interval", opts.blockInterval ?? "200ms", ...(opts.extraArgs ?? [])];
-  const proc = spawn(BIN, args, {
+  const proc = track(spawn(BIN, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
-  });
+  }));
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
   p.proc = proc;
@@ -87,6 +87,27 @@ export async function waitHeight(p: Proc, h: number, timeoutMs = 60_000): Promis
     const cur = await heightOf(p);
     return cur >= h ? cur : undefined;
   }, timeoutMs, 250);
+}
+
+/**
+ * the heights of `procs` once none of them has changed for `quietMs`: after a halt (validators killed,
+ * a partition), a block decided just before it may still be finishing on its way to the store, and on a
+ * loaded machine that takes longer than any fixed pause. Fails after `timeoutMs` if they keep moving.
+ */
+export async function settledHeights(procs: Proc[], quietMs = 2_000, timeoutMs = 60_000): Promise<number[]> {
+  const end = Date.now() + timeoutMs;
+  let last = await Promise.all(procs.map(heightOf));
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > end) throw new Error(`heights still changing after ${timeoutMs} ms: ${last.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await Promise.all(procs.map(heightOf));
+    if (now.some((h, i) => h !== last[i])) {
+      last = now;
+      since = Date.now();
+    }
+  }
+  return last;
 }
 
 /** creates four initialised homes with a shared 4-validator genesis and peers; does not start them. */

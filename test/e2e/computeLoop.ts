@@ -20,7 +20,7 @@ import { QueryAccountsRequest, QueryAccountsResponse } from "cosmjs-types/cosmos
 import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { MODULE_ACCOUNT_PERMISSIONS } from "../../modules/app.ts";
 import { accAddressToString, moduleAddress } from "../../modules/core/address.ts";
-import { BIN, DEV_MNEMONIC, type NodeProc, addGenesisAccounts, cleanup, cli, freePort, rpc, startNode, tempHome, waitFor } from "./harness.ts";
+import { BIN, DEV_MNEMONIC, type NodeProc, addGenesisAccounts, cleanup, cli, freePort, rpc, startNode, tempHome, track, waitFor } from "./harness.ts";
 
 export async function abci<R>(url: string, path: string, req: Uint8Array, decode: (b: Uint8Array) => R, height?: number): Promise<R> {
   const r = await rpc(url, "abci_query", { path, data: Buffer.from(req).toString("hex"), prove: false, ...(height !== undefined ? { height: String(height) } : {}) });
@@ -40,7 +40,7 @@ export async function startProvider(home: string, key: string, attFile: string, 
   const metricsPort = await freePort();
   const logFile = join(home, `provider-${key}.log`);
   const log = createWriteStream(logFile, { flags: "a" });
-  const proc = spawn(BIN, ["provider", "start", key, "--attestation-key", attFile, "--node", rpcUrl, "--metrics-addr", `127.0.0.1:${metricsPort}`, "--home", home, "--keyring-backend", "test"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const proc = track(spawn(BIN, ["provider", "start", key, "--attestation-key", attFile, "--node", rpcUrl, "--metrics-addr", `127.0.0.1:${metricsPort}`, "--home", home, "--keyring-backend", "test"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } }));
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
   const exited = new Promise<void>((r) => proc.on("exit", () => r()));

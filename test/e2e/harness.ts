@@ -3,7 +3,7 @@
  * Tests talk to them only through their public interfaces (RPC, CLI).
  */
 import { type ChildProcess, spawn, execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, createWriteStream, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync, createWriteStream, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -16,17 +16,118 @@ export const DEV_MNEMONIC = "test test test test test test test test test test t
 
 const pexec = promisify(execFile);
 
-export async function freePort(): Promise<number> {
+/** binds 127.0.0.1:`port` (0: any) and closes it again; the port bound, or 0 if it is in use. */
+async function probePort(port: number): Promise<number> {
   return await new Promise((res, rej) => {
     const s = createServer();
     s.unref();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
+    s.on("error", (e: NodeJS.ErrnoException) => (port !== 0 && e.code === "EADDRINUSE" ? res(0) : rej(e)));
+    s.listen(port, "127.0.0.1", () => {
       const a = s.address();
-      const port = typeof a === "object" && a !== null ? a.port : 0;
-      s.close(() => res(port));
+      const bound = typeof a === "object" && a !== null ? a.port : 0;
+      s.close(() => res(bound));
     });
   });
+}
+
+/**
+ * node and provider processes started by this test process: killed when it exits, so a test file that
+ * fails (or is cut short) before its teardown leaves no chain running on for the rest of the suite.
+ */
+const children = new Set<ChildProcess>();
+export function track(proc: ChildProcess): ChildProcess {
+  children.add(proc);
+  proc.once("exit", () => children.delete(proc));
+  return proc;
+}
+process.on("exit", () => {
+  for (const c of children) {
+    try {
+      c.kill("SIGCONT");
+      c.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** ports this process reserved (lock files, removed when it exits). */
+const PORT_LOCK_DIR = join(tmpdir(), "openledger-test-ports");
+const heldPortLocks: string[] = [];
+process.on("exit", () => {
+  for (const f of heldPortLocks) {
+    try {
+      unlinkSync(f);
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** the lowest port of the kernel's ephemeral range (outgoing connections take their local port from it). */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** takes the lock file of `port` for this process; a lock left by a process that is gone is taken over. */
+function lockPort(port: number): boolean {
+  mkdirSync(PORT_LOCK_DIR, { recursive: true });
+  const f = join(PORT_LOCK_DIR, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(f, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      heldPortLocks.push(f);
+      return true;
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(f, "utf8"));
+      } catch {
+        // removed meanwhile: try again
+      }
+      if (owner > 0) {
+        try {
+          process.kill(owner, 0);
+          return false; // held by a live process
+        } catch {
+          // its process is gone
+        }
+      }
+      try {
+        unlinkSync(f);
+      } catch {
+        // someone else took it over first
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * a port for a node to listen on later. A port the kernel hands out for port 0 lies in its ephemeral
+ * range, where any outgoing connection (a peer dial, an RPC client, a CLI process) may take it as its
+ * local port before the node binds it (EADDRINUSE: seconds pass between here and the bind, minutes for a
+ * restarted node). So where that range leaves room below it, the port is picked below it, free now, and
+ * reserved with a lock file (held until this process exits) so that concurrently running test files
+ * never pick the same one.
+ */
+export async function freePort(): Promise<number> {
+  const high = Math.min(ephemeralLow(), 65_536) - 1_000;
+  const low = 12_000;
+  if (high - low >= 5_000) {
+    for (let i = 0; i < 100; i++) {
+      const port = low + Math.floor(Math.random() * (high - low));
+      if (!lockPort(port)) continue;
+      if ((await probePort(port)) === port) return port;
+    }
+  }
+  return await probePort(0);
 }
 
 export function tempHome(tag: string): string {
@@ -156,7 +257,7 @@ export async function startNode(home: string, opts: { blockInterval?: string; ex
     "--block-interval", opts.blockInterval ?? "200ms",
     ...(opts.extraArgs ?? []),
   ];
-  const proc = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(opts.env ?? {}) } });
+  const proc = track(spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(opts.env ?? {}) } }));
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
   const exited = new Promise<number | null>((res) => proc.on("exit", (code) => res(code)));
@@ -171,7 +272,8 @@ export async function startNode(home: string, opts: { blockInterval?: string; ex
     async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill(signal);
-      const t = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+      // a graceful stop (tests assert exit code 0) can take long on a loaded machine; SIGKILL only if it hangs
+      const t = setTimeout(() => proc.kill("SIGKILL"), 60_000);
       const code = await exited;
       clearTimeout(t);
       return code;
@@ -179,7 +281,7 @@ export async function startNode(home: string, opts: { blockInterval?: string; ex
   };
   try {
     await Promise.race([
-      waitHeight(rpcUrl, 1, 60_000),
+      waitHeight(rpcUrl, 1, 120_000), // includes the process start
       exited.then((c) => {
         throw new Error(`node exited with ${c} before producing a block; log:\n${readFileSync(logFile, "utf8").slice(-4000)}`);
       }),
