@@ -79,6 +79,9 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
     ws.subscribeNewBlock().addListener({ next: (b) => newBlocks.push(b), error: () => {}, complete: () => {} });
     ws.subscribeTx(`openledger.datanet.v1.EventDatanetCreated.name='"${DATANET_NAME}"'`).addListener({ next: (t) => datanetTxs.push(t), error: () => {}, complete: () => {} });
     ws.subscribeTx(`message.sender='${dev}' AND transfer.recipient='${RECIPIENT}'`).addListener({ next: (t) => senderTxs.push(t), error: () => {}, complete: () => {} });
+    // the subscribe requests go out asynchronously: the txs below must not commit before the node has them
+    // (a first NewBlock event shows the node took the first request; the two Tx ones followed it on the socket)
+    await waitFor("the first NewBlock event", async () => (newBlocks.length >= 1 ? true : undefined), 60_000);
 
     const registry = new Registry([...defaultRegistryTypes, ["/openledger.datanet.v1.MsgCreateDatanet", MsgCreateDatanet as any]]);
     client = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, { registry, gasPrice: GasPrice.fromString("0.025uopen"), broadcastPollIntervalMs: 200 });
@@ -414,7 +417,7 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
     const { createHash } = await import("node:crypto");
     const msg = (amount: string) => [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: dev, toAddress: OTHER, amount: [{ denom: "uopen", amount }] } }];
     const fee = { amount: [{ denom: "uopen", amount: "5000" }], gas: "200000" };
-    const waitTx = (hash: string) => waitFor(`tx ${hash}`, async () => ((await fetch(`${rest}/cosmos/tx/v1beta1/txs/${hash}`)).status === 200 ? true : undefined), 20_000);
+    const waitTx = (hash: string) => waitFor(`tx ${hash}`, async () => ((await fetch(`${rest}/cosmos/tx/v1beta1/txs/${hash}`)).status === 200 ? true : undefined), 60_000);
 
     const raw1 = TxRaw.encode(await client.sign(dev, msg("5"), fee, "rest broadcast")).finish();
     const sim = await fetch(`${rest}/cosmos/tx/v1beta1/simulate`, { method: "POST", body: JSON.stringify({ tx_bytes: Buffer.from(raw1).toString("base64") }) });
@@ -578,7 +581,7 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
   });
 
   it("WebSocket: Comet38Client subscribeNewBlock, subscribeTx by message.sender and by a datanet module event", async () => {
-    await waitFor("events", async () => (newBlocks.length >= 2 && datanetTxs.length >= 1 && senderTxs.length >= 1 ? true : undefined), 20_000);
+    await waitFor("events", async () => (newBlocks.length >= 2 && datanetTxs.length >= 1 && senderTxs.length >= 1 ? true : undefined), 60_000);
     assert.ok(newBlocks[1]!.header.height > newBlocks[0]!.header.height);
     assert.equal(newBlocks[0]!.header.chainId, CHAIN_ID);
     assert.equal(datanetTxs.length, 1);

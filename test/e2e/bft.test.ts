@@ -48,7 +48,7 @@ async function validatorsAt(p: Proc, h: number): Promise<ValidatorSet> {
 
 const setKey = (vs: ValidatorSet) => vs.validators.map((v) => `${Buffer.from(v.address).toString("hex").toUpperCase()}:${v.votingPower}:${v.proposerPriority}`).join(",");
 
-describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 600_000 }, () => {
+describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 1_200_000 }, () => {
   const procs: GentxProc[] = [];
   let fifth: Proc | undefined;
   const accounts = makeAccounts("bft", 2);
@@ -68,7 +68,7 @@ describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 600_0
   });
 
   it("commits identical blocks on all four nodes", async () => {
-    for (const p of procs) await waitFor(`node ${p.rpcPort} at height 3`, async () => ((await heightOf(p)) >= 3 ? true : undefined), 90_000, 250);
+    for (const p of procs) await waitFor(`node ${p.rpcPort} at height 3`, async () => ((await heightOf(p)) >= 3 ? true : undefined), 180_000, 250); // includes the processes' start
     for (let h = 1; h <= 3; h++) {
       const hashes = new Set(await Promise.all(procs.map((p) => blockHash(p, h))));
       assert.equal(hashes.size, 1, `height ${h}`);
@@ -94,10 +94,16 @@ describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 600_0
     const load = new TxLoad({ chainId: CHAIN_ID, accounts, targets: () => procs.filter(up).map((p) => p.rpcUrl), pauseMs: 300 });
     const startMs = Date.now();
     const startHeight = await heightOf(procs[0]!);
+    // S15 runs inside the S1 window: its heights (launch of the fifth node → its first proposal seen) are
+    // reported separately, and the load's end is recorded (blocks after it are the checker's wait)
+    let joinFromHeight = 0;
+    let joinToHeight = 0;
+    let loadEndHeight = 0;
     load.start();
     try {
       // ---- S15: join at height ≥ JOIN_HEIGHT, block sync, switch to consensus
       await waitHeight(procs[0]!, JOIN_HEIGHT, 90_000);
+      joinFromHeight = await heightOf(procs[0]!);
       const node = await setupFullNode(procs, "bft5");
       fifth = node;
       launch(node);
@@ -182,11 +188,13 @@ describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 600_0
         }, 60_000, 500);
       }
       console.log(`S15: joined at ${syncTarget - 1}, create-validator at H=${H}, in the set from ${H + 2} (priority ${mine.proposerPriority}), predicted first proposal ${predicted}, proposed ${proposedAt}`);
+      joinToHeight = Math.max(proposedAt, await heightOf(procs[0]!));
 
       // ---- rest of the S1 window
       await sleep(Math.max(0, BASELINE_MS - (Date.now() - startMs)));
     } finally {
       await load.stop();
+      loadEndHeight = await heightOf(procs[0]!).catch(() => 0);
     }
     const all = [...procs, fifth!];
     assert.ok(load.acked.length > 0, "txs acknowledged");
@@ -202,10 +210,12 @@ describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 600_0
     let firstMs = 0;
     let lastMs = 0;
     const from = Math.max(2, startHeight + 1);
+    const timeAt = new Map<number, number>();
     for (let h = from; h <= r.height; h++) {
       const blk = (await rpc(procs[0]!.rpcUrl, "block", { height: String(h) })).block;
       assert.equal((blk.evidence?.evidence ?? []).length, 0, `I5: no evidence at ${h}`);
       const t = Date.parse(blk.header.time);
+      timeAt.set(h, t);
       assert.ok(t > prevMs || prevMs === 0, `I7: block time at ${h} increases`);
       assert.ok(t >= startMs - 60_000 && t <= clockMs + 1_000, `I7: block time at ${h} within the nodes' clocks`);
       if (prevMs !== 0) maxGapMs = Math.max(maxGapMs, t - prevMs);
@@ -219,6 +229,12 @@ describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 600_0
     const blocks = r.height - from + 1;
     const perSec = (blocks - 1) / ((lastMs - firstMs) / 1000);
     console.log(`S1: ${blocks} blocks (${from}..${r.height}) in ${((lastMs - firstMs) / 1000).toFixed(1)} s of block time = ${perSec.toFixed(2)} blocks/s, max gap ${maxGapMs} ms, ${load.acked.length} acknowledged txs, proposers ${JSON.stringify(Object.fromEntries(proposers))}`);
+    const seg = (a: number, b: number) => {
+      const ta = timeAt.get(Math.max(a, from));
+      const tb = timeAt.get(Math.min(b, r.height));
+      return ta === undefined || tb === undefined || tb <= ta ? "n/a" : `${Math.min(b, r.height) - Math.max(a, from)} blocks in ${((tb - ta) / 1000).toFixed(1)} s = ${((Math.min(b, r.height) - Math.max(a, from)) / ((tb - ta) / 1000)).toFixed(2)} blocks/s`;
+    };
+    console.log(`S1 phases: before the join ${from}..${joinFromHeight}: ${seg(from, joinFromHeight)}; S15 ${joinFromHeight}..${joinToHeight}: ${seg(joinFromHeight, joinToHeight)}; after it, under load ${joinToHeight}..${loadEndHeight}: ${seg(joinToHeight, loadEndHeight)}; checker's wait ${loadEndHeight}..${r.height}: ${seg(loadEndHeight, r.height)}`);
     assert.ok(lastMs - firstMs >= BASELINE_MS / 2, "the window covers the baseline");
     assert.ok(perSec >= 1, `≥ 1 block/s: ${perSec.toFixed(2)}`);
     assert.ok(maxGapMs <= 15_000, `I8: max gap between blocks ${maxGapMs} ms`);
@@ -234,14 +250,18 @@ describe("e2e: 4 validators, real processes (BFT over libp2p)", { timeout: 600_0
     const up = (p: Proc) => p.proc !== undefined && p.proc.exitCode === null && p.proc.signalCode === null;
     const load = new TxLoad({ chainId: CHAIN_ID, accounts, targets: () => procs.filter(up).map((p) => p.rpcUrl), pauseMs: 300 });
     load.start();
-    await new Promise((r) => setTimeout(r, 1000));
-    await kill(procs[3]!, "SIGKILL");
-    const h0 = await heightOf(procs[0]!);
-    for (const p of procs.slice(0, 3)) await waitFor(`height ${h0 + 2}`, async () => ((await heightOf(p)) >= h0 + 2 ? true : undefined), 60_000, 250);
-    launch(procs[3]!);
-    const target = (await heightOf(procs[0]!)) + 1;
-    await waitFor(`restarted node at ${target}`, async () => ((await heightOf(procs[3]!)) >= target ? true : undefined), 60_000, 250);
-    await load.stop();
+    let target: number;
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await kill(procs[3]!, "SIGKILL");
+      const h0 = await heightOf(procs[0]!);
+      for (const p of procs.slice(0, 3)) await waitFor(`height ${h0 + 2}`, async () => ((await heightOf(p)) >= h0 + 2 ? true : undefined), 60_000, 250);
+      launch(procs[3]!);
+      target = (await heightOf(procs[0]!)) + 1;
+      await waitFor(`restarted node at ${target}`, async () => ((await heightOf(procs[3]!)) >= target ? true : undefined), 120_000, 250); // includes its process start
+    } finally {
+      await load.stop(); // also on a failure: a load left running keeps this test file from ever exiting
+    }
     assert.ok(load.acked.length > 0, "txs acknowledged around the kill");
     const r = await new ChainChecker().check(procs, load.acked.map((a) => a.hash), { timeoutMs: 60_000 });
     assert.ok(r.height >= target);

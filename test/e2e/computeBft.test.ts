@@ -41,7 +41,7 @@ describe("e2e/compute on 4 validators: replay verdicts in vote extensions", () =
       g.app_state.compute.params.inference_deadline_blocks = "40";
     });
     for (const p of procs) launch(p, {}, { blockInterval: "400ms" });
-    for (const p of procs) await waitHeight(p, 2, 90_000);
+    for (const p of procs) await waitHeight(p, 2, 180_000); // includes the processes' start, slow on a loaded machine
     for (const n of Object.keys(mnemonic)) {
       const w = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic[n]!, { prefix: "open" });
       client[n] = await SigningStargateClient.connectWithSigner(procs[0]!.rpcUrl, w, { registry: openledgerRegistry(), gasPrice: GasPrice.fromString("0.0025uopen"), broadcastPollIntervalMs: 300, broadcastTimeoutMs: 60_000 });
