@@ -72,7 +72,7 @@ describe("e2e: kill -9 at each step of the commit sequence (4 real validators, t
       for (const p of others) await waitHeight(p, h0 + 1, 60_000);
 
       launch(victim);
-      await waitHeight(victim, Math.max(...(await Promise.all(others.map(heightOf)))) + 1, 90_000);
+      await waitHeight(victim, Math.max(...(await Promise.all(others.map(heightOf)))) + 1, 150_000); // includes its process start
       note(`${point}: restarted node caught up`);
       const r = await checker.check(procs, load!.acked.map((a) => a.hash), { timeoutMs: 60_000, restarted: [victim] }).catch((e: unknown) => {
         note(`${point}: check failed: ${String(e)}`);

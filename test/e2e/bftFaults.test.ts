@@ -27,8 +27,8 @@ describe("e2e: BFT fault scenarios on 4 real validator processes", { timeout: 60
   async function send(via: Proc, amount: number): Promise<{ hash: string; height: number }> {
     const out = await cli([
       "tx", "bank", "send", "dev", RECIPIENT, `${amount}uopen`, "--fees", "5000uopen", "--yes", "--chain-id", CHAIN_ID,
-      "--keyring-backend", "test", "--home", procs[0]!.home, "--output", "json", "--node", via.rpcUrl, "--timeout", "90",
-    ], { timeoutMs: 100_000 });
+      "--keyring-backend", "test", "--home", procs[0]!.home, "--output", "json", "--node", via.rpcUrl, "--timeout", "180",
+    ], { timeoutMs: 200_000 }); // the tx sent during the halt waits for a restarted validator (its process start included)
     const res = JSON.parse(out);
     assert.equal(res.code, 0, out);
     acked.push(res.txhash as string);
@@ -60,7 +60,7 @@ describe("e2e: BFT fault scenarios on 4 real validator processes", { timeout: 60
       const h0 = await heightOf(a);
       await send(a, 1);
       await send(procs[1]!, 2);
-      for (const p of procs.slice(0, 3)) await waitHeight(p, h0 + 3, 30_000);
+      for (const p of procs.slice(0, 3)) await waitHeight(p, h0 + 3, 60_000);
       const stuck = await heightOf(a);
       assert.ok(stuck >= h0 + 3);
       await sleep(Math.max(0, 4_000 - (Date.now() - stoppedAt))); // stopped for at least 4 s
@@ -68,7 +68,7 @@ describe("e2e: BFT fault scenarios on 4 real validator processes", { timeout: 60
       signal(d, "SIGCONT");
     }
     const target = (await heightOf(a)) + 1;
-    await waitHeight(d, target, 30_000);
+    await waitHeight(d, target, 60_000);
     await send(d, 3);
     await checkAll(procs);
   });
@@ -86,11 +86,11 @@ describe("e2e: BFT fault scenarios on 4 real validator processes", { timeout: 60
     await assertNoFork([a, b], halted);
 
     launch(c);
-    for (const p of [a, b, c]) await waitHeight(p, halted + 2, 40_000);
+    for (const p of [a, b, c]) await waitHeight(p, halted + 2, 120_000); // includes c's process start
     const late = await pending;
     assert.ok(late.height > halted, `the tx sent during the halt committed after it (${late.height} > ${halted})`);
     launch(d);
-    await waitHeight(d, (await heightOf(a)) + 1, 40_000);
+    await waitHeight(d, (await heightOf(a)) + 1, 120_000); // includes d's process start
     await checkAll(procs, [c, d]);
   });
 
@@ -99,7 +99,7 @@ describe("e2e: BFT fault scenarios on 4 real validator processes", { timeout: 60
     await sleep(300); // inside the next height's rounds
     await Promise.all(procs.map((p) => kill(p, "SIGKILL")));
     for (const p of procs) launch(p);
-    for (const p of procs) await waitHeight(p, before + 2, 60_000);
+    for (const p of procs) await waitHeight(p, before + 2, 180_000); // includes the processes' start
     await send(procs[2]!, 5);
     const top = Math.min(...(await Promise.all(procs.map(heightOf))));
     for (let h = 1; h <= top; h++) {

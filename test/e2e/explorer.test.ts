@@ -146,7 +146,7 @@ describe("e2e/explorer: the built-in explorer in headless Chromium, on live paid
   async function open(hash: string, shot: string): Promise<void> {
     await page.goto(`${rest}/explorer#${hash}`);
     await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
-    await page.waitForFunction((h) => (globalThis as any).location.hash === `#${h}` && (globalThis as any).document.body.dataset.ready === "1", hash, { timeout: 20_000 });
+    await page.waitForFunction((h) => (globalThis as any).location.hash === `#${h}` && (globalThis as any).document.body.dataset.ready === "1", hash, { timeout: 60_000 });
     const err = await page.$eval("#view", (v) => v.querySelector(".error")?.textContent ?? null);
     assert.equal(err, null, `page #${hash} shows an error`);
     await page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
@@ -246,7 +246,7 @@ describe("e2e/explorer: the built-in explorer in headless Chromium, on live paid
     assert.ok(doc.paths["/cosmos/bank/v1beta1/balances/{address}"].get.parameters.some((x: any) => x.name === "pagination.limit"));
     assert.ok(Object.keys(doc.paths).some((p) => p.startsWith("/openledger/compute/")), "modules found at startup are documented");
     await page.goto(`${rest}/swagger`);
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("#t tr").length > 50, null, { timeout: 20_000 });
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("#t tr").length > 50, null, { timeout: 60_000 });
     await page.screenshot({ path: join(SHOTS, "swagger.png") });
   });
 });

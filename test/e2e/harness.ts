@@ -123,6 +123,7 @@ export async function freePort(): Promise<number> {
   if (high - low >= 5_000) {
     for (let i = 0; i < 100; i++) {
       const port = low + Math.floor(Math.random() * (high - low));
+      if (port >= 26_000 && port < 28_000) continue; // CometBFT's defaults and `make localnet` (26656 + 100·i, …)
       if (!lockPort(port)) continue;
       if ((await probePort(port)) === port) return port;
     }
