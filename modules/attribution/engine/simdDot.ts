@@ -122,9 +122,15 @@ export function createDotKernel(vectors: ArrayLike<number>, n: number, d: number
   const outOff = qOff + dp * 2; // 8-aligned
   const total = outOff + n * 8;
   if (total > MAX_BYTES) return undefined;
-  const memory = new wasm.Memory({ initial: Math.ceil(total / 65536) });
-  const inst = new wasm.Instance(mod, { e: { m: memory } });
-  const fn = inst.exports.d as (x: number, n: number, dp: number, q: number, out: number) => void;
+  let memory: { buffer: ArrayBuffer };
+  let fn: (x: number, n: number, dp: number, q: number, out: number) => void;
+  try {
+    // an allocation failure (memory-dependent, so not the same on every node) must not fail the block: JS loop instead
+    memory = new wasm.Memory({ initial: Math.ceil(total / 65536) });
+    fn = new wasm.Instance(mod, { e: { m: memory } }).exports.d as typeof fn;
+  } catch {
+    return undefined;
+  }
   const x16 = new Int16Array(memory.buffer, 0, n * dp);
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) {
