@@ -407,6 +407,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
           fn: () => {
             log.info({ consensus: reactor.stats, mempool: mempoolReactor.stats }, "gossip stats since start");
             reactor.stop();
+            mempoolReactor.close();
           },
         });
         closers.push({ name: "consensus driver", fn: () => driver.stop() });

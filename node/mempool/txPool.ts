@@ -149,6 +149,11 @@ export class TxPool implements MempoolView {
     return this.cache.has(key) || this.txs.has(key);
   }
 
+  /** the pooled tx with this key (hex of its hash). */
+  get(key: string): Bytes | undefined {
+    return this.txs.get(key)?.tx;
+  }
+
   /** the pool's txs in FIFO order (a copy). */
   entries(): PoolTx[] {
     return [...this.txs.values()];

@@ -1,16 +1,24 @@
 /**
- * Mempool gossip (consensus.md §7): a tx that CheckTx accepted into our pool is flooded to every peer
- * except the one(s) it came from; a tx from a peer goes through the same admission (TxPool.checkAndAdd).
+ * Mempool gossip (consensus.md §7): a tx that CheckTx accepted into our pool reaches every peer except
+ * the one(s) it came from; a tx from a peer goes through the same admission (TxPool.checkAndAdd).
  *
- * - Senders are remembered per tx hash (bounded LRU, default 10,000 hashes), so a tx is never sent back
- *   to a peer that sent it; a duplicate from another peer just adds that peer as a sender.
+ * - Push and announce (after celestia-core's CAT mempool, `SeenTx` / `WantTx`): a tx submitted to this
+ *   node (RPC) is pushed whole to every peer. A tx accepted from a peer is only announced: its hash goes
+ *   to every peer not known to have it (`SeenTx`). A peer that hears of a tx it neither holds nor is
+ *   checking asks the announcer for it (`WantTx`) after `wantDelayMs` (the origin's own push usually
+ *   arrives first: on a full mesh each tx then crosses each link once whole instead of ~2.6 times), and
+ *   asks another announcer after `wantRetryMs` if no copy came. A peer answers a want from its pool.
+ * - Senders are remembered per tx hash (bounded LRU, default 10,000 hashes): a peer that sent or
+ *   announced a tx is never sent it nor told of it again; a duplicate from another peer just adds that
+ *   peer as a sender.
  * - Flooding is batched per event-loop turn: one message carries as many txs as fit the channel's
  *   frame limit (CometBFT's wire shape: tendermint.mempool.Message{txs: Txs{repeated bytes txs}}).
  * - A newly connected peer is sent the pool's current txs (bounded by its send queue).
  * - While block syncing, txs from peers are not checked (the state is behind) but kept, bounded
- *   (`syncBufferTxs`, `syncBufferBytes`), and nothing is flooded; when syncing ends (setSyncing(false))
- *   the kept txs go through admission as if just received (and are flooded on), then the pool is offered
- *   to every peer. Dropping them lost acknowledged txs in the soak: a node that caught up first floods
+ *   (`syncBufferTxs`, `syncBufferBytes`), announcements are remembered (bounded by `maxWanted`) but not
+ *   followed, and nothing is flooded; when syncing ends (setSyncing(false)) the kept txs go through
+ *   admission as if just received (and are announced on), the announced ones still missing are asked
+ *   for, then the pool is offered to every peer. Dropping them lost acknowledged txs in the soak: a node that caught up first floods
  *   its clients' txs to peers still syncing, never offers them again, and is then killed.
  * - A peer is penalised only for what is provably its fault: an undecodable message or a tx above
  *   max_tx_bytes (reject). CheckTx failures, full pools and duplicates are "ignore" (the peer may have
@@ -22,7 +30,7 @@
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
 import type { Bytes, CheckTxResponse } from "../../modules/core/abci.ts";
-import { toHex } from "../../modules/core/bytes.ts";
+import { fromHex, toHex } from "../../modules/core/bytes.ts";
 import type { PoolTx } from "../mempool/txPool.ts";
 import type { MempoolView } from "../rpc/env.ts";
 import { txHash } from "../types/hash.ts";
@@ -30,32 +38,62 @@ import { type Channel, type ChannelLimits, channelSpec, type ChannelSpec } from 
 import { uvarintSize } from "./framing.ts";
 import type { MessageOutcome } from "./peerScore.ts";
 
-/** tendermint.mempool.Message { oneof sum { Txs txs = 1; } }, Txs { repeated bytes txs = 1; }. */
-export function encodeMempoolMessage(txs: readonly Bytes[]): Uint8Array {
+/**
+ * A mempool channel message: whole txs, or tx hashes announced (`seen`) or asked for (`want`).
+ * Wire (celestia-core CAT's tendermint.mempool.Message): oneof sum { Txs txs = 1; SeenTx seen_tx = 2;
+ * WantTx want_tx = 3; } with Txs { repeated bytes txs = 1; }, SeenTx / WantTx { repeated bytes tx_key = 1; }
+ * (repeated so one message carries a batch; a one-key message is byte-identical to CAT's).
+ */
+export type MempoolMessage = { txs: Bytes[] } | { seen: Bytes[] } | { want: Bytes[] };
+
+const TX_KEY_BYTES = 32;
+
+function encodeList(field: number, items: readonly Bytes[]): Uint8Array {
   const w = new BinaryWriter();
-  w.tag(1, WireType.LengthDelimited).fork();
-  for (const tx of txs) w.tag(1, WireType.LengthDelimited).bytes(tx);
+  w.tag(field, WireType.LengthDelimited).fork();
+  for (const x of items) w.tag(1, WireType.LengthDelimited).bytes(x);
   w.join();
   return w.finish();
 }
 
-export function decodeMempoolMessage(bz: Uint8Array): Bytes[] {
+/** tendermint.mempool.Message { txs = 1 }, Txs { repeated bytes txs = 1; } (CometBFT's shape). */
+export function encodeMempoolMessage(txs: readonly Bytes[]): Uint8Array {
+  return encodeList(1, txs);
+}
+
+export function encodeMempoolMsg(m: MempoolMessage): Uint8Array {
+  if ("txs" in m) return encodeList(1, m.txs);
+  if ("seen" in m) return encodeList(2, m.seen);
+  return encodeList(3, m.want);
+}
+
+export function decodeMempoolMsg(bz: Uint8Array): MempoolMessage {
   const r = new BinaryReader(bz);
-  const txs: Bytes[] = [];
-  let seen = false;
+  const items: Bytes[] = [];
+  let kind = 0;
   while (r.pos < r.len) {
     const [field, wt] = r.tag();
-    if (field !== 1 || wt !== WireType.LengthDelimited) throw new Error(`mempool message: unexpected field ${field}/${wt}`);
-    seen = true;
+    if (field < 1 || field > 3 || wt !== WireType.LengthDelimited) throw new Error(`mempool message: unexpected field ${field}/${wt}`);
+    if (kind !== 0 && kind !== field) throw new Error("mempool message: more than one kind");
+    kind = field;
     const inner = new BinaryReader(r.bytes());
     while (inner.pos < inner.len) {
       const [f, t] = inner.tag();
-      if (f !== 1 || t !== WireType.LengthDelimited) throw new Error(`mempool Txs: unexpected field ${f}/${t}`);
-      txs.push(inner.bytes());
+      if (f !== 1 || t !== WireType.LengthDelimited) throw new Error(`mempool message ${field}: unexpected field ${f}/${t}`);
+      const b = inner.bytes();
+      if (field !== 1 && b.length !== TX_KEY_BYTES) throw new Error(`mempool message ${field}: tx key of ${b.length} bytes`);
+      items.push(b);
     }
   }
-  if (!seen || txs.length === 0) throw new Error("mempool message: no txs");
-  return txs;
+  if (kind === 0 || items.length === 0) throw new Error("mempool message: empty");
+  return kind === 1 ? { txs: items } : kind === 2 ? { seen: items } : { want: items };
+}
+
+/** the txs of a `txs` message (throws on any other kind). */
+export function decodeMempoolMessage(bz: Uint8Array): Bytes[] {
+  const m = decodeMempoolMsg(bz);
+  if (!("txs" in m)) throw new Error("mempool message: no txs");
+  return m.txs;
 }
 
 /** bytes one tx adds to an encoded Txs (tag + length + bytes). */
@@ -73,6 +111,8 @@ export interface GossipPool {
   sizeBytes(): number;
   reap(limit: number): Bytes[];
   entries?(): PoolTx[];
+  /** the pooled tx of this key (hex hash), to answer a peer's want. */
+  get?(key: string): Bytes | undefined;
 }
 
 /** what the reactor needs of the p2p host. */
@@ -90,6 +130,12 @@ export interface MempoolReactorOptions {
   /** txs from peers kept while syncing (checked when syncing ends); beyond these bounds they are dropped. */
   syncBufferTxs: number;
   syncBufferBytes: number;
+  /** a tx announced to us that has not arrived after this long is asked for. */
+  wantDelayMs: number;
+  /** an asked-for tx that has not arrived after this long is asked of another announcer. */
+  wantRetryMs: number;
+  /** announced-but-missing txs tracked at most (more announcements are not followed). */
+  maxWanted: number;
   channel: Partial<ChannelLimits>;
 }
 
@@ -99,6 +145,9 @@ export const DEFAULT_MEMPOOL_REACTOR_OPTIONS: MempoolReactorOptions = {
   syncing: false,
   syncBufferTxs: 10_000,
   syncBufferBytes: 32 * 1024 * 1024,
+  wantDelayMs: 200,
+  wantRetryMs: 1000,
+  maxWanted: 10_000,
   channel: {},
 };
 
@@ -107,17 +156,28 @@ export interface MempoolReactorStats {
   accepted: number;
   duplicates: number;
   refused: number;
+  /** txs sent whole (pushed, offered or asked for). */
   flooded: number;
+  /** tx hashes announced to peers / received in announcements. */
+  announced: number;
+  announcements: number;
+  /** tx hashes we asked peers for / peers' asks we answered with the tx. */
+  wanted: number;
+  served: number;
 }
 
 export class MempoolReactor implements MempoolView {
-  readonly channel: Channel<Bytes[]>;
-  readonly stats: MempoolReactorStats = { received: 0, accepted: 0, duplicates: 0, refused: 0, flooded: 0 };
+  readonly channel: Channel<MempoolMessage>;
+  readonly stats: MempoolReactorStats = { received: 0, accepted: 0, duplicates: 0, refused: 0, flooded: 0, announced: 0, announcements: 0, wanted: 0, served: 0 };
   private readonly o: MempoolReactorOptions;
   private readonly pool: GossipPool;
   private readonly logger: Logger;
   private readonly senders = new Map<string, Set<string>>();
-  private pending: { tx: Bytes; key: string }[] = [];
+  private pending: { tx: Bytes; key: string; push: boolean }[] = [];
+  /** announced to us, not (yet) here: hex key → raw key, peers asked, when to act next. */
+  private readonly wanted = new Map<string, { raw: Bytes; asked: Set<string>; due: number }>();
+  private wantTimer: ReturnType<typeof setTimeout> | undefined;
+  private wantTimerAt = 0;
   private flushScheduled = false;
   private syncing: boolean;
   private deferred: { peer: string; tx: Bytes }[] = [];
@@ -132,9 +192,9 @@ export class MempoolReactor implements MempoolView {
     const maxMsgBytes = this.o.channel.maxMsgBytes ?? this.o.maxTxBytes + 16;
     this.maxBatchBytes = maxMsgBytes - 8; // Message tag + Txs length prefix
     this.channel = deps.host.channel(
-      channelSpec<Bytes[]>("mempool", { encode: encodeMempoolMessage, decode: decodeMempoolMessage }, { ...this.o.channel, maxMsgBytes }),
+      channelSpec<MempoolMessage>("mempool", { encode: encodeMempoolMsg, decode: decodeMempoolMsg }, { ...this.o.channel, maxMsgBytes }),
     );
-    this.channel.onMessage((peer, txs) => this.receive(peer, txs));
+    this.channel.onMessage((peer, m) => ("txs" in m ? this.receive(peer, m.txs) : "seen" in m ? this.onSeen(peer, m.seen) : this.onWant(peer, m.want)));
     this.channel.onPeer((ev) => {
       if (ev.type === "up" && !this.syncing) this.sendPool(ev.peer);
     });
@@ -150,6 +210,7 @@ export class MempoolReactor implements MempoolView {
       this.deferredBytes = 0;
       for (const { peer, tx } of kept) void this.admit(peer, tx);
       for (const p of this.channel.peers()) this.sendPool(p);
+      this.scheduleWants(0);
     }
   }
 
@@ -163,7 +224,7 @@ export class MempoolReactor implements MempoolView {
   async checkAndAdd(tx: Bytes): Promise<CheckTxResponse> {
     const hash = txHash(tx);
     const res = await this.pool.checkAndAdd(tx, hash);
-    if (res.code === 0) this.flood(tx, toHex(hash));
+    if (res.code === 0) this.flood(tx, toHex(hash), true);
     return res;
   }
 
@@ -243,7 +304,7 @@ export class MempoolReactor implements MempoolView {
       const res = await this.pool.checkAndAdd(tx, hash);
       if (res.code === 0) {
         this.stats.accepted++;
-        this.flood(tx, key);
+        this.flood(tx, key, false);
       } else {
         this.stats.refused++;
       }
@@ -254,16 +315,22 @@ export class MempoolReactor implements MempoolView {
     }
   }
 
-  private flood(tx: Bytes, key: string): void {
+  /** `push`: send the tx whole (our client's tx); else announce its hash (a tx a peer relayed to us). */
+  private flood(tx: Bytes, key: string, push: boolean): void {
     if (this.syncing) return;
-    this.pending.push({ tx, key });
+    this.pending.push({ tx, key, push });
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
       const batch = this.pending;
       this.pending = [];
-      for (const peer of this.channel.peers()) this.sendTo(peer, batch);
+      const pushed = batch.filter((x) => x.push);
+      const announced = batch.filter((x) => !x.push);
+      for (const peer of this.channel.peers()) {
+        this.sendTo(peer, pushed);
+        this.announceTo(peer, announced);
+      }
     });
   }
 
@@ -274,14 +341,127 @@ export class MempoolReactor implements MempoolView {
       if (this.senders.get(key)?.has(peer) === true) continue;
       const size = txFieldSize(tx.length);
       if (txs.length > 0 && bytes + size > this.maxBatchBytes) {
-        if (this.channel.send(peer, txs)) this.stats.flooded += txs.length;
+        if (this.channel.send(peer, { txs })) this.stats.flooded += txs.length;
         txs = [];
         bytes = 0;
       }
       txs.push(tx);
       bytes += size;
     }
-    if (txs.length > 0 && this.channel.send(peer, txs)) this.stats.flooded += txs.length;
+    if (txs.length > 0 && this.channel.send(peer, { txs })) this.stats.flooded += txs.length;
+  }
+
+  private announceTo(peer: string, items: readonly { key: string }[]): void {
+    const perMsg = Math.max(1, Math.floor(this.maxBatchBytes / txFieldSize(TX_KEY_BYTES)));
+    let keys: Bytes[] = [];
+    for (const { key } of items) {
+      if (this.senders.get(key)?.has(peer) === true) continue;
+      keys.push(fromHex(key));
+      if (keys.length === perMsg) {
+        if (this.channel.send(peer, { seen: keys })) this.stats.announced += keys.length;
+        keys = [];
+      }
+    }
+    if (keys.length > 0 && this.channel.send(peer, { seen: keys })) this.stats.announced += keys.length;
+  }
+
+  /** a peer holds these txs: remember it as a sender; the ones we lack are asked for after wantDelayMs. */
+  private onSeen(peer: string, keys: Bytes[]): MessageOutcome {
+    const due = Date.now() + this.o.wantDelayMs;
+    for (const raw of keys) {
+      this.stats.announcements++;
+      const key = toHex(raw);
+      this.addSender(key, peer);
+      if (this.wanted.has(key) || this.pool.seen?.(key) === true) continue;
+      if (this.wanted.size >= this.o.maxWanted) continue;
+      this.wanted.set(key, { raw, asked: new Set(), due });
+    }
+    this.scheduleWants(this.o.wantDelayMs);
+    return "accept";
+  }
+
+  /** a peer asks for txs it heard of: the ones still in our pool are sent whole. */
+  private onWant(peer: string, keys: Bytes[]): MessageOutcome {
+    const get = this.pool.get?.bind(this.pool);
+    if (get === undefined) return "ignore";
+    const items: { tx: Bytes; key: string }[] = [];
+    for (const raw of keys) {
+      const key = toHex(raw);
+      const tx = get(key);
+      if (tx !== undefined) items.push({ tx, key });
+    }
+    if (items.length > 0) {
+      const before = this.stats.flooded;
+      this.sendTo(peer, items);
+      this.stats.served += this.stats.flooded - before;
+    }
+    return "accept";
+  }
+
+  private scheduleWants(ms: number): void {
+    if (this.wanted.size === 0) return;
+    const at = Date.now() + ms;
+    if (this.wantTimer !== undefined) {
+      if (this.wantTimerAt <= at) return;
+      clearTimeout(this.wantTimer);
+    }
+    this.wantTimerAt = at;
+    this.wantTimer = setTimeout(() => {
+      this.wantTimer = undefined;
+      this.sweepWants();
+    }, ms);
+    this.wantTimer.unref?.();
+  }
+
+  /** asks for the announced txs that are due and still missing, each of an announcer not asked yet. */
+  private sweepWants(): void {
+    if (this.syncing) return; // followed when syncing ends
+    const now = Date.now();
+    const connected = new Set(this.channel.peers());
+    const asks = new Map<string, Bytes[]>();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [key, w] of this.wanted) {
+      if (this.pool.seen?.(key) === true) {
+        this.wanted.delete(key);
+        continue;
+      }
+      if (w.due > now) {
+        next = Math.min(next, w.due);
+        continue;
+      }
+      let from: string | undefined;
+      for (const p of this.senders.get(key) ?? []) {
+        if (!w.asked.has(p) && connected.has(p)) {
+          from = p;
+          break;
+        }
+      }
+      if (from === undefined) {
+        this.wanted.delete(key); // every announcer asked (or gone): a later announcement starts over
+        continue;
+      }
+      w.asked.add(from);
+      w.due = now + this.o.wantRetryMs;
+      next = Math.min(next, w.due);
+      let list = asks.get(from);
+      if (list === undefined) asks.set(from, (list = []));
+      list.push(w.raw);
+    }
+    const perMsg = Math.max(1, Math.floor(this.maxBatchBytes / txFieldSize(TX_KEY_BYTES)));
+    for (const [peer, keys] of asks) {
+      for (let i = 0; i < keys.length; i += perMsg) {
+        const part = keys.slice(i, i + perMsg);
+        if (this.channel.send(peer, { want: part })) this.stats.wanted += part.length;
+      }
+    }
+    if (this.wanted.size > 0) this.scheduleWants(Math.max(0, next - Date.now()));
+  }
+
+  /** stops the want timer (node stop). */
+  close(): void {
+    if (this.wantTimer !== undefined) clearTimeout(this.wantTimer);
+    this.wantTimer = undefined;
+    this.wanted.clear();
   }
 
   private sendPool(peer: string): void {

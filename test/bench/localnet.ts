@@ -193,8 +193,10 @@ function latencies(sent: Sent[], committedAt: Map<string, number>): number[] {
 }
 
 export async function benchLocalnet(): Promise<Record<string, unknown>> {
-  process.stderr.write("bench localnet: single-node baseline (bankSend)\n");
-  const base = baseline();
+  // BENCH_LOCALNET_SKIP_BASELINE=TPS: no baseline run, ratios against TPS (profiling and iteration only)
+  const skip = process.env["BENCH_LOCALNET_SKIP_BASELINE"];
+  process.stderr.write(`bench localnet: single-node baseline ${skip === undefined ? "(bankSend)" : `skipped, taken as ${skip} tx/s`}\n`);
+  const base = skip === undefined ? baseline() : { value: Number(skip) };
   const singleTps = Number(base.value);
 
   const accounts = makeAccounts("bench-localnet", SENDERS);
@@ -216,7 +218,9 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     profDir = resolve(PROF_DIR);
     mkdirSync(profDir, { recursive: true });
   }
-  const env = profDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : {};
+  // BENCH_LOCALNET_NODE_OPTIONS: extra NODE_OPTIONS for the validators (e.g. --heap-prof, V8 GC flags)
+  const nodeOpts = [profDir !== undefined ? `--cpu-prof --cpu-prof-dir=${profDir}` : "", process.env["BENCH_LOCALNET_NODE_OPTIONS"] ?? ""].filter((x) => x !== "").join(" ");
+  const env = nodeOpts !== "" ? { NODE_OPTIONS: nodeOpts } : {};
   for (const p of procs) launch(p, env, { blockInterval: TIMEOUT_COMMIT });
   const url = (i: number) => procs[i % procs.length]!.rpcUrl;
   try {
