@@ -30,7 +30,7 @@
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
 import type { Bytes, CheckTxResponse } from "../../modules/core/abci.ts";
-import { fromHex, toHex } from "../../modules/core/bytes.ts";
+import { toHex } from "../../modules/core/bytes.ts";
 import type { PoolTx } from "../mempool/txPool.ts";
 import type { MempoolView } from "../rpc/env.ts";
 import { txHash } from "../types/hash.ts";
@@ -172,8 +172,9 @@ export class MempoolReactor implements MempoolView {
   private readonly o: MempoolReactorOptions;
   private readonly pool: GossipPool;
   private readonly logger: Logger;
-  private readonly senders = new Map<string, Set<string>>();
-  private pending: { tx: Bytes; key: string; push: boolean }[] = [];
+  /** tx key (hex hash) → peers that sent or announced it (a short array: at most the peer count). */
+  private readonly senders = new Map<string, string[]>();
+  private pending: { tx: Bytes; key: string; hash: Bytes; push: boolean }[] = [];
   /** announced to us, not (yet) here: hex key → raw key, peers asked, when to act next. */
   private readonly wanted = new Map<string, { raw: Bytes; asked: Set<string>; due: number }>();
   private wantTimer: ReturnType<typeof setTimeout> | undefined;
@@ -224,7 +225,7 @@ export class MempoolReactor implements MempoolView {
   async checkAndAdd(tx: Bytes): Promise<CheckTxResponse> {
     const hash = txHash(tx);
     const res = await this.pool.checkAndAdd(tx, hash);
-    if (res.code === 0) this.flood(tx, toHex(hash), true);
+    if (res.code === 0) this.flood(tx, toHex(hash), hash, true);
     return res;
   }
 
@@ -247,18 +248,22 @@ export class MempoolReactor implements MempoolView {
   // ---- gossip -------------------------------------------------------------------------------
 
   private addSender(key: string, peer: string): boolean {
-    let s = this.senders.get(key);
+    const s = this.senders.get(key);
     if (s === undefined) {
       if (this.senders.size >= this.o.sendersCacheSize) {
         const oldest = this.senders.keys().next().value;
         if (oldest !== undefined) this.senders.delete(oldest);
       }
-      s = new Set();
-      this.senders.set(key, s);
+      this.senders.set(key, [peer]);
+      return true;
     }
-    const isNew = !s.has(peer);
-    s.add(peer);
-    return isNew;
+    if (s.includes(peer)) return false;
+    s.push(peer);
+    return true;
+  }
+
+  private hasSent(key: string, peer: string): boolean {
+    return this.senders.get(key)?.includes(peer) === true;
   }
 
   /** peers that sent us this tx (tests). */
@@ -304,7 +309,7 @@ export class MempoolReactor implements MempoolView {
       const res = await this.pool.checkAndAdd(tx, hash);
       if (res.code === 0) {
         this.stats.accepted++;
-        this.flood(tx, key, false);
+        this.flood(tx, key, hash, false);
       } else {
         this.stats.refused++;
       }
@@ -316,9 +321,9 @@ export class MempoolReactor implements MempoolView {
   }
 
   /** `push`: send the tx whole (our client's tx); else announce its hash (a tx a peer relayed to us). */
-  private flood(tx: Bytes, key: string, push: boolean): void {
+  private flood(tx: Bytes, key: string, hash: Bytes, push: boolean): void {
     if (this.syncing) return;
-    this.pending.push({ tx, key, push });
+    this.pending.push({ tx, key, hash, push });
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
@@ -338,7 +343,7 @@ export class MempoolReactor implements MempoolView {
     let txs: Bytes[] = [];
     let bytes = 0;
     for (const { tx, key } of items) {
-      if (this.senders.get(key)?.has(peer) === true) continue;
+      if (this.hasSent(key, peer)) continue;
       const size = txFieldSize(tx.length);
       if (txs.length > 0 && bytes + size > this.maxBatchBytes) {
         if (this.channel.send(peer, { txs })) this.stats.flooded += txs.length;
@@ -351,12 +356,12 @@ export class MempoolReactor implements MempoolView {
     if (txs.length > 0 && this.channel.send(peer, { txs })) this.stats.flooded += txs.length;
   }
 
-  private announceTo(peer: string, items: readonly { key: string }[]): void {
+  private announceTo(peer: string, items: readonly { key: string; hash: Bytes }[]): void {
     const perMsg = Math.max(1, Math.floor(this.maxBatchBytes / txFieldSize(TX_KEY_BYTES)));
     let keys: Bytes[] = [];
-    for (const { key } of items) {
-      if (this.senders.get(key)?.has(peer) === true) continue;
-      keys.push(fromHex(key));
+    for (const { key, hash } of items) {
+      if (this.hasSent(key, peer)) continue;
+      keys.push(hash);
       if (keys.length === perMsg) {
         if (this.channel.send(peer, { seen: keys })) this.stats.announced += keys.length;
         keys = [];
