@@ -143,6 +143,8 @@ async function main() {
     let tFin = 0;
     let tCommit = 0;
     let tRecheck = 0;
+    let cRecheck = 0;
+    let nRecheck = 0;
     let gasUsed = 0n;
     for (let off = 0; off < txs.length; off += BLOCK) {
       height++;
@@ -163,7 +165,12 @@ async function main() {
       tFin += b - a;
       tCommit += c - b;
       if (RECHECK) {
-        for (const tx of txs.slice(off + BLOCK)) await app.checkTx({ tx, type: "recheck" });
+        const cr = cpu();
+        for (const tx of txs.slice(off + BLOCK)) {
+          await app.checkTx({ tx, type: "recheck" });
+          nRecheck++;
+        }
+        cRecheck += cpu() - cr;
         tRecheck += performance.now() - c;
       }
     }
@@ -173,6 +180,7 @@ async function main() {
     console.log(`txs ${n}  checkTx ${us(tCheck)} µs/tx  finalize ${us(tFin)} µs/tx  commit ${us(tCommit)} µs/tx${RECHECK ? `  recheck ${us(tRecheck)} µs/tx` : ""}`);
     console.log(`main-thread CPU: checkTx ${us(cCheck)} µs/tx  finalize ${us(cFin)} µs/tx  commit ${us(cCommit)} µs/tx  total ${us(cCheck + cFin + cCommit)}  (finalize includes workingRoot ${us(rootCpu)})`);
     console.log(`total ${us(tCheck + tFin + tCommit)} µs/tx  sigCache hits ${app.sigVerifier.hits}  gasUsed ${gasUsed}  appHash ${toHex(info.lastBlockAppHash)}`);
+    if (RECHECK) console.log(`recheck: ${nRecheck} calls, main-thread CPU ${nRecheck === 0 ? 0 : Math.round((cRecheck * 1000) / nRecheck)} µs per call`);
     if (PHASES) console.log([...phaseCpu].map(([k, v]) => `${k} ${us(v)}`).join("  "));
     console.log(
       `BENCH ${JSON.stringify({ name: "app-tx", value: Math.round(n / ((tCheck + tFin + tCommit) / 1000)), unit: "tx/s", checkUs: us(tCheck), finalizeUs: us(tFin), commitUs: us(tCommit), backend: MEMORY ? "memory" : "level" })}`,
