@@ -6,6 +6,7 @@ import { toBase64, toHex, utf8 } from "../../modules/core/bytes.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import { createRpcServer, type RpcServer } from "./server.ts";
 import { blockIdOf, CHAIN_ID, type FakeEnv, makeFakeEnv, txResult } from "./testing/fakeEnv.ts";
+import { encodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -409,6 +410,40 @@ describe("rpc/server", () => {
     const pre = await fetch(`${base}/`, { method: "OPTIONS", headers: { origin: "https://x", "access-control-request-method": "POST" } });
     assert.equal(pre.status, 204);
     assert.match(pre.headers.get("access-control-allow-methods") ?? "", /POST/);
+  });
+
+  it("pending_evidence (openledgerd's): empty without an evidence pool; lists pending duplicate votes and conflicting commits", async () => {
+    const none = await result("pending_evidence");
+    assert.deepEqual(none, { n_evidence: "0", evidence: [], conflicting_commits: [] });
+    const vote = (tag: number) => ({
+      type: 2 as const,
+      height: 5n,
+      round: 0,
+      blockId: { hash: new Uint8Array(32).fill(tag), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(tag + 1) } },
+      timestamp: { seconds: 1_700_000_000n, nanos: 0 },
+      validatorAddress: new Uint8Array(20).fill(0xab),
+      validatorIndex: 2,
+      signature: new Uint8Array(64).fill(tag),
+      extension: new Uint8Array(0),
+      extensionSignature: new Uint8Array(0),
+    });
+    const ev = encodeDuplicateVoteEvidence({ voteA: vote(1), voteB: vote(3), totalVotingPower: 67n, validatorPower: 43n, timestamp: { seconds: 1_700_000_001n, nanos: 0 } });
+    env.evidence = { pending: () => [ev.raw], forks: () => [{ height: 5n, ourBlock: "AA", theirBlock: "BB", source: "test", evidence: 1 }] };
+    try {
+      const r = await result("pending_evidence");
+      assert.equal(r.n_evidence, "1");
+      const e = r.evidence[0];
+      assert.equal(e.type, "tendermint/DuplicateVoteEvidence");
+      assert.equal(e.height, "5");
+      assert.equal(e.validator_address, "AB".repeat(20));
+      assert.equal(e.validator_power, "43");
+      assert.equal(e.total_voting_power, "67");
+      assert.ok(isHexU(e.hash) && e.hash.length === 64);
+      assert.ok(isB64(e.raw));
+      assert.deepEqual(r.conflicting_commits, [{ height: "5", our_block: "AA", their_block: "BB", source: "test", evidence_built: "1" }]);
+    } finally {
+      delete env.evidence;
+    }
   });
 
   it("bounds the body: 413 for an oversize request, and keeps serving", async () => {
