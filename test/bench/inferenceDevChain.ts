@@ -15,7 +15,7 @@
  * line: ms of that height's ExtendVote replay).
  *
  * BENCH {"name":"devchain-inferences-per-block-10k-d64","value":<the largest round paid in one block
- *        whose block intervals (BFT/header time, commit to commit) held ≤ 1.25 × the configured interval>,"unit":"inferences/block",
+ *        whose block intervals (BFT/header time, commit to commit) held ≤ 1.1 × the configured interval>,"unit":"inferences/block",
  *        "baseline":<the most receipts in one block, interval or not>,"target":100,"poaBlockMs","verifyMs","rounds":[…]}
  * Wall-clock on a shared machine: the daemon, the node and this script share 2 cores.
  */
@@ -317,12 +317,15 @@ try {
     rounds.push({ requested: n, perBlock: perBlock.map((p) => p.n), most: most.n, allInOneBlock: most.n === n, worstBlockIntervalMs: worstBlockInterval, blockIntervalsMs: blockIntervals, receiptBlockWallMs: cost.wallMs, receiptBlockNodeCpuMs: cost.cpuMs, worstIntervalWallMs: worstWall, worstIntervalNodeCpuMs: worstCpu, intervalsWallMs: intervals.map((c) => c.wallMs), intervalsNodeCpuMs: intervals.map((c) => c.cpuMs), poaBlockMs: poaMs, meanFinalizeBlockMs: finMs, verifyMs: verify.ms, verifyTasks: verify.tasks, verifyMsPerHeightWithTasks: rp.map(([, v]) => v.ms) });
     log(`round of ${n}: ${JSON.stringify(rounds[rounds.length - 1])}`);
   }
-  // the chain's limit: the largest round paid in one block whose wall interval held (≤ 1.25 × the configured
-  // interval); and, load-independent, the largest whose block cost the node ≤ 1 interval of CPU
+  // the chain's limit: the largest round paid in one block whose block intervals held (≤ 1.1 × the configured
+  // interval: 100 ms of timer jitter and ms-rounded header times at 1 s; it was 1.25 ×, which let a round whose
+  // heavy block ran 20% late count as "within 1 s"); and, load-independent, the largest whose block cost the
+  // node ≤ 1 interval of CPU
   const intervalMs = Number(/^(\d+)ms$/.exec(INTERVAL)?.[1] ?? Number(/^(\d+(?:\.\d+)?)s$/.exec(INTERVAL)?.[1] ?? 1) * 1000);
   const largest = (ok: (r: Record<string, unknown>) => boolean) => rounds.slice(WARMUP).filter((r) => r.allInOneBlock === true && ok(r)).reduce<Record<string, unknown> | undefined>((a, r) => (a === undefined || (r.most as number) > (a.most as number) ? r : a), undefined);
-  const best = largest((r) => (r.worstBlockIntervalMs as number) <= 1.25 * intervalMs);
-  const bestPolled = largest((r) => (r.worstIntervalWallMs as number) <= 1.25 * intervalMs);
+  const SLACK = 1.1;
+  const best = largest((r) => (r.worstBlockIntervalMs as number) <= SLACK * intervalMs);
+  const bestPolled = largest((r) => (r.worstIntervalWallMs as number) <= SLACK * intervalMs);
   const bestCpu = largest((r) => (r.worstIntervalNodeCpuMs as number) <= intervalMs);
   const mostAny = Math.max(...rounds.slice(WARMUP).map((r) => r.most as number));
   const verdicts = (await fetch(metricsUrl).then((x) => x.text())).split("\n").filter((l) => l.startsWith("openledger_verification_verdicts_total")).join("; ");
@@ -347,7 +350,7 @@ try {
     replayTimeBoxWarnings: timeBoxWarnings,
     loadAvg1mAtEnd: Number(load1?.toFixed(1)),
     cpus: cpus().length,
-    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block while every block interval of the round in BFT time (header(h) - header(h-1): commit to commit, as CometBFT's timeout_commit schedules heights; an overrun of block h's production delays the next commit) stayed <= 1.25x the configured one; withinPolledWallInterval = the same with the intervals as a client polling the heights every 20 ms saw them (this single-threaded node answers no RPC during FinalizeBlock, so a lone heavy block's execution lands in one polled interval and is taken from the next); withinOneSecondOfNodeCpu = the same with the node process's CPU time per interval <= 1 interval (load-independent); receiptBlock* = the interval in which the receipt block executed (h -> h+1); poaBlockMs = the node's time inside the PoA engine per block with receipts (openledger_poa_block_seconds), meanFinalizeBlockMs = FinalizeBlock ms (all blocks of the round); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
+    note: "real node(s) + provider daemon; value = the largest round of N paid inferences all verified (ONNX replay in ExtendVote) and attributed (PoA receipt in FinalizeBlock) in one block while every block interval of the round in BFT time (header(h) - header(h-1): commit to commit, as CometBFT's timeout_commit schedules heights; an overrun of block h's production delays the next commit) stayed <= 1.1x the configured one; withinPolledWallInterval = the same with the intervals as a client polling the heights every 20 ms saw them (this single-threaded node answers no RPC during FinalizeBlock, so a lone heavy block's execution lands in one polled interval and is taken from the next); withinOneSecondOfNodeCpu = the same with the node process's CPU time per interval <= 1 interval (load-independent); receiptBlock* = the interval in which the receipt block executed (h -> h+1); poaBlockMs = the node's time inside the PoA engine per block with receipts (openledger_poa_block_seconds), meanFinalizeBlockMs = FinalizeBlock ms (all blocks of the round); verifyMs = the node's ExtendVote replay time at that height (verifier log)",
   });
 } finally {
   for (const c of clients) c.disconnect();
