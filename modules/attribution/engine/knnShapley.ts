@@ -132,20 +132,9 @@ function sortPlayers(ws: KnnWorkspace, n: number, maxDist: number, skip: number)
     const passes = bits <= 11 ? 1 : bits <= 22 ? 2 : 3;
     const db = Math.ceil(bits / passes);
     const mask = db === 32 ? 0xffffffff : (1 << db) - 1;
-    const size = 1 << db;
     const hist = ws.hist;
     for (let p = 0, sh = 0; p < passes; p++, sh += db) {
-      hist.fill(0, 0, size);
-      for (let r = 0; r < count; r++) {
-        const b = ((ka[r] as number) >>> sh) & mask;
-        hist[b] = (hist[b] as number) + 1;
-      }
-      let sum = 0;
-      for (let b = 0; b < size; b++) {
-        const h = hist[b] as number;
-        hist[b] = sum;
-        sum += h;
-      }
+      digitOffsets(ka, count, sh, mask, hist);
       for (let r = 0; r < count; r++) {
         const key = ka[r] as number;
         const b = (key >>> sh) & mask;
@@ -166,6 +155,25 @@ function sortPlayers(ws: KnnWorkspace, n: number, maxDist: number, skip: number)
   }
   // maxDist < 2^53 always (assertDistanceBound: d·(a+b)² < 2^53 on every index and query)
   return radixSortWide(ws, n, maxDist, skip);
+}
+
+/**
+ * One stable LSD pass's bucket starts: hist[b] = how many of keys[0..count) have a smaller digit
+ * ((key >>> sh) & mask) than b; the caller scatters in input order, so equal digits keep their order.
+ */
+function digitOffsets(keys: Int32Array, count: number, sh: number, mask: number, hist: Uint32Array): void {
+  const size = mask + 1;
+  hist.fill(0, 0, size);
+  for (let r = 0; r < count; r++) {
+    const b = ((keys[r] as number) >>> sh) & mask;
+    hist[b] = (hist[b] as number) + 1;
+  }
+  let sum = 0;
+  for (let b = 0; b < size; b++) {
+    const c = hist[b] as number;
+    hist[b] = sum;
+    sum += c;
+  }
 }
 
 /**
@@ -195,18 +203,7 @@ function radixSortWide(ws: KnnWorkspace, n: number, maxDist: number, skip: numbe
   while (hb < 21 && 2 ** hb <= maxHi) hb++;
   for (let sh = 0; sh < 32; sh += 11) {
     const mask = sh === 22 ? 0x3ff : 0x7ff;
-    const size = mask + 1;
-    hist.fill(0, 0, size);
-    for (let r = 0; r < count; r++) {
-      const b = ((lo[r] as number) >>> sh) & mask;
-      hist[b] = (hist[b] as number) + 1;
-    }
-    let sum = 0;
-    for (let b = 0; b < size; b++) {
-      const c = hist[b] as number;
-      hist[b] = sum;
-      sum += c;
-    }
+    digitOffsets(lo, count, sh, mask, hist);
     const last = sh === 22; // the low word is not needed after its last pass
     for (let r = 0; r < count; r++) {
       const l = lo[r] as number;
@@ -229,18 +226,7 @@ function radixSortWide(ws: KnnWorkspace, n: number, maxDist: number, skip: numbe
   }
   for (let sh = 0; sh < hb; sh += 11) {
     const mask = (1 << Math.min(11, hb - sh)) - 1;
-    const size = mask + 1;
-    hist.fill(0, 0, size);
-    for (let r = 0; r < count; r++) {
-      const b = ((hi[r] as number) >>> sh) & mask;
-      hist[b] = (hist[b] as number) + 1;
-    }
-    let sum = 0;
-    for (let b = 0; b < size; b++) {
-      const c = hist[b] as number;
-      hist[b] = sum;
-      sum += c;
-    }
+    digitOffsets(hi, count, sh, mask, hist);
     for (let r = 0; r < count; r++) {
       const h = hi[r] as number;
       const b = (h >>> sh) & mask;
