@@ -203,6 +203,25 @@ async function main(): Promise<number> {
    * within the honest clocks), then TWO (≥ 1/3: times may be pulled, but must increase; liveness), each
    * restarted with OPENLEDGER_TEST_CLOCK_PATTERN, then restarted clean.
    */
+  /**
+   * Restarts validator v with a clock setting, lets the chain run s seconds (then ≥ 2 more blocks) and checks
+   * I7 over the blocks made meanwhile. The range (±30 s of the honest clocks, checkI7) needs an honest chain
+   * time to start from: skipped once an earlier +1 h step pulled it ahead; behind the wall clock is normal on
+   * a loaded machine (the last block is seconds old).
+   */
+  async function oneSkewed(v: Proc, env: Record<string, string>, s: number, what: string): Promise<{ ranged: boolean; n: number }> {
+    const leadBefore = await chainLeadMs();
+    await kill(v, "SIGTERM");
+    start(v, env);
+    const hA = await top(procs);
+    const tA = Date.now();
+    await sleep(s * 1000);
+    const hB = await progress(procs, 2, 90_000);
+    const tB = Date.now();
+    const ranged = leadBefore < 5_000;
+    return { ranged, n: await checkI7(hA + 1, hB, ranged ? { tA, tB, what } : undefined) };
+  }
+
   async function movingClock(kind: "strobe" | "bump"): Promise<{ detail: string; restarted: Proc[] }> {
     const pattern = (deltaMs: number): { env: Record<string, string>; what: string } => {
       if (kind === "strobe") {
@@ -215,18 +234,7 @@ async function main(): Promise<number> {
     const v = pick(procs);
     const one = pattern((rnd() < 0.5 ? -1 : 1) * 10 * 60_000);
     const s1 = between(15, 30);
-    const leadBefore = await chainLeadMs();
-    await kill(v, "SIGTERM");
-    start(v, one.env);
-    const hA = await top(procs);
-    const tA = Date.now();
-    await sleep(s1 * 1000);
-    const hB = await progress(procs, 2, 90_000);
-    const tB = Date.now();
-    // the range check needs an honest chain time to start from (an earlier +1 h step pulls it ahead for
-    // good); behind the wall clock is normal on a loaded machine (the last block is seconds old)
-    const ranged = leadBefore < 5_000;
-    const n1 = await checkI7(hA + 1, hB, ranged ? { tA, tB, what: `${name(v)} ${one.what}` } : undefined);
+    const { ranged, n: n1 } = await oneSkewed(v, one.env, s1, `${name(v)} ${one.what}`);
     const i7 = ranged ? `I7 held over ${n1} blocks (increasing, within the honest clocks)` : `${n1} blocks increasing (range skipped: chain time already pulled ahead)`;
     await kill(v, "SIGTERM");
     start(v);
@@ -364,18 +372,7 @@ async function main(): Promise<number> {
         const v = pick(procs);
         const off = (rnd() < 0.5 ? -1 : 1) * 10 * 60_000;
         const s1 = between(15, 30);
-        const leadBefore = await chainLeadMs();
-        await kill(v, "SIGTERM");
-        start(v, { [TEST_CLOCK_OFFSET_ENV]: String(off) });
-        const hA = await top(procs);
-        const tA = Date.now();
-        await sleep(s1 * 1000);
-        const hB = await progress(procs, 2, 90_000);
-        const tB = Date.now();
-        // the range (±30 s of the honest clocks, checkI7) needs an honest chain time to start from: skipped
-        // once an earlier +1 h step pulled it ahead; behind the wall clock is normal on a loaded machine
-        const ranged = leadBefore < 5_000;
-        const n1 = await checkI7(hA + 1, hB, ranged ? { tA, tB, what: `one validator at ${off / 60000} min` } : undefined);
+        const { ranged, n: n1 } = await oneSkewed(v, { [TEST_CLOCK_OFFSET_ENV]: String(off) }, s1, `one validator at ${off / 60000} min`);
         const i7 = ranged ? `held over ${n1} blocks` : `skipped (chain time already pulled ahead by an earlier +1 h step; ${n1} blocks increasing)`;
         const [w1, w2] = pair();
         await kill(v, "SIGTERM");
