@@ -443,6 +443,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       },
       catchingUp: () => bft?.blockSync.isSyncing ?? false,
       ...(bft !== undefined ? { evidence: { pending: () => bft!.evidence.pendingList().map((e) => e.raw), forks: () => bft!.evidence.forks } } : {}),
+      ...(bft !== undefined ? { consensus: { roundState: () => (bft!.driver.isRunning ? bft!.driver.sm.dump() : undefined), peers: () => bft!.reactor.peerDumps() } } : {}),
       peers: () => bft?.host.peers().map((p) => ({ id: p.id, address: p.address })) ?? [],
       blobs,
     };

@@ -246,10 +246,33 @@ interface PeerState {
   validBlock: { round: number; hash: string; isCommit: boolean } | undefined;
   /** from its VoteSetBits: `${round}/${type}/${blockIdKey}` → which validators' votes for that block id it holds (cleared when its height changes). */
   voteSetBits: Map<string, { round: number; type: number; blockId: BlockID; bits: Bytes }>;
+  /** wall-clock ms when its status first showed its current height (dump_consensus_state's start_time estimate). */
+  heightSinceMs: number;
+  /** votes and proposals/blocks received from it (dump_consensus_state's stats). */
+  votesReceived: number;
+  blocksReceived: number;
 }
 
 function newPeerState(): PeerState {
-  return { height: -1n, round: 0, step: 0, proposals: new Set(), bits: new Map(), sent: new Map(), lastCatchupMs: 0, futureRounds: new Set(), futureHeight: -1n, validBlock: undefined, voteSetBits: new Map() };
+  return { height: -1n, round: 0, step: 0, proposals: new Set(), bits: new Map(), sent: new Map(), lastCatchupMs: 0, futureRounds: new Set(), futureHeight: -1n, validBlock: undefined, voteSetBits: new Map(), heightSinceMs: 0, votesReceived: 0, blocksReceived: 0 };
+}
+
+/** what dump_consensus_state shows of one peer (CometBFT PeerState: its round state + stats). */
+export interface PeerRoundStateDump {
+  peer: string;
+  height: bigint;
+  round: number;
+  /** RoundStep numbering (state.ts). */
+  step: number;
+  /** wall-clock ms when we first saw it at this height (0: never). */
+  heightSinceMs: number;
+  /** it holds the proposal of its round. */
+  proposal: boolean;
+  /** bit arrays (by validator index) of the votes it holds in its round; undefined when unknown. */
+  prevotes: Bytes | undefined;
+  precommits: Bytes | undefined;
+  votesReceived: number;
+  blocksReceived: number;
 }
 
 function getBit(bits: Bytes | undefined, i: number): boolean {
@@ -410,6 +433,22 @@ export class ConsensusReactor {
   /** peers' round states (tests, dump_consensus_state). */
   peerStates(): { peer: string; height: bigint; round: number; step: number }[] {
     return [...this.peers].map(([peer, s]) => ({ peer, height: s.height, round: s.round, step: s.step }));
+  }
+
+  /** peers' round states with their vote bits and counters (RPC dump_consensus_state). */
+  peerDumps(): PeerRoundStateDump[] {
+    return [...this.peers].map(([peer, s]) => ({
+      peer,
+      height: s.height,
+      round: s.round,
+      step: s.step,
+      heightSinceMs: s.heightSinceMs,
+      proposal: s.proposals.has(s.round),
+      prevotes: s.bits.get(`${s.round}/1`),
+      precommits: s.bits.get(`${s.round}/2`),
+      votesReceived: s.votesReceived,
+      blocksReceived: s.blocksReceived,
+    }));
   }
 
   // ------------------------------------------------------------------ our status
@@ -634,6 +673,7 @@ export class ConsensusReactor {
         ps.lastCatchupMs = 0;
         ps.validBlock = undefined;
         ps.voteSetBits.clear();
+        ps.heightSinceMs = Date.now();
       }
       ps.height = m.height;
       ps.round = m.round;
@@ -693,6 +733,7 @@ export class ConsensusReactor {
     const v = this.view();
     if (v === undefined) return "ignore";
     const ps = this.peer(peer);
+    if (m.kind !== "blockRequest") ps.blocksReceived++;
     switch (m.kind) {
       case "proposal": {
         const h = m.proposal.height;
@@ -736,6 +777,7 @@ export class ConsensusReactor {
     } else if (h !== v.height && h !== v.height + 1n) return "ignore";
     if (vote.validatorIndex < 0 || vote.validatorIndex > 10_000) return "reject";
     const ps = this.peer(peer);
+    ps.votesReceived++;
     if (h === v.height && vote.round > v.round + 1) {
       if (ps.futureHeight !== h) {
         ps.futureHeight = h;

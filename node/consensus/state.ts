@@ -38,6 +38,7 @@ import { verifyEd25519 } from "../crypto/ed25519.ts";
 import {
   blockIdEqual,
   blockIdKey,
+  commitToVotes,
   type DuplicateVoteEvidenceData,
   HeightVoteSet,
   isOneThird,
@@ -217,6 +218,10 @@ interface HeightState {
   missingRequested: Set<string>;
   proposers: Map<number, Validator>;
   decided: { round: number; block: CachedBlock } | undefined;
+  /** CometBFT's StartTime: when round 0 starts (the startHeight input's time, or the previous decision's, + the commit delay). */
+  startTime: Timestamp;
+  /** CometBFT's CommitTime: when this height was decided (undefined before). */
+  commitTime: Timestamp | undefined;
 }
 
 interface LastHeight {
@@ -238,6 +243,47 @@ export interface RoundStateView {
   validRound: number;
   validBlockId: BlockID | undefined;
   decided: boolean;
+  halted: boolean;
+}
+
+/** one vote set of the dump: the first vote of each validator (set order; absent = undefined) and the power they sum to. */
+export interface VoteSetDump {
+  votes: (Vote | undefined)[];
+  sum: bigint;
+  total: bigint;
+}
+
+/**
+ * Everything CometBFT's RoundState shows (rpc `consensus_state` / `dump_consensus_state`), read-only:
+ * the RPC renders it (node/rpc/consensusJson.ts). `validators` carries the round's priorities
+ * (the height's set incremented `round` times on a copy, as CometBFT's RoundState.Validators).
+ */
+export interface RoundStateDump {
+  height: bigint;
+  round: number;
+  step: RoundStep;
+  /** R3 fired in this round (+2/3 any prevotes: CometBFT's RoundStepPrevoteWait). */
+  prevoteWait: boolean;
+  /** R6 fired in this round (+2/3 any precommits: RoundStepPrecommitWait, TriggeredTimeoutPrecommit). */
+  precommitWait: boolean;
+  startTime: Timestamp;
+  commitTime: Timestamp | undefined;
+  validators: ValidatorSet;
+  proposer: { validator: Validator; index: number };
+  proposal: Proposal | undefined;
+  proposalBlock: { block: Block; blockId: BlockID } | undefined;
+  lockedRound: number;
+  lockedBlock: { block: Block; blockId: BlockID } | undefined;
+  validRound: number;
+  validBlock: { block: Block; blockId: BlockID } | undefined;
+  /** rounds 0..round (CometBFT lists those; votes of later rounds held for catch-up are not shown). */
+  votes: { round: number; prevotes: VoteSetDump; precommits: VoteSetDump }[];
+  /** the decided round, -1 before. */
+  commitRound: number;
+  /** the precommits of the previous height's commit round (undefined at the first height). */
+  lastCommit: { height: bigint; round: number; votes: (Vote | undefined)[] } | undefined;
+  /** the timeouts of the current round: min(cap, base + round·delta) (openledgerd's addition). */
+  timeouts: { propose: number; prevote: number; precommit: number; commit: number; cap: number };
   halted: boolean;
 }
 
@@ -278,6 +324,64 @@ export class ConsensusState {
       validRound: hs.validRound,
       validBlockId: hs.validBlock?.blockId,
       decided: hs.decided !== undefined,
+      halted: this.halted,
+    };
+  }
+
+  /** the full round state (RPC consensus_state / dump_consensus_state); undefined before the first height. */
+  dump(): RoundStateDump | undefined {
+    const hs = this.hs;
+    if (hs === undefined) return undefined;
+    const blockOf = (cb: CachedBlock | undefined) => (cb === undefined ? undefined : { block: cb.block, blockId: cb.blockId });
+    const n = hs.validators.size;
+    const voteSet = (vs: VoteSet | undefined): VoteSetDump => {
+      const votes: (Vote | undefined)[] = new Array(n).fill(undefined);
+      if (vs !== undefined) for (let i = 0; i < n; i++) votes[i] = vs.getByIndex(i);
+      return { votes, sum: vs?.sumPower() ?? 0n, total: hs.validators.totalVotingPower() };
+    };
+    const votes: RoundStateDump["votes"] = [];
+    for (let r = 0; r <= hs.round; r++) votes.push({ round: r, prevotes: voteSet(hs.votes.peek(r, 1)), precommits: voteSet(hs.votes.peek(r, 2)) });
+    const validators = hs.validators.copy();
+    if (hs.round > 0) validators.incrementProposerPriority(hs.round);
+    const proposer = this.proposer(hs.round);
+    const prop = hs.proposals.get(hs.round);
+    const l = this.last;
+    let lastCommit: RoundStateDump["lastCommit"];
+    if (l?.precommits !== undefined) {
+      const pc = l.precommits;
+      lastCommit = { height: l.height, round: l.round, votes: pc.validators.validators.map((_, i) => pc.getByIndex(i)) };
+    } else if (l?.fixed !== undefined) {
+      const byIndex: (Vote | undefined)[] = new Array(l.fixed.extendedSignatures.length).fill(undefined);
+      for (const v of commitToVotes(l.fixed)) byIndex[v.validatorIndex] = v;
+      lastCommit = { height: l.height, round: l.round, votes: byIndex };
+    }
+    const t = this.config.timeouts;
+    return {
+      height: hs.height,
+      round: hs.round,
+      step: hs.step,
+      prevoteWait: hs.fired.has(`r3:${hs.round}`),
+      precommitWait: hs.fired.has(`r6:${hs.round}`),
+      startTime: hs.startTime,
+      commitTime: hs.commitTime,
+      validators,
+      proposer: { validator: proposer, index: hs.validators.getByAddress(proposer.address)?.index ?? -1 },
+      proposal: prop?.proposal,
+      proposalBlock: blockOf(prop?.block),
+      lockedRound: hs.lockedRound,
+      lockedBlock: blockOf(hs.lockedBlock),
+      validRound: hs.validRound,
+      validBlock: blockOf(hs.validBlock),
+      votes,
+      commitRound: hs.decided?.round ?? -1,
+      lastCommit,
+      timeouts: {
+        propose: timeoutDuration(t, "propose", hs.round),
+        prevote: timeoutDuration(t, "prevote", hs.round),
+        precommit: timeoutDuration(t, "precommit", hs.round),
+        commit: t.commitMs,
+        cap: t.capMs,
+      },
       halted: this.halted,
     };
   }
@@ -406,6 +510,8 @@ export class ConsensusState {
       missingRequested: new Set(),
       proposers: new Map(),
       decided: undefined,
+      startTime: addMs(prev?.commitTime ?? this.now, this.config.timeouts.commitMs),
+      commitTime: undefined,
     };
     this.schedule(TimeoutStep.newHeight, 0);
     const buffered = this.future;
@@ -803,6 +909,7 @@ export class ConsensusState {
     const ec = hs.votes.precommits(round).makeExtendedCommit();
     hs.decided = { round, block: cb };
     hs.step = RoundStep.commit;
+    hs.commitTime = this.now;
     this.out.push({ kind: "decide", height: hs.height, round, block: cb.block, blockId: cb.blockId, commit: toCommit(ec), extendedCommit: ec });
     this.out.push({ kind: "validBlock", height: hs.height, round, blockId: cb.blockId, isCommit: true });
   }

@@ -14,6 +14,8 @@ import type {
   QueryResponse,
 } from "../../modules/core/abci.ts";
 import type { Block, BlockMeta, Commit, Validator } from "../types/block.ts";
+import type { PeerRoundStateDump } from "../consensus/reactor.ts";
+import type { RoundStateDump } from "../consensus/state.ts";
 import type { GenesisDoc } from "../types/genesis.ts";
 
 export interface BlockStoreReader {
@@ -131,6 +133,16 @@ export interface RpcEnv {
   blobs?: BlobView;
   /** the BFT evidence pool (pending_evidence); absent on a single validator. */
   evidence?: EvidenceView;
+  /** the BFT consensus machine and reactor (consensus_state, dump_consensus_state); absent on a single validator. */
+  consensus?: ConsensusView;
+}
+
+/** what `consensus_state` / `dump_consensus_state` show (node/consensus state.ts, reactor.ts). */
+export interface ConsensusView {
+  /** undefined while block syncing (consensus not started yet). */
+  roundState(): RoundStateDump | undefined;
+  /** the reactor's per-peer round states. */
+  peers(): PeerRoundStateDump[];
 }
 
 /** what `pending_evidence` shows (node/consensus/evidencePool.ts). */

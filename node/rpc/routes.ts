@@ -12,6 +12,9 @@ import { TxSearchError } from "../storage/txIndex.ts";
 import { matches, parseQuery, type Query } from "../types/query.ts";
 import { type BusEvent, ERR_TX_IN_CACHE, type RpcEnv } from "./env.ts";
 import { internalError, invalidParams, RpcError, RpcErrorCode } from "./errors.ts";
+import { peerStateJson, roundStateJson, roundStateSimpleJson, timeoutsJson } from "./consensusJson.ts";
+import { ValidatorSet } from "../types/validatorSet.ts";
+import type { RoundStateDump } from "../consensus/state.ts";
 import {
   b64,
   BLOCK_PROTOCOL,
@@ -150,6 +153,15 @@ function broadcastResult(res: { code: number; log: string; codespace: string }, 
   return { code: res.code, data: "", log: res.log, codespace: res.codespace, hash: hex(hash) };
 }
 
+/** the consensus round state, or the error CometBFT gives a node without one (single validator, block syncing). */
+function roundStateOf(env: RpcEnv): RoundStateDump {
+  const rs = env.consensus?.roundState();
+  if (rs === undefined) {
+    throw internalError(env.consensus === undefined ? "this node runs no BFT consensus (single validator)" : "consensus has not started yet (block syncing)");
+  }
+  return rs;
+}
+
 function parseQueryParam(text: string | undefined): Query {
   if (text === undefined) throw invalidParams("query: required");
   try {
@@ -266,6 +278,29 @@ export const ROUTES: Record<string, Route> = {
       const p = env.state.loadConsensusParams(h);
       if (p === undefined) throw internalError(`could not find consensus params for height #${h}`);
       return { block_height: int(h), consensus_params: consensusParamsJson(p) };
+    },
+  },
+
+  // ---------- consensus (UNSTABLE in CometBFT too); `timeouts` is openledgerd's addition (consensusJson.ts)
+  consensus_state: {
+    params: [],
+    handler: async (_a, { env }) => {
+      const rs = roundStateOf(env);
+      return { round_state: roundStateSimpleJson(rs), timeouts: timeoutsJson(rs) };
+    },
+  },
+
+  dump_consensus_state: {
+    params: [],
+    handler: async (_a, { env }) => {
+      const rs = roundStateOf(env);
+      const lastVals = rs.height > 1n ? env.state.loadValidators(rs.height - 1n) : undefined;
+      const addresses = new Map(env.peers().map((p) => [p.id, p.address]));
+      return {
+        round_state: roundStateJson(rs, lastVals === undefined ? undefined : new ValidatorSet(lastVals)),
+        peers: env.consensus!.peers().map((p) => peerStateJson(p, addresses.get(p.peer), rs.height, rs.validators.size)),
+        timeouts: timeoutsJson(rs),
+      };
     },
   },
 
