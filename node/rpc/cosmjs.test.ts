@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { StargateClient } from "@cosmjs/stargate";
-import { Comet38Client, connectComet, isComet38Client } from "@cosmjs/tendermint-rpc";
+import { Comet38Client, connectComet, isComet38Client, Tendermint37Client } from "@cosmjs/tendermint-rpc";
+import { encodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
+import type { Vote } from "../types/block.ts";
 import { toHex, utf8 } from "../../modules/core/bytes.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import { createRpcServer, type RpcServer } from "./server.ts";
@@ -90,6 +92,47 @@ describe("rpc/cosmjs compatibility (Comet38Client 0.39)", () => {
     assert.equal(c.commit.height, 5);
     const c8 = await client.commit();
     assert.equal(c8.canonical, false);
+  });
+
+  it("a block with DuplicateVoteEvidence (CometBFT JSON layout): Comet38Client and Tendermint37Client decode it", async () => {
+    const vote = (tag: number, nil: boolean): Vote => ({
+      type: 1,
+      height: 3n,
+      round: 1,
+      blockId: nil ? { hash: new Uint8Array(0), partSetHeader: { total: 0, hash: new Uint8Array(0) } } : { hash: new Uint8Array(32).fill(tag), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(tag + 1) } },
+      timestamp: { seconds: 1_790_000_003n, nanos: 5_000_000 },
+      validatorAddress: VALIDATOR.address,
+      validatorIndex: 0,
+      signature: new Uint8Array(64).fill(tag),
+      extension: new Uint8Array(0),
+      extensionSignature: new Uint8Array(0),
+    });
+    const ev = encodeDuplicateVoteEvidence({ voteA: vote(1, true), voteB: vote(7, false), totalVotingPower: 40n, validatorPower: 10n, timestamp: { seconds: 1_790_000_003n, nanos: 0 } });
+    const block = env.blocks.get(4n)!;
+    const before = block.evidence.evidence;
+    block.evidence.evidence = [ev];
+    try {
+      const t37 = await Tendermint37Client.connect(url);
+      try {
+        for (const c of [client, t37]) {
+          const b = await c.block(4);
+          assert.equal(b.block.header.height, 4);
+          assert.equal(b.block.evidence.length, 1);
+          const e = b.block.evidence[0] as { type: string; value: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+          assert.equal(e.type, "tendermint/DuplicateVoteEvidence");
+          assert.equal(e.value.vote_a.validator_address, toHex(VALIDATOR.address).toUpperCase());
+          assert.equal(e.value.vote_a.block_id.hash, "", "vote_a is the nil vote (ordered by block id)");
+          assert.equal(e.value.vote_b.block_id.hash, "07".repeat(32));
+          assert.equal(e.value.TotalVotingPower, "40");
+          assert.equal(e.value.ValidatorPower, "10");
+          assert.equal(e.value.Timestamp, "2026-09-21T14:13:23Z");
+        }
+      } finally {
+        t37.disconnect();
+      }
+    } finally {
+      block.evidence.evidence = before;
+    }
   });
 
   it("validators, genesis, numUnconfirmedTxs, abciInfo, health", async () => {

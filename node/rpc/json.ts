@@ -20,6 +20,7 @@ import type { Block, BlockID, BlockMeta, Commit, CommitSig, Header, Validator } 
 import type { GenesisDoc } from "../types/genesis.ts";
 import { formatRfc3339Nano } from "../types/time.ts";
 import type { TxRecord } from "./env.ts";
+import { evidenceJson } from "./evidenceJson.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -82,7 +83,7 @@ export function blockJson(b: Block): Obj {
     header: headerJson(b.header),
     data: { txs: b.data.txs.map(b64) },
     evidence: {
-      evidence: b.evidence.evidence.map((e) => ({ type: "tendermint/DuplicateVoteEvidence", value: { raw: b64(e.raw) } })),
+      evidence: b.evidence.evidence.map(evidenceJson),
     },
     last_commit: commitJson(b.lastCommit),
   };

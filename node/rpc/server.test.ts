@@ -446,6 +446,48 @@ describe("rpc/server", () => {
     }
   });
 
+  it("block: DuplicateVoteEvidence in CometBFT 0.38's JSON layout (amino name, vote_a/vote_b, Go-named ABCI fields)", async () => {
+    const vote = (tag: number) => ({
+      type: 1 as const,
+      height: 5n,
+      round: 2,
+      blockId: { hash: new Uint8Array(32).fill(tag), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(tag + 1) } },
+      timestamp: { seconds: 1_700_000_000n, nanos: 120_000_000 },
+      validatorAddress: new Uint8Array(20).fill(0xab),
+      validatorIndex: 2,
+      signature: new Uint8Array(64).fill(tag),
+      extension: new Uint8Array(0),
+      extensionSignature: new Uint8Array(0),
+    });
+    const ev = encodeDuplicateVoteEvidence({ voteA: vote(1), voteB: vote(3), totalVotingPower: 67n, validatorPower: 43n, timestamp: { seconds: 1_700_000_001n, nanos: 0 } });
+    const block = env.blocks.get(6n)!;
+    const before = block.evidence.evidence;
+    block.evidence.evidence = [ev];
+    try {
+      const b = await result("block", { height: "6" });
+      const jsonVote = (tag: number) => ({
+        type: 1,
+        height: "5",
+        round: 2,
+        block_id: { hash: toHex(new Uint8Array(32).fill(tag)).toUpperCase(), parts: { total: 1, hash: toHex(new Uint8Array(32).fill(tag + 1)).toUpperCase() } },
+        timestamp: "2023-11-14T22:13:20.12Z",
+        validator_address: "AB".repeat(20),
+        validator_index: 2,
+        signature: toBase64(new Uint8Array(64).fill(tag)),
+        extension: null,
+        extension_signature: null,
+      });
+      assert.deepEqual(b.block.evidence, {
+        evidence: [{
+          type: "tendermint/DuplicateVoteEvidence",
+          value: { vote_a: jsonVote(1), vote_b: jsonVote(3), TotalVotingPower: "67", ValidatorPower: "43", Timestamp: "2023-11-14T22:13:21Z" },
+        }],
+      });
+    } finally {
+      block.evidence.evidence = before;
+    }
+  });
+
   it("bounds the body: 413 for an oversize request, and keeps serving", async () => {
     const big = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "status", params: { pad: "x".repeat(100_000) } }));
     assert.equal(big.status, 413);

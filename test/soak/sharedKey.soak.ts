@@ -22,8 +22,6 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ChainChecker, faultEnv, type GentxProc, heal, heightOf, launch, partition, type Proc, setupGentxNet, teardown, waitHeight } from "../e2e/bftNet.ts";
 import { cli, ROOT, rpc } from "../e2e/harness.ts";
-import { fromBase64, toHex } from "../../modules/core/bytes.ts";
-import { decodeDuplicateVoteEvidence } from "../../node/consensus/evidencePool.ts";
 
 const SECONDS = Number(process.env["S13_SECONDS"] ?? 30);
 const OUT = resolve(ROOT, process.env["SOAK_OUT"] ?? "bench-results");
@@ -88,10 +86,12 @@ async function main(): Promise<number> {
         const top = await heightOf(p).catch(() => -1);
         for (let h = 1; h <= top; h++) {
           const b = await rpc(p.rpcUrl, "block", { height: String(h) }).catch(() => undefined);
-          for (const ev of (b?.block.evidence?.evidence ?? []) as { value: { raw: string } }[]) {
-            const e = decodeDuplicateVoteEvidence(fromBase64(ev.value.raw));
-            const by = toHex(e.voteA.validatorAddress).toUpperCase();
-            out.push(`node${i} block ${h}: duplicate vote at height ${e.voteA.height} round ${e.voteA.round} by ${by}${by === shared ? " (the shared key)" : ""}`);
+          // CometBFT's JSON layout (node/rpc/evidenceJson.ts): {type, value: {vote_a, vote_b, TotalVotingPower, …}}
+          for (const ev of (b?.block.evidence?.evidence ?? []) as { type: string; value: { vote_a: { height: string; round: number; validator_address: string } } }[]) {
+            if (ev.type !== "tendermint/DuplicateVoteEvidence") continue;
+            const va = ev.value.vote_a;
+            const by = va.validator_address;
+            out.push(`node${i} block ${h}: duplicate vote at height ${va.height} round ${va.round} by ${by}${by === shared ? " (the shared key)" : ""}`);
           }
         }
       }
