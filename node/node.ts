@@ -241,8 +241,10 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     const onHalt = (e: unknown) => {
       // pending evidence (e.g. a fork's duplicate votes met just before consensus halted on the other
       // branch's block) gets a few seconds of gossip before the node stops; it is also kept on disk
-      const grace = bft !== undefined && bft.evidence.pendingList().length > 0 ? 5000 : 0;
-      if (grace > 0) log.error({ module: "evidence", pending: bft!.evidence.pendingList().length }, "consensus halted with pending evidence: gossiping it for 5 s before stopping");
+      // (and a fork walk still fetching the other branch's blocks for light-client-attack evidence)
+      const ep = bft?.evidence;
+      const grace = ep !== undefined && (ep.gossipList().length > 0 || ep.walking > 0) ? (ep.walking > 0 ? 10_000 : 5000) : 0;
+      if (grace > 0) log.error({ module: "evidence", pending: ep!.pendingList().length, gossip: ep!.gossipList().length, walking: ep!.walking }, `consensus halted with pending evidence: gossiping it for ${grace / 1000} s before stopping`);
       const finish = () => {
         resolveHalt(e);
         deps.onHalt?.(e);
@@ -310,7 +312,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       });
       evidence.restore(state);
       if (metrics !== null) {
-        metrics.consensus.bindEvidence(() => ({ pending: evidence.pendingList().length, forks: evidence.forksDetected }));
+        metrics.consensus.bindEvidence(() => ({ pending: evidence.pendingList().length, forks: evidence.forksDetected, lightClientAttacks: evidence.lightClientAttacksBuilt }));
       }
       // TEST ONLY: OPENLEDGER_TEST_BYZANTINE=double-sign makes this validator equivocate (byzantine
       // e2e tests, test/e2e/bftByzantine.test.ts). Off unless set; never set it on a real network.
@@ -442,7 +444,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         },
       },
       catchingUp: () => bft?.blockSync.isSyncing ?? false,
-      ...(bft !== undefined ? { evidence: { pending: () => bft!.evidence.pendingList().map((e) => e.raw), forks: () => bft!.evidence.forks } } : {}),
+      ...(bft !== undefined ? { evidence: { pending: () => bft!.evidence.pendingList(), forks: () => bft!.evidence.forks } } : {}),
       ...(bft !== undefined ? { consensus: { roundState: () => (bft!.driver.isRunning ? bft!.driver.sm.dump() : undefined), peers: () => bft!.reactor.peerDumps() } } : {}),
       peers: () => bft?.host.peers().map((p) => ({ id: p.id, address: p.address })) ?? [],
       blobs,

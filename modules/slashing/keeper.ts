@@ -191,7 +191,8 @@ export function createSlashingKeeper(sk: SlashingStakingKeeper): SlashingKeeper 
       const ci = ctx.cometInfo;
       if (ci === undefined) return;
       for (const vote of ci.lastCommit.votes) await k.handleValidatorSignature(ctx, vote.validator.address, vote.validator.power, vote.blockIdFlag === BlockIdFlag.Absent);
-      for (const m of ci.misbehavior) if (m.type === "duplicate_vote") await k.handleDoubleSign(ctx, m.validator.address, m.height, m.validator.power);
+      // SDK 0.50 x/evidence BeginBlocker: LIGHT_CLIENT_ATTACK is treated as DUPLICATE_VOTE (equivocation)
+      for (const m of ci.misbehavior) if (m.type === "duplicate_vote" || m.type === "light_client_attack") await k.handleDoubleSign(ctx, m.validator.address, m.height, m.validator.power);
     },
   };
   return k;

@@ -23,13 +23,24 @@ import { verifyEd25519 } from "../crypto/ed25519.ts";
 import type { MessageOutcome } from "../p2p/peerScore.ts";
 import type { ChainState } from "../storage/types.ts";
 import { verifyCommit } from "../blocksync/verify.ts";
-import type { Block, BlockID, Commit, DuplicateVoteEvidence, Evidence, Timestamp, Validator, Vote } from "../types/block.ts";
+import type { Block, BlockID, Commit, DuplicateVoteEvidence, Evidence, Header, Timestamp, Validator, Vote } from "../types/block.ts";
 import { decodeTimestamp, decodeVote, encodeVote, voteSignBytes, writeTimestamp } from "../types/encoding.ts";
+import { commitHash, headerHash } from "../types/hash.ts";
 import { compareTimestamps, timestampToMs } from "../types/time.ts";
 import type { DriverEvidencePool } from "./driver.ts";
 import type { GossipEvidencePool } from "./reactor.ts";
 import { type CommitLike, type ConflictingPair, conflictingCommitVotes, sameBlockId as blockIdEqualBytes } from "./forkEvidence.ts";
 import { type DuplicateVoteEvidenceData, makeDuplicateVoteEvidence } from "./voteSet.ts";
+import {
+  buildLightClientAttack,
+  type DecodedLightClientAttack,
+  decodeLightClientAttack,
+  encodeLightClientAttack,
+  LightClientAttackError,
+  lightClientAttackHash,
+  type SignedHeader,
+  verifyLightClientAttack,
+} from "./lightClientAttack.ts";
 
 export interface DecodedDuplicateVote {
   voteA: Vote;
@@ -97,6 +108,8 @@ export interface EvidencePoolDeps {
     /** our commit of h (fork forensics): the extended commit we decided, else the seen commit. */
     loadExtendedCommit?(h: bigint): { height: bigint; round: number; blockId: BlockID; extendedSignatures: Commit["signatures"] } | undefined;
     loadSeenCommit?(h: bigint): Commit | undefined;
+    /** the canonical commit of h (carried by block h+1): light-client-attack verification. */
+    loadBlockCommit?(h: bigint): Commit | undefined;
   };
   stateStore: { loadValidators(h: bigint): Validator[] | undefined };
   getState(): ChainState;
@@ -128,7 +141,37 @@ interface Pending {
   ev: Evidence;
   height: bigint;
   time: Timestamp;
+  /** a light client attack: the highest height whose canonical commit its verification reads. */
+  commitOf?: bigint;
 }
+
+/** what `check` derives from one evidence item. */
+interface Checked {
+  /** the evidence height (the votes' height; a light client attack's common height). */
+  height: bigint;
+  time: Timestamp;
+  /** the ABCI fields (time, powers, byzantine validators) differ from what this chain derives. */
+  mismatch: string | undefined;
+  /** the evidence with this chain's ABCI fields. */
+  local: Evidence;
+  commitOf?: bigint;
+}
+
+/** a walk down the other branch of a fork, one block per step, to the first height where it differs from ours. */
+interface Walk {
+  height: bigint;
+  /** the other branch's canonical commit of `height` (verified at the start, then hash-chained). */
+  commit: Commit;
+  source: string;
+  steps: number;
+  requests: number;
+}
+
+/** most blocks fetched down one fork's other branch (a fork deeper than this gives no light-client-attack evidence). */
+const MAX_WALK_STEPS = 128;
+const MAX_WALKS = 8;
+/** light-client-attack evidence for the other branch of a fork (gossiped, never proposed here): at most. */
+const MAX_OTHER_BRANCH = 16;
 
 export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   private readonly d: EvidencePoolDeps;
@@ -146,6 +189,17 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   private forkChecksHeight = -1n;
   /** signature pairs of peer evidence whose votes verified (re-sent with other ABCI fields: not verified again). */
   private readonly knownVotes = new Set<string>();
+  /** fork walks in progress, by the hex hash of the other branch's block they wait for. */
+  private readonly walks = new Map<string, Walk>();
+  private readonly wantListeners = new Set<(height: bigint, hash: Uint8Array) => void>();
+  /**
+   * light-client-attack evidence that only the OTHER branch of a fork can verify and commit (its
+   * conflicting block is ours): built with that branch's ABCI fields, checked as that branch would, then
+   * gossiped; never proposed or counted as pending here.
+   */
+  private readonly otherBranch = new Map<string, Pending>();
+  /** light-client-attack evidence built, verified and kept (pending or for the other branch) since start. */
+  lightClientAttacksBuilt = 0;
   /** conflicting commits met since start, and the first few (for RPC / logs). */
   readonly forks: ForkReport[] = [];
   forksDetected = 0;
@@ -176,15 +230,27 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     if (dir === undefined || !existsSync(dir)) return 0;
     let n = 0;
     for (const f of readdirSync(dir)) {
-      if (!f.endsWith(".ev")) continue;
+      const ext = f.slice(f.lastIndexOf("."));
+      if (ext !== ".ev" && ext !== ".lca" && ext !== ".lcx") continue;
       const path = join(dir, f);
-      const ev: Evidence = { type: "duplicate_vote", raw: new Uint8Array(readFileSync(path)) };
+      const ev: Evidence = { type: ext === ".ev" ? "duplicate_vote" : "light_client_attack", raw: new Uint8Array(readFileSync(path)) };
       const k = evKey(ev);
-      if (this.pending.has(k)) continue;
+      if (this.pending.has(k) || this.otherBranch.has(k)) continue;
+      if (ext === ".lcx") {
+        // for the other branch of a fork: not verifiable here; kept until expired by our chain's age
+        try {
+          const e = decodeLightClientAttack(ev.raw, state.chainId);
+          if (this.otherBranch.size < MAX_OTHER_BRANCH) this.otherBranch.set(k, { ev, height: e.commonHeight, time: e.timestamp });
+          n++;
+        } catch {
+          rmSync(path, { force: true });
+        }
+        continue;
+      }
       try {
-        const r = this.verifyParts(ev, state);
+        const r = this.check(ev, state, false);
         if (r.mismatch !== undefined) throw new EvidenceError("reject", r.mismatch);
-        this.addPending(k, ev, r.e.voteA.height, r.e.timestamp);
+        this.addPending(k, ev, r.height, r.time, r.commitOf);
         n++;
       } catch (err: unknown) {
         const msg = (err as Error).message;
@@ -194,7 +260,7 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
         rmSync(path, { force: true });
       }
     }
-    if (n > 0) this.d.logger.warn({ count: n }, "pending duplicate-vote evidence restored from disk");
+    if (n > 0) this.d.logger.warn({ count: n }, "pending evidence restored from disk");
     return n;
   }
 
@@ -240,8 +306,10 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
       proven++;
     }
     // only what verifies declares a fork: forged votes or commits from a peer change nothing here
+    const fk = `${height}/${toHex(theirBlock.hash)}`;
+    const first = !this.forksSeen.has(fk);
     let commitVerified = false;
-    if (proven === 0 && theirCommit !== undefined && vals !== undefined) {
+    if ((proven === 0 || first) && theirCommit !== undefined && vals !== undefined && blockIdEqualBytes(theirCommit.blockId, theirBlock)) {
       try {
         verifyCommit(state.chainId, vals, height, theirCommit);
         commitVerified = true;
@@ -250,8 +318,8 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
       }
     }
     if (proven === 0 && !commitVerified) return 0;
-    const fk = `${height}/${toHex(theirBlock.hash)}`;
-    const first = !this.forksSeen.has(fk);
+    // a verified commit of the other branch: walk down it to where it left ours (light-client-attack evidence)
+    if (first && commitVerified && theirCommit !== undefined) this.startWalk(height, theirCommit, source);
     if (!first && built === 0) return 0;
     if (first && this.forksSeen.size < 4096) this.forksSeen.add(fk);
     const report: ForkReport = { height, ourBlock: toHex(ourBlock.hash).toUpperCase(), theirBlock: toHex(theirBlock.hash).toUpperCase(), source, evidence: built };
@@ -302,13 +370,175 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     return this.reportFork(h, st.lastBlockId, theirs.blockId, conflictingCommitVotes(ours, theirs), source, theirs);
   }
 
+  // ------------------------------------------------------------------ light-client-attack evidence (fork walks)
+
+  /** called with (height, block hash) of a block of the other branch a fork walk needs (the reactor asks peers). */
+  onWantBlock(l: (height: bigint, hash: Uint8Array) => void): () => void {
+    this.wantListeners.add(l);
+    return () => this.wantListeners.delete(l);
+  }
+
+  /** the blocks fork walks still wait for, asked again (each at most 10 times): the reactor calls this every few seconds. */
+  retryWalks(): void {
+    for (const [k, w] of this.walks) {
+      if (w.requests >= 10) {
+        this.walks.delete(k);
+        this.d.logger.warn({ height: w.height.toString(), source: w.source }, "fork walk abandoned: no peer served the other branch's block");
+        continue;
+      }
+      w.requests++;
+      for (const l of this.wantListeners) l(w.height, w.commit.blockId.hash);
+    }
+  }
+
+  /** fork walks waiting for a block. */
+  get walking(): number {
+    return this.walks.size;
+  }
+
+  private startWalk(height: bigint, commit: Commit, source: string): void {
+    const key = toHex(commit.blockId.hash);
+    if (this.walks.size >= MAX_WALKS || this.walks.has(key)) return;
+    const w: Walk = { height, commit, source, steps: 0, requests: 1 };
+    this.walks.set(key, w);
+    for (const l of this.wantListeners) l(height, commit.blockId.hash);
+  }
+
+  /**
+   * a block at or below our last height from a peer: when a fork walk waits for it (its header hash is
+   * the one the walk's verified commit, or the next block's header, names) it is one step down the
+   * other branch. Where its parent is our block, the branches split at its height: the
+   * light-client-attack evidence for both sides is built (`buildForkEvidence`). Any other block is
+   * ignored (one header hash per block while a walk is in progress). Returns the evidence items built.
+   */
+  forkBlock(block: Block): number {
+    if (this.walks.size === 0) return 0;
+    const key = toHex(headerHash(block.header));
+    const w = this.walks.get(key);
+    if (w === undefined || block.header.height !== w.height) return 0;
+    this.walks.delete(key);
+    const h = w.height;
+    const bs = this.d.blockStore;
+    const parent = h - 1n >= 1n ? bs.loadBlockMeta(h - 1n) : undefined;
+    const parentId = (parent as { blockId?: BlockID } | undefined)?.blockId;
+    if (h - 1n < 1n || h - 1n < bs.base() || parentId === undefined || blockIdEqualBytes(block.header.lastBlockId, parentId)) {
+      return this.buildForkEvidence({ header: block.header, commit: w.commit }, w.source);
+    }
+    // one more step down: the block's last commit signs its parent (authenticated by the header's last commit hash)
+    const lc = block.lastCommit;
+    if (w.steps + 1 > MAX_WALK_STEPS) {
+      this.d.logger.warn({ height: h.toString(), source: w.source }, "fork walk stopped: the branches split more than MAX_WALK_STEPS heights below");
+      return 0;
+    }
+    if (lc.height !== h - 1n || !blockIdEqualBytes(lc.blockId, block.header.lastBlockId) || !equal(commitHash(lc), block.header.lastCommitHash)) return 0;
+    const next: Walk = { height: h - 1n, commit: lc, source: w.source, steps: w.steps + 1, requests: 1 };
+    this.walks.set(toHex(lc.blockId.hash), next);
+    for (const l of this.wantListeners) l(next.height, lc.blockId.hash);
+    return 0;
+  }
+
+  /** our signed header of h: the canonical commit (block h+1's), else (`strict` off) the one we decided with. */
+  private signedHeaderOf(h: bigint, strict: boolean): SignedHeader | undefined {
+    const bs = this.d.blockStore;
+    const meta = bs.loadBlockMeta(h) as { header: Header } | undefined;
+    if (meta === undefined || (meta.header as Partial<Header>).validatorsHash === undefined) return undefined;
+    let commit = bs.loadBlockCommit?.(h);
+    if (commit === undefined && !strict) {
+      commit = bs.loadSeenCommit?.(h);
+      if (commit === undefined) {
+        const ext = bs.loadExtendedCommit?.(h);
+        if (ext !== undefined) {
+          commit = {
+            height: ext.height,
+            round: ext.round,
+            blockId: ext.blockId,
+            signatures: ext.extendedSignatures.map((x) => ({ blockIdFlag: x.blockIdFlag, validatorAddress: x.validatorAddress, timestamp: x.timestamp, signature: x.signature })),
+          };
+        }
+      }
+    }
+    return commit === undefined ? undefined : { header: meta.header, commit };
+  }
+
+  /**
+   * the branches split at `theirs.header.height` (same parent): light-client-attack evidence of the
+   * equivocation form (same round; the validators that signed both commits) or the amnesia form (other
+   * rounds; nobody proven guilty), common height = that height. Two items: one with the other branch's
+   * block as the conflicting one (verified against our chain, kept pending, proposed here), one with our
+   * block as the conflicting one and the other branch's ABCI fields (checked as that branch will check
+   * it, gossiped for it to commit).
+   */
+  private buildForkEvidence(theirs: SignedHeader, source: string): number {
+    const state = this.d.getState();
+    const h = theirs.header.height;
+    const ours = this.signedHeaderOf(h, false);
+    const vals = this.d.stateStore.loadValidators(h);
+    if (ours === undefined || vals === undefined) return 0;
+    let built = 0;
+    const forUs = buildLightClientAttack(theirs, ours, vals, ours.header.time);
+    if (forUs !== undefined) {
+      const ev: Evidence = { type: "light_client_attack", raw: encodeLightClientAttack(forUs) };
+      const k = evKey(ev);
+      if (!this.pending.has(k) && !this.committed.has(k)) {
+        try {
+          const r = this.check(ev, state, false);
+          if (r.mismatch !== undefined) throw new Error(r.mismatch);
+          this.addPending(k, ev, r.height, r.time, r.commitOf);
+          built++;
+        } catch (err: unknown) {
+          this.d.logger.warn({ height: h.toString(), source, err: (err as Error).message }, "light-client-attack evidence of the fork does not verify here");
+        }
+      }
+    }
+    const forThem = buildLightClientAttack(ours, theirs, vals, theirs.header.time);
+    if (forThem !== undefined) {
+      try {
+        // as the other branch checks it: its header and canonical commit of h are the trusted ones
+        const r = verifyLightClientAttack(forThem, { chainId: state.chainId, commonHeader: theirs, trustedHeader: theirs, commonVals: vals, commonTime: theirs.header.time });
+        if (r.mismatch !== undefined) throw new Error(r.mismatch);
+        const ev: Evidence = { type: "light_client_attack", raw: encodeLightClientAttack(forThem) };
+        const k = evKey(ev);
+        if (!this.otherBranch.has(k) && this.otherBranch.size < MAX_OTHER_BRANCH) {
+          this.otherBranch.set(k, { ev, height: h, time: ours.header.time });
+          this.persist(k, ev, ".lcx");
+          for (const l of this.listeners) l(ev);
+          built++;
+        }
+      } catch (err: unknown) {
+        this.d.logger.warn({ height: h.toString(), source, err: (err as Error).message }, "light-client-attack evidence for the other branch does not verify");
+      }
+    }
+    if (built > 0) {
+      this.lightClientAttacksBuilt += built;
+      const kind = forUs === undefined ? "lunatic" : forUs.byzantineValidators.length > 0 ? "equivocation" : "amnesia";
+      this.d.logger.error(
+        {
+          height: h.toString(),
+          kind,
+          ourRound: ours.commit.round,
+          theirRound: theirs.commit.round,
+          byzantine: (forUs?.byzantineValidators ?? []).map((v) => toHex(v.address).toUpperCase()),
+          source,
+        },
+        "FORK: the branches split at this height; light-client-attack evidence built (amnesia: signed in different rounds, nobody can be punished)",
+      );
+    }
+    return built;
+  }
+
   onNewEvidence(l: (ev: Evidence) => void): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }
 
+  /** pending evidence (verified against our chain; proposed and gossiped). */
   pendingList(): Evidence[] {
     return [...this.pending.values()].map((p) => p.ev);
+  }
+
+  /** what peers get: the pending evidence plus the light-client-attack evidence kept for the other branch of a fork. */
+  gossipList(): Evidence[] {
+    return [...this.pendingList(), ...[...this.otherBranch.values()].map((p) => p.ev)];
   }
 
   isCommitted(ev: Evidence): boolean {
@@ -322,8 +552,11 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
 
   pendingEvidence(maxBytes: bigint): Evidence[] {
     const out: Evidence[] = [];
+    const last = this.d.getState().lastBlockHeight;
     let size = 0n;
     for (const p of this.pending.values()) {
+      // a light client attack is checked against canonical commits: only once block commitOf+1 is ours
+      if (p.commitOf !== undefined && p.commitOf >= last) continue;
       const n = BigInt(p.ev.raw.length + 8);
       if (maxBytes >= 0n && size + n > maxBytes) break;
       size += n;
@@ -333,14 +566,61 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   }
 
   /** verifies `ev` against `state` (the state the block containing it would extend); throws EvidenceError. */
-  verify(ev: Evidence, state: ChainState): DecodedDuplicateVote {
-    const r = this.verifyParts(ev, state);
+  verify(ev: Evidence, state: ChainState, strict = false): void {
+    const r = this.check(ev, state, strict);
     if (r.mismatch !== undefined) throw new EvidenceError("reject", r.mismatch);
-    return r.e;
   }
 
   /**
-   * every check of `verify`; the ABCI fields (timestamp = our block time of h, the validator's and the
+   * every check of `verify` (`strict`: a light client attack only against canonical commits, as block
+   * validation needs the same answer on every node); the ABCI fields are compared last and reported as
+   * `mismatch`, with the evidence as this chain derives it in `local`.
+   */
+  private check(ev: Evidence, state: ChainState, strict: boolean): Checked {
+    if (ev.type === "light_client_attack") return this.checkLightClientAttack(ev, state, strict);
+    const r = this.verifyParts(ev, state);
+    return { height: r.e.voteA.height, time: r.e.timestamp, mismatch: r.mismatch, local: encodeDuplicateVoteEvidence(r.local) };
+  }
+
+  /** evidence/verify.go for LightClientAttackEvidence: time = our block time at the common height, not expired, VerifyLightClientAttack. */
+  private checkLightClientAttack(ev: Evidence, state: ChainState, strict: boolean): Checked {
+    let e: DecodedLightClientAttack;
+    try {
+      e = decodeLightClientAttack(ev.raw, state.chainId);
+    } catch (err: unknown) {
+      throw new EvidenceError("reject", String(err));
+    }
+    if (this.committed.has(evKey(ev))) throw new EvidenceError("ignore", "evidence already committed");
+    const ch = e.commonHeight;
+    const H = e.conflictingBlock.signedHeader.header.height;
+    if (H > state.lastBlockHeight) throw new EvidenceError("ignore", `conflicting block of height ${H} beyond our last block ${state.lastBlockHeight}`);
+    const meta = this.d.blockStore.loadBlockMeta(ch);
+    if (meta === undefined) throw new EvidenceError("ignore", `no block ${ch} to check the evidence against`);
+    const p = state.consensusParams.evidence;
+    const ageNs = BigInt(Math.round((timestampToMs(state.lastBlockTime) - timestampToMs(meta.header.time)) * 1e6));
+    if (state.lastBlockHeight - ch > p.maxAgeNumBlocks && ageNs > p.maxAgeDurationNs) throw new EvidenceError("ignore", "evidence expired");
+    const vals = this.d.stateStore.loadValidators(ch);
+    if (vals === undefined) throw new EvidenceError("ignore", `validator set of ${ch} unknown`);
+    const common = this.signedHeaderOf(ch, strict);
+    const trusted = H === ch ? common : this.signedHeaderOf(H, strict);
+    if (common === undefined || trusted === undefined) throw new EvidenceError("ignore", `no commit of height ${H} to check the evidence against yet`);
+    let r: ReturnType<typeof verifyLightClientAttack>;
+    try {
+      r = verifyLightClientAttack(e, { chainId: state.chainId, commonHeader: common, trustedHeader: trusted, commonVals: vals, commonTime: meta.header.time });
+    } catch (err: unknown) {
+      if (!(err instanceof LightClientAttackError)) throw err;
+      // our own block as the conflicting one: evidence for the other branch of a fork (no penalty)
+      throw new EvidenceError(/trusted header hash matches/.test(err.message) ? "ignore" : "reject", err.message);
+    }
+    const local: Evidence = {
+      type: "light_client_attack",
+      raw: encodeLightClientAttack({ ...e, byzantineValidators: r.local.byzantineValidators, totalVotingPower: r.local.totalVotingPower, timestamp: r.local.timestamp }),
+    };
+    return { height: ch, time: meta.header.time, mismatch: r.mismatch, local, commitOf: H };
+  }
+
+  /**
+   * every check of `verify` for duplicate-vote evidence; the ABCI fields (timestamp = our block time of h, the validator's and the
    * total power in our set of h) are compared last and reported as `mismatch` with the locally right
    * values, as CometBFT's evidence/verify.go separates VerifyDuplicateVote from ValidateABCI. On a
    * forked chain the two branches have different block times at h, so evidence built on one branch
@@ -388,44 +668,52 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   }
 
   /**
-   * evidence whose votes verify but whose ABCI fields (time, powers) are not ours: CometBFT
-   * (evidence/verify.go) regenerates them from its own chain, keeps that as pending, and still answers
-   * an error (here "ignore": no peer penalty, the sender may sit on another branch of a fork).
+   * evidence whose proof verifies but whose ABCI fields (time, powers, byzantine validators) are not
+   * ours: CometBFT (evidence/verify.go) regenerates them from its own chain, keeps that as pending, and
+   * still answers an error (here "ignore": no peer penalty, the sender may sit on another branch of a fork).
    */
-  private keepRestamped(local: DecodedDuplicateVote): void {
-    const fixed = encodeDuplicateVoteEvidence(local);
-    const k = evKey(fixed);
+  private keepRestamped(r: Checked): void {
+    const k = evKey(r.local);
     if (this.pending.has(k) || this.committed.has(k)) return;
-    this.d.logger.warn({ height: local.voteA.height.toString(), validator: toHex(local.voteA.validatorAddress).toUpperCase() }, "duplicate-vote evidence with another time or powers (built on another branch?): kept with ours");
-    this.addPending(k, fixed, local.voteA.height, local.timestamp);
+    this.d.logger.warn({ height: r.height.toString(), type: r.local.type }, "evidence with another time, powers or byzantine validators (built on another branch?): kept with ours");
+    this.addPending(k, r.local, r.height, r.time, r.commitOf);
   }
 
   addFromPeer(ev: Evidence): MessageOutcome {
     const k = evKey(ev);
-    if (this.pending.has(k)) return "ignore";
+    if (this.pending.has(k) || this.otherBranch.has(k) || this.knownVotes.has(`lca/${k}`)) return "ignore";
     try {
-      // the same double sign with other ABCI fields (another branch's time, or a peer varying them):
-      // once its votes verified and we hold it, do not verify the signatures again
-      const votesKey = this.votesKeyOf(ev);
-      if (votesKey !== undefined && this.knownVotes.has(votesKey)) return "ignore";
-      const r = this.verifyParts(ev, this.d.getState());
-      if (votesKey !== undefined) {
+      // the same proof with other ABCI fields (another branch's time, or a peer varying them):
+      // once it verified and we hold it, do not verify the signatures again
+      const proofKey = this.proofKeyOf(ev);
+      if (proofKey !== undefined && this.knownVotes.has(proofKey)) return "ignore";
+      const r = this.check(ev, this.d.getState(), false);
+      if (proofKey !== undefined) {
         if (this.knownVotes.size >= 4096) this.knownVotes.clear();
-        this.knownVotes.add(votesKey);
+        this.knownVotes.add(proofKey);
       }
       if (r.mismatch !== undefined) {
-        this.keepRestamped(r.local);
+        this.keepRestamped(r);
         return "ignore";
       }
-      this.addPending(k, ev, r.e.voteA.height, r.e.timestamp);
+      this.addPending(k, ev, r.height, r.time, r.commitOf);
       return "accept";
     } catch (err: unknown) {
-      if (err instanceof EvidenceError) return err.outcome;
+      if (err instanceof EvidenceError) {
+        // evidence for the other branch of a fork (our own block is its conflicting one): checked once
+        if (ev.type === "light_client_attack" && /trusted header hash matches/.test(err.message)) {
+          if (this.knownVotes.size >= 4096) this.knownVotes.clear();
+          this.knownVotes.add(`lca/${k}`);
+        }
+        return err.outcome;
+      }
       throw err;
     }
   }
 
-  private votesKeyOf(ev: Evidence): string | undefined {
+  /** what proves the misbehaviour, without the ABCI fields: both vote signatures; a light client attack's key (its conflicting header and common height). */
+  private proofKeyOf(ev: Evidence): string | undefined {
+    if (ev.type === "light_client_attack") return undefined; // evKey already ignores its ABCI fields (see ownHeader)
     try {
       const e = decodeDuplicateVoteEvidence(ev.raw);
       return `${toHex(e.voteA.signature)}/${toHex(e.voteB.signature)}`;
@@ -442,9 +730,9 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
       if (seen.has(k)) throw new Error("duplicate evidence in block");
       seen.add(k);
       size += BigInt(ev.raw.length);
-      const r = this.verifyParts(ev, state);
+      const r = this.check(ev, state, true);
       if (r.mismatch !== undefined) {
-        this.keepRestamped(r.local);
+        this.keepRestamped(r);
         throw new EvidenceError("reject", r.mismatch);
       }
     }
@@ -456,15 +744,28 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     for (const ev of block.evidence.evidence) {
       const k = evKey(ev);
       this.committed.set(k, block.header.height);
-      if (this.pending.delete(k)) this.unpersist(k);
+      const p = this.pending.get(k);
+      if (p !== undefined) {
+        this.pending.delete(k);
+        this.unpersist(k, p.ev);
+      }
     }
     this.flushBuffered(state);
     const p = state.consensusParams.evidence;
-    for (const [k, e] of this.pending) {
+    const expired = (e: Pending): boolean => {
       const ageNs = BigInt(Math.round((timestampToMs(state.lastBlockTime) - timestampToMs(e.time)) * 1e6));
-      if (state.lastBlockHeight - e.height > p.maxAgeNumBlocks && ageNs > p.maxAgeDurationNs) {
+      return state.lastBlockHeight - e.height > p.maxAgeNumBlocks && ageNs > p.maxAgeDurationNs;
+    };
+    for (const [k, e] of this.pending) {
+      if (expired(e)) {
         this.pending.delete(k);
-        this.unpersist(k);
+        this.unpersist(k, e.ev);
+      }
+    }
+    for (const [k, e] of this.otherBranch) {
+      if (expired(e)) {
+        this.otherBranch.delete(k);
+        this.unpersist(k, e.ev, ".lcx");
       }
     }
     for (const [k, h] of this.committed) {
@@ -472,27 +773,31 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     }
   }
 
-  private addPending(k: string, ev: Evidence, height: bigint, time: Timestamp): void {
+  private addPending(k: string, ev: Evidence, height: bigint, time: Timestamp, commitOf?: bigint): void {
     if (this.pending.size >= this.o.maxPending) return;
-    this.pending.set(k, { ev, height, time });
-    if (this.o.dir !== undefined) {
-      try {
-        mkdirSync(this.o.dir, { recursive: true });
-        const path = join(this.o.dir, `${k}.ev`);
-        if (!existsSync(path)) {
-          writeFileSync(`${path}.tmp`, ev.raw, { flush: true });
-          renameSync(`${path}.tmp`, path);
-        }
-      } catch (err: unknown) {
-        this.d.logger.error({ err: (err as Error).message }, "could not persist pending evidence");
-      }
-    }
-    this.d.logger.info({ height: height.toString(), hash: k.slice(0, 16) }, "new duplicate-vote evidence");
+    this.pending.set(k, commitOf === undefined ? { ev, height, time } : { ev, height, time, commitOf });
+    this.persist(k, ev);
+    this.d.logger.info({ height: height.toString(), hash: k.slice(0, 16), type: ev.type }, ev.type === "duplicate_vote" ? "new duplicate-vote evidence" : "new light-client-attack evidence");
     for (const l of this.listeners) l(ev);
   }
 
-  private unpersist(k: string): void {
-    if (this.o.dir !== undefined) rmSync(join(this.o.dir, `${k}.ev`), { force: true });
+  /** one file per item: `<key>.ev` duplicate vote, `.lca` light client attack, `.lcx` light client attack for the other branch. */
+  private persist(k: string, ev: Evidence, ext = fileExt(ev)): void {
+    if (this.o.dir === undefined) return;
+    try {
+      mkdirSync(this.o.dir, { recursive: true });
+      const path = join(this.o.dir, `${k}${ext}`);
+      if (!existsSync(path)) {
+        writeFileSync(`${path}.tmp`, ev.raw, { flush: true });
+        renameSync(`${path}.tmp`, path);
+      }
+    } catch (err: unknown) {
+      this.d.logger.error({ err: (err as Error).message }, "could not persist pending evidence");
+    }
+  }
+
+  private unpersist(k: string, ev: Evidence, ext = fileExt(ev)): void {
+    if (this.o.dir !== undefined) rmSync(join(this.o.dir, `${k}${ext}`), { force: true });
   }
 
   private flushBuffered(state: ChainState): void {
@@ -527,7 +832,23 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   }
 }
 
-function evKey(ev: Evidence): string {
+function fileExt(ev: Evidence): string {
+  return ev.type === "duplicate_vote" ? ".ev" : ".lca";
+}
+
+/**
+ * the pool's key of an item: SHA-256 of a duplicate vote's bytes; CometBFT's LightClientAttackEvidence.Hash()
+ * for a light client attack (its conflicting header and common height only, so permutations of the
+ * signatures or ABCI fields are one item: committed once).
+ */
+export function evKey(ev: Evidence): string {
+  if (ev.type === "light_client_attack") {
+    try {
+      return toHex(lightClientAttackHash(decodeLightClientAttack(ev.raw)));
+    } catch {
+      // malformed: rejected by verification; keyed by its bytes meanwhile
+    }
+  }
   return toHex(sha256(ev.raw));
 }
 

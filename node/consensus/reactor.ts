@@ -40,7 +40,7 @@ import { channelSpec } from "../p2p/channel.ts";
 import type { ChannelFactory } from "../p2p/mempoolReactor.ts";
 import type { MessageOutcome } from "../p2p/peerScore.ts";
 import type { Block, BlockID, Bytes, Commit, Evidence, Proposal, Vote } from "../types/block.ts";
-import { decodeBlock, decodeProposal, decodeVote, encodeBlock, encodeProposal, encodeVote } from "../types/encoding.ts";
+import { decodeBlock, decodeEvidence, decodeProposal, decodeVote, encodeBlock, encodeEvidence, encodeProposal, encodeVote } from "../types/encoding.ts";
 import { blockIdKey, commitToVotes } from "./voteSet.ts";
 import { type ConsensusDriver, storedLastCommit } from "./driver.ts";
 import { blockIdEqual } from "../blocksync/verify.ts";
@@ -206,13 +206,22 @@ export interface GossipEvidencePool {
   /** a commit or precommits for a height we committed name another block (evidencePool.ts reportFork). */
   reportFork?(height: bigint, ourBlock: BlockID, theirBlock: BlockID, pairs: readonly ConflictingPair[], source: string, theirCommit?: Commit): number;
   pendingList(): Evidence[];
+  /** what a new peer gets (defaults to pendingList): also evidence kept only for the other branch of a fork. */
+  gossipList?(): Evidence[];
   onNewEvidence(l: (ev: Evidence) => void): () => void;
+  /** a block at or below our last height from a peer: maybe a step of a fork walk (evidencePool.ts forkBlock). */
+  forkBlock?(block: Block): number;
+  /** the pool asks for a block of the other branch of a fork (by height and hash). */
+  onWantBlock?(l: (height: bigint, hash: Bytes) => void): () => void;
+  /** asks again for the blocks fork walks still wait for. */
+  retryWalks?(): void;
 }
 
+/** a count, then each item as a tendermint.types.Evidence (the oneof says duplicate vote or light client attack). */
 function encodeEvidenceList(list: Evidence[]): Uint8Array {
   const w = new BinaryWriter();
   w.uint32(list.length);
-  for (const e of list) w.bytes(e.raw);
+  for (const e of list) w.bytes(encodeEvidence(e));
   return w.finish();
 }
 
@@ -221,7 +230,7 @@ function decodeEvidenceList(b: Uint8Array): Evidence[] {
   const n = r.uint32();
   if (n > 1000) throw new Error("too many evidence items");
   const out: Evidence[] = [];
-  for (let i = 0; i < n; i++) out.push({ type: "duplicate_vote", raw: Uint8Array.from(r.bytes()) });
+  for (let i = 0; i < n; i++) out.push(decodeEvidence(r.bytes()));
   if (r.pos !== r.len) throw new Error("trailing bytes");
   return out;
 }
@@ -359,6 +368,7 @@ export class ConsensusReactor {
   private readonly incomingBlocks = new Set<string>();
   private active = false;
   private timer: NodeJS.Timeout | undefined;
+  private ticks = 0;
   private statusScheduled = false;
   private lastStatusKey = "";
   private readonly offs: (() => void)[] = [];
@@ -383,7 +393,8 @@ export class ConsensusReactor {
       if (ev.type === "up") {
         this.peers.set(ev.peer, newPeerState());
         if (this.active) this.state.send(ev.peer, this.statusMessage());
-        const pending = this.d.evidence?.pendingList() ?? [];
+        const ep = this.d.evidence;
+        const pending = ep === undefined ? [] : (ep.gossipList?.() ?? ep.pendingList());
         if (pending.length > 0) this.evidenceCh?.send(ev.peer, pending);
       } else {
         this.peers.delete(ev.peer);
@@ -414,6 +425,9 @@ export class ConsensusReactor {
     );
     if (this.d.evidence !== undefined) {
       this.offs.push(this.d.evidence.onNewEvidence((ev) => this.evidenceCh?.broadcast([ev])));
+      // fork walks (light-client-attack evidence): ask every peer; only one holding that exact block answers
+      const off = this.d.evidence.onWantBlock?.((height, hash) => this.data.broadcast({ kind: "blockRequest", height, hash }));
+      if (off !== undefined) this.offs.push(off);
     }
     this.active = true;
     await drv.start();
@@ -505,6 +519,7 @@ export class ConsensusReactor {
   private tick(): void {
     if (!this.active) return;
     this.broadcastStatus(true);
+    if (++this.ticks % 8 === 0) this.d.evidence?.retryWalks?.();
     for (const peer of this.peers.keys()) {
       this.gossipTo(peer);
       this.queryMaj23(peer);
@@ -754,6 +769,15 @@ export class ConsensusReactor {
         return undefined;
       }
       case "block": {
+        if (m.height < v.height) {
+          // a block of a height we committed: a step of a fork walk, or late (ignored)
+          try {
+            this.d.evidence?.forkBlock?.(m.block);
+          } catch (e: unknown) {
+            this.logger.warn({ peer, err: (e as Error).message }, "fork walk step failed");
+          }
+          return undefined;
+        }
         if (m.height !== v.height && m.height !== v.height + 1n) return "ignore";
         if (m.block.header.height !== m.height) return "reject";
         this.checkForkedLastCommit(peer, m.block);

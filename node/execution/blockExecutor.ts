@@ -22,6 +22,7 @@ import { equal, toHex } from "../../modules/core/bytes.ts";
 import type { ConsensusAppConn } from "../app/appConn.ts";
 import type { ChainState } from "../storage/types.ts";
 import { decodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
+import { decodeLightClientAttack, lightClientAttackMisbehavior } from "../consensus/lightClientAttack.ts";
 import type { Block, BlockID, Commit, Evidence, Header } from "../types/block.ts";
 import {
   commitHash,
@@ -242,20 +243,25 @@ export class BlockExecutor {
 }
 
 /**
- * The block's evidence as ABCI misbehavior (CometBFT DuplicateVoteEvidence.ABCI()): the validator of
- * vote A with its power at the infraction height, that height, the evidence time (block time of that
- * height) and the total power then; in block order. The slashing module slashes, jails and tombstones.
+ * The block's evidence as ABCI misbehavior, in block order (CometBFT Evidence.ABCI()): a duplicate vote
+ * gives the validator of vote A with its power at the infraction height, that height, the evidence time
+ * (block time of that height) and the total power then; a light client attack gives one
+ * LIGHT_CLIENT_ATTACK item per byzantine validator at the common height (none for amnesia). The
+ * slashing module slashes, jails and tombstones for both (SDK 0.50 x/evidence).
  */
 export function misbehaviorFromEvidence(evidence: readonly Evidence[]): Misbehavior[] {
-  return evidence.map((ev) => {
+  return evidence.flatMap((ev): Misbehavior[] => {
+    if (ev.type === "light_client_attack") return lightClientAttackMisbehavior(decodeLightClientAttack(ev.raw));
     const d = decodeDuplicateVoteEvidence(ev.raw);
-    return {
-      type: "duplicate_vote",
-      validator: { address: d.voteA.validatorAddress, power: d.validatorPower },
-      height: d.voteA.height,
-      time: d.timestamp,
-      totalVotingPower: d.totalVotingPower,
-    };
+    return [
+      {
+        type: "duplicate_vote",
+        validator: { address: d.voteA.validatorAddress, power: d.validatorPower },
+        height: d.voteA.height,
+        time: d.timestamp,
+        totalVotingPower: d.totalVotingPower,
+      },
+    ];
   });
 }
 

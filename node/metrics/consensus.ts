@@ -15,16 +15,16 @@ export interface ConsensusMetrics {
   blockProcessingSeconds: Histogram;
   txsCommittedTotal: Counter;
   /** makes the evidence gauges read the evidence pool at scrape time (BFT nodes). */
-  bindEvidence(getter: () => { pending: number; forks: number }): void;
+  bindEvidence(getter: () => { pending: number; forks: number; lightClientAttacks?: number }): void;
 }
 
 export function createConsensusMetrics(register: Registry): ConsensusMetrics {
   const registers = [register];
   let heightGetter: (() => bigint) | undefined;
-  let evidenceGetter: (() => { pending: number; forks: number }) | undefined;
+  let evidenceGetter: (() => { pending: number; forks: number; lightClientAttacks?: number }) | undefined;
   new Gauge({
     name: "openledger_evidence_pending",
-    help: "Verified duplicate-vote evidence waiting to be committed (BFT; persisted under data/evidence).",
+    help: "Verified evidence (duplicate votes, light client attacks) waiting to be committed (BFT; persisted under data/evidence).",
     registers,
     collect() {
       this.set(evidenceGetter?.().pending ?? 0);
@@ -36,6 +36,14 @@ export function createConsensusMetrics(register: Registry): ConsensusMetrics {
     registers,
     collect() {
       this.set(evidenceGetter?.().forks ?? 0);
+    },
+  });
+  new Gauge({
+    name: "openledger_evidence_light_client_attacks_built",
+    help: "Light-client-attack evidence items this node built from forks since start (for our branch and for the other one; amnesia forms punish nobody).",
+    registers,
+    collect() {
+      this.set(evidenceGetter?.().lightClientAttacks ?? 0);
     },
   });
   return {

@@ -158,7 +158,7 @@ export function blockProtoJson(b: Block, sdk = false): Obj {
   return {
     header: headerProtoJson(b.header, proposer),
     data: { txs: b.data.txs.map(b64) },
-    evidence: { evidence: b.evidence.evidence.map((e) => ({ duplicate_vote_evidence: { raw: b64(e.raw) } })) },
+    evidence: { evidence: b.evidence.evidence.map((e) => (e.type === "light_client_attack" ? { light_client_attack_evidence: { raw: b64(e.raw) } } : { duplicate_vote_evidence: { raw: b64(e.raw) } })) },
     last_commit: commitProtoJson(b.lastCommit),
   };
 }

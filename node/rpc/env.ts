@@ -147,8 +147,8 @@ export interface ConsensusView {
 
 /** what `pending_evidence` shows (node/consensus/evidencePool.ts). */
 export interface EvidenceView {
-  /** verified DuplicateVoteEvidence bytes not yet committed. */
-  pending(): Bytes[];
+  /** verified evidence not yet committed (tendermint.types DuplicateVoteEvidence / LightClientAttackEvidence bytes). */
+  pending(): (Bytes | { type: "duplicate_vote" | "light_client_attack"; raw: Bytes })[];
   /** conflicting commits met since start (forks). */
   forks(): { height: bigint; ourBlock: string; theirBlock: string; source: string; evidence: number }[];
 }

@@ -4,12 +4,13 @@
  * keeps CometBFT's json tags — `vote_a` / `vote_b`, but the untagged ABCI fields under their Go names
  * (`TotalVotingPower`, `ValidatorPower`, `Timestamp`; int64 as strings).
  *
- * One renderer per evidence type, picked by `Evidence.type` in `evidenceJson`: a new type (e.g.
- * LightClientAttackEvidence, "tendermint/LightClientAttackEvidence") adds its function and one case.
+ * One renderer per evidence type, picked by `Evidence.type` in `evidenceJson` (DuplicateVoteEvidence,
+ * LightClientAttackEvidence).
  */
 import type { Evidence, Vote } from "../types/block.ts";
 import { decodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
-import { b64, b64OrNull, blockIdJson, hex, int, type Json, time } from "./json.ts";
+import { decodeLightClientAttack } from "../consensus/lightClientAttack.ts";
+import { b64, b64OrNull, blockIdJson, commitJson, headerJson, hex, int, type Json, time, validatorJson } from "./json.ts";
 
 type Obj = { [k: string]: Json };
 
@@ -44,11 +45,38 @@ export function duplicateVoteEvidenceJson(raw: Uint8Array): Obj {
   };
 }
 
+/**
+ * types.LightClientAttackEvidence from its protobuf bytes: the Go struct has no json tags, so its own
+ * fields keep their Go names (ConflictingBlock, CommonHeight, ByzantineValidators, TotalVotingPower,
+ * Timestamp); LightBlock / SignedHeader / ValidatorSet / Validator use their tagged snake_case names.
+ * ValidatorSet's total power is an unexported Go field and does not appear.
+ */
+export function lightClientAttackEvidenceJson(raw: Uint8Array): Obj {
+  const e = decodeLightClientAttack(raw);
+  const lb = e.conflictingBlock;
+  const vs = lb.validatorSet;
+  return {
+    type: "tendermint/LightClientAttackEvidence",
+    value: {
+      ConflictingBlock: {
+        signed_header: { header: headerJson(lb.signedHeader.header), commit: commitJson(lb.signedHeader.commit) },
+        validator_set: { validators: vs.validators.map(validatorJson), proposer: vs.proposer === undefined ? null : validatorJson(vs.proposer) },
+      },
+      CommonHeight: int(e.commonHeight),
+      ByzantineValidators: e.byzantineValidators.map(validatorJson),
+      TotalVotingPower: int(e.totalVotingPower),
+      Timestamp: time(e.timestamp),
+    },
+  };
+}
+
 /** one element of block.evidence.evidence. */
 export function evidenceJson(e: Evidence): Obj {
   switch (e.type) {
     case "duplicate_vote":
       return duplicateVoteEvidenceJson(e.raw);
+    case "light_client_attack":
+      return lightClientAttackEvidenceJson(e.raw);
     default: {
       // an evidence type without a renderer yet: its bytes, so the block still renders
       const other = e as { type: string; raw: Uint8Array };

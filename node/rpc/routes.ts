@@ -8,6 +8,7 @@ import { toHex } from "../../modules/core/bytes.ts";
 import { txHash } from "../types/hash.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import { decodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
+import { decodeLightClientAttack, lightClientAttackHash } from "../consensus/lightClientAttack.ts";
 import { TxSearchError } from "../storage/txIndex.ts";
 import { matches, parseQuery, type Query } from "../types/query.ts";
 import { type BusEvent, ERR_TX_IN_CACHE, type RpcEnv } from "./env.ts";
@@ -637,7 +638,23 @@ export const ROUTES: Record<string, Route> = {
       const pending = env.evidence?.pending() ?? [];
       return {
         n_evidence: String(pending.length),
-        evidence: pending.map((raw) => {
+        evidence: pending.map((item) => {
+          const { type, raw } = item instanceof Uint8Array ? { type: "duplicate_vote", raw: item } : item;
+          if (type === "light_client_attack") {
+            const l = decodeLightClientAttack(raw);
+            const sh = l.conflictingBlock.signedHeader;
+            return {
+              type: "tendermint/LightClientAttackEvidence",
+              hash: toHex(lightClientAttackHash(l)).toUpperCase(),
+              height: l.commonHeight.toString(),
+              conflicting_height: sh.header.height.toString(),
+              conflicting_block: toHex(sh.commit.blockId.hash).toUpperCase(),
+              conflicting_round: sh.commit.round,
+              byzantine_validators: l.byzantineValidators.map((v) => toHex(v.address).toUpperCase()),
+              total_voting_power: l.totalVotingPower.toString(),
+              raw: b64(raw),
+            };
+          }
           const e = decodeDuplicateVoteEvidence(raw);
           return {
             type: "tendermint/DuplicateVoteEvidence",

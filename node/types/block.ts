@@ -75,7 +75,14 @@ export interface DuplicateVoteEvidence {
   raw: Bytes;
 }
 
-export type Evidence = DuplicateVoteEvidence;
+export interface LightClientAttackEvidence {
+  type: "light_client_attack";
+  /** tendermint.types.LightClientAttackEvidence protobuf bytes. */
+  raw: Bytes;
+}
+
+/** an item of the block's evidence list (tendermint.types.Evidence oneof: 1 duplicate vote, 2 light client attack). */
+export type Evidence = DuplicateVoteEvidence | LightClientAttackEvidence;
 
 export interface Block {
   header: Header;

@@ -188,9 +188,18 @@ export function encodeData(txs: readonly Bytes[]): Bytes {
 
 export function writeEvidenceList(w: W, list: readonly Evidence[]): void {
   for (const ev of list) {
-    // Evidence{oneof sum {DuplicateVoteEvidence duplicate_vote_evidence = 1; ...}}
-    msg(w, 1, (w) => w.tag(1, WireType.LengthDelimited).bytes(ev.raw));
+    // Evidence{oneof sum {DuplicateVoteEvidence duplicate_vote_evidence = 1; LightClientAttackEvidence light_client_attack_evidence = 2;}}
+    msg(w, 1, (w) => writeEvidence(w, ev));
   }
+}
+
+/** the tendermint.types.Evidence oneof fields of one item. */
+export function writeEvidence(w: W, ev: Evidence): void {
+  w.tag(ev.type === "duplicate_vote" ? 1 : 2, WireType.LengthDelimited).bytes(ev.raw);
+}
+
+export function encodeEvidence(ev: Evidence): Bytes {
+  return finish((w) => writeEvidence(w, ev));
 }
 
 export function writeBlock(w: W, b: Block): void {
@@ -561,11 +570,13 @@ export function decodeExtendedCommit(bz: Bytes): ExtendedCommit {
   return c;
 }
 
-function decodeEvidence(bz: Bytes): Evidence {
+/** a tendermint.types.Evidence (exactly one member of its oneof). */
+export function decodeEvidence(bz: Bytes): Evidence {
   let ev: Evidence | undefined;
   read(bz, (r, f, wt) => {
     if (f === 1 && wt === LD && ev === undefined) ev = { type: "duplicate_vote", raw: copy(r.bytes()) };
-    else return false; // light client attack evidence (2) is not supported yet
+    else if (f === 2 && wt === LD && ev === undefined) ev = { type: "light_client_attack", raw: copy(r.bytes()) };
+    else return false;
     return true;
   });
   if (ev === undefined) throw new Error("empty evidence");

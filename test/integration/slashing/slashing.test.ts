@@ -95,6 +95,24 @@ describe("slashing through blocks", () => {
     assert.equal(`${u.txResults[0]?.codespace}:${u.txResults[0]?.code}`, "slashing:4");
   });
 
+  it("light-client-attack misbehavior is handled like a duplicate vote (SDK 0.50 x/evidence): slash 5%, jail forever, tombstone", async () => {
+    const chain = await setup();
+    await chain.block([], { votes: [{ v: v1, power: 50n }, { v: v2, power: 10n }] });
+    const common = chain.height;
+    await chain.block([]);
+    const r = await chain.block([], {
+      votes: [{ v: v1, power: 50n }, { v: v2, power: 10n }],
+      misbehavior: [{ type: "light_client_attack", validator: { address: v2.cons, power: 10n }, height: common + 1n, time: { seconds: chain.time, nanos: 0 }, totalVotingPower: 60n }],
+    });
+    assert.ok(r.events.some((e) => e.type === "slash" && e.attributes.some((a) => a.value === "double_sign")));
+    assert.deepEqual(r.validatorUpdates.map((u) => u.power), [0n]);
+    const v = await validator(chain, v2.valoper);
+    assert.equal(v?.jailed, true);
+    assert.equal(v?.tokens, (10n * OPEN - (10n * OPEN * 5n) / 100n).toString());
+    assert.equal((await signingInfo(chain, v2.cons))?.tombstoned, true);
+    assert.equal((await validator(chain, v1.valoper))?.jailed, false, "only the listed validator");
+  });
+
   it("an unbonding delegation created after the infraction height is slashed by the double-sign fraction", async () => {
     const chain = await setup();
     const { MsgDelegate } = await import("cosmjs-types/cosmos/staking/v1beta1/tx");
