@@ -13,11 +13,44 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { cli, DEV_MNEMONIC, rpc, waitFor } from "./harness.ts";
-import { assertNoFork, CHAIN_ID, ChainChecker, heightOf, kill, launch, type Proc, settledHeights, setupNet, signal, teardown, waitHeight } from "./bftNet.ts";
+import { assertNoFork, CHAIN_ID, ChainChecker, heightOf, kill, launch, type Proc, readRpc, settledHeights, setupNet, signal, teardown, waitHeight } from "./bftNet.ts";
+import { readConfig } from "../../cli/config/config.ts";
+import { DEFAULT_TIMEOUTS, timeoutDuration, type TimeoutParams } from "../../node/consensus/state.ts";
 
 const DEV_ADDRESS = "open15yk64u7zc9g9k2yr2wmzeva5qgwxps6y3eah9f";
 const RECIPIENT = "open1qyqszqgpqyqszqgpqyqszqgpqyqszqgp9cnx3t";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** what `consensus_state` says of a node: height, round, CometBFT step, the round's vote powers and bits, the reported timeouts. */
+interface RoundView {
+  height: number;
+  round: number;
+  step: number;
+  prevotes: { bits: string; power: number; total: number };
+  precommits: { bits: string; power: number; total: number };
+  timeouts: { round: number; propose: number; prevote: number; precommit: number; cap: number };
+}
+
+function parseVoteBits(s: string): { bits: string; power: number; total: number } {
+  const m = /^BA\{\d+:([x_]*)\} (\d+)\/(\d+) = /.exec(s);
+  assert.ok(m !== null, `bit array ${s}`);
+  return { bits: m[1]!, power: Number(m[2]), total: Number(m[3]) };
+}
+
+async function roundOf(p: Proc): Promise<RoundView> {
+  const r = await readRpc(p.rpcUrl, "consensus_state");
+  const [h, round, step] = (r.round_state["height/round/step"] as string).split("/").map(Number) as [number, number, number];
+  const votes = (r.round_state.height_vote_set as { round: number; prevotes_bit_array: string; precommits_bit_array: string }[]).find((v) => v.round === round)!;
+  const t = r.timeouts;
+  return {
+    height: h,
+    round,
+    step,
+    prevotes: parseVoteBits(votes.prevotes_bit_array),
+    precommits: parseVoteBits(votes.precommits_bit_array),
+    timeouts: { round: t.round, propose: Number(t.propose_ms), prevote: Number(t.prevote_ms), precommit: Number(t.precommit_ms), cap: Number(t.cap_ms) },
+  };
+}
 
 describe("e2e: BFT fault scenarios on 4 real validator processes", { timeout: 600_000 }, () => {
   const procs: Proc[] = [];
@@ -80,15 +113,64 @@ describe("e2e: BFT fault scenarios on 4 real validator processes", { timeout: 60
     const halted = Math.max(...(await settledHeights([a, b])));
     // broadcast during the halt: accepted into the mempool, committed only once a third validator is back
     const pending = send(a, 4);
-    await sleep(4_000);
+    const haltSeenAt = Date.now();
+    // S5 on consensus_state: both survivors work on the next height and each shows both survivors' votes
+    // in its current round (the index of a validator is its place in the set, sorted by address at equal power)
+    const cfg: TimeoutParams = { ...DEFAULT_TIMEOUTS, ...readConfig(a.home).consensus.timeouts };
+    const views = new Map<Proc, RoundView>();
+    for (const p of [a, b]) {
+      views.set(p, await waitFor(`node ${p.rpcPort} at height ${halted + 1} with two voters in its round`, async () => {
+        const v = await roundOf(p);
+        return v.height === halted + 1 && v.prevotes.bits.split("").filter((x) => x === "x").length >= 2 ? v : undefined;
+      }, 60_000, 250));
+    }
+    for (const [p, v] of views) {
+      // the reported timeouts are the round's: min(cap, base + round·delta) with the config's values
+      assert.deepEqual(v.timeouts, {
+        round: v.round,
+        propose: timeoutDuration(cfg, "propose", v.round),
+        prevote: timeoutDuration(cfg, "prevote", v.round),
+        precommit: timeoutDuration(cfg, "precommit", v.round),
+        cap: cfg.capMs,
+      }, `node ${p.rpcPort} timeouts`);
+      assert.equal(v.prevotes.total, 40);
+    }
+    // halted for at least 4 s, and watched for longer than the survivors' round could last if it could end
+    const viewsAt = Date.now();
+    const roundMs = Math.max(...[...views.values()].map((v) => v.timeouts.propose + v.timeouts.prevote + v.timeouts.precommit));
+    await sleep(Math.max(4_000 - (viewsAt - haltSeenAt), roundMs + 500));
     assert.equal(await heightOf(a), halted, "no block with 20 of 40 power");
     assert.equal(await heightOf(b), halted, "no block with 20 of 40 power");
     await assertNoFork([a, b], halted);
+    // Algorithm 1 ends a round only on timeouts scheduled after +2/3 of any prevotes / precommits, or on
+    // f+1 votes of a higher round. When both survivors are in the same round and hold only each other's
+    // votes there (the same two bits), no live node holds a vote that could make +2/3 or f+1, so neither
+    // leaves that round while the other two are down (as in CometBFT: the halted chain's rounds stand still,
+    // and so do its timeouts). Otherwise (a vote of c or d from before the kill) the round may still move once.
+    const [va, vb] = [views.get(a)!, views.get(b)!];
+    const twoBits = (v: RoundView) => v.prevotes.bits.split("").filter((x) => x === "x").length === 2;
+    const within = (sub: string, sup: string) => sub.split("").every((x, i) => x === "_" || sup[i] === "x");
+    const onlySurvivors = va.round === vb.round && va.prevotes.bits === vb.prevotes.bits && twoBits(va)
+      && within(va.precommits.bits, va.prevotes.bits) && within(vb.precommits.bits, va.prevotes.bits);
+    const survivorRound = new Map<Proc, number>();
+    for (const p of [a, b]) {
+      const now = await roundOf(p);
+      assert.equal(now.height, halted + 1, `node ${p.rpcPort} still on height ${halted + 1}`);
+      if (onlySurvivors) assert.equal(now.round, views.get(p)!.round, `node ${p.rpcPort}: only the two survivors' votes in round ${views.get(p)!.round}, so the round does not end`);
+      survivorRound.set(p, now.round);
+      process.stderr.write(`[bftFaults] halt: node ${p.rpcPort} at ${now.height}/${now.round}/${now.step}, prevotes ${now.prevotes.bits} ${now.prevotes.power}/${now.prevotes.total}, precommits ${now.precommits.bits}, timeouts ${JSON.stringify(now.timeouts)}\n`);
+    }
+    const haltRound = Math.max(...survivorRound.values());
 
     launch(c);
     for (const p of [a, b, c]) await waitHeight(p, halted + 2, 120_000); // includes c's process start
     const late = await pending;
     assert.ok(late.height > halted, `the tx sent during the halt committed after it (${late.height} > ${halted})`);
+    // S6: the first new height is decided in the survivors' round or a later one, with c's signature in it
+    const commit = await readRpc(a.rpcUrl, "commit", { height: String(halted + 1) });
+    const commitRound = Number(commit.signed_header.commit.round);
+    process.stderr.write(`[bftFaults] resume: height ${halted + 1} decided in round ${commitRound} (survivors were in round ${haltRound})\n`);
+
     launch(d);
     await waitHeight(d, (await heightOf(a)) + 1, 120_000); // includes d's process start
     await checkAll(procs, [c, d]);
