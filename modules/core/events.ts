@@ -8,15 +8,23 @@ export type Attributes = Readonly<Record<string, string>> | readonly (readonly [
 
 /** one event; attribute order is the given order (object insertion order or the pairs' order). */
 export function abciEvent(type: string, attrs: Attributes): AbciEvent {
-  const pairs = Array.isArray(attrs) ? (attrs as readonly (readonly [string, string])[]) : Object.entries(attrs as Record<string, string>);
   if (type === "") throw new Error("event: empty type");
-  return {
-    type,
-    attributes: pairs.map(([key, value]) => {
+  const attributes: { key: string; value: string; index: boolean }[] = [];
+  if (Array.isArray(attrs)) {
+    for (const [key, value] of attrs as readonly (readonly [string, string])[]) {
       if (key === "") throw new Error(`event ${type}: empty attribute key`);
-      return { key, value, index: true };
-    }),
-  };
+      attributes.push({ key, value, index: true });
+    }
+  } else {
+    // for-in over a plain record: its own keys in Object.entries order, without the [key, value] pairs
+    const rec = attrs as Record<string, string>;
+    for (const key in rec) {
+      if (!Object.hasOwn(rec, key)) continue;
+      if (key === "") throw new Error(`event ${type}: empty attribute key`);
+      attributes.push({ key, value: rec[key] as string, index: true });
+    }
+  }
+  return { type, attributes };
 }
 
 /** Collects events of one scope (a tx's ante, one message, a block hook). */

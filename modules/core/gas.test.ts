@@ -28,4 +28,27 @@ describe("core/gas", () => {
     await assertAppError(() => m.consume(41n, "b"), ErrOutOfGas);
     assert.equal(m.consumed, 100n);
   });
+
+  it("counts exactly across 2^53 (number fast path, then bigint) and through the metered store", async () => {
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const m = createInfiniteGasMeter();
+    m.consume(safe - 1000n, "a");
+    const s = new GasKVStore(new MemoryBackend(), m);
+    s.set(Uint8Array.of(1), Uint8Array.of(2));
+    assert.equal(m.consumed, safe - 1000n + 2000n + 60n);
+    s.get(Uint8Array.of(1));
+    assert.equal(m.consumed, safe - 1000n + 2000n + 60n + 1006n);
+    assert.equal(m.remaining(), m.limit - m.consumed);
+    // a limit above 2^53: exceeded only in the bigint range
+    const l = createGasMeter(safe + 10n);
+    l.consume(safe, "a");
+    l.consume(10n, "b");
+    await assertAppError(() => l.consume(1n, "c"), ErrOutOfGas);
+    assert.equal(l.consumed, safe + 10n);
+    // a metered write that does not fit charges the flat cost first, as the SDK does
+    const t = createGasMeter(2010n);
+    const ts = new GasKVStore(new MemoryBackend(), t);
+    await assertAppError(() => ts.set(Uint8Array.of(1), Uint8Array.of(2)), ErrOutOfGas);
+    assert.equal(t.consumed, 2010n);
+  });
 });

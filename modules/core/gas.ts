@@ -6,6 +6,13 @@ import type { Bytes } from "./abci.ts";
 import { ErrOutOfGas } from "./errors.ts";
 import type { IterateOptions, KV, KVStore } from "./store/types.ts";
 
+// KV_GAS as numbers, for the metered store's fast path (BasicGasMeter.consumeNum)
+const HAS_COST = 1000;
+const READ_FLAT = 1000;
+const READ_PER_BYTE = 3;
+const WRITE_FLAT = 2000;
+const WRITE_PER_BYTE = 30;
+
 export const KV_GAS = Object.freeze({
   hasCost: 1000n,
   deleteCost: 1000n,
@@ -32,20 +39,57 @@ export interface GasMeter {
   remaining(): bigint;
 }
 
-class BasicGasMeter implements GasMeter {
-  consumed = 0n;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MAX_SAFE_BIG = BigInt(MAX_SAFE);
+
+/**
+ * The meter counts in a JS number while the total stays a safe integer (every real tx: limits are far
+ * below 2^53), so metering allocates no BigInts; past 2^53 it continues in bigint. Same totals, same
+ * errors as counting in bigint throughout.
+ */
+export class BasicGasMeter implements GasMeter {
+  /** consumed, while `big` is null (an exact safe integer). */
+  private n = 0;
+  /** consumed, once it left the safe-integer range. */
+  private big: bigint | null = null;
   readonly limit: bigint;
+  /** the limit as a number: exact when ≤ 2^53 − 1, else Infinity (a safe total can never exceed it). */
+  private readonly limitN: number;
   constructor(limit: bigint) {
     this.limit = limit;
+    this.limitN = limit <= MAX_SAFE_BIG ? Number(limit) : Number.POSITIVE_INFINITY;
+  }
+  get consumed(): bigint {
+    return this.big ?? BigInt(this.n);
   }
   consume(amount: bigint, descriptor: string): void {
     if (amount < 0n) throw new RangeError("negative gas");
-    const next = this.consumed + amount;
-    if (next > this.limit) {
-      this.consumed = this.limit;
+    if (this.big === null && amount <= MAX_SAFE_BIG) this.consumeNum(Number(amount), descriptor);
+    else this.consumeBig(amount, descriptor);
+  }
+  /** consume() of a non-negative safe integer amount, without BigInts. */
+  consumeNum(amount: number, descriptor: string): void {
+    if (this.big !== null) return this.consumeBig(BigInt(amount), descriptor);
+    const next = this.n + amount;
+    if (next > MAX_SAFE) return this.consumeBig(BigInt(amount), descriptor);
+    if (next > this.limitN) {
+      this.n = this.limitN;
       throw ErrOutOfGas.wrap(`out of gas in location: ${descriptor}; gasWanted: ${this.limit}, gasUsed: ${next}`);
     }
-    this.consumed = next;
+    this.n = next;
+  }
+  private consumeBig(amount: bigint, descriptor: string): void {
+    const next = (this.big ?? BigInt(this.n)) + amount;
+    if (next > this.limit) {
+      this.big = this.limit;
+      throw ErrOutOfGas.wrap(`out of gas in location: ${descriptor}; gasWanted: ${this.limit}, gasUsed: ${next}`);
+    }
+    this.big = next;
+  }
+  /** remaining() as a number (exact below 2^53; only compared with small amounts). */
+  remainingNum(): number {
+    if (this.big !== null) return Number(this.limit - this.big);
+    return this.limitN - this.n;
   }
   remaining(): bigint {
     return this.limit - this.consumed;
@@ -73,6 +117,18 @@ export class GasKVStore implements KVStore {
 
   get(key: Bytes): Bytes | undefined {
     const m = this.meter;
+    if (m instanceof BasicGasMeter) {
+      m.consumeNum(READ_FLAT, "ReadFlat");
+      const v = this.parent.get(key);
+      const kb = READ_PER_BYTE * key.length;
+      const vb = READ_PER_BYTE * (v === undefined ? 0 : v.length);
+      if (m.remainingNum() >= kb + vb) m.consumeNum(kb + vb, "ReadPerByte");
+      else {
+        m.consumeNum(kb, "ReadPerByte");
+        m.consumeNum(vb, "ReadPerByte");
+      }
+      return v;
+    }
     m.consume(KV_GAS.readCostFlat, "ReadFlat");
     const v = this.parent.get(key);
     const kb = KV_GAS.readCostPerByte * BigInt(key.length);
@@ -87,12 +143,26 @@ export class GasKVStore implements KVStore {
   }
 
   has(key: Bytes): boolean {
-    this.meter.consume(KV_GAS.hasCost, "Has");
+    const m = this.meter;
+    if (m instanceof BasicGasMeter) m.consumeNum(HAS_COST, "Has");
+    else m.consume(KV_GAS.hasCost, "Has");
     return this.parent.has(key);
   }
 
   set(key: Bytes, value: Bytes): void {
     const m = this.meter;
+    if (m instanceof BasicGasMeter) {
+      const kb = WRITE_PER_BYTE * key.length;
+      const vb = WRITE_PER_BYTE * value.length;
+      if (m.remainingNum() >= WRITE_FLAT + kb + vb) m.consumeNum(WRITE_FLAT + kb + vb, "WriteFlat");
+      else {
+        m.consumeNum(WRITE_FLAT, "WriteFlat");
+        m.consumeNum(kb, "WritePerByte");
+        m.consumeNum(vb, "WritePerByte");
+      }
+      this.parent.set(key, value);
+      return;
+    }
     const kb = KV_GAS.writeCostPerByte * BigInt(key.length);
     const vb = KV_GAS.writeCostPerByte * BigInt(value.length);
     // one consume when all three fit: the same end state as the SDK's three (which run when one may not)

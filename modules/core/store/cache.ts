@@ -86,14 +86,15 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
     if (this.sink !== null) {
       this.sink(this.cache.values());
     } else if (hasSetEntry(this.parent)) {
+      // forEach: no [key, value] pair allocated per entry
       const p = this.parent;
-      for (const [ks, e] of this.cache) p.setEntry(ks, e.key, e.value);
+      this.cache.forEach((e, ks) => p.setEntry(ks, e.key, e.value));
     } else {
       const p = this.parent as KVStore;
-      for (const e of this.cache.values()) {
+      this.cache.forEach((e) => {
         if (e.value === null) p.delete(e.key);
         else p.set(e.key, e.value);
-      }
+      });
     }
     this.cache.clear();
   }
@@ -118,11 +119,12 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
     const loS = lo === undefined ? undefined : toKeyString(lo);
     const hiS = hi === undefined ? undefined : toKeyString(hi);
     const mine: Entry[] = [];
-    for (const [k, e] of this.cache) {
-      if (loS !== undefined && k < loS) continue;
-      if (hiS !== undefined && k >= hiS) continue;
+    // forEach: no [key, value] pair allocated per entry (a block's working layer holds thousands)
+    this.cache.forEach((e, k) => {
+      if (loS !== undefined && k < loS) return;
+      if (hiS !== undefined && k >= hiS) return;
       mine.push(e);
-    }
+    });
     mine.sort((a, b) => (reverse ? compare(b.key, a.key) : compare(a.key, b.key)));
     const parentOpts: IterateOptions = { reverse };
     if (lo !== undefined) parentOpts.gte = lo;
