@@ -33,6 +33,18 @@ export function pubKeyToAny(pk: Bytes): Any {
 /** Any → 33-byte secp256k1 key; an absent/empty Any → null; other types → sdk:8. */
 export function pubKeyFromAny(a: Any | undefined): Bytes | null {
   if (a === undefined || (a.typeUrl === "" && a.value.length === 0)) return null;
+  // the same signer-info Any is read by CheckTx, recheck and FinalizeBlock (shared DecodedTx) and twice
+  // per ante run: decode it once (a pure function of the never-mutated Any; only successes are kept)
+  let key = pubKeys.get(a);
+  if (key === undefined) {
+    key = decodePubKeyAny(a);
+    pubKeys.set(a, key);
+  }
+  return key;
+}
+const pubKeys = new WeakMap<Any, Bytes>();
+
+function decodePubKeyAny(a: Any): Bytes {
   if (a.typeUrl !== SECP256K1_PUBKEY_TYPE_URL) throw ErrInvalidPubKey.wrap(`unsupported pubkey type ${a.typeUrl}`);
   let key: Bytes;
   try {

@@ -14,7 +14,7 @@ import { type PhaseTracer, createWriteContext } from "../core/context.ts";
 import type { SigVerifier } from "../core/crypto.ts";
 import type { DecCoin } from "../core/dec.ts";
 import { AppError, ErrInvalidGasLimit, ErrInvalidRequest, ErrMemoTooLarge, ErrNoSignatures, ErrTxTimeoutHeight, ErrUnauthorized, ErrUnknownExtensionOptions, toTxResult } from "../core/errors.ts";
-import { EventManager, withAttribute } from "../core/events.ts";
+import { EventManager } from "../core/events.ts";
 import { type GasMeter, createGasMeter, createInfiniteGasMeter } from "../core/gas.ts";
 import type { Logger } from "../core/logger.ts";
 import type { RuntimeParams } from "../core/params.ts";
@@ -129,18 +129,26 @@ export async function runTx(mode: ExecMode, raw: Bytes, base: CacheStore, block:
       const mctx = createWriteContext({ base: branchB, block, mode, gas, events, logger: env.logger, runtimeParams: env.runtimeParams, ...(env.tracer !== undefined ? { tracer: env.tracer } : {}) });
       const res = await route.handler.handle(mctx, m.msg);
       responses.push({ typeUrl: route.handler.responseTypeUrl, value: route.handler.encodeResponse(res) });
-      const msgEvent: [string, string][] = [["action", m.typeUrl]];
+      // message{action, sender?, module?} then the handler's events, each with msg_index appended
+      // (withAttribute's result, built without the intermediate arrays)
+      const msgIndex = String(i);
+      const attributes = [{ key: "action", value: m.typeUrl, index: true }];
       const signer = route.handler.signers(m.msg)[0];
-      if (signer !== undefined) msgEvent.push(["sender", accAddressToString(signer)]);
+      if (signer !== undefined) attributes.push({ key: "sender", value: accAddressToString(signer), index: true });
       const moduleName = moduleNameFromTypeUrl(m.typeUrl);
-      if (moduleName !== "") msgEvent.push(["module", moduleName]);
-      const all: AbciEvent[] = [{ type: "message", attributes: msgEvent.map(([key, value]) => ({ key, value, index: true })) }, ...events.events];
-      msgEvents.push(...withAttribute(all, "msg_index", String(i)));
+      if (moduleName !== "") attributes.push({ key: "module", value: moduleName, index: true });
+      attributes.push({ key: "msg_index", value: msgIndex, index: true });
+      msgEvents.push({ type: "message", attributes });
+      for (const e of events.events) {
+        const a = e.attributes.slice();
+        a.push({ key: "msg_index", value: msgIndex, index: true });
+        msgEvents.push({ type: e.type, attributes: a });
+      }
     }
   } catch (e: unknown) {
     return fail("failed", e, env, gasWanted, gas, anteEvents.events, tx);
   }
   branchB.write();
   const data = TxMsgData.encode({ data: [], msgResponses: responses }).finish();
-  return { status: "ok", code: 0, codespace: "", log: "", data, gasWanted, gasUsed: gas.consumed, events: [...anteEvents.events, ...msgEvents], tx, msgResponses: responses };
+  return { status: "ok", code: 0, codespace: "", log: "", data, gasWanted, gasUsed: gas.consumed, events: anteEvents.events.concat(msgEvents), tx, msgResponses: responses };
 }

@@ -52,24 +52,33 @@ function attrSize(key: string, value: string, index: boolean, kl: number, vl: nu
 
 /** per-message sizes, computed once and consumed in the same order by the writer. */
 class Sizes {
-  readonly a: number[] = [];
+  /** the sizes, in a buffer kept across calls (a block's results need tens of thousands). */
+  a: Uint32Array = shared;
+  len = 0;
   i = 0;
   push(n: number): number {
-    this.a.push(n);
+    if (this.len === this.a.length) {
+      const next = new Uint32Array(this.a.length * 2);
+      next.set(this.a);
+      this.a = next;
+      shared = next;
+    }
+    this.a[this.len++] = n;
     return n;
   }
   next(): number {
     return this.a[this.i++] as number;
   }
 }
+let shared = new Uint32Array(1 << 14);
 
 function eventSize(ev: AbciEvent, s: Sizes): number {
-  const slot = s.a.length;
+  const slot = s.len;
   s.push(0); // event size placeholder
   let n = 0;
   if (ev.type !== "") n += 1 + ldLen(s.push(strLen(ev.type)));
   for (const a of ev.attributes) {
-    const at = s.a.length;
+    const at = s.len;
     s.push(0);
     const kl = a.key !== "" ? s.push(strLen(a.key)) : 0;
     const vl = a.value !== "" ? s.push(strLen(a.value)) : 0;
@@ -82,7 +91,7 @@ function eventSize(ev: AbciEvent, s: Sizes): number {
 }
 
 function resultSize(r: ExecTxResult, s: Sizes): number {
-  const slot = s.a.length;
+  const slot = s.len;
   s.push(0);
   let n = 0;
   if (r.code !== 0) n += 1 + varintLen(r.code >>> 0);

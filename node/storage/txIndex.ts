@@ -48,6 +48,7 @@ const dec = new TextDecoder();
  * Integers are big-endian; strings are UTF-8.
  */
 const SLAB = 1 << 16;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 class Writer {
   private buf: Buffer = Buffer.allocUnsafeSlow(SLAB);
@@ -83,14 +84,20 @@ class Writer {
     this.o += 4;
   }
   i64(v: bigint): void {
+    if (v >= 0n && v <= MAX_SAFE_BIG) return this.u64(v);
     this.ensure(8);
     this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.o);
     this.o += 8;
   }
-  /** u64 big-endian of a non-negative integer. */
+  /** u64 big-endian of a non-negative integer (below 2^53, every height and gas figure, without BigInt arithmetic). */
   u64(v: bigint): void {
     this.ensure(8);
-    this.buf.writeBigUInt64BE(v, this.o);
+    if (v <= MAX_SAFE_BIG) {
+      const n = Number(v);
+      const hi = Math.floor(n / 4294967296);
+      this.buf.writeUInt32BE(hi, this.o);
+      this.buf.writeUInt32BE(n - hi * 4294967296, this.o + 4);
+    } else this.buf.writeBigUInt64BE(v, this.o);
     this.o += 8;
   }
   raw(b: Uint8Array): void {

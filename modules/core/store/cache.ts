@@ -65,11 +65,11 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
 
   set(key: Bytes, value: Bytes): void {
     if (key.length === 0) throw new Error("store: empty key");
-    this.cache.set(toKeyString(key), { key: Uint8Array.from(key), value });
+    this.cache.set(toKeyString(key), { key: new Uint8Array(key), value });
   }
 
   delete(key: Bytes): void {
-    this.cache.set(toKeyString(key), { key: Uint8Array.from(key), value: null });
+    this.cache.set(toKeyString(key), { key: new Uint8Array(key), value: null });
   }
 
   /** a flushed entry from a child layer: `ks` is toKeyString(key), `key` an owned copy (value null deletes). */

@@ -1,6 +1,6 @@
 /** PrefixStore: a view of a store under a key prefix (each module's namespace). */
 import type { Bytes } from "../abci.ts";
-import { concat } from "../bytes.ts";
+import { concat, toKeyString } from "../bytes.ts";
 
 function join(prefix: Bytes, key: Bytes): Bytes {
   const out = new Uint8Array(prefix.length + key.length);
@@ -10,13 +10,21 @@ function join(prefix: Bytes, key: Bytes): Bytes {
 }
 import type { IterateOptions, KV, KVStore } from "./types.ts";
 
+/** a parent that takes a flushed entry with its key string and an owned key (CacheKVStore's KeyStringWriter). */
+interface EntrySink {
+  setEntry(ks: string, key: Bytes, value: Bytes | null): void;
+}
+
 export class PrefixStore implements KVStore {
   readonly parent: KVStore;
   readonly prefix: Bytes;
+  /** the parent, when it takes owned keys: the joined key is fresh, so it need not be copied again. */
+  private readonly sink: EntrySink | null;
 
   constructor(parent: KVStore, prefix: Bytes) {
     this.parent = parent;
     this.prefix = prefix;
+    this.sink = typeof (parent as Partial<EntrySink>).setEntry === "function" ? (parent as unknown as EntrySink) : null;
   }
 
   get(key: Bytes): Bytes | undefined {
@@ -28,11 +36,15 @@ export class PrefixStore implements KVStore {
   }
 
   set(key: Bytes, value: Bytes): void {
-    this.parent.set(join(this.prefix, key), value);
+    const k = join(this.prefix, key);
+    if (this.sink !== null) this.sink.setEntry(toKeyString(k), k, value);
+    else this.parent.set(k, value);
   }
 
   delete(key: Bytes): void {
-    this.parent.delete(join(this.prefix, key));
+    const k = join(this.prefix, key);
+    if (this.sink !== null) this.sink.setEntry(toKeyString(k), k, null);
+    else this.parent.delete(k);
   }
 
   async *iterate(opts: IterateOptions = {}): AsyncIterable<KV> {
