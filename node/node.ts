@@ -241,16 +241,27 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     const onHalt = (e: unknown) => {
       // pending evidence (e.g. a fork's duplicate votes met just before consensus halted on the other
       // branch's block) gets a few seconds of gossip before the node stops; it is also kept on disk
-      // (and a fork walk still fetching the other branch's blocks for light-client-attack evidence)
+      // (a fork walk still fetching the other branch's blocks for light-client-attack evidence gets up
+      // to 30 s more first)
       const ep = bft?.evidence;
-      const grace = ep !== undefined && (ep.gossipList().length > 0 || ep.walking > 0) ? (ep.walking > 0 ? 10_000 : 5000) : 0;
-      if (grace > 0) log.error({ module: "evidence", pending: ep!.pendingList().length, gossip: ep!.gossipList().length, walking: ep!.walking }, `consensus halted with pending evidence: gossiping it for ${grace / 1000} s before stopping`);
       const finish = () => {
         resolveHalt(e);
         deps.onHalt?.(e);
       };
-      if (grace === 0) finish();
-      else setTimeout(finish, grace);
+      if (ep === undefined || (ep.gossipList().length === 0 && ep.walking === 0)) {
+        finish();
+        return;
+      }
+      const haltedAt = Date.now();
+      const gossipThenStop = () => {
+        if (ep.walking > 0 && Date.now() - haltedAt < 30_000) {
+          setTimeout(gossipThenStop, 500);
+          return;
+        }
+        log.error({ module: "evidence", pending: ep.pendingList().length, gossip: ep.gossipList().length, walking: ep.walking }, "consensus halted with pending evidence: gossiping it for 5 s before stopping");
+        setTimeout(finish, 5000);
+      };
+      gossipThenStop();
     };
     const engine = chooseEngine(opts, genesis);
     const nodeId = nodeIdFromPubKey(nodeKey.publicKey);

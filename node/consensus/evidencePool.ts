@@ -167,8 +167,11 @@ interface Walk {
   requests: number;
 }
 
-/** most blocks fetched down one fork's other branch (a fork deeper than this gives no light-client-attack evidence). */
-const MAX_WALK_STEPS = 128;
+/**
+ * most blocks fetched down one fork's other branch (a fork deeper than this gives no light-client-attack
+ * evidence). A walk starts only from a fully verified conflicting commit (a real fork), one block per step.
+ */
+const MAX_WALK_STEPS = 1000;
 const MAX_WALKS = 8;
 /** light-client-attack evidence for the other branch of a fork (gossiped, never proposed here): at most. */
 const MAX_OTHER_BRANCH = 16;

@@ -776,7 +776,7 @@ export class ConsensusReactor {
           } catch (e: unknown) {
             this.logger.warn({ peer, err: (e as Error).message }, "fork walk step failed");
           }
-          return undefined;
+          return "ignore";
         }
         if (m.height !== v.height && m.height !== v.height + 1n) return "ignore";
         if (m.block.header.height !== m.height) return "reject";
