@@ -88,6 +88,13 @@ async function main(): Promise<number> {
           const b = await rpc(p.rpcUrl, "block", { height: String(h) }).catch(() => undefined);
           // CometBFT's JSON layout (node/rpc/evidenceJson.ts): {type, value: {vote_a, vote_b, TotalVotingPower, …}}
           for (const ev of (b?.block.evidence?.evidence ?? []) as { type: string; value: { vote_a: { height: string; round: number; validator_address: string } } }[]) {
+            if (ev.type === "tendermint/LightClientAttackEvidence") {
+              // the fork's split height as common height; byzantine: the shared key (same round) or nobody (amnesia)
+              const l = ev.value as unknown as { CommonHeight: string; ByzantineValidators: { address: string }[]; ConflictingBlock: { signed_header: { commit: { round: number } } } };
+              const byz = l.ByzantineValidators.map((v) => (v.address === shared ? "the shared key" : v.address));
+              out.push(`node${i} block ${h}: light client attack, common height ${l.CommonHeight}, conflicting commit round ${l.ConflictingBlock.signed_header.commit.round}, byzantine [${byz.join(", ")}]${byz.length === 0 ? " (amnesia)" : ""}`);
+              continue;
+            }
             if (ev.type !== "tendermint/DuplicateVoteEvidence") continue;
             const va = ev.value.vote_a;
             const by = va.validator_address;
@@ -97,7 +104,7 @@ async function main(): Promise<number> {
       }
       return out;
     };
-    const persisted = () => procs.map((p) => (existsSync(join(p.home, "data/evidence")) ? readdirSync(join(p.home, "data/evidence")).filter((f) => f.endsWith(".ev")).length : 0));
+    const persisted = () => procs.map((p) => (existsSync(join(p.home, "data/evidence")) ? readdirSync(join(p.home, "data/evidence")).filter((f) => /\.(ev|lca|lcx)$/.test(f)).length : 0));
     const pendingRpc = async () =>
       Promise.all(
         procs.map(async (p, i) => {
@@ -105,7 +112,8 @@ async function main(): Promise<number> {
           const r = await rpc(p.rpcUrl, "pending_evidence").catch(() => undefined);
           if (r === undefined) return "no answer";
           const mine = (r.evidence as { validator_address: string }[]).filter((e) => e.validator_address === shared).length;
-          return `${r.n_evidence} pending (${mine} against the shared key), ${(r.conflicting_commits as unknown[]).length} conflicting commits`;
+          const lca = (r.evidence as { type: string }[]).filter((e) => e.type === "tendermint/LightClientAttackEvidence").length;
+          return `${r.n_evidence} pending (${mine} duplicate votes of the shared key, ${lca} light client attacks), ${(r.conflicting_commits as unknown[]).length} conflicting commits`;
         }),
       );
     let committed: string[] = [];
@@ -143,12 +151,17 @@ async function main(): Promise<number> {
     const all = await evidenceInBlocks();
     result["evidence_in_blocks"] = all.slice(0, 20);
     result["evidence_in_blocks_count"] = all.length;
+    result["light_client_attack_evidence_in_blocks"] = all.filter((x) => x.includes("light client attack")).slice(0, 8);
     const logLines: string[] = [];
     for (const [i, p] of procs.entries()) {
       const lines = readFileSync(join(p.home, "node.log"), "utf8").split("\n");
       const forks = lines.filter((l) => l.includes("CONFLICTING COMMIT")).length;
+      const split = lines.filter((l) => l.includes("FORK: the branches split")).map((l) => {
+        const m = /"height":"(\d+)","kind":"(\w+)","ourRound":(\d+),"theirRound":(\d+)/.exec(l);
+        return m === null ? "?" : `split at ${m[1]} (${m[2]}, rounds ${m[3]}/${m[4]})`;
+      });
       const halts = lines.filter((l) => /consensus halted/.test(l)).slice(-1)[0];
-      logLines.push(`node${i}: ${forks} CONFLICTING COMMIT error lines${halts !== undefined ? `; halted: ${halts.slice(0, 240)}` : ""}`);
+      logLines.push(`node${i}: ${forks} CONFLICTING COMMIT error lines${split.length > 0 ? `; light-client-attack evidence built: ${split.join(", ")}` : ""}${halts !== undefined ? `; halted: ${halts.slice(0, 240)}` : ""}`);
     }
     result["logs"] = logLines;
     result["processes_alive_after_heal"] = alive();
