@@ -243,6 +243,9 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
         // for the other branch of a fork: not verifiable here; kept until expired by our chain's age
         try {
           const e = decodeLightClientAttack(ev.raw, state.chainId);
+          const p = state.consensusParams.evidence;
+          const ageNs = BigInt(Math.round((timestampToMs(state.lastBlockTime) - timestampToMs(e.timestamp)) * 1e6));
+          if (state.lastBlockHeight - e.commonHeight > p.maxAgeNumBlocks && ageNs > p.maxAgeDurationNs) throw new Error("expired");
           if (this.otherBranch.size < MAX_OTHER_BRANCH) this.otherBranch.set(k, { ev, height: e.commonHeight, time: e.timestamp });
           n++;
         } catch {

@@ -115,6 +115,36 @@ describe("consensus/forkLightClient (S13 in different rounds: light-client-attac
     );
   });
 
+  it("expiry by max_age (both conditions): pending and other-branch items are dropped with their files; expired evidence is not accepted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ol-lca-exp-"));
+    try {
+      const { A, B } = branches(1);
+      const { a, gossiped } = detectOnA(A, B, dir);
+      await settle();
+      assert.equal(a.p.gossipList().length, 2);
+      // the same chain, but evidence may be only 0 blocks and 0 ns old: F is 1 block and 10 s behind F+1
+      const ev = a.state.consensusParams.evidence;
+      ev.maxAgeNumBlocks = 1n;
+      a.p.update({ header: { height: F + 1n }, evidence: { evidence: [] } } as unknown as Block, a.state);
+      assert.equal(a.p.pendingList().length, 1, "1 block old with max 1: kept");
+      ev.maxAgeNumBlocks = 0n;
+      ev.maxAgeDurationNs = 20_000_000_000n;
+      a.p.update({ header: { height: F + 1n }, evidence: { evidence: [] } } as unknown as Block, a.state);
+      assert.equal(a.p.pendingList().length, 1, "older in blocks but not in time: kept (both conditions)");
+      ev.maxAgeDurationNs = 0n;
+      a.p.update({ header: { height: F + 1n }, evidence: { evidence: [] } } as unknown as Block, a.state);
+      assert.equal(a.p.gossipList().length, 0);
+      assert.deepEqual(readdirSync(dir), []);
+      const b = poolOn(B, F + 3n);
+      b.state.consensusParams.evidence.maxAgeNumBlocks = 0n;
+      b.state.consensusParams.evidence.maxAgeDurationNs = 0n;
+      assert.deepEqual(gossiped.map((x) => b.p.addFromPeer(x)), ["ignore", "ignore"]);
+      assert.equal(b.p.pendingList().length, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("forged: a conflicting commit that does not verify starts no walk; a block that is not the one asked for is not a step", async () => {
     const { A, B } = branches(1);
     const a = poolOn(A, F + 1n);
