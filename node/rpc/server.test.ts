@@ -488,6 +488,42 @@ describe("rpc/server", () => {
     }
   });
 
+  it("block and pending_evidence: LightClientAttackEvidence in CometBFT 0.38's JSON layout (Go-named fields, LightBlock json tags)", async () => {
+    const { buildBranch, honestIdx, sharedIdx, vals } = await import("../consensus/testing/forkChain.ts");
+    const { buildLightClientAttack, encodeLightClientAttack } = await import("../consensus/lightClientAttack.ts");
+    const A = buildBranch({ tag: "A", forkAt: 3n, top: 3n, round: () => 0, signers: [honestIdx[0]!, sharedIdx] });
+    const B = buildBranch({ tag: "B", forkAt: 3n, top: 3n, round: () => 1, signers: [honestIdx[1]!, sharedIdx] });
+    const sh = (c: typeof A) => ({ header: c[2]!.block.header, commit: c[2]!.commit });
+    const l = buildLightClientAttack(sh(B), sh(A), vals, A[2]!.block.header.time)!;
+    const raw = encodeLightClientAttack(l);
+    const block = env.blocks.get(6n)!;
+    const before = block.evidence.evidence;
+    block.evidence.evidence = [{ type: "light_client_attack", raw }];
+    env.evidence = { pending: () => [{ type: "light_client_attack", raw }], forks: () => [] };
+    try {
+      const b = await result("block", { height: "6" });
+      const e = b.block.evidence.evidence[0];
+      assert.equal(e.type, "tendermint/LightClientAttackEvidence");
+      assert.deepEqual(Object.keys(e.value), ["ConflictingBlock", "CommonHeight", "ByzantineValidators", "TotalVotingPower", "Timestamp"]);
+      assert.equal(e.value.CommonHeight, "3");
+      assert.deepEqual(e.value.ByzantineValidators, [], "amnesia: nobody");
+      assert.equal(e.value.TotalVotingPower, "67");
+      assert.deepEqual(Object.keys(e.value.ConflictingBlock), ["signed_header", "validator_set"]);
+      assert.equal(e.value.ConflictingBlock.signed_header.header.height, "3");
+      assert.equal(e.value.ConflictingBlock.signed_header.commit.round, 1);
+      assert.equal(e.value.ConflictingBlock.validator_set.validators.length, 3);
+      const p = await result("pending_evidence");
+      assert.equal(p.n_evidence, "1");
+      assert.equal(p.evidence[0].type, "tendermint/LightClientAttackEvidence");
+      assert.equal(p.evidence[0].height, "3");
+      assert.equal(p.evidence[0].conflicting_round, 1);
+      assert.deepEqual(p.evidence[0].byzantine_validators, []);
+    } finally {
+      block.evidence.evidence = before;
+      delete env.evidence;
+    }
+  });
+
   it("bounds the body: 413 for an oversize request, and keeps serving", async () => {
     const big = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "status", params: { pad: "x".repeat(100_000) } }));
     assert.equal(big.status, 413);
