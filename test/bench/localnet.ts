@@ -27,7 +27,7 @@
  * run), BENCH_LOCALNET_BATCH (64), BENCH_LOCALNET_CONCURRENCY (2 per node).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CHAIN_ID, heightOf, kill, launch, type Proc, setupNet, teardown, waitHeight } from "../e2e/bftNet.ts";
@@ -46,6 +46,9 @@ const TIMEOUT_COMMIT = process.env["BENCH_LOCALNET_TIMEOUT_COMMIT"] ?? "800ms";
 const BATCH = num("BENCH_LOCALNET_BATCH", 64);
 const CONC = num("BENCH_LOCALNET_CONCURRENCY", 2);
 const PROF_DIR = process.env["BENCH_CPU_PROF"];
+/** V8 flags on the validators' / the single node's command line (cli/openledgerd OPENLEDGERD_NODE_FLAGS); unset = the launcher's default. */
+const VALIDATOR_FLAGS = process.env["BENCH_LOCALNET_NODE_FLAGS"];
+const BASELINE_FLAGS = process.env["BENCH_BASELINE_NODE_FLAGS"];
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -64,6 +67,7 @@ function baseline(): Record<string, any> {
       BENCH_SENDERS: String(num("BENCH_BASELINE_SENDERS", 1000)),
       BENCH_TXS_PER_SENDER: String(num("BENCH_BASELINE_TXS_PER_SENDER", 5)),
       BENCH_BLOCK_INTERVAL: BLOCK_INTERVAL,
+      ...(BASELINE_FLAGS !== undefined ? { OPENLEDGERD_NODE_FLAGS: BASELINE_FLAGS } : {}),
     },
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -220,8 +224,10 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
   }
   // BENCH_LOCALNET_NODE_OPTIONS: extra NODE_OPTIONS for the validators (e.g. --heap-prof, V8 GC flags)
   const nodeOpts = [profDir !== undefined ? `--cpu-prof --cpu-prof-dir=${profDir}` : "", process.env["BENCH_LOCALNET_NODE_OPTIONS"] ?? ""].filter((x) => x !== "").join(" ");
-  const env = nodeOpts !== "" ? { NODE_OPTIONS: nodeOpts } : {};
-  for (const p of procs) launch(p, env, { blockInterval: TIMEOUT_COMMIT });
+  const env: Record<string, string> = nodeOpts !== "" ? { NODE_OPTIONS: nodeOpts } : {};
+  if (VALIDATOR_FLAGS !== undefined) env["OPENLEDGERD_NODE_FLAGS"] = VALIDATOR_FLAGS;
+  const extraArgs = (process.env["BENCH_LOCALNET_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "");
+  for (const p of procs) launch(p, env, { blockInterval: TIMEOUT_COMMIT, extraArgs });
   const url = (i: number) => procs[i % procs.length]!.rpcUrl;
   try {
     for (const p of procs) await waitHeight(p, 2, 180_000);
@@ -305,6 +311,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
       validators: procs.length,
       block_interval_setting: BLOCK_INTERVAL,
       timeout_commit: TIMEOUT_COMMIT,
+      node_flags: { validators: VALIDATOR_FLAGS ?? "(launcher default)", single_node: BASELINE_FLAGS ?? "(launcher default)" },
       saturation: {
         txs: satTotal,
         committed: satLat.length,
@@ -342,6 +349,11 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
       for (const f of readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile"))) {
         process.stderr.write(`bench localnet: profile ${join(profDir, f)}\n${summarizeProfile(join(profDir, f))}\n`);
       }
+    }
+    const keep = process.env["BENCH_LOCALNET_KEEP_LOGS"];
+    if (keep !== undefined) {
+      mkdirSync(keep, { recursive: true });
+      procs.forEach((p, i) => copyFileSync(join(p.home, "node.log"), join(keep, `node${i}.log`)));
     }
     await teardown(procs);
   }
