@@ -52,6 +52,7 @@ describe("crypto/ed25519", () => {
       const k = generateEd25519();
       const msg = new Uint8Array(randomBytes(1 + (i % 150)));
       const sig = signEd25519(k, msg);
+      assert.deepEqual(sig, nobleEd.sign(msg, k.seed)); // OpenSSL's signature is RFC 8032's, byte for byte
       const bad = Uint8Array.from(sig);
       bad[i % 64]! ^= 1 << (i % 8);
       const other = generateEd25519().publicKey;
