@@ -347,12 +347,14 @@ export interface ConsensusReactorStats {
   maj23Sent: number;
   maj23Received: number;
   proposalsSent: number;
+  /** proposals received for a round the machine already held one of (dropped before the WAL). */
+  duplicateProposals: number;
   catchups: number;
   rejected: number;
 }
 
 export class ConsensusReactor {
-  readonly stats: ConsensusReactorStats = { votesSent: 0, votesFromBits: 0, maj23Sent: 0, maj23Received: 0, proposalsSent: 0, catchups: 0, rejected: 0 };
+  readonly stats: ConsensusReactorStats = { votesSent: 0, votesFromBits: 0, maj23Sent: 0, maj23Received: 0, proposalsSent: 0, duplicateProposals: 0, catchups: 0, rejected: 0 };
   private readonly o: ConsensusReactorOptions;
   private readonly d: ConsensusReactorDeps;
   private readonly logger: Logger;
@@ -756,6 +758,12 @@ export class ConsensusReactor {
         if (h === ps.height) ps.proposals.add(m.proposal.round);
         if (m.block.header.height !== h) return "reject";
         this.checkForkedLastCommit(peer, m.block);
+        if (this.d.driver.sm.hasProposal(h, m.proposal.round)) {
+          // the machine ignores a second proposal of a round it holds one of; dropping it here spares the
+          // WAL a copy of the whole block (relayed copies that crossed the proposer's own on the wire)
+          this.stats.duplicateProposals++;
+          return undefined;
+        }
         const k = `p/${h}/${m.proposal.round}`;
         if (!this.proposalSeenAt.has(k)) {
           if (this.proposalSeenAt.size >= 256) {

@@ -422,6 +422,12 @@ export class ConsensusState {
     return bits;
   }
 
+  /** true when the current height is `height` and the machine holds a proposal of `round` (it ignores any other proposal of that round). */
+  hasProposal(height: bigint, round: number): boolean {
+    const hs = this.hs;
+    return hs !== undefined && hs.height === height && hs.proposals.has(round);
+  }
+
   /** true when the current height holds the block with this hash (proposed or fetched). */
   hasBlock(hash: Bytes): boolean {
     const hs = this.hs;
