@@ -193,13 +193,19 @@ describe("consensus/forkLightClient (S13 in different rounds: light-client-attac
     const a = poolOn(A, F + 1n);
     const handlers = new Map<string, (peer: string, m: unknown) => unknown>();
     const broadcasts: unknown[] = [];
+    const wire: Uint8Array[] = [];
+    let evidenceSpec: { decode: (b: Uint8Array) => unknown } | undefined;
     const host = {
-      channel: (spec: { name: string }) => ({
+      channel: (spec: { name: string; encode: (m: unknown) => Uint8Array }) => ({
         onMessage: (h: (peer: string, m: unknown) => unknown) => handlers.set(spec.name, h),
         onPeer: () => () => {},
         send: () => true,
         broadcast: (m: unknown) => {
           broadcasts.push(m);
+          if (spec.name === "evidence") {
+            evidenceSpec = spec as never;
+            wire.push(spec.encode(m));
+          }
           return 1;
         },
         report: () => {},
@@ -231,5 +237,11 @@ describe("consensus/forkLightClient (S13 in different rounds: light-client-attac
     r.stop();
     assert.equal(a.p.pendingList().length, 1, "light-client-attack evidence built through the reactor");
     assert.equal(pushed.length, 1, "only the block of our height went to the machine");
+    // gossiped on the evidence channel as tendermint.types.Evidence (oneof field 2); B's node decodes both and accepts one
+    assert.equal(wire.length, 2);
+    const b = poolOn(B, F + 3n);
+    const outcomes = wire.flatMap((bytes) => (evidenceSpec!.decode(bytes) as Evidence[]).map((ev) => b.p.addFromPeer(ev)));
+    assert.deepEqual(outcomes.sort(), ["accept", "ignore"]);
+    assert.equal(b.p.pendingList()[0]!.type, "light_client_attack");
   });
 });
