@@ -6,7 +6,7 @@
  */
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { accAddressToString } from "../core/address.ts";
-import { equal, toBase64, utf8 } from "../core/bytes.ts";
+import { equal, toBase64, utf8Length } from "../core/bytes.ts";
 import { formatCoins, isAnyGte } from "../core/coins.ts";
 import { requiredFees } from "../core/dec.ts";
 import { ErrInvalidPubKey, ErrInvalidRequest, ErrInsufficientFee, ErrMemoTooLarge, ErrTooManySignatures, ErrUnauthorized, ErrUnknownAddress, ErrWrongSequence } from "../core/errors.ts";
@@ -58,7 +58,7 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
 
   const validateMemo: AnteDecorator = (ctx) => {
     const max = ak.getParams(ctx).maxMemoCharacters;
-    const len = BigInt(utf8(ctx.tx.body.memo).length);
+    const len = BigInt(utf8Length(ctx.tx.body.memo));
     if (len > max) throw ErrMemoTooLarge.wrap(`maximum number of characters is ${max} but received ${len} characters`);
   };
 

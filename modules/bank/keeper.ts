@@ -2,7 +2,7 @@
 import { Metadata, Params as ProtoParams } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import type { Bytes } from "../core/abci.ts";
 import { accAddressToString } from "../core/address.ts";
-import { fromUtf8, toKeyString, utf8 } from "../core/bytes.ts";
+import { bigintFromDecimalBytes, decimalBytes, fromUtf8, toKeyString, utf8 } from "../core/bytes.ts";
 import { type Coin, formatCoins, parseAmount, validateCoins } from "../core/coins.ts";
 import type { ReadContext, WriteContext } from "../core/context.ts";
 import { ErrInsufficientFunds, ErrInvalidCoins, ErrUnauthorized } from "../core/errors.ts";
@@ -79,19 +79,19 @@ export function createBankKeeper(deps: BankKeeperDeps): BankKeeper {
   const setBalance = (ctx: WriteContext, addr: Bytes, denom: string, amount: bigint) => {
     const k = balanceKey(addr, denom);
     if (amount === 0n) ws(ctx).delete(k);
-    else ws(ctx).set(k, utf8(amount.toString()));
+    else ws(ctx).set(k, decimalBytes(amount));
   };
   const getBalance = (ctx: ReadContext, addr: Bytes, denom: string): bigint => {
     const v = rs(ctx).get(balanceKey(addr, denom));
-    return v === undefined ? 0n : BigInt(fromUtf8(v));
+    return v === undefined ? 0n : bigintFromDecimalBytes(v);
   };
   const getSupply = (ctx: ReadContext, denom: string): bigint => {
     const v = rs(ctx).get(supplyKey(denom));
-    return v === undefined ? 0n : BigInt(fromUtf8(v));
+    return v === undefined ? 0n : bigintFromDecimalBytes(v);
   };
   const setSupply = (ctx: WriteContext, denom: string, amount: bigint) => {
     if (amount === 0n) ws(ctx).delete(supplyKey(denom));
-    else ws(ctx).set(supplyKey(denom), utf8(amount.toString()));
+    else ws(ctx).set(supplyKey(denom), decimalBytes(amount));
   };
   const moduleAddr = (ctx: WriteContext, name: string) => ak.getModuleAccount(ctx, name).address;
 

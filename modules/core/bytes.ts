@@ -12,6 +12,37 @@ export function utf8(s: string): Bytes {
   return enc.encode(s);
 }
 
+/** utf8(s).length without encoding an ASCII string (lone surrogates count 3 bytes, as TextEncoder writes U+FFFD). */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return utf8(s).length;
+  return n;
+}
+
+/** utf8(n.toString()): the decimal digits of an integer (ASCII), written without a TextEncoder call. */
+export function decimalBytes(n: bigint): Bytes {
+  const s = n.toString();
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** BigInt(fromUtf8(b)), with a fast path for up to 15 plain decimal digits (what decimalBytes writes). */
+export function bigintFromDecimalBytes(b: Bytes): bigint {
+  const n = b.length;
+  if (n > 0 && n <= 15) {
+    let x = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = b[i] as number;
+      if (c < 48 || c > 57) break;
+      x = x * 10 + (c - 48);
+    }
+    if (i === n) return BigInt(x);
+  }
+  return BigInt(fromUtf8(b));
+}
+
 /** strict UTF-8 decoding: throws on malformed input. */
 export function fromUtf8(b: Bytes): string {
   return dec.decode(b);

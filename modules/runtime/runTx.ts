@@ -54,6 +54,21 @@ export interface TxOutcome {
   msgResponses: Any[];
 }
 
+/** [...s].length (code points; a lone surrogate counts one) without building the array. */
+function codePoints(s: string): number {
+  const n = s.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count;
+}
+
 /** the runtime's stateless checks (SDK ValidateBasicDecorator, TxTimeoutHeightDecorator, extension options, SetUpContext). */
 export function validateTxBasic(tx: DecodedTx, block: BlockHeader, env: TxEnv, simulate: boolean): void {
   if (tx.body.extensionOptions.length > 0) throw ErrUnknownExtensionOptions.wrap("unknown extension options");
@@ -63,7 +78,7 @@ export function validateTxBasic(tx: DecodedTx, block: BlockHeader, env: TxEnv, s
     throw ErrUnauthorized.wrap(`wrong number of signer infos; expected ${tx.signatures.length}, got ${tx.authInfo.signerInfos.length}`);
   }
   if (tx.gasLimit > MAX_GAS_WANTED) throw ErrInvalidRequest.wrap(`invalid gas supplied; ${tx.gasLimit} > ${MAX_GAS_WANTED}`);
-  const memoChars = BigInt([...tx.body.memo].length);
+  const memoChars = BigInt(codePoints(tx.body.memo));
   if (memoChars > env.runtimeParams.maxMemoCharacters) {
     throw ErrMemoTooLarge.wrap(`maximum number of characters is ${env.runtimeParams.maxMemoCharacters} but received ${memoChars} characters`);
   }
