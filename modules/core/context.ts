@@ -30,6 +30,18 @@ export function namespacePrefix(name: string): Bytes {
   return utf8(`${name}/`);
 }
 
+/** namespacePrefix(name), one read-only array per name (the store views of every context only read it). */
+const prefixes = new Map<string, Bytes>();
+function sharedPrefix(name: string): Bytes {
+  let p = prefixes.get(name);
+  if (p === undefined) {
+    p = namespacePrefix(name);
+    if (prefixes.size >= 1024) prefixes.clear();
+    prefixes.set(name, p);
+  }
+  return p;
+}
+
 /** the full tree key of a module-relative key. */
 export function namespacedKey(name: string, key: Bytes): Bytes {
   const p = namespacePrefix(name);
@@ -116,7 +128,7 @@ export function createWriteContext(o: WriteContextOptions): WriteContext {
     store(namespace: string): KVStore {
       let s = stores.get(namespace);
       if (s === undefined) {
-        s = new GasKVStore(new PrefixStore(o.base, namespacePrefix(namespace)), gas);
+        s = new GasKVStore(new PrefixStore(o.base, sharedPrefix(namespace)), gas);
         stores.set(namespace, s);
       }
       return s;
@@ -157,7 +169,7 @@ export function createQueryContext(o: QueryContextOptions): QueryContext {
     block: o.block,
     logger: o.logger ?? noopLogger,
     runtimeParams: o.runtimeParams ?? DEFAULT_RUNTIME_PARAMS,
-    store: (namespace: string) => new ReadOnlyPrefix(o.base, namespacePrefix(namespace)),
+    store: (namespace: string) => new ReadOnlyPrefix(o.base, sharedPrefix(namespace)),
   };
 }
 

@@ -18,7 +18,8 @@ export type FlushSink = (entries: Iterable<Entry>) => void;
  * flushed entry's key (already an owned copy) is not copied again.
  */
 export interface KeyStringReader {
-  getByKeyString(ks: string, key: Bytes): Bytes | undefined;
+  /** get(key) where `ks` is toKeyString(key); `key` may be left out (rebuilt from `ks` only if a layer needs the bytes). */
+  getByKeyString(ks: string, key: Bytes | undefined): Bytes | undefined;
 }
 export interface KeyStringWriter {
   setEntry(ks: string, key: Bytes, value: Bytes | null): void;
@@ -52,11 +53,11 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
     return this.getByKeyString(toKeyString(key), key);
   }
 
-  /** get(key) where `ks` is toKeyString(key). */
-  getByKeyString(ks: string, key: Bytes): Bytes | undefined {
+  /** get(key) where `ks` is toKeyString(key) (`key` may be left out). */
+  getByKeyString(ks: string, key: Bytes | undefined): Bytes | undefined {
     const e = this.cache.get(ks);
     if (e !== undefined) return e.value ?? undefined;
-    return this.parentKs !== null ? this.parentKs.getByKeyString(ks, key) : this.parent.get(key);
+    return this.parentKs !== null ? this.parentKs.getByKeyString(ks, key) : this.parent.get(key ?? fromKeyString(ks));
   }
 
   has(key: Bytes): boolean {

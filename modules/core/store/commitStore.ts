@@ -22,7 +22,7 @@
  * backend resumes at the last version with the same root.
  */
 import type { Bytes } from "../abci.ts";
-import { readU64be, toKeyString, u64be } from "../bytes.ts";
+import { fromKeyString, readU64be, toKeyString, u64be } from "../bytes.ts";
 import { sha256 } from "../hash.ts";
 import { bounds, CacheKVStore, type KeyStringReader, type KeyStringWriter } from "./cache.ts";
 import {
@@ -94,10 +94,10 @@ class FlatReader implements KVStoreReader, KeyStringReader {
   get(key: Bytes): Bytes | undefined {
     return this.getByKeyString(toKeyString(key), key);
   }
-  getByKeyString(ks: string, key: Bytes): Bytes | undefined {
+  getByKeyString(ks: string, key: Bytes | undefined): Bytes | undefined {
     const m = this.memo.get(ks);
     if (m !== undefined) return m ?? undefined;
-    const v = this.backend.get(withPrefix(PREFIX.flat, key));
+    const v = this.backend.get(withPrefix(PREFIX.flat, key ?? fromKeyString(ks)));
     if (this.memo.size >= this.memoMax) this.memo.clear();
     this.memo.set(ks, v ?? null);
     return v;

@@ -14,24 +14,35 @@ import type { IterateOptions, KV, KVStore } from "./types.ts";
 interface EntrySink {
   setEntry(ks: string, key: Bytes, value: Bytes | null): void;
 }
+/** a parent that reads by key string (CacheKVStore's KeyStringReader): no joined key bytes for a read. */
+interface KsReader {
+  getByKeyString(ks: string, key: Bytes | undefined): Bytes | undefined;
+}
 
 export class PrefixStore implements KVStore {
   readonly parent: KVStore;
   readonly prefix: Bytes;
   /** the parent, when it takes owned keys: the joined key is fresh, so it need not be copied again. */
   private readonly sink: EntrySink | null;
+  private readonly reader: KsReader | null;
+  /** toKeyString(prefix). */
+  private readonly prefixKs: string;
 
   constructor(parent: KVStore, prefix: Bytes) {
     this.parent = parent;
     this.prefix = prefix;
     this.sink = typeof (parent as Partial<EntrySink>).setEntry === "function" ? (parent as unknown as EntrySink) : null;
+    this.reader = typeof (parent as Partial<KsReader>).getByKeyString === "function" ? (parent as unknown as KsReader) : null;
+    this.prefixKs = toKeyString(prefix);
   }
 
   get(key: Bytes): Bytes | undefined {
+    if (this.reader !== null) return this.reader.getByKeyString(this.prefixKs + toKeyString(key), undefined);
     return this.parent.get(join(this.prefix, key));
   }
 
   has(key: Bytes): boolean {
+    if (this.reader !== null) return this.reader.getByKeyString(this.prefixKs + toKeyString(key), undefined) !== undefined;
     return this.parent.has(join(this.prefix, key));
   }
 
