@@ -207,6 +207,41 @@ describe("storage/txIndex", () => {
     await assert.rejects(idx.search("tx.height >> 5", {}), (e: unknown) => e instanceof TxSearchError && e.kind === "query");
   });
 
+  it("writes one event key per distinct indexed (type.key, value), also for non-ASCII and surrogate parts", () => {
+    const puts: [string, string][] = [];
+    const batch = { put: (k: Uint8Array, v: Uint8Array) => puts.push([toHex(k), toHex(v)]), del: () => {} };
+    const db = new NodeDb(new MemoryBackend());
+    const idx = new TxIndex(db.bucket(BUCKET.txIndex));
+    const attrs = (pairs: [string, string, boolean?][]) => pairs.map(([key, value, index]) => ({ key, value, index: index ?? true }));
+    const events = [
+      { type: "message", attributes: attrs([["sender", "open1alice"], ["module", "bank"], ["sender", "open1alice"], ["skip", "x", false]]) },
+      { type: "transfer", attributes: attrs([["sender", "open1alice"], ["amount", "5uopen"], ["amount", "5uopen"]]) },
+      { type: "ünï", attributes: attrs([["kéy", "välue"], ["kéy", "välue"]]) },
+      { type: "a\ud83d", attributes: attrs([["\ude00b", "v"]]) },
+      { type: "a.b", attributes: attrs([["c", "1"]]) },
+      { type: "a", attributes: attrs([["b.c", "1"]]) },
+      { type: "", attributes: attrs([["k", "v"]]) },
+    ];
+    const tx = utf8("tx-events");
+    const result: ExecTxResult = { code: 0, data: new Uint8Array(0), log: "", info: "", gasWanted: 1n, gasUsed: 1n, events, codespace: "" };
+    idx.indexBlock(batch, 7n, [tx], [result]);
+    const hash = toHex(sha256(tx));
+    // expected: bucket | 0x03 | lp16 utf8("type.key") | lp16 utf8(value) | u64 height | u32 index, distinct
+    const lp16 = (b: Uint8Array) => [b.length >> 8, b.length & 0xff, ...b];
+    const want = new Set<string>();
+    for (const ev of events) {
+      if (ev.type === "") continue;
+      for (const a of ev.attributes) {
+        if (!a.index) continue;
+        want.add(toHex(Uint8Array.from([BUCKET.txIndex, 0x03, ...lp16(utf8(`${ev.type}.${a.key}`)), ...lp16(utf8(a.value)), 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0])));
+      }
+    }
+    const eventPuts = puts.filter(([k]) => k.startsWith(toHex(Uint8Array.of(BUCKET.txIndex, 0x03))));
+    assert.deepEqual(new Set(eventPuts.map(([k]) => k)), want);
+    assert.equal(eventPuts.length, want.size);
+    for (const [, v] of eventPuts) assert.equal(v, hash);
+  });
+
   it("a failed re-inclusion does not hide the successful record", async () => {
     const r = all.find((x) => x.result.code === 0)!;
     const batch = db.newBatch();

@@ -151,6 +151,34 @@ class Writer {
     }
     return n;
   }
+  /**
+   * lp16str(`${type}.${key}`) without building the string: written part by part when both are ASCII
+   * (the same bytes), else from the joined string (a surrogate pair split across the two parts encodes
+   * differently from its halves).
+   */
+  lp16composite(type: string, key: string): number {
+    this.ensure(2);
+    const rel = this.o - this.start;
+    this.o += 2;
+    const n1 = this.utf8(type);
+    let n = -1;
+    if (n1 === type.length) {
+      this.u8(0x2e);
+      const n2 = this.utf8(key);
+      if (n2 === key.length) n = n1 + 1 + n2;
+    }
+    if (n < 0) {
+      // non-ASCII: start over from the joined string
+      this.o = this.start + rel + 2;
+      n = this.utf8(`${type}.${key}`);
+    }
+    if (n <= 0xffff) {
+      const at = this.start + rel;
+      this.buf[at] = n >>> 8;
+      this.buf[at + 1] = n & 0xff;
+    }
+    return n;
+  }
   /** the value written since `begin()`, as a plain Uint8Array view of the slab. */
   take(): Uint8Array {
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.start, this.o - this.start);
@@ -188,6 +216,29 @@ class Reader {
   str(): string {
     return dec.decode(this.bytes());
   }
+}
+
+/** the event keys written so far for the tx being indexed (indexTx), with their hashes. */
+const seenKeys: Uint8Array[] = [];
+const seenHashes: number[] = [];
+const EMPTY_KEY = new Uint8Array(0);
+
+function fnv1a(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  return h;
+}
+
+function isDuplicate(key: Uint8Array, h: number, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    if (seenHashes[i] !== h) continue;
+    const k = seenKeys[i] as Uint8Array;
+    if (k.length !== key.length) continue;
+    let j = 0;
+    while (j < k.length && k[j] === key[j]) j++;
+    if (j === k.length) return true;
+  }
+  return false;
 }
 
 const RECORD_VERSION = 1;
@@ -395,7 +446,7 @@ export class TxIndex implements TxIndexReader {
     // bucket | P_EVENT | lp16 "type.key" | lp16 value | height | index
     const w = scratch;
     const bucketId = this.bucket.id;
-    let seen: Set<string> | undefined;
+    let n = 0;
     for (const ev of r.result.events) {
       if (ev.type === "") continue;
       for (const a of ev.attributes) {
@@ -403,19 +454,28 @@ export class TxIndex implements TxIndexReader {
         w.begin();
         w.u8(bucketId);
         w.u8(P_EVENT);
-        const ck = `${ev.type}.${a.key}`;
-        if (w.lp16str(ck) > MAX_PART) continue;
+        if (w.lp16composite(ev.type, a.key) > MAX_PART) continue;
         if (w.lp16str(a.value) > MAX_PART) continue;
-        // the same (key, value) twice in one tx is one index entry
-        const dedup = `${ck.length}:${ck}${a.value}`;
-        seen ??= new Set();
-        if (seen.has(dedup)) continue;
-        seen.add(dedup);
         w.u64(r.height);
         w.u32(r.index);
-        batch.put(w.take(), r.hash);
+        const key = w.take();
+        // the same (key, value) twice in one tx is one index entry (a repeated put would write the same
+        // bytes again; skipping it only saves the work): compared as bytes, by a 32-bit hash first
+        const h = fnv1a(key);
+        if (isDuplicate(key, h, n)) continue;
+        if (n === seenKeys.length) {
+          seenKeys.push(key);
+          seenHashes.push(h);
+        } else {
+          seenKeys[n] = key;
+          seenHashes[n] = h;
+        }
+        n++;
+        batch.put(key, r.hash);
       }
     }
+    // drop the views so that the slabs they hold can go
+    for (let i = 0; i < n; i++) seenKeys[i] = EMPTY_KEY;
   }
 
   getByHash(hash: Uint8Array): TxRecord | undefined {
