@@ -560,9 +560,27 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     const out: Evidence[] = [];
     const last = this.d.getState().lastBlockHeight;
     let size = 0n;
-    for (const p of this.pending.values()) {
-      // a light client attack is checked against canonical commits: only once block commitOf+1 is ours
-      if (p.commitOf !== undefined && p.commitOf >= last) continue;
+    const state = this.d.getState();
+    for (const [k, p] of [...this.pending]) {
+      // a light client attack is checked against canonical commits: only once block commitOf+1 is ours,
+      // and as every validator will check it (built before that, its ABCI fields may come from the
+      // commit we decided with, whose round can differ from the canonical one): re-stamped if needed
+      if (p.commitOf !== undefined) {
+        if (p.commitOf >= last) continue;
+        try {
+          const r = this.check(p.ev, state, true);
+          if (r.mismatch !== undefined) {
+            this.keepRestamped(r);
+            continue; // proposed next time, as re-stamped
+          }
+        } catch (err: unknown) {
+          if (err instanceof EvidenceError && err.outcome === "reject") {
+            this.pending.delete(k);
+            this.unpersist(k, p.ev);
+          }
+          continue;
+        }
+      }
       const n = BigInt(p.ev.raw.length + 8);
       if (maxBytes >= 0n && size + n > maxBytes) break;
       size += n;
@@ -680,7 +698,14 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
    */
   private keepRestamped(r: Checked): void {
     const k = evKey(r.local);
-    if (this.pending.has(k) || this.committed.has(k)) return;
+    if (this.committed.has(k)) return;
+    const held = this.pending.get(k);
+    if (held !== undefined) {
+      // a light client attack's key ignores its ABCI fields: the item held is replaced by ours
+      if (equal(held.ev.raw, r.local.raw)) return;
+      this.unpersist(k, held.ev);
+      this.pending.delete(k);
+    }
     this.d.logger.warn({ height: r.height.toString(), type: r.local.type }, "evidence with another time, powers or byzantine validators (built on another branch?): kept with ours");
     this.addPending(k, r.local, r.height, r.time, r.commitOf);
   }

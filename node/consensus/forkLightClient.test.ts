@@ -145,6 +145,31 @@ describe("consensus/forkLightClient (S13 in different rounds: light-client-attac
     }
   });
 
+  it("built on the commit we decided with (another round than the canonical one): re-stamped from the canonical commit before it is proposed", async () => {
+    const { A, B } = branches(0); // canonical: both branches in round 0 at F (equivocation)
+    // A decided F in round 2 (its seen commit); block F+1's last commit (canonical) is round 0
+    const a = poolOn(A, F, undefined, new Map([[F, signCommit(F, at(A, F).id, 2, [honestIdx[0]!, sharedIdx])]]));
+    a.p.onWantBlock((h, hash) => {
+      if (toHex(at(B, h).id.hash) === toHex(hash)) queueMicrotask(() => a.p.forkBlock(at(B, h).block));
+    });
+    a.p.checkBlockForFork(at(B, F + 1n).block, "test", "peer-b");
+    await settle();
+    const built = a.p.pendingList().filter((x) => x.type === "light_client_attack");
+    assert.equal(built.length, 1);
+    assert.equal(decodeLightClientAttack(built[0]!.raw).byzantineValidators.length, 0, "rounds 2/0 as decided: amnesia");
+    assert.equal(a.p.pendingEvidence(1_000_000n).filter((x) => x.type === "light_client_attack").length, 0, "not proposed before block F+1 is ours");
+    a.setLast(F + 1n);
+    assert.equal(a.p.pendingEvidence(1_000_000n).filter((x) => x.type === "light_client_attack").length, 0, "re-stamped this time");
+    const proposed = a.p.pendingEvidence(1_000_000n).filter((x) => x.type === "light_client_attack");
+    assert.equal(proposed.length, 1);
+    assert.deepEqual(
+      decodeLightClientAttack(proposed[0]!.raw).byzantineValidators.map((v) => v.votingPower),
+      [43n],
+      "canonical rounds 0/0: equivocation, the shared key",
+    );
+    a.p.checkBlockEvidence({ header: { height: F + 2n }, evidence: { evidence: proposed } } as unknown as Block, a.state);
+  });
+
   it("forged: a conflicting commit that does not verify starts no walk; a block that is not the one asked for is not a step", async () => {
     const { A, B } = branches(1);
     const a = poolOn(A, F + 1n);

@@ -99,8 +99,8 @@ export function stateOf(chain: ChainBlock[], last: bigint): ChainState {
   } as unknown as ChainState;
 }
 
-/** an evidence pool over `chain` up to `last` (canonical commits below `last`, the seen commit of `last`). */
-export function poolOn(chain: ChainBlock[], last: bigint, dir?: string): { p: EvidencePool; state: ChainState; setLast(h: bigint): void } {
+/** an evidence pool over `chain` up to `last` (canonical commits below `last`, the seen commit of `last`: `seen` or the chain's). */
+export function poolOn(chain: ChainBlock[], last: bigint, dir?: string, seen?: Map<bigint, Commit>): { p: EvidencePool; state: ChainState; setLast(h: bigint): void } {
   let state = stateOf(chain, last);
   const at = (h: bigint) => (h >= 1n && h <= state.lastBlockHeight ? chain[Number(h) - 1] : undefined);
   const p = new EvidencePool(dir !== undefined ? { dir } : {}, {
@@ -113,7 +113,7 @@ export function poolOn(chain: ChainBlock[], last: bigint, dir?: string): { p: Ev
       height: () => state.lastBlockHeight,
       base: () => 1n,
       loadBlockCommit: (h) => (h < state.lastBlockHeight ? at(h)?.commit : undefined),
-      loadSeenCommit: (h) => at(h)?.commit,
+      loadSeenCommit: (h) => seen?.get(h) ?? at(h)?.commit,
     },
     stateStore: { loadValidators: (h) => (h <= state.lastBlockHeight ? vals : undefined) },
     getState: () => state,
