@@ -11,6 +11,8 @@ import { laddrToMultiaddr, libp2pKeyFromNodeKey, parsePeerAddress } from "./node
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { nodeIdOfPeer } from "./nodeId.ts";
 import { connect, createTestHost, TEST_P2P_CHAIN_ID, waitFor } from "./testing.ts";
+import { StreamState } from "@chainsafe/libp2p-yamux/stream";
+import { windowUpdateDue } from "./yamuxWindow.ts";
 
 const text = { encode: (s: string) => utf8(s), decode: (b: Uint8Array) => fromUtf8(b) };
 /** a codec that refuses anything starting with "!" */
@@ -89,6 +91,34 @@ describe("p2p/host", () => {
     assert.ok(got.includes("c:all") && got.includes("c:notB") && got.includes("b:all") && !got.includes("b:notB"));
     assert.equal(a.chans!.mempool.send("00".repeat(20), "nobody"), false);
     assert.deepEqual(a.h.peers().map((p) => p.id).sort(), [b.h.nodeId, c.h.nodeId].sort());
+  });
+
+  it("yamux: window updates only once half the receive window is used; 3 MB in 1 MB and 1 KB messages still arrive whole and in order", async () => {
+    // the threshold itself (yamuxWindow.ts): flags and paused streams always go through
+    assert.equal(windowUpdateDue({ state: StreamState.Established, recvWindow: 1000, recvWindowCapacity: 600 }), false);
+    assert.equal(windowUpdateDue({ state: StreamState.Established, recvWindow: 1000, recvWindowCapacity: 500 }), true);
+    assert.equal(windowUpdateDue({ state: StreamState.SYNReceived, recvWindow: 1000, recvWindowCapacity: 1000 }), true);
+    assert.equal(windowUpdateDue({ state: StreamState.Paused, recvWindow: 1000, recvWindowCapacity: 1000 }), true);
+    // flow control over real libp2p: messages larger than the 256 KB initial window, and many small ones
+    const big = { encode: (b: Uint8Array) => b, decode: (b: Uint8Array) => b };
+    const a = await createTestHost();
+    const b = await createTestHost();
+    hosts.push(a, b);
+    const ca = a.channel(channelSpec("blocksync", big)); // drop-newest: a full queue refuses, the loop retries
+    const cb = b.channel(channelSpec("blocksync", big));
+    await a.start();
+    await b.start();
+    await connect(a, b);
+    const got: Uint8Array[] = [];
+    cb.onMessage((_p, m) => {
+      got.push(m);
+    });
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 3; i++) sent.push(new Uint8Array(1024 * 1024).fill(i + 1));
+    for (let i = 0; i < 1000; i++) sent.push(new Uint8Array(1024).fill(i & 0xff));
+    for (const m of sent) await waitFor(() => ca.send(b.nodeId, m), 30_000, "queue room");
+    await waitFor(() => got.length === sent.length, 60_000, "all messages");
+    for (let i = 0; i < sent.length; i++) assert.ok(Buffer.from(got[i]!).equals(sent[i]!), `message ${i}`);
   });
 
   it("drops frames beyond a full queue (drop-newest) and sends the rest", async () => {

@@ -30,6 +30,7 @@ import { laddrToMultiaddr, libp2pKeyFromNodeKey, nodeIdOfPeer, parsePeerAddress,
 import { type MessageOutcome, type PeerAction, PeerScore, type PeerScoreOptions } from "./peerScore.ts";
 import type { P2PMetrics } from "../metrics/p2p.ts";
 import type { TestFaults } from "./testFaults.ts";
+import { installYamuxWindowThreshold } from "./yamuxWindow.ts";
 
 export interface HostOptions {
   chainId: string;
@@ -137,6 +138,7 @@ export class P2PHost implements ChannelHost {
       const id = nodeIdOfPeer(peerId);
       return id === undefined || id === nodeId || scores.isRefused(id) || faults?.isDenied(id) === true;
     };
+    installYamuxWindowThreshold(); // window updates at half the window, as Go's yamux (yamuxWindow.ts)
     const node = await createLibp2p({
       start: false,
       privateKey,
