@@ -289,6 +289,9 @@ interface OutQueue {
   retryAt: number;
 }
 
+/** queued frames of one channel are written together up to this many bytes (a larger frame goes alone). */
+export const SEND_BATCH_BYTES = 64 * 1024;
+
 /** opens an outbound stream for a protocol on the peer's connection. */
 export type StreamOpener = (protocol: string) => Promise<Stream>;
 
@@ -354,7 +357,9 @@ export class PeerSender {
   private schedule(): void {
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    // at the end of this event-loop turn (not in a microtask): the messages that the turn's callbacks
+    // queue (e.g. a batch of txs accepted one by one) leave together, in one write per channel
+    setImmediate(() => {
       this.scheduled = false;
       this.pump();
     });
@@ -371,10 +376,29 @@ export class PeerSender {
           this.openStream(q);
           continue;
         }
-        const frame = q.frames[q.head] as Uint8Array;
-        q.frames[q.head] = EMPTY;
-        q.head++;
-        q.bytes -= frame.length;
+        // the frames queued behind the first go in the same write, up to SEND_BATCH_BYTES: one yamux
+        // data frame, one noise encryption and one socket write for a burst of small messages (the
+        // receiver's FrameDecoder splits them again)
+        let n = 1;
+        let total = (q.frames[q.head] as Uint8Array).length;
+        while (q.head + n < q.frames.length && total + (q.frames[q.head + n] as Uint8Array).length <= SEND_BATCH_BYTES) {
+          total += (q.frames[q.head + n] as Uint8Array).length;
+          n++;
+        }
+        let frame: Uint8Array;
+        if (n === 1) frame = q.frames[q.head] as Uint8Array;
+        else {
+          frame = new Uint8Array(total);
+          let o = 0;
+          for (let k = 0; k < n; k++) {
+            const f = q.frames[q.head + k] as Uint8Array;
+            frame.set(f, o);
+            o += f.length;
+          }
+        }
+        for (let k = 0; k < n; k++) q.frames[q.head + k] = EMPTY;
+        q.head += n;
+        q.bytes -= total;
         if (q.head === q.frames.length) {
           q.frames = [];
           q.head = 0;
