@@ -194,6 +194,8 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
   private readonly knownVotes = new Set<string>();
   /** fork walks in progress, by the hex hash of the other branch's block they wait for. */
   private readonly walks = new Map<string, Walk>();
+  /** forks (height/their block) a walk was started for. */
+  private readonly walksStarted = new Set<string>();
   private readonly wantListeners = new Set<(height: bigint, hash: Uint8Array) => void>();
   /**
    * light-client-attack evidence that only the OTHER branch of a fork can verify and commit (its
@@ -314,8 +316,10 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     // only what verifies declares a fork: forged votes or commits from a peer change nothing here
     const fk = `${height}/${toHex(theirBlock.hash)}`;
     const first = !this.forksSeen.has(fk);
+    // the fork may have been declared first from a precommit (no commit to walk from): walk once per fork
+    const walked = this.walksStarted.has(fk);
     let commitVerified = false;
-    if ((proven === 0 || first) && theirCommit !== undefined && vals !== undefined && blockIdEqualBytes(theirCommit.blockId, theirBlock)) {
+    if ((proven === 0 || !walked) && theirCommit !== undefined && vals !== undefined && blockIdEqualBytes(theirCommit.blockId, theirBlock)) {
       try {
         verifyCommit(state.chainId, vals, height, theirCommit);
         commitVerified = true;
@@ -325,7 +329,7 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     }
     if (proven === 0 && !commitVerified) return 0;
     // a verified commit of the other branch: walk down it to where it left ours (light-client-attack evidence)
-    if (first && commitVerified && theirCommit !== undefined) this.startWalk(height, theirCommit, source);
+    if (!walked && commitVerified && theirCommit !== undefined && this.startWalk(height, theirCommit, source) && this.walksStarted.size < 4096) this.walksStarted.add(fk);
     if (!first && built === 0) return 0;
     if (first && this.forksSeen.size < 4096) this.forksSeen.add(fk);
     const report: ForkReport = { height, ourBlock: toHex(ourBlock.hash).toUpperCase(), theirBlock: toHex(theirBlock.hash).toUpperCase(), source, evidence: built };
@@ -402,12 +406,13 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     return this.walks.size;
   }
 
-  private startWalk(height: bigint, commit: Commit, source: string): void {
+  private startWalk(height: bigint, commit: Commit, source: string): boolean {
     const key = toHex(commit.blockId.hash);
-    if (this.walks.size >= MAX_WALKS || this.walks.has(key)) return;
+    if (this.walks.size >= MAX_WALKS || this.walks.has(key)) return false;
     const w: Walk = { height, commit, source, steps: 0, requests: 1 };
     this.walks.set(key, w);
     for (const l of this.wantListeners) l(height, commit.blockId.hash);
+    return true;
   }
 
   /**

@@ -18,6 +18,7 @@ import { silentLogger } from "../util/logger.ts";
 import { misbehaviorFromEvidence } from "../execution/blockExecutor.ts";
 import type { ConsensusDriver } from "./driver.ts";
 import { EvidenceError } from "./evidencePool.ts";
+import { conflictingCommitVotes } from "./forkEvidence.ts";
 import { decodeLightClientAttack } from "./lightClientAttack.ts";
 import { ConsensusReactor } from "./reactor.ts";
 import { buildBranch, type ChainBlock, honestIdx, poolOn, sharedIdx, signCommit, vals } from "./testing/forkChain.ts";
@@ -90,6 +91,32 @@ describe("consensus/forkLightClient (S13 in different rounds: light-client-attac
     // never twice: again from a peer, or in another block
     assert.equal(b.p.addFromPeer(forB[0]!), "ignore");
     assert.throws(() => b.p.checkBlockEvidence(block, b.state), (err: unknown) => err instanceof EvidenceError && /committed/.test(err.message));
+  });
+
+  it("a fork first reported by a precommit (no commit to walk from) is still walked when the block with the commit comes", async () => {
+    const { A, B } = branches(1);
+    const a = poolOn(A, F + 1n);
+    const asked: bigint[] = [];
+    a.p.onWantBlock((h) => asked.push(h));
+    const theirs = at(B, F + 1n).commit;
+    const pairs = conflictingCommitVotes({ ...at(A, F + 1n).commit }, theirs);
+    assert.equal(pairs.length, 0, "other rounds: no duplicate vote");
+    a.p.reportFork(F + 1n, at(A, F + 1n).id, at(B, F + 1n).id, pairs, "precommit", theirs);
+    assert.deepEqual(asked, [F + 1n]);
+    a.p.reportFork(F + 1n, at(A, F + 1n).id, at(B, F + 1n).id, pairs, "again", theirs);
+    assert.deepEqual(asked, [F + 1n], "once per fork");
+    // same round: the shared key's precommit alone declares the fork (duplicate vote), then the block brings the commit
+    const same = branches(0);
+    const b = poolOn(same.A, F + 1n);
+    const asked2: bigint[] = [];
+    b.p.onWantBlock((h) => asked2.push(h));
+    const pair = conflictingCommitVotes(at(same.A, F + 1n).commit, at(same.B, F + 1n).commit);
+    assert.equal(pair.length, 1);
+    assert.equal(b.p.reportFork(F + 1n, at(same.A, F + 1n).id, at(same.B, F + 1n).id, pair, "precommit from peer-b"), 1);
+    assert.equal(b.p.forksDetected, 1);
+    assert.deepEqual(asked2, [], "no commit to walk from yet");
+    b.p.checkBlockForFork(at(same.B, F + 2n).block, "test", "peer-b");
+    assert.deepEqual(asked2, [F + 1n]);
   });
 
   it("equivocation (same round): the shared key is the byzantine validator; LIGHT_CLIENT_ATTACK misbehavior with its power at the common height", async () => {
