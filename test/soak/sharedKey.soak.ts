@@ -15,7 +15,8 @@
  * {node0, node2} | {node1, node3} from the start (test-only fault files), load-free. Writes
  * <out>/soak-s13.{json,txt}. Env: S13_SECONDS (30, time split), SOAK_OUT (bench-results).
  * Exit status 0 when the fork is detected by the checker, evidence exists afterwards, and it is
- * committed on every branch that still makes blocks.
+ * committed on every branch that still makes blocks (the shared key's duplicate vote, or the fork's
+ * light-client-attack evidence: equivocation punishes the shared key, amnesia nobody).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -116,6 +117,10 @@ async function main(): Promise<number> {
           return `${r.n_evidence} pending (${mine} duplicate votes of the shared key, ${lca} light client attacks), ${(r.conflicting_commits as unknown[]).length} conflicting commits`;
         }),
       );
+    // evidence of this fork: the shared key's duplicate vote, or light-client-attack evidence (equivocation:
+    // the shared key; amnesia, when the branches split in different rounds: nobody can be punished)
+    const isForkEvidence = (e: string) => e.includes("(the shared key)") || e.includes("light client attack");
+    const punishesShared = (e: string) => e.includes("the shared key");
     let committed: string[] = [];
     let firstEvidenceS = -1;
     let committedS = -1;
@@ -123,7 +128,7 @@ async function main(): Promise<number> {
     for (let t = 0; Date.now() - healedAt < 120_000; t++) {
       const files = persisted();
       if (firstEvidenceS < 0 && files.some((n) => n > 0)) firstEvidenceS = (Date.now() - healedAt) / 1000;
-      committed = (await evidenceInBlocks()).filter((e) => e.includes("(the shared key)"));
+      committed = (await evidenceInBlocks()).filter(isForkEvidence);
       if (committed.length > 0) {
         if (firstEvidenceS < 0) firstEvidenceS = (Date.now() - healedAt) / 1000;
         committedS = (Date.now() - healedAt) / 1000;
@@ -132,6 +137,7 @@ async function main(): Promise<number> {
       await sleep(3000);
     }
     await sleep(5000); // the validator update of the evidence block takes effect at +2
+    if (committed.length > 0) committed = (await evidenceInBlocks()).filter(isForkEvidence);
     // slash, jail, tombstone on the branch that committed it (asked through a node of that branch)
     const committer = procs.find((p, i) => alive()[i] && committed.some((c) => c.startsWith(`node${i} `)));
     if (committer !== undefined) {
@@ -172,7 +178,7 @@ async function main(): Promise<number> {
     log(`evidence: first seen ${firstEvidenceS}s after heal, committed ${committedS}s after heal (${committed.slice(0, 3).join("; ")}); pending ${JSON.stringify(result["pending_evidence_rpc"])}; files ${JSON.stringify(result["persisted_evidence_files"])}; ${logLines.join(" | ")}`);
     if (detected === "") return 1;
     if (!exists) {
-      result["failure"] = "no evidence against the shared key exists after the heal";
+      result["failure"] = "no evidence of the fork exists after the heal";
       return 1;
     }
     if (running > 0 && committed.length === 0) {
@@ -180,8 +186,14 @@ async function main(): Promise<number> {
       return 1;
     }
     const sk = result["shared_key_after_evidence"] as { tombstoned?: boolean; jailed?: boolean; tokens?: string } | undefined;
-    if (committed.length > 0 && (sk?.tombstoned !== true || sk.jailed !== true || !(BigInt(sk.tokens ?? "0") < BigInt(BOND[2]!)))) {
-      result["failure"] = `evidence committed but the shared key is not slashed, jailed and tombstoned: ${JSON.stringify(sk)}`;
+    const punished = committed.some(punishesShared);
+    result["committed_evidence_punishes_the_shared_key"] = punished ? "yes" : "no: amnesia only (the branches split in different rounds; CometBFT punishes nobody)";
+    if (punished && (sk?.tombstoned !== true || sk.jailed !== true || !(BigInt(sk.tokens ?? "0") < BigInt(BOND[2]!)))) {
+      result["failure"] = `evidence against the shared key committed but it is not slashed, jailed and tombstoned: ${JSON.stringify(sk)}`;
+      return 1;
+    }
+    if (!punished && committed.length > 0 && sk?.tombstoned === true) {
+      result["failure"] = `only amnesia evidence committed, yet the shared key was tombstoned: ${JSON.stringify(sk)}`;
       return 1;
     }
     return 0;
