@@ -1,6 +1,6 @@
 /** Store layout of auth (namespace "auth/"). Numbers are never reused. */
 import type { Bytes } from "../core/abci.ts";
-import { concat, u64be } from "../core/bytes.ts";
+import { u64be } from "../core/bytes.ts";
 
 export const MODULE_NAME = "auth";
 export const FEE_COLLECTOR_NAME = "fee_collector";
@@ -30,5 +30,10 @@ export function accountKey(addr: Bytes): Bytes {
 }
 
 export function accountNumberKey(n: bigint): Bytes {
-  return concat(Uint8Array.of(PREFIX.accountNumbers), u64be(n));
+  // prefix byte then u64be(n), in one array (concat of two fresh arrays cost three allocations)
+  const be = u64be(n);
+  const out = new Uint8Array(9);
+  out[0] = PREFIX.accountNumbers;
+  out.set(be, 1);
+  return out;
 }

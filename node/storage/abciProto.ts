@@ -218,16 +218,17 @@ function writeResult(r: ExecTxResult, s: Sizes, w: Out): void {
 export function encodeEventsAndTxResults(events: readonly AbciEvent[], txResults: readonly ExecTxResult[]): Uint8Array {
   const s = new Sizes();
   let n = 0;
-  for (const ev of events) n += 1 + ldLen(eventSize(ev, s));
-  for (const r of txResults) n += 1 + ldLen(resultSize(r, s));
+  // indexed loops: once per block over every result (for-of allocates per item before optimization)
+  for (let i = 0; i < events.length; i++) n += 1 + ldLen(eventSize(events[i] as AbciEvent, s));
+  for (let i = 0; i < txResults.length; i++) n += 1 + ldLen(resultSize(txResults[i] as ExecTxResult, s));
   const w = new Out(n);
-  for (const ev of events) {
+  for (let i = 0; i < events.length; i++) {
     w.byte(10);
-    writeEvent(ev, s, w);
+    writeEvent(events[i] as AbciEvent, s, w);
   }
-  for (const r of txResults) {
+  for (let i = 0; i < txResults.length; i++) {
     w.byte(18);
-    writeResult(r, s, w);
+    writeResult(txResults[i] as ExecTxResult, s, w);
   }
   if (w.o !== n) throw new Error(`encodeEventsAndTxResults: wrote ${w.o} bytes, sized ${n}`);
   return new Uint8Array(w.b.buffer, w.b.byteOffset, n);

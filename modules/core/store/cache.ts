@@ -100,6 +100,11 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
     this.cache.clear();
   }
 
+  /** calls fn for each buffered entry with its key string, in insertion order (no pair allocated per entry). */
+  forEachKeyed(fn: (e: Entry, ks: string) => void): void {
+    this.cache.forEach(fn);
+  }
+
   /** buffered entries with their key strings, in insertion order (for a flush sink that keeps latin1-keyed maps). */
   keyedEntries(): IterableIterator<[string, Entry]> {
     return this.cache.entries();

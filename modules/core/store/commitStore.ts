@@ -210,9 +210,10 @@ class SmtCommitStore implements CommitStore {
     // writes that leave a key as committed (a value rewritten unchanged, e.g. an index entry set on
     // every account update; a delete of an absent key) change neither the tree nor the flat table
     const dirty: DirtyEntry[] = [];
-    for (const [ks, e] of this.writeSet.keyedEntries()) {
+    // forEach: no [key, entry] pair per entry
+    this.writeSet.forEachKeyed((e, ks) => {
       const cur = this.flat.getByKeyString(ks, e.key);
-      if (e.value === null ? cur === undefined : cur !== undefined && equalBytes(cur, e.value)) continue;
+      if (e.value === null ? cur === undefined : cur !== undefined && equalBytes(cur, e.value)) return;
       let kh = this.keyHashes.get(ks);
       if (kh === undefined) {
         kh = sha256(e.key);
@@ -220,7 +221,7 @@ class SmtCommitStore implements CommitStore {
         this.keyHashes.set(ks, kh);
       }
       dirty.push({ keyHash: kh, key: e.key, value: e.value });
-    }
+    });
     const result = applyBatch(this.nodes, this._root, sortEntries(dirty));
     this.cached = { mutations: m, result, dirty };
     return this.cached;
@@ -231,7 +232,8 @@ class SmtCommitStore implements CommitStore {
     if (version <= this._version) throw new Error(`store: commit version ${version} <= ${this._version}`);
     const { result, dirty } = this.compute();
     const ops: BatchOp[] = [];
-    for (const e of dirty) {
+    for (let i = 0; i < dirty.length; i++) {
+      const e = dirty[i] as DirtyEntry;
       if (e.value === null) ops.push({ type: "del", key: withPrefix(PREFIX.flat, e.key) });
       else ops.push({ type: "put", key: withPrefix(PREFIX.flat, e.key), value: e.value });
     }
@@ -243,7 +245,7 @@ class SmtCommitStore implements CommitStore {
     await this.backend.write(ops, { sync: true });
     this.flat.afterCommit(dirty);
     // inner nodes are the hot upper levels of the next batch; leaves are read again only when their key is
-    for (const n of result.created) this.nodes.add(n);
+    for (let i = 0; i < result.created.length; i++) this.nodes.add(result.created[i] as TreeNode);
     this._version = version;
     this._root = result.root;
     this.writeSet = new CacheKVStore(this.flat);
@@ -315,11 +317,12 @@ class SmtCommitStore implements CommitStore {
 /** the node puts of a commit, keys and inner records carved out of one buffer (fewer allocations). */
 function pushNodeOps(ops: BatchOp[], created: readonly TreeNode[]): void {
   let inner = 0;
-  for (const n of created) if (n.kind === 1) inner++;
+  for (let i = 0; i < created.length; i++) if ((created[i] as TreeNode).kind === 1) inner++;
   const KEY = 33;
   const slab = new Uint8Array(created.length * KEY + inner * INNER_RECORD_LEN);
   let o = 0;
-  for (const n of created) {
+  for (let i = 0; i < created.length; i++) {
+    const n = created[i] as TreeNode;
     const key = slab.subarray(o, o + KEY);
     key[0] = PREFIX.node;
     key.set(n.hash, 1);
