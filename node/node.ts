@@ -23,6 +23,7 @@ import { AppConn } from "./app/appConn.ts";
 import { checkDoubleSignRisk } from "./consensus/doubleSignCheck.ts";
 import { handshake } from "./app/handshake.ts";
 import { loadOrGenNodeKey, nodeIdFromPubKey } from "./crypto/keyFiles.ts";
+import { installWasmSha256 } from "./crypto/wasmSha256.ts";
 import { BlobExchange } from "./blobstore/exchange.ts";
 import { BlobService } from "./blobstore/service.ts";
 import { BlobStore } from "./blobstore/store.ts";
@@ -146,6 +147,8 @@ function appStateBytes(genesisJson: string, genesis: GenesisDoc): Bytes {
 
 export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<RunningNode> {
   const log = deps.logger;
+  // short-input SHA-256 through WebAssembly (self-checked against node:crypto; the same digests)
+  if (!(await installWasmSha256())) log.warn({ module: "node" }, "WebAssembly SHA-256 unavailable: hashing stays on node:crypto");
   const { genesis } = deps;
   if (opts.chainId !== "" && opts.chainId !== genesis.chainId) {
     throw new Error(`chain id mismatch: options say ${opts.chainId}, genesis says ${genesis.chainId}`);
