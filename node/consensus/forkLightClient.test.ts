@@ -175,7 +175,8 @@ describe("consensus/forkLightClient (S13 in different rounds: light-client-attac
   it("built on the commit we decided with (another round than the canonical one): re-stamped from the canonical commit before it is proposed", async () => {
     const { A, B } = branches(0); // canonical: both branches in round 0 at F (equivocation)
     // A decided F in round 2 (its seen commit); block F+1's last commit (canonical) is round 0
-    const a = poolOn(A, F, undefined, new Map([[F, signCommit(F, at(A, F).id, 2, [honestIdx[0]!, sharedIdx])]]));
+    const dir = mkdtempSync(join(tmpdir(), "ol-lca-rs-"));
+    const a = poolOn(A, F, dir, new Map([[F, signCommit(F, at(A, F).id, 2, [honestIdx[0]!, sharedIdx])]]));
     a.p.onWantBlock((h, hash) => {
       if (toHex(at(B, h).id.hash) === toHex(hash)) queueMicrotask(() => a.p.forkBlock(at(B, h).block));
     });
@@ -195,6 +196,26 @@ describe("consensus/forkLightClient (S13 in different rounds: light-client-attac
       "canonical rounds 0/0: equivocation, the shared key",
     );
     a.p.checkBlockEvidence({ header: { height: F + 2n }, evidence: { evidence: proposed } } as unknown as Block, a.state);
+    // a restart after block F+1: the kept file is re-stamped the same way on restore
+    try {
+      const b = poolOn(A, F, dir, new Map([[F, signCommit(F, at(A, F).id, 2, [honestIdx[0]!, sharedIdx])]]));
+      b.p.onWantBlock((h, hash) => {
+        if (toHex(at(B, h).id.hash) === toHex(hash)) queueMicrotask(() => b.p.forkBlock(at(B, h).block));
+      });
+      rmSync(dir, { recursive: true, force: true });
+      b.p.checkBlockForFork(at(B, F + 1n).block, "test", "peer-b");
+      await settle();
+      const again = poolOn(A, F + 1n, dir);
+      assert.equal(again.p.restore(again.state), 2);
+      const restored = again.p.pendingList().filter((x) => x.type === "light_client_attack");
+      assert.deepEqual(
+        decodeLightClientAttack(restored[0]!.raw).byzantineValidators.map((v) => v.votingPower),
+        [43n],
+      );
+      assert.equal(readdirSync(dir).length, 2, "one file per item, the re-stamped one replacing the old");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("forged: a conflicting commit that does not verify starts no walk; a block that is not the one asked for is not a step", async () => {
