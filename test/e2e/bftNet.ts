@@ -239,38 +239,88 @@ export async function assertNoFork(procs: Proc[], upTo: number): Promise<void> {
  *    header of the next block wherever that block exists (same app state on every node);
  *  - I4: every acknowledged tx hash is in exactly one block on every node (waiting up to `timeoutMs`, from
  *    the end of the first scan, for acknowledged-but-pending ones to commit) and `tx` finds it with code 0 at that height on every node.
- * A ChainChecker remembers which txs it already found in which node's tx index, so repeated checks
- * (one per fault step) only look up the new ones, except on the nodes named `restarted` (all again).
+ * Incremental: a ChainChecker remembers the agreed block hash and header app hash of every height it has
+ * verified, the txs of those blocks (tx hash → heights), and per node the height up to which that node's
+ * blocks were compared with the agreed ones and which txs its tx index already showed. A later check fetches
+ * from a node only the heights above its mark, so repeated checks (one per fault step) cost the new heights,
+ * not the whole chain again. A node named in `restarted`, or whose process changed since the last check
+ * (relaunched), is compared again from height 1 (block ids and header app hashes of the agreed heights
+ * through `blockchain`, 20 a call) and its tx index looked up again in full: a restart is when its stores
+ * can change (WAL replay, handshake, crash recovery); a running node's block store only grows.
  * Returns the height checked and the number of acknowledged txs.
  */
 export class ChainChecker {
   private readonly indexed = new Map<Proc, Set<string>>();
+  /** height → agreed block hash and header app hash (from every node that was compared at that height). */
+  private readonly agreed = new Map<number, { hash: string; app: string }>();
+  /** tx hash → every height whose agreed block carries it. */
+  private readonly txHeights = new Map<string, number[]>();
+  /** per node: heights 1..n of its block store were compared with the agreed blocks. */
+  private readonly verifiedUpTo = new Map<Proc, number>();
+  /** per node: the process seen at its last check (a new one means it was relaunched). */
+  private readonly lastProc = new Map<Proc, Proc["proc"]>();
 
   async check(procs: Proc[], acked: Iterable<string>, opts: { timeoutMs?: number; restarted?: Proc[] } = {}): Promise<{ height: number; txs: number }> {
     const want = new Set(acked);
-    const seen = new Map<string, number>(); // tx hash → height (from the agreed blocks)
-    const appHashAt = new Map<number, string>();
-    let checked = 0;
+    for (const p of procs) {
+      const relaunched = this.lastProc.has(p) && this.lastProc.get(p) !== p.proc;
+      if (relaunched || (opts.restarted ?? []).includes(p)) {
+        this.verifiedUpTo.delete(p);
+        this.indexed.delete(p);
+      }
+      this.lastProc.set(p, p.proc);
+    }
+    const mark = (p: Proc) => this.verifiedUpTo.get(p) ?? 0;
+    // heights already agreed (1..agreed.size) that a node has not been compared at (it is new or restarted):
+    // its block ids and header app hashes via `blockchain`, 20 heights a call
+    await Promise.all(procs.map(async (p) => {
+      const upTo = Math.min(this.agreed.size, await heightOf(p));
+      for (let lo = mark(p) + 1; lo <= upTo; lo += 20) {
+        const hi = Math.min(lo + 19, upTo);
+        const r = await readRpc(p.rpcUrl, "blockchain", { minHeight: String(lo), maxHeight: String(hi) });
+        const metas = new Map(((r.block_metas ?? []) as { block_id: { hash: string }; header: { height: string; app_hash: string } }[]).map((m) => [Number(m.header.height), m]));
+        for (let h = lo; h <= hi; h++) {
+          const m = metas.get(h);
+          assert.ok(m !== undefined, `node ${p.rpcPort}: block meta of height ${h}`);
+          const a = this.agreed.get(h)!;
+          assert.equal(m.block_id.hash, a.hash, `I1: one block at height ${h}: node ${p.rpcPort} has ${m.block_id.hash}, the others ${a.hash}`);
+          assert.equal(m.header.app_hash, a.app, `I3: one app hash in the headers at height ${h} (node ${p.rpcPort})`);
+        }
+        this.verifiedUpTo.set(p, hi);
+      }
+    }));
+    let checked = Math.min(...procs.map(mark));
     // the wait for pending txs starts once the chain has been scanned up to the top once (a long chain on
     // a loaded machine can take longer to scan than the wait itself)
     let deadline = Number.POSITIVE_INFINITY;
     for (;;) {
       const top = Math.min(...(await Promise.all(procs.map(heightOf))));
       for (let h = checked + 1; h <= top; h++) {
-        const blocks = await Promise.all(procs.map((p) => readRpc(p.rpcUrl, "block", { height: String(h) })));
-        const hashes = new Set(blocks.map((b) => b.block_id.hash as string));
+        const todo = procs.filter((p) => mark(p) < h);
+        const blocks = await Promise.all(todo.map((p) => readRpc(p.rpcUrl, "block", { height: String(h) })));
+        const known = this.agreed.get(h);
+        const hashes = new Set([...blocks.map((b) => b.block_id.hash as string), ...(known === undefined ? [] : [known.hash])]);
         assert.equal(hashes.size, 1, `I1: one block at height ${h} across ${procs.length} nodes: ${[...hashes].join(", ")}`);
-        const apps = new Set(blocks.map((b) => b.block.header.app_hash as string));
+        const apps = new Set([...blocks.map((b) => b.block.header.app_hash as string), ...(known === undefined ? [] : [known.app])]);
         assert.equal(apps.size, 1, `I3: one app hash in the headers at height ${h}`);
-        appHashAt.set(h, [...apps][0]!);
-        for (const t of (blocks[0].block.data.txs ?? []) as string[]) {
-          const hash = txHashHex(Buffer.from(t, "base64"));
-          if (want.has(hash)) assert.ok(!seen.has(hash), `I4: tx ${hash} committed twice (heights ${seen.get(hash)} and ${h})`);
-          seen.set(hash, h);
+        if (known === undefined) {
+          this.agreed.set(h, { hash: [...hashes][0]!, app: [...apps][0]! });
+          for (const t of (blocks[0].block.data.txs ?? []) as string[]) {
+            const hash = txHashHex(Buffer.from(t, "base64"));
+            const at = this.txHeights.get(hash);
+            if (at === undefined) this.txHeights.set(hash, [h]);
+            else at.push(h);
+          }
         }
+        for (const p of todo) this.verifiedUpTo.set(p, h);
         checked = h;
       }
-      const missing = [...want].filter((h) => !seen.has(h));
+      if (checked < top) checked = top; // every node was already verified up to top
+      for (const hash of want) {
+        const at = this.txHeights.get(hash);
+        if (at !== undefined && at.length > 1) assert.fail(`I4: tx ${hash} committed twice (heights ${at.join(" and ")})`);
+      }
+      const missing = [...want].filter((h) => !this.txHeights.has(h));
       if (missing.length === 0) break;
       if (deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + (opts.timeoutMs ?? 30_000);
       if (Date.now() > deadline) assert.fail(`I4: ${missing.length} of ${want.size} acknowledged txs not committed by height ${checked}: ${missing.slice(0, 5).join(", ")}`);
@@ -281,11 +331,10 @@ export class ChainChecker {
       const info = await readRpc(p.rpcUrl, "abci_info");
       const h = Number(info.response.last_block_height);
       const app = Buffer.from(info.response.last_block_app_hash ?? "", "base64").toString("hex").toUpperCase();
-      const next = appHashAt.get(h + 1);
+      const next = h + 1 <= checked ? this.agreed.get(h + 1)?.app : undefined;
       if (next !== undefined) assert.equal(app, next.toUpperCase(), `I3: node ${p.rpcPort} app hash after height ${h}`);
     }
     // the tx index of every node
-    for (const p of opts.restarted ?? []) this.indexed.delete(p);
     await Promise.all(procs.map(async (p) => {
       const done = this.indexed.get(p) ?? new Set<string>();
       this.indexed.set(p, done);
@@ -294,7 +343,7 @@ export class ChainChecker {
         await Promise.all(list.slice(i, i + 32).map(async (hash) => {
           const r = await waitFor(`tx ${hash} indexed on node ${p.rpcPort}`, async () => await rpc(p.rpcUrl, "tx", { hash: `0x${hash}` }), 30_000, 250);
           assert.equal(r.tx_result.code, 0, `I4: tx ${hash} result on node ${p.rpcPort}`);
-          assert.equal(Number(r.height), seen.get(hash), `I4: tx ${hash} height on node ${p.rpcPort}`);
+          assert.equal(Number(r.height), this.txHeights.get(hash)![0], `I4: tx ${hash} height on node ${p.rpcPort}`);
           done.add(hash);
         }));
       }
