@@ -4,10 +4,7 @@
  */
 import { hash } from "node:crypto";
 import type { Bytes } from "./abci.ts";
-
-function view(b: Bytes): Buffer {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
+import { toKeyString } from "./bytes.ts";
 
 /** a plain Uint8Array over a digest Buffer: no copy when the Buffer owns its exact-size ArrayBuffer (one-shot digests do), else a copy (never a view into a shared pool). */
 function plain(b: Buffer): Bytes {
@@ -46,7 +43,7 @@ export function ripemd160(data: Bytes): Bytes {
 
 /** Cosmos account address bytes of a secp256k1 compressed public key. */
 export function addressFromSecp256k1(pubkey33: Bytes): Bytes {
-  const k = view(pubkey33).toString("latin1");
+  const k = toKeyString(pubkey33);
   let a = addressMemo.get(k);
   if (a === undefined) {
     a = ripemd160(sha256(pubkey33));
