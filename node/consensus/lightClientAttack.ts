@@ -255,7 +255,7 @@ export function byzantineValidators(conflicting: LightBlock, commonVals: readonl
  * commonVals' power behind the conflicting commit is more than 1/3 (CometBFT
  * VerifyCommitLightTrustingAllSignatures with the default trust level): every signature counted is checked.
  */
-function verifyCommitTrusting(chainId: string, commonVals: readonly Validator[], commit: Commit): void {
+function verifyCommitTrusting(commonVals: readonly Validator[], commit: Commit): void {
   const total = totalPower(commonVals);
   let tallied = 0n;
   const seen = new Set<string>();
@@ -270,7 +270,6 @@ function verifyCommitTrusting(chainId: string, commonVals: readonly Validator[],
     tallied += v.votingPower;
   }
   if (tallied * 3n <= total) reject(`only ${tallied} of the common set's ${total} power signed the conflicting block (need > 1/3)`);
-  void chainId;
 }
 
 export interface VerifyContext {
@@ -303,7 +302,7 @@ export function verifyLightClientAttack(e: DecodedLightClientAttack, ctx: Verify
   if (ctx.commonHeader.header.height !== e.commonHeight) reject("common header of another height");
   if (ctx.trustedHeader.header.height !== c.header.height) reject("trusted header of another height");
   if (e.commonHeight !== c.header.height) {
-    verifyCommitTrusting(ctx.chainId, ctx.commonVals, c.commit);
+    verifyCommitTrusting(ctx.commonVals, c.commit);
   } else if (conflictingHeaderIsInvalid(c.header, ctx.trustedHeader.header)) {
     reject("common height is the same as conflicting block height so expected the conflicting block to be correctly derived yet it wasn't");
   }
