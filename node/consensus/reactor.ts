@@ -167,10 +167,24 @@ export function decodeStateMessage(b: Uint8Array): StateMessage {
   return m;
 }
 
+/**
+ * encodeBlock by block object: a proposal goes to every peer (and may be relayed or served again), and the
+ * blocks the reactor sends come from the machine or the block store, which never change a block they hand out.
+ */
+const encodedBlocks = new WeakMap<Block, Uint8Array>();
+function encodeBlockOnce(block: Block): Uint8Array {
+  let b = encodedBlocks.get(block);
+  if (b === undefined) {
+    b = encodeBlock(block);
+    encodedBlocks.set(block, b);
+  }
+  return b;
+}
+
 export function encodeDataMessage(m: DataMessage): Uint8Array {
   const w = new BinaryWriter();
-  if (m.kind === "proposal") w.uint32(1).bytes(encodeProposal(m.proposal)).bytes(encodeBlock(m.block));
-  else if (m.kind === "block") w.uint32(2).uint64(m.height).bytes(encodeBlock(m.block));
+  if (m.kind === "proposal") w.uint32(1).bytes(encodeProposal(m.proposal)).bytes(encodeBlockOnce(m.block));
+  else if (m.kind === "block") w.uint32(2).uint64(m.height).bytes(encodeBlockOnce(m.block));
   else w.uint32(3).uint64(m.height).bytes(m.hash);
   return w.finish();
 }
