@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { bigintFromDecimalBytes, decimalBytes, fromUtf8, utf8, utf8Length } from "./bytes.ts";
+import { bigintFromDecimalBytes, decimalBytes, fromKeyString, fromUtf8, toKeyString, utf8, utf8Length } from "./bytes.ts";
 
 describe("core/bytes decimal and length helpers", () => {
   it("decimalBytes is utf8(n.toString()) and bigintFromDecimalBytes is BigInt(fromUtf8(b))", () => {
@@ -17,5 +17,16 @@ describe("core/bytes decimal and length helpers", () => {
   });
   it("utf8Length is utf8(s).length", () => {
     for (const s of ["", "abc", "héllo", "😀", "\ud800", "a\udc00b", "x".repeat(1000)]) assert.equal(utf8Length(s), utf8(s).length);
+  });
+  it("toKeyString is one char per byte (also for views with an offset and long keys) and fromKeyString inverts it", () => {
+    let seed = 3;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let n = 0; n <= 200; n++) {
+      const big = Uint8Array.from({ length: n + 3 }, rnd);
+      const b = big.subarray(3);
+      const s = toKeyString(b);
+      assert.equal(s, Array.from(b, (x) => String.fromCharCode(x)).join(""));
+      assert.deepEqual(fromKeyString(s), Uint8Array.from(b));
+    }
   });
 });
