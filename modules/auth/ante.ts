@@ -52,6 +52,27 @@ function signHash(tx: DecodedTx, chainId: string, accountNumber: bigint): Bytes 
   return h;
 }
 
+/**
+ * The tx-determined attribute values of the ante's "tx" events (fee, fee payer, each signer's
+ * "address/sequence" and base64 signature), memoized per decoded tx: CheckTx, every recheck and
+ * FinalizeBlock emit the same strings for the same (shared, read-only) DecodedTx.
+ */
+interface TxEventStrings {
+  fee?: string;
+  feePayer?: string;
+  accSeq: (string | undefined)[];
+  signature: (string | undefined)[];
+}
+const txEventStrings = new WeakMap<DecodedTx, TxEventStrings>();
+function eventStrings(tx: DecodedTx): TxEventStrings {
+  let e = txEventStrings.get(tx);
+  if (e === undefined) {
+    e = { accSeq: [], signature: [] };
+    txEventStrings.set(tx, e);
+  }
+  return e;
+}
+
 export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
   const ak = deps.accountKeeper;
   const feeCollector = deps.feeCollector ?? FEE_COLLECTOR_NAME;
@@ -88,7 +109,10 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       // out of gas on cheap messages). Values are written back unchanged, on Simulate's throw-away branch.
       deps.bankKeeper.touchTransferToModule(ctx, tx.feePayer, feeCollector, ctx.minGasPrices[0]?.denom ?? deps.simulateFeeDenom ?? "uopen");
     }
-    ctx.events.emit("tx", { fee: formatCoins(tx.fee), fee_payer: accAddressToString(tx.feePayer) });
+    const strs = eventStrings(tx);
+    const feeText = (strs.fee ??= formatCoins(tx.fee));
+    const feePayerText = (strs.feePayer ??= accAddressToString(tx.feePayer));
+    ctx.events.emit("tx", { fee: feeText, fee_payer: feePayerText });
   };
 
   const setPubKey: AnteDecorator = (ctx) => {
@@ -105,8 +129,11 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       } else if (acc.pubKey === null && !ctx.simulate) {
         throw ErrInvalidPubKey.wrap("pubkey on account is not set");
       }
-      ctx.events.emit("tx", { acc_seq: `${accAddressToString(signer)}/${info?.sequence ?? 0n}` });
-      ctx.events.emit("tx", { signature: toBase64(tx.signatures[i] ?? new Uint8Array(0)) });
+      const strs = eventStrings(tx);
+      const accSeq = (strs.accSeq[i] ??= `${accAddressToString(signer)}/${info?.sequence ?? 0n}`);
+      const signature = (strs.signature[i] ??= toBase64(tx.signatures[i] ?? new Uint8Array(0)));
+      ctx.events.emit("tx", { acc_seq: accSeq });
+      ctx.events.emit("tx", { signature });
     });
   };
 
