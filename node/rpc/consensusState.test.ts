@@ -184,6 +184,60 @@ describe("rpc consensus_state / dump_consensus_state", () => {
     }
   });
 
+  it("a decided height (RoundStepCommit, commit_round, commit_time, the polka's lock), then the next height's last_commit", async () => {
+    const sm2 = new ConsensusState({ chainId: CHAIN, timeouts: T, voteExtensionsEnableHeight: 0n }, { signer: rawSigner(keys[me]!, CHAIN, ed25519Scheme), verifier: ed25519Scheme.verifier });
+    const feed2 = (input: Parameters<ConsensusState["handle"]>[0], now: number) => {
+      for (const o of sm2.handle(input, now)) {
+        if (o.kind === "validateBlock") sm2.handle({ kind: "verdict", height: o.height, blockHash: o.blockId.hash, valid: true }, now);
+      }
+    };
+    const vote2 = (i: number, type: 1 | 2, id: BlockID) => feed2({ kind: "vote", vote: signedVote(keys[i]!, ed25519Scheme, CHAIN, vals, { type, height: H, round: 0, blockId: id }) }, 1_790_000_002_000);
+    env.consensus = { roundState: () => sm2.dump(), peers: () => [] };
+    const origVals = env.state.loadValidators;
+    env.state.loadValidators = (h) => (h === H ? vals.validators : origVals(h));
+    try {
+      feed2({ kind: "startHeight", height: H, validators: vals }, 1_790_000_000_000);
+      feed2({ kind: "timeout", timeout: { step: "newHeight", height: H, round: 0 } }, 1_790_000_000_100);
+      const block = makeTestBlock({ chainId: CHAIN, height: H, time: { seconds: 1_790_000_000n, nanos: 0 }, proposer: keys[p0]!.address, txs: [utf8("y")] });
+      const id = computeBlockId(block);
+      feed2({ kind: "proposal", proposal: signedProposal(keys[p0]!, ed25519Scheme, CHAIN, { height: H, round: 0, polRound: -1, blockId: id }), block }, 1_790_000_001_000);
+      for (const i of [p0, other]) vote2(i, 1, id); // polka (with ours): lock, precommit
+      let d = (await result("dump_consensus_state")).round_state;
+      assert.equal(d.step, 6, "RoundStepPrecommit");
+      assert.equal(d.locked_round, 0);
+      assert.equal(d.locked_block.header.height, String(H));
+      assert.deepEqual(d.locked_block_parts, { "count/total": "1/1", parts_bit_array: "x" });
+      assert.equal(d.valid_round, 0);
+      assert.equal(d.proposal.Type, 32);
+      assert.equal(d.proposal.pol_round, -1);
+      const simple = (await result("consensus_state")).round_state;
+      assert.equal(simple.locked_block_hash, toHex(id.hash).toUpperCase());
+      assert.equal(simple.valid_block_hash, toHex(id.hash).toUpperCase());
+      for (const i of [p0, other]) vote2(i, 2, id); // +2/3 precommits: decide
+      d = (await result("dump_consensus_state")).round_state;
+      assert.equal(d.step, 8, "RoundStepCommit");
+      assert.equal(d.commit_round, 0);
+      assert.equal(d.commit_time, "2026-09-21T14:13:22Z");
+      assert.match(d.votes[0].precommits_bit_array, / 30\/40 = 0\.75$/);
+      // the next height: the precommits of the decided round are its last_commit
+      feed2({ kind: "startHeight", height: H + 1n, validators: vals }, 1_790_000_002_500);
+      const r = await result("dump_consensus_state");
+      d = r.round_state;
+      assert.equal(d.height, String(H + 1n));
+      assert.equal(d.step, 1);
+      assert.equal(d.start_time, "2026-09-21T14:13:22.1Z", "the decision's time + timeout_commit");
+      assert.equal(d.last_commit.votes.length, 4);
+      assert.equal(d.last_commit.votes.filter((v: string) => v !== "nil-Vote").length, 3);
+      assert.match(d.last_commit.votes_bit_array, /^BA\{4:[x_]{4}\} 30\/40 = 0\.75$/);
+      assert.deepEqual(d.last_commit.peer_maj_23s, {});
+      assert.equal(d.last_validators.validators.length, 4);
+      assert.equal(d.locked_round, -1, "locks reset at a new height");
+      assert.equal((await result("consensus_state")).round_state["height/round/step"], `${H + 1n}/0/1`);
+    } finally {
+      env.state.loadValidators = origVals;
+    }
+  });
+
   it("formats like Go: %.2f half to even, %02d rounds, nil votes", () => {
     assert.equal(fraction2(1n, 8n), "0.12");
     assert.equal(fraction2(3n, 8n), "0.38");
