@@ -124,16 +124,10 @@ export function prefixEnd(prefix: Bytes): Bytes | undefined {
   return undefined;
 }
 
-/** Buffer's native latin1 decoder (Node), called on plain Uint8Arrays by toKeyString. */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
-
 /**
  * A string whose UTF-16 code units are the bytes (latin1): Map key whose `<` order equals byte order.
  */
 export function toKeyString(b: Bytes): string {
-  // Buffer's native latin1 decoder applied to the Uint8Array itself (no Buffer object): one char per
-  // byte, the same string as below, ~35% cheaper than fromCharCode.apply for store keys
-  if (latin1Slice !== undefined) return latin1Slice.call(b, 0, b.length);
   // short keys (store keys, addresses): one char per byte without a Buffer object; the same string
   if (b.length <= 64) return String.fromCharCode.apply(null, b as unknown as number[]);
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
