@@ -657,6 +657,9 @@ export class ConsensusState {
     }
     const l = this.last;
     if (l !== undefined && l.precommits !== undefined && v.height === l.height && v.type === SignedMsgType.Precommit && v.round === l.round) {
+      // a copy of a precommit already held (verified when it was added): peers relay the last height's
+      // precommits for a while after the decision, and each copy cost two ed25519 verifications
+      if (l.precommits.hasExact(v)) return;
       if (!this.verifyVote(v, l.precommits.validators, l.height)) return;
       const res = l.precommits.add(v, (id) => isZeroBlockId(id) || blockIdEqual(id, l.precommits!.twoThirdsMajority() ?? EMPTY_BLOCK_ID));
       if (res.kind === "conflict" && res.firstConflict) this.out.push({ kind: "evidence", evidence: res.evidence });
