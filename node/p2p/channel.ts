@@ -357,9 +357,11 @@ export class PeerSender {
   private schedule(): void {
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
-    // at the end of this event-loop turn (not in a microtask): the messages that the turn's callbacks
-    // queue (e.g. a batch of txs accepted one by one) leave together, in one write per channel
-    setImmediate(() => {
+    // in a microtask: the frames queued by the same synchronous run (a status tick's messages to a peer, a
+    // broadcast) still leave in one write. Not setImmediate: deferring the send to the end of the turn let
+    // the in-process 4-validator network (network.test.ts) move past the height before any VoteSetMaj23
+    // claim arrived, on every node, for 30 s.
+    queueMicrotask(() => {
       this.scheduled = false;
       this.pump();
     });
