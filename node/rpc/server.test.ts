@@ -72,6 +72,22 @@ function checkExecTxResult(r: Any, where: string): void {
   for (const e of r.events) for (const a of e.attributes) assert.equal(typeof a.index, "boolean", `${where} attribute index`);
 }
 
+/** a vote of validator index 2 (address 0xab…) at height 5 for a block whose hash bytes are all `tag`. */
+function testVote(tag: number, o: { type: 1 | 2; round: number; nanos: number }) {
+  return {
+    type: o.type,
+    height: 5n,
+    round: o.round,
+    blockId: { hash: new Uint8Array(32).fill(tag), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(tag + 1) } },
+    timestamp: { seconds: 1_700_000_000n, nanos: o.nanos },
+    validatorAddress: new Uint8Array(20).fill(0xab),
+    validatorIndex: 2,
+    signature: new Uint8Array(64).fill(tag),
+    extension: new Uint8Array(0),
+    extensionSignature: new Uint8Array(0),
+  };
+}
+
 describe("rpc/server", () => {
   before(async () => {
     env = await makeFakeEnv(8);
@@ -415,18 +431,7 @@ describe("rpc/server", () => {
   it("pending_evidence (openledgerd's): empty without an evidence pool; lists pending duplicate votes and conflicting commits", async () => {
     const none = await result("pending_evidence");
     assert.deepEqual(none, { n_evidence: "0", evidence: [], conflicting_commits: [] });
-    const vote = (tag: number) => ({
-      type: 2 as const,
-      height: 5n,
-      round: 0,
-      blockId: { hash: new Uint8Array(32).fill(tag), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(tag + 1) } },
-      timestamp: { seconds: 1_700_000_000n, nanos: 0 },
-      validatorAddress: new Uint8Array(20).fill(0xab),
-      validatorIndex: 2,
-      signature: new Uint8Array(64).fill(tag),
-      extension: new Uint8Array(0),
-      extensionSignature: new Uint8Array(0),
-    });
+    const vote = (tag: number) => testVote(tag, { type: 2, round: 0, nanos: 0 });
     const ev = encodeDuplicateVoteEvidence({ voteA: vote(1), voteB: vote(3), totalVotingPower: 67n, validatorPower: 43n, timestamp: { seconds: 1_700_000_001n, nanos: 0 } });
     env.evidence = { pending: () => [ev.raw], forks: () => [{ height: 5n, ourBlock: "AA", theirBlock: "BB", source: "test", evidence: 1 }] };
     try {
@@ -447,18 +452,7 @@ describe("rpc/server", () => {
   });
 
   it("block: DuplicateVoteEvidence in CometBFT 0.38's JSON layout (amino name, vote_a/vote_b, Go-named ABCI fields)", async () => {
-    const vote = (tag: number) => ({
-      type: 1 as const,
-      height: 5n,
-      round: 2,
-      blockId: { hash: new Uint8Array(32).fill(tag), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(tag + 1) } },
-      timestamp: { seconds: 1_700_000_000n, nanos: 120_000_000 },
-      validatorAddress: new Uint8Array(20).fill(0xab),
-      validatorIndex: 2,
-      signature: new Uint8Array(64).fill(tag),
-      extension: new Uint8Array(0),
-      extensionSignature: new Uint8Array(0),
-    });
+    const vote = (tag: number) => testVote(tag, { type: 1, round: 2, nanos: 120_000_000 });
     const ev = encodeDuplicateVoteEvidence({ voteA: vote(1), voteB: vote(3), totalVotingPower: 67n, validatorPower: 43n, timestamp: { seconds: 1_700_000_001n, nanos: 0 } });
     const block = env.blocks.get(6n)!;
     const before = block.evidence.evidence;
