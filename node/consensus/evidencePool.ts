@@ -36,7 +36,7 @@ import {
   type DecodedLightClientAttack,
   decodeLightClientAttack,
   encodeLightClientAttack,
-  LightClientAttackError,
+  EvidenceError,
   lightClientAttackHash,
   type SignedHeader,
   verifyLightClientAttack,
@@ -90,14 +90,7 @@ function blockIdKeyBytes(b: BlockID): Uint8Array {
   return out;
 }
 
-export class EvidenceError extends Error {
-  readonly outcome: "ignore" | "reject";
-  constructor(outcome: "ignore" | "reject", message: string) {
-    super(message);
-    this.name = "EvidenceError";
-    this.outcome = outcome;
-  }
-}
+export { EvidenceError };
 
 export interface EvidencePoolDeps {
   blockStore: {
@@ -644,7 +637,7 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     try {
       r = verifyLightClientAttack(e, { chainId: state.chainId, commonHeader: common, trustedHeader: trusted, commonVals: vals, commonTime: meta.header.time });
     } catch (err: unknown) {
-      if (!(err instanceof LightClientAttackError)) throw err;
+      if (!(err instanceof EvidenceError)) throw err;
       // our own block as the conflicting one: evidence for the other branch of a fork (no penalty)
       throw new EvidenceError(/trusted header hash matches/.test(err.message) ? "ignore" : "reject", err.message);
     }

@@ -18,7 +18,7 @@ import {
   type DecodedLightClientAttack,
   decodeLightClientAttack,
   encodeLightClientAttack,
-  LightClientAttackError,
+  EvidenceError,
   lightClientAttackHash,
   lightClientAttackMisbehavior,
   type SignedHeader,
@@ -36,7 +36,7 @@ const Bother = buildBranch({ tag: "B", forkAt: H, top: H + 1n, round: () => 1, s
 const sh = (c: typeof A, h: bigint): SignedHeader => ({ header: c[Number(h) - 1]!.block.header, commit: c[Number(h) - 1]!.commit });
 const ours = sh(A, H);
 const ctx = { chainId: FORK_CHAIN, commonHeader: ours, trustedHeader: ours, commonVals: vals, commonTime: ours.header.time };
-const rejects = (f: () => unknown, re: RegExp) => assert.throws(f, (e: unknown) => e instanceof LightClientAttackError && e.outcome === "reject" && re.test(e.message));
+const rejects = (f: () => unknown, re: RegExp) => assert.throws(f, (e: unknown) => e instanceof EvidenceError && e.outcome === "reject" && re.test(e.message));
 const roundTrip = (e: DecodedLightClientAttack) => decodeLightClientAttack(encodeLightClientAttack(e), FORK_CHAIN);
 
 describe("consensus/lightClientAttack (CometBFT LightClientAttackEvidence)", () => {

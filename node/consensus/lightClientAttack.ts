@@ -45,17 +45,18 @@ export interface DecodedLightClientAttack {
   timestamp: Timestamp;
 }
 
-export class LightClientAttackError extends Error {
+/** invalid or unusable evidence (light-client-attack or duplicate-vote): "reject" scores the sender, "ignore" does not. */
+export class EvidenceError extends Error {
   readonly outcome: "ignore" | "reject";
   constructor(outcome: "ignore" | "reject", message: string) {
     super(message);
-    this.name = "LightClientAttackError";
+    this.name = "EvidenceError";
     this.outcome = outcome;
   }
 }
 
 const reject = (m: string): never => {
-  throw new LightClientAttackError("reject", `light client attack evidence: ${m}`);
+  throw new EvidenceError("reject", `light client attack evidence: ${m}`);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +294,7 @@ export interface LocalAbciFields {
 
 /**
  * CometBFT VerifyLightClientAttack (without the forward-lunatic case: the conflicting height must be one
- * we hold). Throws LightClientAttackError("reject") when the evidence is invalid. Returns the locally
+ * we hold). Throws EvidenceError("reject") when the evidence is invalid. Returns the locally
  * derived ABCI fields and, separately, whether the evidence's own fields differ from them (`mismatch`):
  * on a forked chain evidence built on the other branch carries that branch's time.
  */
