@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { toBase64, utf8 } from "../modules/core/bytes.ts";
+import { toBase64, toHex, utf8 } from "../modules/core/bytes.ts";
 import { MemoryBackend } from "../modules/core/store/memory.ts";
 import { loadOrGenPrivValidatorKey } from "./crypto/keyFiles.ts";
 import { startNode } from "./node.ts";
@@ -113,6 +113,95 @@ describe("node", () => {
         assert.equal((await rpc(node2.rpcPort, "num_unconfirmed_txs")).result.n_txs, "0");
       } finally {
         await node2.stop();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("consensus_state / dump_consensus_state answer on a single validator (dev chain engine), as CometBFT 0.38 does", async () => {
+    const home = mkdtempSync(join(tmpdir(), "openledgerd-node-"));
+    try {
+      const pv = new MemPV();
+      // blocks an hour apart: after block 1 the producer waits at NewHeight of height 2
+      const slow: NodeOptions = { ...options(home), consensus: { blockIntervalMs: 3_600_000, createEmptyBlocks: true } };
+      const node = await startNode(slow, { app: new KvApp(), logger: silentLogger(), genesis: testGenesis(pv), genesisJson: "{}", privValidator: pv, nodeDbBackend: new MemoryBackend() });
+      try {
+        assert.equal(node.engine, "single");
+        await waitFor(() => node.height() >= 1n);
+        const addr = toHex(pv.address).toUpperCase();
+        const cs = await rpc(node.rpcPort, "consensus_state");
+        assert.equal(cs.error, undefined, JSON.stringify(cs.error));
+        const simple = cs.result.round_state;
+        assert.equal(simple["height/round/step"], "2/0/1", "NewHeight (1) of the next height, round 0");
+        assert.deepEqual(simple.proposer, { address: addr, index: 0 });
+        assert.deepEqual(simple.height_vote_set, [{ round: 0, prevotes: ["nil-Vote"], prevotes_bit_array: "BA{1:_} 0/10 = 0.00", precommits: ["nil-Vote"], precommits_bit_array: "BA{1:_} 0/10 = 0.00" }]);
+        assert.equal(simple.proposal_block_hash, "");
+        assert.equal(cs.result.timeouts.commit_ms, "3600000");
+
+        const dump = (await rpc(node.rpcPort, "dump_consensus_state")).result;
+        const rs = dump.round_state;
+        assert.equal(rs.height, "2");
+        assert.equal(rs.round, 0);
+        assert.equal(rs.step, 1);
+        assert.equal(rs.validators.validators.length, 1);
+        assert.equal(rs.validators.proposer.address, addr);
+        assert.equal(rs.validators.proposer.voting_power, "10");
+        assert.equal(rs.proposal, null);
+        assert.equal(rs.locked_round, -1);
+        assert.equal(rs.commit_round, -1);
+        assert.notEqual(rs.commit_time, "0001-01-01T00:00:00Z", "block 1 was decided in this run");
+        // the last commit is block 1's: our own precommit
+        assert.equal(rs.last_commit.votes.length, 1);
+        assert.match(rs.last_commit.votes[0], new RegExp(`^Vote\\{0:${addr.slice(0, 12)} 1/00/SIGNED_MSG_TYPE_PRECOMMIT\\(Precommit\\) ${(await rpc(node.rpcPort, "block", { height: "1" })).result.block_id.hash.slice(0, 12)} `));
+        assert.equal(rs.last_commit.votes_bit_array, "BA{1:x} 10/10 = 1.00");
+        assert.equal(rs.last_validators.validators[0].address, addr);
+        assert.deepEqual(dump.peers, []);
+      } finally {
+        await node.stop();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("consensus_state / dump_consensus_state answer while block syncing (BFT node, no peer yet): NewHeight of the synced height", async () => {
+    const home = mkdtempSync(join(tmpdir(), "openledgerd-node-"));
+    try {
+      mkdirSync(join(home, "config"), { recursive: true });
+      const key = loadOrGenPrivValidatorKey(join(home, "config", "priv_validator_key.json"));
+      const other = new MemPV(new Uint8Array(32).fill(9));
+      // two validators of equal power: this one alone cannot commit, so the node block syncs first; with no peer it stays there
+      const genesis = {
+        ...testGenesis(other),
+        validators: [
+          { address: key.address, pubKey: { type: "ed25519" as const, value: key.publicKey }, power: 10n, name: "val0" },
+          { address: other.address, pubKey: { type: "ed25519" as const, value: other.pubKey }, power: 10n, name: "val1" },
+        ],
+      };
+      const o: NodeOptions = { ...options(home), p2p: { laddr: "tcp://127.0.0.1:0", persistentPeers: [], seeds: [] } };
+      const node = await startNode(o, { app: new KvApp(), logger: silentLogger(), genesis, genesisJson: "{}", nodeDbBackend: new MemoryBackend() });
+      try {
+        assert.equal(node.engine, "bft");
+        assert.equal((await rpc(node.rpcPort, "status")).result.sync_info.catching_up, true);
+        const cs = await rpc(node.rpcPort, "consensus_state");
+        assert.equal(cs.error, undefined, JSON.stringify(cs.error));
+        assert.equal(cs.result.round_state["height/round/step"], "1/0/1");
+        assert.equal(cs.result.round_state.height_vote_set[0].prevotes_bit_array, "BA{2:__} 0/20 = 0.00");
+        const proposer = cs.result.round_state.proposer;
+        assert.ok([toHex(key.address).toUpperCase(), toHex(other.address).toUpperCase()].includes(proposer.address));
+        const dump = (await rpc(node.rpcPort, "dump_consensus_state")).result;
+        assert.equal(dump.round_state.height, "1");
+        assert.equal(dump.round_state.step, 1);
+        assert.equal(dump.round_state.validators.validators.length, 2);
+        assert.equal(dump.round_state.validators.proposer.address, proposer.address);
+        assert.equal(dump.round_state.last_commit, null, "nothing committed yet");
+        assert.equal(dump.round_state.last_validators, null);
+        assert.equal(dump.round_state.commit_time, "0001-01-01T00:00:00Z", "CometBFT's zero time: nothing decided in this run");
+        assert.deepEqual(dump.peers, []);
+        assert.equal((await rpc(node.rpcPort, "status")).result.sync_info.catching_up, true, "still block syncing");
+      } finally {
+        await node.stop();
       }
     } finally {
       rmSync(home, { recursive: true, force: true });

@@ -29,7 +29,8 @@ import { BlobService } from "./blobstore/service.ts";
 import { BlobStore } from "./blobstore/store.ts";
 import { BlockSyncReactor } from "./blocksync/reactor.ts";
 import { makeVerifyAndApply } from "./blocksync/verify.ts";
-import { ConsensusDriver, type SyncPrivValidator } from "./consensus/driver.ts";
+import { chainRoundState } from "./consensus/chainRoundState.ts";
+import { ConsensusDriver, storedLastCommit, type SyncPrivValidator } from "./consensus/driver.ts";
 import { EvidencePool } from "./consensus/evidencePool.ts";
 import { ConsensusReactor } from "./consensus/reactor.ts";
 import { DEFAULT_TIMEOUTS } from "./consensus/state.ts";
@@ -45,6 +46,7 @@ import { crashHooksFromEnv } from "./execution/crashAt.ts";
 import { type TxPreverifier, TxPool } from "./mempool/txPool.ts";
 import { durableMempoolView, MempoolWal } from "./mempool/wal.ts";
 import { txHash } from "./types/hash.ts";
+import { msToTimestamp } from "./types/time.ts";
 import { restExtras } from "./rest/extras.ts";
 import { observeFinalizeBlock, type ChainMetrics } from "./metrics/chain.ts";
 import { POA_INDEX_PHASE, POA_PHASE, createPhaseTimer } from "./metrics/phases.ts";
@@ -276,6 +278,9 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     let current: () => ChainState;
     let mempoolView: RpcEnv["mempool"] = mempool;
     let startEngine: () => Promise<void>;
+    // RPC consensus_state / dump_consensus_state: answered on either engine, while block syncing too (as CometBFT does)
+    let consensusView: NonNullable<RpcEnv["consensus"]>;
+    const timeouts = { ...DEFAULT_TIMEOUTS, commitMs: opts.consensus.blockIntervalMs, ...opts.consensus.timeouts };
     if (engine === "single") {
       const signer =
         deps.privValidator ??
@@ -292,6 +297,10 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       validatorAddress = signer.address;
       validatorPubKey = signer.pubKey;
       current = () => p.state();
+      consensusView = {
+        roundState: () => chainRoundState(p.state(), storedLastCommit(blockStore, p.state().lastBlockHeight), p.progress(), timeouts),
+        peers: () => [],
+      };
       startEngine = async () => {
         p.start();
         closers.push({ name: "producer", fn: () => p.stop() });
@@ -316,7 +325,6 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       mempoolView = mempoolReactor;
       const blobExchange = new BlobExchange({}, { host, store: blobs.store, logger: log });
       blobs.setExchange(blobExchange);
-      const timeouts = { ...DEFAULT_TIMEOUTS, commitMs: opts.consensus.blockIntervalMs, ...opts.consensus.timeouts };
       let driver!: ConsensusDriver;
       const evidence = new EvidencePool({ dir: join(dataDir, "evidence") }, {
         blockStore,
@@ -413,6 +421,14 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       );
       bft = { host, driver, reactor, blockSync, evidence, mempoolReactor, blobExchange };
       current = () => (driver.isRunning ? driver.state() : syncedState);
+      // while block syncing: NewHeight of the synced height (CometBFT's consensus State as updateToState left it; start time = start + timeout_commit)
+      const syncStart = msToTimestamp(Date.now() + timeouts.commitMs);
+      consensusView = {
+        roundState: () =>
+          (driver.isRunning ? driver.sm.dump() : undefined) ??
+          chainRoundState(syncedState, storedLastCommit(blockStore, syncedState.lastBlockHeight), { round: 0, step: "newHeight", startTime: syncStart, commitTime: undefined }, timeouts),
+        peers: () => reactor.peerDumps(),
+      };
       startEngine = async () => {
         await host.start();
         closers.push({ name: "p2p host", fn: () => host.stop() });
@@ -459,7 +475,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       },
       catchingUp: () => bft?.blockSync.isSyncing ?? false,
       ...(bft !== undefined ? { evidence: { pending: () => bft!.evidence.pendingList(), forks: () => bft!.evidence.forks } } : {}),
-      ...(bft !== undefined ? { consensus: { roundState: () => (bft!.driver.isRunning ? bft!.driver.sm.dump() : undefined), peers: () => bft!.reactor.peerDumps() } } : {}),
+      consensus: consensusView,
       peers: () => bft?.host.peers().map((p) => ({ id: p.id, address: p.address })) ?? [],
       blobs,
     };

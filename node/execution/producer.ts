@@ -55,6 +55,21 @@ export interface ProducerOptions {
   blockExecBudgetMs?: number;
 }
 
+/**
+ * What the producer is doing at the height it decides next (RPC consensus_state / dump_consensus_state
+ * render it through node/consensus/chainRoundState.ts): waiting for the interval (newHeight), building
+ * and processing the block (propose), own precommit signed and the block being saved and applied (commit).
+ */
+export interface ProducerProgress {
+  round: number;
+  step: "newHeight" | "propose" | "commit";
+  startTime: Timestamp;
+  /** when the last block was decided (its precommit signed) in this run; undefined before. */
+  commitTime: Timestamp | undefined;
+  proposalBlock?: { block: Block; blockId: BlockID };
+  precommit?: Vote;
+}
+
 /** the smallest cap on a block's tx count (the per-tx cost estimate never starves blocks). */
 export const MIN_BLOCK_TXS = 100;
 
@@ -110,15 +125,22 @@ export class SingleValidatorProducer {
   private haltError: unknown;
   /** moving average of the wall ms one tx costs to execute and commit (0 until a block with txs was measured). */
   private msPerTx = 0;
+  private prog: ProducerProgress;
 
   constructor(opts: ProducerOptions, deps: ProducerDeps, state: ChainState) {
     this.opts = { now: () => Date.now(), maxRounds: 4, blockExecBudgetMs: 0, ...opts };
     this.d = deps;
     this.st = state;
+    this.prog = { round: 0, step: "newHeight", startTime: msToTimestamp(this.opts.now()), commitTime: undefined };
   }
 
   state(): ChainState {
     return this.st;
+  }
+
+  /** the height in progress (nextHeight(state())): round, step, block and own precommit. */
+  progress(): ProducerProgress {
+    return this.prog;
   }
 
   height(): bigint {
@@ -199,6 +221,7 @@ export class SingleValidatorProducer {
         return;
       }
       if (this.stopping) break;
+      this.prog = { ...this.prog, startTime: msToTimestamp(Math.max(started + this.opts.blockIntervalMs, this.opts.now())) };
       await this.sleep(this.opts.blockIntervalMs - (this.opts.now() - started));
     }
   }
@@ -234,6 +257,7 @@ export class SingleValidatorProducer {
       time = medianTime(lastCommit, state.lastValidators);
     }
 
+    this.prog = { round: 0, step: "propose", startTime: msToTimestamp(this.opts.now()), commitTime: this.prog.commitTime };
     const block = await this.d.executor.createProposalBlock({
       state,
       height: h,
@@ -244,6 +268,7 @@ export class SingleValidatorProducer {
       maxTxs: this.maxBlockTxs(),
     });
     const blockId = computeBlockId(block);
+    this.prog = { ...this.prog, proposalBlock: { block, blockId } };
     const verdict = await this.d.executor.processProposal(block, blockId, state);
     if (verdict.status !== "accept") {
       throw new ExecutionHaltError(
@@ -267,6 +292,7 @@ export class SingleValidatorProducer {
       extension = r.voteExtension;
     }
     const signed = await this.signPrecommit(state.chainId, h, blockId, block, idx, extension, extEnabled);
+    this.prog = { ...this.prog, round: signed.round, step: "commit", commitTime: msToTimestamp(this.opts.now()), precommit: signed };
     await this.d.executor.fail("afterSign", h);
 
     const mySig: CommitSig = {
@@ -303,6 +329,7 @@ export class SingleValidatorProducer {
     const applyStart = this.opts.now();
     const applyStartPerf = performance.now();
     this.st = await this.d.executor.applyBlock(state, blockId, block);
+    this.prog = { round: 0, step: "newHeight", startTime: addMs(this.prog.startTime, this.opts.blockIntervalMs), commitTime: this.prog.commitTime };
     const n = block.data.txs.length;
     recordCommittedBlock(this.d.metrics ?? null, {
       height: h,

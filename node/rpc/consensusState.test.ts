@@ -72,7 +72,7 @@ describe("rpc consensus_state / dump_consensus_state", () => {
     }
     env.consensus = { roundState: () => undefined, peers: () => [] };
     const r = await call("consensus_state");
-    assert.match(r.error?.data ?? "", /not started/);
+    assert.match(r.error?.data ?? "", /no consensus round state yet/);
   });
 
   it("consensus_state: RoundStateSimple of round 0 with the proposal and two of four prevotes (height/round/step, bit arrays, proposer, timeouts)", async () => {

@@ -133,13 +133,17 @@ export interface RpcEnv {
   blobs?: BlobView;
   /** the BFT evidence pool (pending_evidence); absent on a single validator. */
   evidence?: EvidenceView;
-  /** the BFT consensus machine and reactor (consensus_state, dump_consensus_state); absent on a single validator. */
+  /**
+   * the round state (consensus_state, dump_consensus_state): the BFT consensus machine and reactor, the
+   * single-validator producer's progress, or a block-syncing node's NewHeight (node/consensus/chainRoundState.ts).
+   * node/node.ts always sets it; absent (tests' fake env): those methods answer an error.
+   */
   consensus?: ConsensusView;
 }
 
 /** what `consensus_state` / `dump_consensus_state` show (node/consensus state.ts, reactor.ts). */
 export interface ConsensusView {
-  /** undefined while block syncing (consensus not started yet). */
+  /** undefined: no round state to show (those methods answer an error). */
   roundState(): RoundStateDump | undefined;
   /** the reactor's per-peer round states. */
   peers(): PeerRoundStateDump[];

@@ -154,12 +154,10 @@ function broadcastResult(res: { code: number; log: string; codespace: string }, 
   return { code: res.code, data: "", log: res.log, codespace: res.codespace, hash: hex(hash) };
 }
 
-/** the consensus round state, or the error CometBFT gives a node without one (single validator, block syncing). */
+/** the consensus round state (every node has one: BFT machine, single-validator producer, or block sync's NewHeight). */
 function roundStateOf(env: RpcEnv): RoundStateDump {
   const rs = env.consensus?.roundState();
-  if (rs === undefined) {
-    throw internalError(env.consensus === undefined ? "this node runs no BFT consensus (single validator)" : "consensus has not started yet (block syncing)");
-  }
+  if (rs === undefined) throw internalError(env.consensus === undefined ? "this node serves no consensus round state" : "no consensus round state yet");
   return rs;
 }
 

@@ -245,13 +245,14 @@ export async function initNode(tag: string, chainId: string, accounts: GenesisAc
   return home;
 }
 
-export async function startNode(home: string, opts: { blockInterval?: string; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<NodeProc> {
+/** `command` "dev": `openledgerd dev --home <home>` (creates the dev chain's home on first run; pass free ports for its REST, gRPC and metrics in extraArgs). */
+export async function startNode(home: string, opts: { blockInterval?: string; extraArgs?: string[]; env?: Record<string, string>; command?: "start" | "dev" } = {}): Promise<NodeProc> {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const logFile = join(home, "node.log");
   const log = createWriteStream(logFile, { flags: "a" });
   const args = [
-    "start",
+    opts.command ?? "start",
     "--home", home,
     "--rpc.laddr", `tcp://127.0.0.1:${rpcPort}`,
     "--p2p.laddr", `tcp://127.0.0.1:${p2pPort}`,

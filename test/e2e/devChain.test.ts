@@ -1,0 +1,61 @@
+/**
+ * The dev chain (`openledgerd dev`, what `make run` starts: one validator, the single-validator
+ * producer) answers the CometBFT 0.38 RPC methods explorers poll, consensus_state and
+ * dump_consensus_state included, as a CometBFT node with one validator does.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { cleanup, freePort, rpc, startNode, tempHome, waitHeight, type NodeProc } from "./harness.ts";
+
+describe("e2e/devChain: the dev chain's consensus RPC", () => {
+  let node: NodeProc;
+  let root: string;
+
+  before(async () => {
+    root = tempHome("devchain");
+    const home = join(root, "dev");
+    mkdirSync(home);
+    const [apiPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    node = await startNode(home, {
+      command: "dev",
+      extraArgs: ["--api.address", `tcp://127.0.0.1:${apiPort}`, "--grpc.address", `127.0.0.1:${grpcPort}`, "--metrics.address", `127.0.0.1:${metricsPort}`],
+    });
+    await waitHeight(node.rpcUrl, 2, 60_000);
+  });
+
+  after(async () => {
+    await node?.stop();
+    if (root) cleanup(root);
+  });
+
+  it("consensus_state and dump_consensus_state answer: the next height, its validator and proposer, the last commit", async () => {
+    const status = await rpc(node.rpcUrl, "status");
+    assert.equal(status.node_info.network, "openledger-dev-1");
+    assert.equal(status.sync_info.catching_up, false);
+    const latest = Number(status.sync_info.latest_block_height);
+    const addr: string = status.validator_info.address;
+
+    const cs = await rpc(node.rpcUrl, "consensus_state");
+    const [h, r, step] = (cs.round_state["height/round/step"] as string).split("/").map(Number) as [number, number, number];
+    assert.ok(h >= latest + 1, `${h} is after the latest block ${latest}`);
+    assert.equal(r, 0);
+    assert.ok([1, 3, 8].includes(step), `step ${step}: NewHeight, Propose or Commit`);
+    assert.deepEqual(cs.round_state.proposer, { address: addr, index: 0 });
+    assert.equal(cs.round_state.height_vote_set[0].round, 0);
+    assert.match(cs.round_state.height_vote_set[0].precommits_bit_array, /^BA\{1:[x_]\} \d+\/\d+ = \d\.\d\d$/);
+
+    const dump = await rpc(node.rpcUrl, "dump_consensus_state");
+    const rs = dump.round_state;
+    assert.ok(Number(rs.height) >= h);
+    assert.equal(rs.validators.validators.length, 1);
+    assert.equal(rs.validators.proposer.address, addr);
+    assert.equal(rs.last_validators.validators[0].address, addr);
+    assert.equal(rs.last_commit.votes.length, 1);
+    assert.match(rs.last_commit.votes[0], new RegExp(`^Vote\\{0:${addr.slice(0, 12)} ${Number(rs.height) - 1}/\\d{2}/SIGNED_MSG_TYPE_PRECOMMIT\\(Precommit\\) `));
+    assert.match(rs.last_commit.votes_bit_array, /^BA\{1:x\} (\d+)\/\1 = 1\.00$/);
+    assert.deepEqual(dump.peers, []);
+    assert.equal(typeof dump.timeouts.commit_ms, "string");
+  });
+});
