@@ -1,25 +1,35 @@
 /**
  * Summarises a V8 .cpuprofile (node --cpu-prof) by area of the node: each sample's self time goes to the
- * area of its own frame (by source path / function), with two refinements from the synchronous stack
- * above it: app code (modules/) under a CheckTx frame counts as CheckTx, under FinalizeBlock /
- * applyBlock as FinalizeBlock, under Commit as commit. Async continuations lose their callers, so those
- * refinements are lower bounds; "app (unattributed)" holds the rest of modules/.
+ * area of its own frame (by source path / function), and app-side work (modules/ code, the app store,
+ * tx signatures, protobuf) is refined by the ABCI call it ran for: CheckTx (CheckTx, recheck and the
+ * mempool's checkAndAdd), FinalizeBlock, commit, or Simulate.
+ *
+ * The call is read from the synchronous stack above the sample: the nearest ABCI entry frame
+ * (checkTx / checkAndAdd / recheck, finalizeBlock / applyBlock / deliverTx, commit, simulate). runTx
+ * is no entry: CheckTx, recheck, simulate and FinalizeBlock all run txs through it, and after its first
+ * await (signature verification, message handlers) a sample's stack starts at runTx with its caller
+ * lost. Such a sample belongs to the call whose synchronous part ran last before it: the node's
+ * AppConn runs one app call at a time (no two interleave at an await), so it takes the call of the
+ * latest earlier sample that named one (a commit in between ends that call: the next one that names a
+ * call decides). A tx whose synchronous part fell between samples can be counted with the call
+ * before it, so the split is exact to about one call at each CheckTx/FinalizeBlock boundary.
+ * "app (unattributed)" holds modules/ work that no call names (none in the whole profile, or InitChain).
  *
  *   node test/bench/profileAreas.ts FILE.cpuprofile [TOP]
  */
 import { readFileSync } from "node:fs";
 
-interface CallFrame {
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
 }
-interface ProfNode {
+export interface ProfNode {
   id: number;
   callFrame: CallFrame;
   children?: number[];
 }
-interface Profile {
+export interface Profile {
   nodes: ProfNode[];
   samples: number[];
   timeDeltas: number[];
@@ -48,40 +58,82 @@ function baseArea(f: CallFrame): string {
   return "other";
 }
 
+/** ABCI calls that app work is attributed to. */
+type Call = "CheckTx" | "FinalizeBlock" | "commit" | "Simulate";
+
+/** the ABCI call a frame enters, "runTx" for the shared tx runner, else undefined. */
+function entryOf(functionName: string): Call | "runTx" | undefined {
+  if (/^(checkTx|checkAndAdd|recheck)/i.test(functionName)) return "CheckTx";
+  if (/^(finalizeBlock|applyBlock|deliverTx)/i.test(functionName)) return "FinalizeBlock";
+  if (/^commit$/i.test(functionName)) return "commit";
+  if (/^simulate$/i.test(functionName)) return "Simulate";
+  if (/^runTx$/.test(functionName)) return "runTx";
+  return undefined;
+}
+
+const REFINED = new Set(["app", "app store (IAVL / commit hashing)", "secp256k1 (tx signatures)", "protobuf codec"]);
+
 export function profileAreas(file: string): { totalMs: number; areas: [string, number][]; top: [string, number][] } {
-  const p = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  return profileAreasOf(JSON.parse(readFileSync(file, "utf8")) as Profile);
+}
+
+export function profileAreasOf(p: Profile): { totalMs: number; areas: [string, number][]; top: [string, number][] } {
   const byId = new Map<number, ProfNode>();
   const parent = new Map<number, number>();
   for (const n of p.nodes) byId.set(n.id, n);
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  // per profile node: the nearest entry above it (a call), or "runTx" when only the tx runner is (caller lost), or none
+  const callOfNode = new Map<number, Call | "runTx" | undefined>();
+  const callOf = (id: number): Call | "runTx" | undefined => {
+    if (callOfNode.has(id)) return callOfNode.get(id);
+    let seenRunTx = false;
+    let found: Call | "runTx" | undefined;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const e = entryOf(byId.get(cur)!.callFrame.functionName);
+      if (e === "runTx") seenRunTx = true;
+      else if (e !== undefined) {
+        found = e;
+        break;
+      }
+    }
+    const r = found ?? (seenRunTx ? "runTx" : undefined);
+    callOfNode.set(id, r);
+    return r;
+  };
+  // samples in time order: a runTx continuation takes the call of the latest earlier sample naming one;
+  // after a commit (no tx runs there) or before any call, the next sample naming a tx call decides
+  const n = p.samples.length;
+  const call: (Call | undefined)[] = new Array(n).fill(undefined);
+  let last: Call | undefined;
+  for (let i = 0; i < n; i++) {
+    const c = callOf(p.samples[i]!);
+    if (c === "runTx") call[i] = last === "commit" ? undefined : last;
+    else {
+      call[i] = c;
+      if (c !== undefined) last = c;
+    }
+  }
+  let next: Call | undefined;
+  for (let i = n - 1; i >= 0; i--) {
+    const c = callOf(p.samples[i]!);
+    if (c !== undefined && c !== "runTx") next = c === "commit" ? undefined : c;
+    else if (c === "runTx" && call[i] === undefined) call[i] = next;
+  }
   const areas = new Map<string, number>();
   const fns = new Map<string, number>();
   let total = 0;
-  for (const [id, t] of self) {
-    const n = byId.get(id)!;
-    let area = baseArea(n.callFrame);
-    if (area === "app" || area === "app store (IAVL / commit hashing)" || area === "secp256k1 (tx signatures)" || area === "protobuf codec") {
-      // refine by the synchronous callers
-      for (let cur = parent.get(id); cur !== undefined; cur = parent.get(cur)) {
-        const fn = byId.get(cur)!.callFrame.functionName;
-        if (/^(checkTx|checkAndAdd|recheck)/i.test(fn)) {
-          area = `CheckTx: ${area}`;
-          break;
-        }
-        if (/^(finalizeBlock|applyBlock|deliverTx|runTx)/i.test(fn)) {
-          area = `FinalizeBlock: ${area}`;
-          break;
-        }
-        if (/^commit$/i.test(fn)) {
-          area = `commit: ${area}`;
-          break;
-        }
-      }
+  for (let i = 0; i < n; i++) {
+    const id = p.samples[i]!;
+    const t = p.timeDeltas[i] ?? 0;
+    const node = byId.get(id)!;
+    let area = baseArea(node.callFrame);
+    if (REFINED.has(area)) {
+      const c = call[i];
+      if (c !== undefined) area = `${c}: ${area}`;
+      else if (area === "app") area = "app (unattributed)";
     }
     areas.set(area, (areas.get(area) ?? 0) + t);
-    const k = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").slice(-2).join("/")}:${n.callFrame.lineNumber}`;
+    const k = `${node.callFrame.functionName || "(anon)"} ${node.callFrame.url.split("/").slice(-2).join("/")}:${node.callFrame.lineNumber}`;
     fns.set(k, (fns.get(k) ?? 0) + t);
     total += t;
   }
