@@ -146,9 +146,16 @@ export function protoJson<T>(codec: Codec<T>, msg: T): Obj {
  * codec's fromJSON input: nested camelCase, "true"/"false" → booleans, short digit strings → numbers
  * (so that enum numbers resolve), everything else as given.
  */
-export function requestFromParams(codec: Codec, params: Record<string, string>): unknown {
+export function requestFromParams(codec: Codec, params: Record<string, string>, all?: Record<string, string[]>): unknown {
   const root: Record<string, unknown> = {};
+  // repeated top-level fields take every value of their key (`denoms=a&denoms=b`), as the gateway does
+  const defaults = all === undefined ? {} : (codec.fromJSON({}) as Record<string, unknown>);
   for (const [key, raw] of Object.entries(params)) {
+    const values = all?.[key];
+    if (values !== undefined && !key.includes(".") && Array.isArray(defaults[camel(key)])) {
+      root[camel(key)] = values;
+      continue;
+    }
     const parts = key.split(".").filter((p) => p !== "").map(camel);
     if (parts.length === 0) continue;
     let o = root;

@@ -6,6 +6,10 @@ import { QueryValidatorsResponse, QueryParamsResponse as StakingParamsResponse }
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import * as auth from "cosmjs-types/cosmos/auth/v1beta1/query";
+import * as bank from "cosmjs-types/cosmos/bank/v1beta1/query";
+import * as gov from "cosmjs-types/cosmos/gov/v1/query";
+import * as staking from "cosmjs-types/cosmos/staking/v1beta1/query";
 import type { QueryRequest, QueryResponse } from "../../modules/core/abci.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import { QueryDatanetRequest, QueryDatanetResponse } from "../../proto/gen/openledger/datanet/v1/query.ts";
@@ -261,5 +265,37 @@ describe("rest/server", () => {
     const pre = await fetch(`${base}/cosmos/bank/v1beta1/params`, { method: "OPTIONS" });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+  });
+
+  it("the SDK 0.50 gateway routes explorers call beyond the basics map to their queries with the path fields", async () => {
+    const VAL = "openvaloper1x";
+    const cases: [url: string, grpc: string, codec: { decode(b: Uint8Array): unknown }, fields: Record<string, unknown>][] = [
+      [`/cosmos/staking/v1beta1/validators/${VAL}/delegations/${ADDR}/unbonding_delegation`, "/cosmos.staking.v1beta1.Query/UnbondingDelegation", staking.QueryUnbondingDelegationRequest, { validatorAddr: VAL, delegatorAddr: ADDR }],
+      [`/cosmos/staking/v1beta1/delegators/${ADDR}/validators/${VAL}`, "/cosmos.staking.v1beta1.Query/DelegatorValidator", staking.QueryDelegatorValidatorRequest, { delegatorAddr: ADDR, validatorAddr: VAL }],
+      ["/cosmos/staking/v1beta1/historical_info/5", "/cosmos.staking.v1beta1.Query/HistoricalInfo", staking.QueryHistoricalInfoRequest, { height: 5n }],
+      [`/cosmos/auth/v1beta1/account_info/${ADDR}`, "/cosmos.auth.v1beta1.Query/AccountInfo", auth.QueryAccountInfoRequest, { address: ADDR }],
+      ["/cosmos/auth/v1beta1/module_accounts/fee_collector", "/cosmos.auth.v1beta1.Query/ModuleAccountByName", auth.QueryModuleAccountByNameRequest, { name: "fee_collector" }],
+      ["/cosmos/auth/v1beta1/address_by_id/3", "/cosmos.auth.v1beta1.Query/AccountAddressByID", auth.QueryAccountAddressByIDRequest, { id: 3n }],
+      ["/cosmos/auth/v1beta1/bech32/AQID", "/cosmos.auth.v1beta1.Query/AddressBytesToString", auth.AddressBytesToStringRequest, { addressBytes: Uint8Array.of(1, 2, 3) }],
+      [`/cosmos/bank/v1beta1/spendable_balances/${ADDR}/by_denom?denom=uopen`, "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom", bank.QuerySpendableBalanceByDenomRequest, { address: ADDR, denom: "uopen" }],
+      ["/cosmos/bank/v1beta1/send_enabled?denoms=uopen", "/cosmos.bank.v1beta1.Query/SendEnabled", bank.QuerySendEnabledRequest, { denoms: ["uopen"] }],
+      ["/cosmos/bank/v1beta1/denoms_metadata_by_query_string?denom=uopen", "/cosmos.bank.v1beta1.Query/DenomMetadataByQueryString", bank.QueryDenomMetadataByQueryStringRequest, { denom: "uopen" }],
+      ["/cosmos/bank/v1beta1/denom_owners_by_query?denom=uopen", "/cosmos.bank.v1beta1.Query/DenomOwnersByQuery", bank.QueryDenomOwnersByQueryRequest, { denom: "uopen" }],
+      [`/cosmos/gov/v1/proposals/4/deposits/${ADDR}`, "/cosmos.gov.v1.Query/Deposit", gov.QueryDepositRequest, { proposalId: 4n, depositor: ADDR }],
+      [`/cosmos/gov/v1beta1/proposals/4/deposits/${ADDR}`, "/cosmos.gov.v1.Query/Deposit", gov.QueryDepositRequest, { proposalId: 4n, depositor: ADDR }],
+      ["/cosmos/gov/v1/constitution", "/cosmos.gov.v1.Query/Constitution", gov.QueryConstitutionRequest, {}],
+    ];
+    for (const [url, grpc, codec, fields] of cases) {
+      const n = seen.length;
+      await get(url);
+      assert.equal(seen.length, n + 1, `${url} is routed to the app`);
+      assert.equal(seen.at(-1)!.path, grpc, url);
+      const req = codec.decode(seen.at(-1)!.data) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(fields)) assert.deepEqual(req[k], v, `${url}: ${k}`);
+    }
+    // a lookup the app does not serve keeps the error (unknown query path: 501), a list / text answers its empty default
+    assert.deepEqual((await get(`/cosmos/staking/v1beta1/delegators/${ADDR}/validators/${VAL}`)).status, 501);
+    assert.deepEqual((await get("/cosmos/bank/v1beta1/send_enabled")).body, { send_enabled: [], pagination: { next_key: null, total: "0" } });
+    assert.deepEqual((await get("/cosmos/gov/v1/constitution")).body, { constitution: "" });
   });
 });

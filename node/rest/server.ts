@@ -417,7 +417,7 @@ export function createRestServer(env: RpcEnv, opts: RestServerOptions): RestServ
     const fields: Record<string, string> = { ...ctx.params.last, ...ctx.path };
     let req: unknown;
     try {
-      req = requestFromParams(q.req, fields);
+      req = requestFromParams(q.req, fields, ctx.params.all);
     } catch (e) {
       throw new RestError(GrpcCode.InvalidArgument, e instanceof Error ? e.message : String(e));
     }

@@ -12,12 +12,14 @@ import { cleanup, freePort, rpc, startNode, tempHome, waitHeight, type NodeProc 
 describe("e2e/devChain: the dev chain's consensus RPC", () => {
   let node: NodeProc;
   let root: string;
+  let rest: string;
 
   before(async () => {
     root = tempHome("devchain");
     const home = join(root, "dev");
     mkdirSync(home);
     const [apiPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    rest = `http://127.0.0.1:${apiPort}`;
     node = await startNode(home, {
       command: "dev",
       extraArgs: ["--api.address", `tcp://127.0.0.1:${apiPort}`, "--grpc.address", `127.0.0.1:${grpcPort}`, "--metrics.address", `127.0.0.1:${metricsPort}`],
@@ -57,5 +59,47 @@ describe("e2e/devChain: the dev chain's consensus RPC", () => {
     assert.match(rs.last_commit.votes_bit_array, /^BA\{1:x\} (\d+)\/\1 = 1\.00$/);
     assert.deepEqual(dump.peers, []);
     assert.equal(typeof dump.timeouts.commit_ms, "string");
+  });
+
+  it("REST: the SDK 0.50 gateway routes explorers call for a delegator, a validator, accounts, bank and gov", async () => {
+    const get = async (path: string): Promise<{ status: number; body: any }> => {
+      const res = await fetch(rest + path);
+      return { status: res.status, body: await res.json() };
+    };
+    const vals = (await get("/cosmos/staking/v1beta1/validators")).body.validators;
+    assert.equal(vals.length, 1);
+    const val: string = vals[0].operator_address;
+    const dels = (await get(`/cosmos/staking/v1beta1/validators/${val}/delegations`)).body.delegation_responses;
+    const dev: string = dels[0].delegation.delegator_address;
+
+    const dv = await get(`/cosmos/staking/v1beta1/delegators/${dev}/validators/${val}`);
+    assert.equal(dv.status, 200, JSON.stringify(dv.body));
+    assert.equal(dv.body.validator.operator_address, val);
+    assert.equal(dv.body.validator.status, "BOND_STATUS_BONDED");
+    const ubd = await get(`/cosmos/staking/v1beta1/validators/${val}/delegations/${dev}/unbonding_delegation`);
+    assert.equal(ubd.status, 404, "nothing unbonding");
+    assert.equal(ubd.body.code, 5);
+    assert.equal((await get("/cosmos/staking/v1beta1/historical_info/1")).status, 404, "no historical entries kept");
+
+    const info = await get(`/cosmos/auth/v1beta1/account_info/${dev}`);
+    assert.equal(info.status, 200, JSON.stringify(info.body));
+    assert.equal(info.body.info.address, dev);
+    assert.equal(info.body.info.pub_key["@type"], "/cosmos.crypto.secp256k1.PubKey", "the gentx signed with the dev key");
+    const byId = await get(`/cosmos/auth/v1beta1/address_by_id/${info.body.info.account_number}`);
+    assert.equal(byId.body.account_address, dev);
+    const fee = await get("/cosmos/auth/v1beta1/module_accounts/fee_collector");
+    assert.equal(fee.status, 200, JSON.stringify(fee.body));
+    assert.equal(fee.body.account["@type"], "/cosmos.auth.v1beta1.ModuleAccount");
+    assert.equal(fee.body.account.name, "fee_collector");
+
+    const spendable = await get(`/cosmos/bank/v1beta1/spendable_balances/${dev}/by_denom?denom=uopen`);
+    assert.equal(spendable.body.balance.denom, "uopen");
+    assert.ok(BigInt(spendable.body.balance.amount) > 0n);
+    assert.equal((await get("/cosmos/bank/v1beta1/send_enabled?denoms=uopen")).status, 200);
+    assert.equal((await get("/cosmos/gov/v1/constitution")).status, 200);
+    // SDK 0.50 answers a missing deposit with InvalidArgument ("depositer: … not found for proposal: …")
+    const dep = await get(`/cosmos/gov/v1/proposals/1/deposits/${dev}`);
+    assert.equal(dep.status, 400);
+    assert.match(dep.body.message, /not found for proposal: 1/);
   });
 });
