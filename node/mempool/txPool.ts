@@ -114,6 +114,8 @@ export class TxPool implements MempoolView {
   private readonly availableListeners = new Set<() => void>();
   private readonly preverifier: TxPreverifier | undefined;
   private readonly metrics: MempoolMetrics | null;
+  /** counters since start (logged at stop; the localnet bench reads them): CheckTx NEW calls, RECHECK calls, txs dropped on recheck, recheck passes and their ms. */
+  readonly stats = { checked: 0, rechecked: 0, recheckDropped: 0, recheckRounds: 0, recheckMs: 0 };
   /** settles when the last admission that waited for pre-verification has gone on (keeps arrival order). */
   private gate: Promise<void> = Promise.resolve();
 
@@ -245,6 +247,7 @@ export class TxPool implements MempoolView {
       releaseCheck = await this.checks.acquire();
       releaseRead = await this.rw.read();
       if (this.closed) throw new MempoolError({ code: "MEMPOOL_CLOSED" });
+      this.stats.checked++;
       const res = await this.app.checkTx({ tx, type: "new" });
       if (res.code !== 0) {
         this.cache.remove(key);
@@ -350,7 +353,9 @@ export class TxPool implements MempoolView {
     for (const [key, e] of [...this.txs]) {
       if (this.closed) return;
       const res = await this.app.checkTx({ tx: e.tx, type: "recheck" });
+      this.stats.rechecked++;
       if (res.code !== 0) {
+        this.stats.recheckDropped++;
         this.removeKey(key);
         this.cache.remove(key);
         this.rejected(MEMPOOL_REJECT_REASON.recheck);
@@ -361,8 +366,11 @@ export class TxPool implements MempoolView {
       }
       if (++n % this.opts.recheckBatch === 0) await yieldToLoop();
     }
+    const ms = performance.now() - started;
+    this.stats.recheckRounds++;
+    this.stats.recheckMs += ms;
     this.logger.debug(
-      { height, rechecked: before, dropped: before - this.txs.size, ms: Math.round(performance.now() - started) },
+      { height, rechecked: before, dropped: before - this.txs.size, ms: Math.round(ms) },
       "mempool rechecked",
     );
   }

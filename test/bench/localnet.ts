@@ -27,7 +27,7 @@
  * run), BENCH_LOCALNET_BATCH (64), BENCH_LOCALNET_CONCURRENCY (2 per node).
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CHAIN_ID, heightOf, kill, launch, type Proc, setupNet, teardown, waitHeight } from "../e2e/bftNet.ts";
@@ -119,9 +119,13 @@ interface Sent {
   at: number;
 }
 
-/** posts batches of broadcast_tx_sync; returns the number of rejected txs (with the first reason). */
-async function postBatch(url: string, txs: SignedTx[], sent: Sent[], rej: { n: number; first: string }): Promise<void> {
-  const now = performance.now();
+/**
+ * posts batches of broadcast_tx_sync; counts the rejected txs (with the first reason). `offeredAt`: when
+ * the txs were due (the paced phase's tick), so that a post held back behind its senders' earlier txs
+ * still counts that wait in the latency.
+ */
+async function postBatch(url: string, txs: SignedTx[], sent: Sent[], rej: { n: number; first: string }, offeredAt?: number): Promise<void> {
+  const now = offeredAt ?? performance.now();
   for (const t of txs) sent.push({ hash: t.hash, at: now });
   const body = `[${txs.map((t, i) => `{"jsonrpc":"2.0","id":${i},"method":"broadcast_tx_sync","params":{"tx":"${t.b64}"}}`).join(",")}]`;
   try {
@@ -189,6 +193,53 @@ function cpuReport(a: CpuSnap, b: CpuSnap, txs: number): Record<string, unknown>
     machine_busy_fraction: Number((busy / Math.max(1e-9, busy + idle)).toFixed(3)),
     other_load_cpu_s: Number((busy - nodesCpu - (b.client - a.client)).toFixed(1)),
     wall_s: Number(wall.toFixed(2)),
+  };
+}
+
+/** the last JSON log line of a node whose msg is `msg` (undefined when none). */
+function lastLogLine(p: Proc, msg: string): Record<string, any> | undefined {
+  let found: Record<string, any> | undefined;
+  for (const line of readFileSync(join(p.home, "node.log"), "utf8").split("\n")) {
+    if (!line.includes(msg)) continue;
+    try {
+      const o = JSON.parse(line);
+      if (o.msg === msg) found = o;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return found;
+}
+
+/**
+ * per-tx gossip and pool work over the whole run (both phases), from the counters each node logs at its
+ * graceful stop: CheckTx NEW and RECHECK calls per committed tx (each validator sees every tx, so ≥ 1
+ * check per tx per node), txs sent whole network-wide (ideal: 3 per tx, once on each link from its
+ * origin to the 3 others), duplicates received, and signatures verified on the workers vs the main thread.
+ */
+function gossipReport(procs: Proc[], committed: number): Record<string, unknown> {
+  const n = Math.max(1, committed);
+  const r3 = (x: number) => Number((x / n).toFixed(3));
+  const per = procs.map((p) => {
+    const g = lastLogLine(p, "gossip stats since start");
+    const st = lastLogLine(p, "stopped");
+    return { pool: g?.pool ?? {}, mempool: g?.mempool ?? {}, pre: st?.presigVerified ?? 0, main: st?.mainThreadVerified ?? 0 };
+  });
+  const sum = (f: (x: (typeof per)[number]) => number) => per.reduce((s, x) => s + (f(x) ?? 0), 0);
+  return {
+    committed,
+    checks_per_tx: per.map((x) => r3(x.pool.checked ?? 0)),
+    rechecks_per_tx: per.map((x) => r3(x.pool.rechecked ?? 0)),
+    recheck_rounds: per.map((x) => x.pool.recheckRounds ?? 0),
+    recheck_ms: per.map((x) => x.pool.recheckMs ?? 0),
+    recheck_dropped: per.map((x) => x.pool.recheckDropped ?? 0),
+    whole_tx_sends_per_tx: r3(sum((x) => x.mempool.flooded ?? 0)),
+    whole_tx_received_per_tx: r3(sum((x) => x.mempool.received ?? 0)),
+    duplicates_per_tx: r3(sum((x) => x.mempool.duplicates ?? 0)),
+    announced_per_tx: r3(sum((x) => x.mempool.announced ?? 0)),
+    wanted_per_tx: r3(sum((x) => x.mempool.wanted ?? 0)),
+    sigs_presigned_per_tx: per.map((x) => r3(x.pre)),
+    sigs_main_thread_per_tx: per.map((x) => r3(x.main)),
   };
 }
 
@@ -272,14 +323,30 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     let due = 0;
     let idx = 0;
     const inflight: Promise<void>[] = [];
+    // a sender's txs reach its node in sequence order, as a wallet sends them: a post waits until the
+    // posts holding its senders' previous txs were answered (concurrent posts on separate connections can
+    // otherwise be read by a busy node in another order, and the later sequence is refused as a mismatch)
+    const lastPost = new Map<number, Promise<void>>();
     for (let tick = 0; idx < paced.length; tick++) {
       due += perTick;
       const take = Math.min(paced.length - idx, Math.floor(due) - idx);
       const slice = paced.slice(idx, idx + take);
       idx += take;
+      const offeredAt = performance.now();
       for (let n = 0; n < procs.length; n++) {
-        const mine = slice.filter((x) => x.sender % procs.length === n).map((x) => x.tx);
-        if (mine.length > 0) inflight.push(postBatch(url(n), mine, sentPaced, rejPaced));
+        const mine = slice.filter((x) => x.sender % procs.length === n);
+        if (mine.length === 0) continue;
+        const before = new Set<Promise<void>>();
+        for (const x of mine) {
+          const prev = lastPost.get(x.sender);
+          if (prev !== undefined) before.add(prev);
+        }
+        const txs = mine.map((x) => x.tx);
+        const post = before.size === 0
+          ? postBatch(url(n), txs, sentPaced, rejPaced, offeredAt)
+          : Promise.all(before).then(() => postBatch(url(n), txs, sentPaced, rejPaced, offeredAt));
+        for (const x of mine) lastPost.set(x.sender, post);
+        inflight.push(post);
       }
       const wait = p0 + (tick + 1) * 100 - performance.now();
       if (wait > 0) await sleep(wait);
@@ -300,6 +367,9 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
 
     const ratio = satTps / singleTps;
     const p50 = percentile(pacedLat, 50);
+    // graceful stop: each node logs its gossip and pool counters since start (both phases together)
+    await Promise.all(procs.map((p) => kill(p, "SIGTERM")));
+    const gossip = gossipReport(procs, satLat.length + pacedLat.length);
     return {
       name: "localnet",
       value: Math.round(satTps),
@@ -341,6 +411,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
       latency_p99_ms: Math.round(percentile(pacedLat, 99)),
       mean_block_interval_ms: Math.round(mean(allIntervals)),
       heights,
+      gossip,
       single_node: { tps: singleTps, latency_p50_ms: base.latency_p50_ms, latency_p99_ms: base.latency_p99_ms, txs: base.txs, mean_block_interval_ms: base.mean_block_interval_ms, node_cpu_ms_per_tx: base.node_cpu_ms_per_tx, node_main_thread_cpu_ms_per_tx: base.node_main_thread_cpu_ms_per_tx },
     };
   } finally {
