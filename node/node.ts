@@ -474,7 +474,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         },
       },
       catchingUp: () => bft?.blockSync.isSyncing ?? false,
-      ...(bft !== undefined ? { evidence: { pending: () => bft!.evidence.pendingList(), forks: () => bft!.evidence.forks } } : {}),
+      ...(bft !== undefined ? { evidence: { pending: () => bft!.evidence.pendingList(), forks: () => bft!.evidence.forks, add: (ev) => bft!.evidence.addFromClient(ev) } } : {}),
       consensus: consensusView,
       peers: () => bft?.host.peers().map((p) => ({ id: p.id, address: p.address })) ?? [],
       blobs,

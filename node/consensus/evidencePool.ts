@@ -747,6 +747,24 @@ export class EvidencePool implements DriverEvidencePool, GossipEvidencePool {
     }
   }
 
+  /**
+   * CometBFT's Pool.AddEvidence for evidence a client submits (RPC broadcast_evidence): already pending
+   * or committed → nothing to do; otherwise verified against our chain (throws EvidenceError with the
+   * reason) and added (proposed and gossiped). Evidence whose proof holds but whose ABCI fields (time,
+   * powers) are not ours is kept with ours and still refused, as evidence/verify.go does.
+   */
+  addFromClient(ev: Evidence): void {
+    const k = evKey(ev);
+    if (this.pending.has(k) || this.committed.has(k)) return;
+    const r = this.check(ev, this.d.getState(), false);
+    if (r.mismatch !== undefined) {
+      this.keepRestamped(r);
+      throw new EvidenceError("reject", r.mismatch);
+    }
+    if (this.pending.size >= this.o.maxPending) throw new EvidenceError("ignore", `the evidence pool is full (${this.o.maxPending} pending)`);
+    this.addPending(k, ev, r.height, r.time, r.commitOf);
+  }
+
   /** what proves the misbehaviour, without the ABCI fields: both vote signatures; a light client attack's key (its conflicting header and common height). */
   private proofKeyOf(ev: Evidence): string | undefined {
     if (ev.type === "light_client_attack") return undefined; // evKey already ignores its ABCI fields (see ownHeader)

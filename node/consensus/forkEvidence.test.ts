@@ -14,7 +14,7 @@ import { utf8 } from "../../modules/core/bytes.ts";
 import type { ChainState } from "../storage/types.ts";
 import type { Block, BlockID, Commit, Timestamp, Validator, Vote } from "../types/block.ts";
 import { silentLogger } from "../util/logger.ts";
-import { decodeDuplicateVoteEvidence, EvidenceError, EvidencePool } from "./evidencePool.ts";
+import { decodeDuplicateVoteEvidence, encodeDuplicateVoteEvidence, EvidenceError, EvidencePool } from "./evidencePool.ts";
 import { conflictingCommitVotes, conflictingWithCommit } from "./forkEvidence.ts";
 import type { ConsensusDriver } from "./driver.ts";
 import { ConsensusReactor } from "./reactor.ts";
@@ -238,5 +238,36 @@ describe("consensus/forkEvidence (S13: evidence from conflicting commits)", () =
     assert.equal(p.forksDetected, 1);
     // a block that extends our own last block is no fork (nothing checked)
     assert.equal(p.checkBlockForFork(block(ours), "test", "honest peer"), 0);
+  });
+
+  it("addFromClient (RPC broadcast_evidence): a real double sign is verified, added and offered; again: nothing; forged or other ABCI fields: refused with the reason", () => {
+    const { p } = pool(ts(1_700_000_100));
+    const offered: Uint8Array[] = [];
+    p.onNewEvidence((ev) => offered.push(ev.raw));
+    const va = signedVote(keyAt(sharedIdx), ed25519Scheme, CHAIN, set, { type: 2, height: H, round: 0, blockId: A });
+    const vb = signedVote(keyAt(sharedIdx), ed25519Scheme, CHAIN, set, { type: 2, height: H, round: 0, blockId: B });
+    const key = (v: Vote) => Buffer.concat([v.blockId.hash, Buffer.from([0, 0, 0, v.blockId.partSetHeader.total]), v.blockId.partSetHeader.hash]);
+    const [first, second] = Buffer.compare(key(va), key(vb)) < 0 ? [va, vb] : [vb, va];
+    const ev = (o: Partial<Parameters<typeof encodeDuplicateVoteEvidence>[0]> = {}) =>
+      encodeDuplicateVoteEvidence({ voteA: first, voteB: second, totalVotingPower: 67n, validatorPower: 43n, timestamp: ts(1_700_000_100), ...o });
+
+    assert.throws(() => p.addFromClient(ev({ voteA: second, voteB: first })), (e: unknown) => e instanceof EvidenceError && /not ordered by block id/.test(e.message));
+    assert.throws(() => p.addFromClient(ev({ voteB: { ...second, signature: Uint8Array.from(second.signature).fill(7) } })), (e: unknown) => e instanceof EvidenceError && /signature invalid/.test(e.message));
+    assert.equal(p.pendingList().length, 0, "nothing forged is kept");
+    // the proof holds but the time is another branch's: refused, and kept with our ABCI fields (evidence/verify.go)
+    assert.throws(() => p.addFromClient(ev({ timestamp: ts(1_700_000_999) })), (e: unknown) => e instanceof EvidenceError && /evidence time is not the block time/.test(e.message));
+    assert.equal(p.pendingList().length, 1);
+    assert.equal(decodeDuplicateVoteEvidence(p.pendingList()[0]!.raw).timestamp.seconds, 1_700_000_100n);
+
+    const { p: p2 } = pool(ts(1_700_000_100));
+    const offered2: Uint8Array[] = [];
+    p2.onNewEvidence((e) => offered2.push(e.raw));
+    p2.addFromClient(ev());
+    assert.deepEqual(p2.pendingList().map((e) => e.raw), [ev().raw]);
+    assert.deepEqual(offered2, [ev().raw], "offered to the proposer and to peers");
+    p2.addFromClient(ev()); // already pending: nothing to do, no error (CometBFT AddEvidence)
+    assert.equal(p2.pendingList().length, 1);
+    assert.equal(offered2.length, 1);
+    assert.equal(offered.length, 1, "the restamped copy was offered once");
   });
 });

@@ -155,4 +155,6 @@ export interface EvidenceView {
   pending(): (Bytes | { type: "duplicate_vote" | "light_client_attack"; raw: Bytes })[];
   /** conflicting commits met since start (forks). */
   forks(): { height: bigint; ourBlock: string; theirBlock: string; source: string; evidence: number }[];
+  /** broadcast_evidence: verify and add (CometBFT Pool.AddEvidence); throws an Error with the reason when refused. */
+  add?(ev: { type: "duplicate_vote" | "light_client_attack"; raw: Bytes }): void;
 }

@@ -7,8 +7,10 @@
  * One renderer per evidence type, picked by `Evidence.type` in `evidenceJson` (DuplicateVoteEvidence,
  * LightClientAttackEvidence).
  */
-import type { Evidence, Vote } from "../types/block.ts";
-import { decodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
+import { fromBase64, fromHex } from "../../modules/core/bytes.ts";
+import type { BlockID, Evidence, Vote } from "../types/block.ts";
+import { decodeDuplicateVoteEvidence, encodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
+import { parseRfc3339 } from "../types/time.ts";
 import { decodeLightClientAttack } from "../consensus/lightClientAttack.ts";
 import { b64, b64OrNull, blockIdJson, commitJson, headerJson, hex, int, type Json, time, validatorJson } from "./json.ts";
 
@@ -83,4 +85,98 @@ export function evidenceJson(e: Evidence): Obj {
       return { type: `openledger/${other.type}`, value: { raw: b64(other.raw) } };
     }
   }
+}
+
+// ------------------------------------------------------------------ parsing (RPC broadcast_evidence)
+
+/** what a client sent is not evidence in CometBFT's JSON (the RPC answers invalid params). */
+export class EvidenceJsonError extends Error {}
+
+function field(o: Record<string, unknown>, name: string, where: string): unknown {
+  if (!Object.hasOwn(o, name)) throw new EvidenceJsonError(`${where}.${name}: missing`);
+  return o[name];
+}
+function obj(v: unknown, where: string): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new EvidenceJsonError(`${where}: expected an object`);
+  return v as Record<string, unknown>;
+}
+function int64Of(v: unknown, where: string): bigint {
+  if (typeof v === "string" && /^-?\d{1,19}$/.test(v)) return BigInt(v);
+  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+  throw new EvidenceJsonError(`${where}: expected an int64 (string)`);
+}
+function int32Of(v: unknown, where: string): number {
+  if (typeof v === "number" && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31) return v;
+  throw new EvidenceJsonError(`${where}: expected an int32 (number)`);
+}
+function hexOf(v: unknown, where: string): Uint8Array {
+  if (typeof v !== "string") throw new EvidenceJsonError(`${where}: expected hex`);
+  try {
+    return fromHex(v);
+  } catch {
+    throw new EvidenceJsonError(`${where}: invalid hex`);
+  }
+}
+function b64Of(v: unknown, where: string): Uint8Array {
+  if (v === null || v === undefined || v === "") return new Uint8Array(0);
+  if (typeof v !== "string") throw new EvidenceJsonError(`${where}: expected base64`);
+  try {
+    return fromBase64(v);
+  } catch {
+    throw new EvidenceJsonError(`${where}: invalid base64`);
+  }
+}
+function timeOf(v: unknown, where: string): import("../../modules/core/abci.ts").Timestamp {
+  if (typeof v !== "string") throw new EvidenceJsonError(`${where}: expected an RFC3339 time`);
+  try {
+    return parseRfc3339(v);
+  } catch (e) {
+    throw new EvidenceJsonError(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function blockIdFromJson(v: unknown, where: string): BlockID {
+  const o = obj(v, where);
+  const parts = obj(field(o, "parts", where), `${where}.parts`);
+  return { hash: hexOf(field(o, "hash", where), `${where}.hash`), partSetHeader: { total: int32Of(field(parts, "total", `${where}.parts`), `${where}.parts.total`), hash: hexOf(field(parts, "hash", `${where}.parts`), `${where}.parts.hash`) } };
+}
+
+/** types.Vote from its JSON (voteJson's inverse). */
+export function voteFromJson(v: unknown, where = "vote"): Vote {
+  const o = obj(v, where);
+  const type = int32Of(field(o, "type", where), `${where}.type`);
+  if (type !== 1 && type !== 2) throw new EvidenceJsonError(`${where}.type: expected 1 (prevote) or 2 (precommit)`);
+  return {
+    type,
+    height: int64Of(field(o, "height", where), `${where}.height`),
+    round: int32Of(field(o, "round", where), `${where}.round`),
+    blockId: blockIdFromJson(field(o, "block_id", where), `${where}.block_id`),
+    timestamp: timeOf(field(o, "timestamp", where), `${where}.timestamp`),
+    validatorAddress: hexOf(field(o, "validator_address", where), `${where}.validator_address`),
+    validatorIndex: int32Of(field(o, "validator_index", where), `${where}.validator_index`),
+    signature: b64Of(field(o, "signature", where), `${where}.signature`),
+    extension: b64Of(o["extension"], `${where}.extension`),
+    extensionSignature: b64Of(o["extension_signature"], `${where}.extension_signature`),
+  };
+}
+
+/**
+ * types.Evidence from CometBFT's JSON (`{"type": "tendermint/DuplicateVoteEvidence", "value": {…}}`,
+ * the layout `evidenceJson` writes), as broadcast_evidence takes it. LightClientAttackEvidence is not
+ * taken from clients here (this node builds it itself from the forks it meets).
+ */
+export function evidenceFromJson(j: unknown): Evidence {
+  const o = obj(j, "evidence");
+  const type = field(o, "type", "evidence");
+  if (type === "tendermint/LightClientAttackEvidence") throw new EvidenceJsonError("evidence.type: tendermint/LightClientAttackEvidence is not accepted over RPC by this node (it builds light client attack evidence from the forks it meets)");
+  if (type !== "tendermint/DuplicateVoteEvidence") throw new EvidenceJsonError(`evidence.type: expected "tendermint/DuplicateVoteEvidence", got ${JSON.stringify(type)}`);
+  const v = obj(field(o, "value", "evidence"), "evidence.value");
+  const w = "evidence.value";
+  return encodeDuplicateVoteEvidence({
+    voteA: voteFromJson(field(v, "vote_a", w), `${w}.vote_a`),
+    voteB: voteFromJson(field(v, "vote_b", w), `${w}.vote_b`),
+    totalVotingPower: int64Of(field(v, "TotalVotingPower", w), `${w}.TotalVotingPower`),
+    validatorPower: int64Of(field(v, "ValidatorPower", w), `${w}.ValidatorPower`),
+    timestamp: timeOf(field(v, "Timestamp", w), `${w}.Timestamp`),
+  });
 }

@@ -18,7 +18,9 @@ export type ParamType =
   /** HexBytes: hex in JSON (abci_query data). */
   | "hexbytes"
   /** a 32-byte hash: hex (64 chars) or base64 (cosmjs sends `tx.hash` as base64). */
-  | "hash";
+  | "hash"
+  /** any JSON value (broadcast_evidence's evidence), kept as its JSON text; in a URI, the JSON text itself. */
+  | "json";
 
 export interface ParamSpec {
   name: string;
@@ -88,6 +90,8 @@ export function fromJsonValue(spec: ParamSpec, v: unknown): ParamValue | undefin
     case "hash":
       if (typeof v !== "string") throw invalidParams(`${name}: expected a hash string, got ${typeof v}`);
       return parseHash(name, v);
+    case "json":
+      return JSON.stringify(v);
   }
 }
 
@@ -105,6 +109,12 @@ export function fromUriValue(spec: ParamSpec, raw: string): ParamValue | undefin
   }
   if (raw === "") return undefined;
   switch (type) {
+    case "json":
+      try {
+        return JSON.stringify(JSON.parse(raw));
+      } catch {
+        throw invalidParams(`${name}: invalid JSON`);
+      }
     case "int":
       return parseIntText(name, unq);
     case "string":

@@ -14,6 +14,7 @@ import { matches, parseQuery, type Query } from "../types/query.ts";
 import { type BusEvent, ERR_TX_IN_CACHE, type RpcEnv } from "./env.ts";
 import { internalError, invalidParams, RpcError, RpcErrorCode } from "./errors.ts";
 import { peerStateJson, roundStateJson, roundStateSimpleJson, timeoutsJson } from "./consensusJson.ts";
+import { evidenceFromJson, EvidenceJsonError } from "./evidenceJson.ts";
 import { ValidatorSet } from "../types/validatorSet.ts";
 import type { RoundStateDump } from "../consensus/state.ts";
 import {
@@ -626,6 +627,30 @@ export const ROUTES: Record<string, Route> = {
       const data = await blobs.get(hash);
       if (data === undefined) throw internalError(`blob ${hash} not found on this node nor its peers`);
       return { hash, size: String(data.length), data: b64(data) };
+    },
+  },
+
+  // ---------- evidence (CometBFT rpc/core/evidence.go): verified and added to the pool, which proposes and gossips it
+  broadcast_evidence: {
+    params: [{ name: "evidence", type: "json" }],
+    handler: async (a, { env }) => {
+      const text = argStr(a, "evidence");
+      if (text === undefined) throw invalidParams("evidence: required (CometBFT JSON: {\"type\": \"tendermint/DuplicateVoteEvidence\", \"value\": {…}})");
+      let ev: ReturnType<typeof evidenceFromJson>;
+      try {
+        ev = evidenceFromJson(JSON.parse(text));
+      } catch (e) {
+        if (e instanceof EvidenceJsonError) throw invalidParams(e.message);
+        throw e;
+      }
+      const add = env.evidence?.add;
+      if (add === undefined) throw internalError("failed to add evidence: this node keeps no evidence pool (single-validator engine)");
+      try {
+        add(ev);
+      } catch (e) {
+        throw internalError(`failed to add evidence: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return { hash: b64(sha256(ev.raw)) };
     },
   },
 

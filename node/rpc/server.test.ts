@@ -7,6 +7,7 @@ import { sha256 } from "../../modules/core/hash.ts";
 import { createRpcServer, type RpcServer } from "./server.ts";
 import { blockIdOf, CHAIN_ID, type FakeEnv, makeFakeEnv, txResult } from "./testing/fakeEnv.ts";
 import { encodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
+import { duplicateVoteEvidenceJson } from "./evidenceJson.ts";
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -446,6 +447,60 @@ describe("rpc/server", () => {
       assert.ok(isHexU(e.hash) && e.hash.length === 64);
       assert.ok(isB64(e.raw));
       assert.deepEqual(r.conflicting_commits, [{ height: "5", our_block: "AA", their_block: "BB", source: "test", evidence_built: "1" }]);
+    } finally {
+      delete env.evidence;
+    }
+  });
+
+  it("broadcast_evidence: CometBFT's evidence JSON decodes to the same bytes, goes to the pool, answers its hash; refusals and bad JSON are errors", async () => {
+    const vote = (tag: number) => testVote(tag, { type: 1, round: 2, nanos: 120_000_000 });
+    const ev = encodeDuplicateVoteEvidence({ voteA: vote(1), voteB: vote(3), totalVotingPower: 67n, validatorPower: 43n, timestamp: { seconds: 1_700_000_001n, nanos: 5 } });
+    const json = duplicateVoteEvidenceJson(ev.raw);
+    const noPool = await rpc("broadcast_evidence", { evidence: json });
+    assert.equal(noPool.error.code, -32603);
+    assert.match(noPool.error.data, /^failed to add evidence: this node keeps no evidence pool/);
+    const added: { type: string; raw: Uint8Array }[] = [];
+    let refuse: string | undefined;
+    env.evidence = {
+      pending: () => [],
+      forks: () => [],
+      add: (e) => {
+        if (refuse !== undefined) throw new Error(refuse);
+        added.push(e);
+      },
+    };
+    try {
+      const r = await result("broadcast_evidence", { evidence: json });
+      assert.deepEqual(r, { hash: toBase64(sha256(ev.raw)) }, "ResultBroadcastEvidence.hash is []byte: base64");
+      assert.equal(added.length, 1);
+      assert.equal(added[0]!.type, "duplicate_vote");
+      assert.deepEqual(added[0]!.raw, ev.raw, "the JSON round-trips to the same protobuf bytes");
+      // positional params and the URI form
+      assert.deepEqual((await rpc("broadcast_evidence", [json])).result, r);
+      const uri = (await (await fetch(`${base}/broadcast_evidence?evidence=${encodeURIComponent(JSON.stringify(json))}`)).json()) as any;
+      assert.deepEqual(uri.result, r);
+      assert.equal(added.length, 3);
+
+      refuse = "evidence vote signature invalid";
+      const refused = await rpc("broadcast_evidence", { evidence: json });
+      assert.equal(refused.error.code, -32603);
+      assert.equal(refused.error.data, "failed to add evidence: evidence vote signature invalid");
+      refuse = undefined;
+
+      const bad = async (evidence: unknown, re: RegExp) => {
+        const b = await rpc("broadcast_evidence", { evidence });
+        assert.equal(b.error?.code, -32602, JSON.stringify(evidence));
+        assert.match(b.error.data, re);
+      };
+      await bad(undefined, /evidence: required/);
+      await bad({ type: "tendermint/Nope", value: {} }, /expected "tendermint\/DuplicateVoteEvidence"/);
+      await bad({ type: "tendermint/LightClientAttackEvidence", value: {} }, /not accepted over RPC/);
+      await bad({ ...json, value: { ...(json.value as object), vote_b: undefined } }, /vote_b: missing|vote_b: expected an object/);
+      await bad({ ...json, value: { ...(json.value as object), Timestamp: "yesterday" } }, /Timestamp: invalid RFC3339 time/);
+      const badHex = structuredClone(json) as any;
+      badHex.value.vote_a.validator_address = "XYZ";
+      await bad(badHex, /vote_a\.validator_address: invalid hex/);
+      assert.equal(added.length, 3, "nothing invalid reached the pool");
     } finally {
       delete env.evidence;
     }
