@@ -298,4 +298,31 @@ describe("rest/server", () => {
     assert.deepEqual((await get("/cosmos/bank/v1beta1/send_enabled")).body, { send_enabled: [], pagination: { next_key: null, total: "0" } });
     assert.deepEqual((await get("/cosmos/gov/v1/constitution")).body, { constitution: "" });
   });
+
+  it("tendermint abci_query (app/store/p2p/custom paths only, as SDK 0.50) and consensus v1 params from the node's state", async () => {
+    const before = env.app.query;
+    env.app.query = async (req) => {
+      seen.push(req);
+      if (req.path === "/store/bank/key") return { ...ok(Uint8Array.of(7, 8)), key: req.data, height: 0n };
+      return before(req);
+    };
+    try {
+      const q = await get(`/cosmos/base/tendermint/v1beta1/abci_query?path=/store/bank/key&data=${encodeURIComponent(Buffer.from("k").toString("base64"))}&height=3&prove=true`);
+      assert.equal(q.status, 200, JSON.stringify(q.body));
+      assert.deepEqual(seen.at(-1), { path: "/store/bank/key", data: new Uint8Array(Buffer.from("k")), height: 3n, prove: true });
+      assert.deepEqual(q.body, { code: 0, log: "", info: "", index: "0", key: Buffer.from("k").toString("base64"), value: "Bwg=", proof_ops: null, height: "8", codespace: "" });
+      const grpcPath = await get("/cosmos/base/tendermint/v1beta1/abci_query?path=/cosmos.bank.v1beta1.Query/AllBalances");
+      assert.equal(grpcPath.status, 400);
+      assert.equal(grpcPath.body.message, "ABCI query path not supported: /cosmos.bank.v1beta1.Query/AllBalances");
+      assert.equal((await get("/cosmos/base/tendermint/v1beta1/abci_query")).body.message, "empty query path");
+    } finally {
+      env.app.query = before;
+    }
+    const p = (await get("/cosmos/consensus/v1/params")).body;
+    assert.deepEqual(Object.keys(p.params), ["block", "evidence", "validator", "version", "abci"]);
+    assert.equal(typeof p.params.block.max_bytes, "string");
+    assert.match(p.params.evidence.max_age_duration, /^\d+(\.\d+)?s$/);
+    assert.ok(Array.isArray(p.params.validator.pub_key_types));
+    assert.equal(typeof p.params.abci.vote_extensions_enable_height, "string");
+  });
 });

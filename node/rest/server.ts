@@ -478,6 +478,49 @@ export function createRestServer(env: RpcEnv, opts: RestServerOptions): RestServ
         validator_hash: header?.validators_hash ?? null,
       };
     }),
+    // cosmos.base.tendermint.v1beta1.Service/ABCIQuery (SDK 0.50 cmtservice): app/store/p2p/custom paths only (gRPC methods have their own routes)
+    compile("GET", "/cosmos/base/tendermint/v1beta1/abci_query", async (c) => {
+      const path = c.params.last["path"] ?? "";
+      if (path === "") throw new RestError(GrpcCode.InvalidArgument, "empty query path");
+      const first = path.replace(/^\//, "").split("/")[0] ?? "";
+      if (!["app", "store", "p2p", "custom"].includes(first)) throw new RestError(GrpcCode.InvalidArgument, `ABCI query path not supported: ${path}`);
+      let data: Uint8Array;
+      try {
+        data = fromBase64(c.params.last["data"] ?? "");
+      } catch {
+        throw new RestError(GrpcCode.InvalidArgument, "data: invalid base64");
+      }
+      const height = uintParam(c.params, "height", 0n);
+      const r = await env.app.query({ path, data, height, prove: c.params.last["prove"] === "true" });
+      const nullIfEmpty = (b: Uint8Array): string | null => (b.length === 0 ? null : b64(b));
+      return {
+        code: r.code,
+        log: r.log,
+        info: r.info,
+        index: int(r.index),
+        key: nullIfEmpty(r.key),
+        value: nullIfEmpty(r.value),
+        proof_ops: r.proofOps === null || r.proofOps.ops.length === 0 ? null : { ops: r.proofOps.ops.map((op) => ({ type: op.type, key: b64(op.key), data: b64(op.data) })) },
+        height: int(r.code === 0 && r.height === 0n ? latestHeight() : r.height),
+        codespace: r.codespace,
+      };
+    }),
+    // cosmos.consensus.v1.Query/Params (SDK 0.50 x/consensus): the consensus params in force for the next block, from the node's state
+    compile("GET", "/cosmos/consensus/v1/params", async () => {
+      const h = latestHeight();
+      const p = env.state.loadConsensusParams(h + 1n) ?? (h > 0n ? env.state.loadConsensusParams(h) : undefined) ?? env.genesis.consensusParams;
+      const ns = p.evidence.maxAgeDurationNs;
+      const frac = (ns % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
+      return {
+        params: {
+          block: { max_bytes: int(p.block.maxBytes), max_gas: int(p.block.maxGas) },
+          evidence: { max_age_num_blocks: int(p.evidence.maxAgeNumBlocks), max_age_duration: `${ns / 1_000_000_000n}${frac === "" ? "" : `.${frac}`}s`, max_bytes: int(p.evidence.maxBytes) },
+          validator: { pub_key_types: [...p.validator.pubKeyTypes] },
+          version: { app: int(p.version.app) },
+          abci: { vote_extensions_enable_height: int(p.abci.voteExtensionsEnableHeight) },
+        },
+      };
+    }),
     // no x/upgrade module: no upgrade plan is ever scheduled (SDK answers {plan: null} when none is)
     compile("GET", "/cosmos/upgrade/v1beta1/current_plan", async () => ({ plan: null })),
     compile("GET", "/cosmos/base/tendermint/v1beta1/blocks/latest", async () => {

@@ -1,7 +1,9 @@
 /**
  * The dev chain (`openledgerd dev`, what `make run` starts: one validator, the single-validator
- * producer) answers the CometBFT 0.38 RPC methods explorers poll, consensus_state and
- * dump_consensus_state included, as a CometBFT node with one validator does.
+ * producer) answers what explorers poll: the CometBFT 0.38 RPC consensus_state and
+ * dump_consensus_state, as a CometBFT node with one validator does, and the SDK 0.50 REST routes
+ * beyond the basics (staking delegator/validator lookups, auth account info, bank, gov deposit and
+ * constitution, tendermint ABCIQuery, x/consensus params).
  */
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -9,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { cleanup, freePort, rpc, startNode, tempHome, waitHeight, type NodeProc } from "./harness.ts";
 
-describe("e2e/devChain: the dev chain's consensus RPC", () => {
+describe("e2e/devChain: what explorers poll on the dev chain", () => {
   let node: NodeProc;
   let root: string;
   let rest: string;
@@ -61,7 +63,7 @@ describe("e2e/devChain: the dev chain's consensus RPC", () => {
     assert.equal(typeof dump.timeouts.commit_ms, "string");
   });
 
-  it("REST: the SDK 0.50 gateway routes explorers call for a delegator, a validator, accounts, bank and gov", async () => {
+  it("REST: the SDK 0.50 gateway routes explorers call for a delegator, a validator, accounts, bank, gov, ABCI queries and consensus params", async () => {
     const get = async (path: string): Promise<{ status: number; body: any }> => {
       const res = await fetch(rest + path);
       return { status: res.status, body: await res.json() };
@@ -101,5 +103,20 @@ describe("e2e/devChain: the dev chain's consensus RPC", () => {
     const dep = await get(`/cosmos/gov/v1/proposals/1/deposits/${dev}`);
     assert.equal(dep.status, 400);
     assert.match(dep.body.message, /not found for proposal: 1/);
+
+    // cosmos.base.tendermint ABCIQuery and x/consensus params, answered by the node
+    const appVersion = await get("/cosmos/base/tendermint/v1beta1/abci_query?path=/app/version");
+    assert.equal(appVersion.status, 200, JSON.stringify(appVersion.body));
+    assert.equal(appVersion.body.code, 0);
+    assert.ok(Number(appVersion.body.height) >= 1);
+    assert.match(Buffer.from(appVersion.body.value, "base64").toString(), /^\d+\.\d+\.\d+/);
+    assert.equal((await get("/cosmos/base/tendermint/v1beta1/abci_query?path=/cosmos.bank.v1beta1.Query/Params")).status, 400);
+    const cp = (await get("/cosmos/consensus/v1/params")).body.params;
+    const rpcParams = (await rpc(node.rpcUrl, "consensus_params")).consensus_params;
+    assert.equal(cp.block.max_bytes, rpcParams.block.max_bytes);
+    assert.equal(cp.block.max_gas, rpcParams.block.max_gas);
+    assert.equal(cp.evidence.max_age_num_blocks, rpcParams.evidence.max_age_num_blocks);
+    assert.equal(cp.evidence.max_age_duration, `${BigInt(rpcParams.evidence.max_age_duration) / 1_000_000_000n}s`);
+    assert.deepEqual(cp.validator.pub_key_types, rpcParams.validator.pub_key_types);
   });
 });
