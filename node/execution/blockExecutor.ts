@@ -228,6 +228,8 @@ export class BlockExecutor {
     const ev = this.d.events;
     ev.publish({ type: "NewBlock", block, blockId, result: res });
     ev.publish({ type: "NewBlockHeader", block });
+    ev.publish({ type: "NewBlockEvents", height: block.header.height, events: res.events, numTxs: block.data.txs.length });
+    for (const e of block.evidence.evidence) ev.publish({ type: "NewEvidence", height: block.header.height, evidence: e });
     for (let i = 0; i < block.data.txs.length; i++) {
       const tx = block.data.txs[i] as Bytes;
       ev.publish({
@@ -235,6 +237,7 @@ export class BlockExecutor {
         tx: { height: block.header.height, index: i, tx, hash: txHash(tx), result: res.txResults[i]! },
       });
     }
+    if (res.validatorUpdates.length > 0) ev.publish({ type: "ValidatorSetUpdates", updates: res.validatorUpdates });
   }
 
   get deps(): Readonly<BlockExecutorDeps> {

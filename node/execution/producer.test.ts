@@ -89,15 +89,19 @@ describe("execution/producer", () => {
     assert.equal(app.overlapped, false);
   });
 
-  it("indexes txs and publishes NewBlock, NewBlockHeader and one Tx event per tx", async () => {
+  it("indexes txs and publishes NewBlock, NewBlockHeader, NewBlockEvents and one Tx event per tx", async () => {
     const c = await openTestChain();
     await c.mempool.checkAndAdd(utf8("k=v"));
     await c.mempool.checkAndAdd(utf8("x=fail"));
     await c.producer.produceBlock();
     assert.deepEqual(
       c.published.map((e) => e.type),
-      ["NewBlock", "NewBlockHeader", "Tx", "Tx"],
+      ["NewBlock", "NewBlockHeader", "NewBlockEvents", "Tx", "Tx"],
     );
+    const be = c.published[2];
+    assert.ok(be?.type === "NewBlockEvents" && be.height === 1n && be.numTxs === 2);
+    assert.deepEqual(be.events, (c.published[0] as Extract<(typeof c.published)[number], { type: "NewBlock" }>).result.events);
+    c.published.splice(2, 1);
     const tx = c.published[2];
     assert.ok(tx?.type === "Tx");
     assert.equal(tx.tx.height, 1n);

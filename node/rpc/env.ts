@@ -80,11 +80,17 @@ export interface MempoolView {
   reap(limit: number): Bytes[];
 }
 
-/** CometBFT event data pushed to WebSocket subscribers. */
+/** CometBFT event data pushed to WebSocket subscribers (state/execution.go fireEvents, in its order). */
 export type BusEvent =
   | { type: "NewBlock"; block: Block; blockId: import("../types/block.ts").BlockID; result: FinalizeBlockResponse }
   | { type: "NewBlockHeader"; block: Block }
-  | { type: "Tx"; tx: TxRecord };
+  /** CometBFT 0.38: the block's own FinalizeBlock events and its tx count. */
+  | { type: "NewBlockEvents"; height: bigint; events: AbciEvent[]; numTxs: number }
+  /** one per evidence item of a committed block. */
+  | { type: "NewEvidence"; height: bigint; evidence: import("../types/block.ts").Evidence }
+  | { type: "Tx"; tx: TxRecord }
+  /** the block's validator updates (only when there are some). */
+  | { type: "ValidatorSetUpdates"; updates: import("../../modules/core/abci.ts").ValidatorUpdate[] };
 
 export interface EventBusView {
   /** listener receives every event; returns an unsubscribe function. */

@@ -695,6 +695,41 @@ describe("rpc/server", () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(inbox.filter((m) => m.id === 11).length, 0, "open1bob's tx is filtered out");
 
+    // CometBFT 0.38's NewBlockEvents (block events, num_txs), NewEvidence and ValidatorSetUpdates
+    send({ jsonrpc: "2.0", id: 14, method: "subscribe", params: { query: "tm.event='NewBlockEvents' AND coinbase.minter='open1mint'" } });
+    assert.deepEqual((await next((m) => m.id === 14)).result, {});
+    env.bus.publish({ type: "NewBlockEvents", height: 3n, events: env.results.get(3n)!.events, numTxs: 2 });
+    const nbe = await next((m) => m.id === 14 && m.result?.query !== undefined);
+    assert.deepEqual(nbe.result.data, {
+      type: "tendermint/event/NewBlockEvents",
+      value: { height: "3", events: [{ type: "coinbase", attributes: [{ key: "minter", value: "open1mint", index: true }] }], num_txs: "2" },
+    });
+    assert.deepEqual(nbe.result.events["block.height"], ["3"]);
+    send({ jsonrpc: "2.0", id: 15, method: "unsubscribe", params: { query: "tm.event='NewBlockEvents' AND coinbase.minter='open1mint'" } });
+    assert.deepEqual((await next((m) => m.id === 15)).result, {});
+    // (max_subscriptions_per_client is 3 here: one at a time)
+    send({ jsonrpc: "2.0", id: 17, method: "subscribe", params: { query: "tm.event='NewEvidence'" } });
+    assert.deepEqual((await next((m) => m.id === 17)).result, {});
+    const dve = encodeDuplicateVoteEvidence({ voteA: testVote(1, { type: 2, round: 0, nanos: 0 }), voteB: testVote(3, { type: 2, round: 0, nanos: 0 }), totalVotingPower: 67n, validatorPower: 43n, timestamp: { seconds: 1_700_000_001n, nanos: 0 } });
+    env.bus.publish({ type: "NewEvidence", height: 6n, evidence: dve });
+    const ne = await next((m) => m.id === 17 && m.result?.query !== undefined);
+    assert.equal(ne.result.data.type, "tendermint/event/NewEvidence");
+    assert.equal(ne.result.data.value.height, "6");
+    assert.deepEqual(ne.result.data.value.evidence, duplicateVoteEvidenceJson(dve.raw));
+    send({ jsonrpc: "2.0", id: 19, method: "unsubscribe", params: { query: "tm.event='NewEvidence'" } });
+    assert.deepEqual((await next((m) => m.id === 19)).result, {});
+    send({ jsonrpc: "2.0", id: 18, method: "subscribe", params: { query: "tm.event='ValidatorSetUpdates'" } });
+    assert.deepEqual((await next((m) => m.id === 18)).result, {});
+    const pk = new Uint8Array(32).fill(5);
+    env.bus.publish({ type: "ValidatorSetUpdates", updates: [{ pubKey: { type: "ed25519", bytes: pk }, power: 7n }] });
+    const vu = await next((m) => m.id === 18 && m.result?.query !== undefined);
+    assert.deepEqual(vu.result.data, {
+      type: "tendermint/event/ValidatorSetUpdates",
+      value: { validator_updates: [{ address: toHex(sha256(pk).subarray(0, 20)).toUpperCase(), pub_key: { type: "tendermint/PubKeyEd25519", value: toBase64(pk) }, voting_power: "7", proposer_priority: "0" }] },
+    });
+    send({ jsonrpc: "2.0", id: 23, method: "unsubscribe", params: { query: "tm.event='ValidatorSetUpdates'" } });
+    assert.deepEqual((await next((m) => m.id === 23)).result, {});
+
     send({ jsonrpc: "2.0", id: 20, method: "unsubscribe", params: { query: "tm.event='NewBlock'" } });
     assert.deepEqual((await next((m) => m.id === 20)).result, {});
     send({ jsonrpc: "2.0", id: 21, method: "unsubscribe", params: { query: "tm.event='NewBlock'" } });

@@ -8,11 +8,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import { WebSocket, WebSocketServer } from "ws";
+import type { ValidatorUpdate } from "../../modules/core/abci.ts";
 import { toHex } from "../../modules/core/bytes.ts";
+import { addressFromSecp256k1 } from "../../modules/core/hash.ts";
+import { ed25519Address } from "../crypto/ed25519.ts";
+import { evidenceJson } from "./evidenceJson.ts";
 import { matches, type Query } from "../types/query.ts";
 import type { BusEvent, RpcEnv } from "./env.ts";
 import { errorObject, type JsonRpcErrorObject, RpcError, RpcErrorCode } from "./errors.ts";
-import { blockIdJson, blockJson, execTxResultJson, finalizeBlockJson, headerJson, int, type Json, b64 } from "./json.ts";
+import { blockIdJson, blockJson, eventJson, execTxResultJson, finalizeBlockJson, headerJson, hex, int, type Json, b64, pubKeyJson } from "./json.ts";
 import { argsFromJson, argsFromUri } from "./params.ts";
 import { parseQueryParam, type RouteContext, ROUTES } from "./routes.ts";
 
@@ -87,14 +91,31 @@ export function busEventMap(ev: BusEvent): Record<string, string[]> {
       m["tm.event"] = ["NewBlockHeader"];
       m["block.height"] = [ev.block.header.height.toString()];
       break;
+    case "NewBlockEvents":
+      add(ev.events);
+      m["tm.event"] = ["NewBlockEvents"];
+      m["block.height"] = [ev.height.toString()];
+      break;
+    case "NewEvidence":
+      m["tm.event"] = ["NewEvidence"];
+      break;
     case "Tx":
       add(ev.tx.result.events);
       m["tm.event"] = ["Tx"];
       m["tx.hash"] = [toHex(ev.tx.hash).toUpperCase()];
       m["tx.height"] = [ev.tx.height.toString()];
       break;
+    case "ValidatorSetUpdates":
+      m["tm.event"] = ["ValidatorSetUpdates"];
+      break;
   }
   return m;
+}
+
+/** types.Validator of an ABCI validator update (PB2TM.ValidatorUpdates: address from the key, priority 0). */
+function updatedValidatorJson(u: ValidatorUpdate): Json {
+  const address = u.pubKey.type === "ed25519" ? ed25519Address(u.pubKey.bytes) : addressFromSecp256k1(u.pubKey.bytes);
+  return { address: hex(address), pub_key: pubKeyJson({ type: u.pubKey.type, value: u.pubKey.bytes }), voting_power: int(u.power), proposer_priority: "0" };
 }
 
 function busEventData(ev: BusEvent): Json {
@@ -106,11 +127,17 @@ function busEventData(ev: BusEvent): Json {
       };
     case "NewBlockHeader":
       return { type: "tendermint/event/NewBlockHeader", value: { header: headerJson(ev.block.header) } };
+    case "NewBlockEvents":
+      return { type: "tendermint/event/NewBlockEvents", value: { height: int(ev.height), events: ev.events.map(eventJson), num_txs: int(ev.numTxs) } };
+    case "NewEvidence":
+      return { type: "tendermint/event/NewEvidence", value: { evidence: evidenceJson(ev.evidence), height: int(ev.height) } };
     case "Tx":
       return {
         type: "tendermint/event/Tx",
         value: { TxResult: { height: int(ev.tx.height), index: ev.tx.index, tx: b64(ev.tx.tx), result: execTxResultJson(ev.tx.result) } },
       };
+    case "ValidatorSetUpdates":
+      return { type: "tendermint/event/ValidatorSetUpdates", value: { validator_updates: ev.updates.map(updatedValidatorJson) } };
   }
 }
 
