@@ -6,7 +6,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { equal, toHex, utf8 } from "../../modules/core/bytes.ts";
 import { blockId as computeBlockId } from "../types/hash.ts";
-import type { BlockID } from "../types/block.ts";
+import type { BlockID, ExtendedCommit } from "../types/block.ts";
+import type { ChainState } from "../storage/types.ts";
+import { ZERO_TIME } from "../types/time.ts";
+import { chainRoundState } from "../consensus/chainRoundState.ts";
 import { ConsensusState, type TimeoutParams } from "../consensus/state.ts";
 import { ed25519Scheme, makeTestBlock, makeValidatorSet, rawSigner, signedProposal, signedVote, testKeys } from "../consensus/testing.ts";
 import type { PeerRoundStateDump } from "../consensus/reactor.ts";
@@ -65,7 +68,7 @@ describe("rpc consensus_state / dump_consensus_state", () => {
     await server.close();
   });
 
-  it("answers an error on a node without BFT consensus, and before consensus starts", async () => {
+  it("answers an error only where the env has no round state to show (a fake env; node.ts always gives one)", async () => {
     for (const m of ["consensus_state", "dump_consensus_state"]) {
       const r = await call(m);
       assert.equal(r.error?.code, -32603, m);
@@ -233,6 +236,54 @@ describe("rpc consensus_state / dump_consensus_state", () => {
       assert.equal(d.last_validators.validators.length, 4);
       assert.equal(d.locked_round, -1, "locks reset at a new height");
       assert.equal((await result("consensus_state")).round_state["height/round/step"], `${H + 1n}/0/1`);
+    } finally {
+      env.state.loadValidators = origVals;
+    }
+  });
+
+  it("a node without a machine round state (block syncing, single-validator producer): chainRoundState renders like the machine's NewHeight, with the stored last commit", async () => {
+    const block = makeTestBlock({ chainId: CHAIN, height: H, time: { seconds: 1_790_000_000n, nanos: 0 }, proposer: keys[p0]!.address, txs: [] });
+    const id = computeBlockId(block);
+    const signers = new Set([0, 1, 3]);
+    const lastCommit: ExtendedCommit = {
+      height: H,
+      round: 0,
+      blockId: id,
+      extendedSignatures: vals.validators.map((v, i) => {
+        if (!signers.has(i)) return { blockIdFlag: 1 as const, validatorAddress: new Uint8Array(0), timestamp: ZERO_TIME, signature: new Uint8Array(0), extension: new Uint8Array(0), extensionSignature: new Uint8Array(0) };
+        const k = keys.find((key) => equal(key.address, v.address))!;
+        const vote = signedVote(k, ed25519Scheme, CHAIN, vals, { type: 2, height: H, round: 0, blockId: id, timestamp: { seconds: 1_790_000_001n, nanos: 0 } });
+        return { blockIdFlag: 2 as const, validatorAddress: v.address, timestamp: vote.timestamp, signature: vote.signature, extension: new Uint8Array(0), extensionSignature: new Uint8Array(0) };
+      }),
+    };
+    const state = { chainId: CHAIN, initialHeight: 1n, lastBlockHeight: H, validators: vals.validators, validatorsProposer: vals.getProposer().address } as unknown as ChainState;
+    const progress = { round: 0, step: "newHeight" as const, startTime: { seconds: 1_790_000_002n, nanos: 0 }, commitTime: undefined };
+    env.consensus = { roundState: () => chainRoundState(state, lastCommit, progress, T), peers: () => [] };
+    const origVals = env.state.loadValidators;
+    env.state.loadValidators = (h) => (h === H ? vals.validators : origVals(h));
+    try {
+      const simple = (await result("consensus_state")).round_state;
+      // the machine at the same point: startHeight(H+1) with the same validator set
+      const sm3 = new ConsensusState({ chainId: CHAIN, timeouts: T, voteExtensionsEnableHeight: 0n }, { verifier: ed25519Scheme.verifier });
+      sm3.handle({ kind: "startHeight", height: H + 1n, validators: vals }, 1_790_000_001_900);
+      env.consensus = { roundState: () => sm3.dump(), peers: () => [] };
+      const machine = (await result("consensus_state")).round_state;
+      assert.equal(simple["height/round/step"], `${H + 1n}/0/1`);
+      assert.equal(simple["height/round/step"], machine["height/round/step"]);
+      assert.deepEqual(simple.proposer, machine.proposer);
+      assert.deepEqual(simple.height_vote_set, machine.height_vote_set);
+      assert.equal(simple.start_time, machine.start_time, "start = commit + timeout_commit on both");
+
+      env.consensus = { roundState: () => chainRoundState(state, lastCommit, progress, T), peers: () => [] };
+      const d = (await result("dump_consensus_state")).round_state;
+      assert.equal(d.height, String(H + 1n));
+      assert.equal(d.commit_time, "0001-01-01T00:00:00Z");
+      assert.equal(d.last_commit.votes.length, 4);
+      assert.equal(d.last_commit.votes[2], "nil-Vote");
+      assert.match(d.last_commit.votes[0], new RegExp(`^Vote\\{0:[0-9A-F]{12} ${H}/00/SIGNED_MSG_TYPE_PRECOMMIT\\(Precommit\\) ${toHex(id.hash).toUpperCase().slice(0, 12)} `));
+      assert.equal(d.last_commit.votes_bit_array, "BA{4:xx_x} 30/40 = 0.75");
+      assert.equal(d.last_validators.validators.length, 4);
+      assert.equal(d.validators.proposer.address, simple.proposer.address);
     } finally {
       env.state.loadValidators = origVals;
     }
