@@ -19,6 +19,8 @@ const STORE_ROUTES: Record<string, { summary: string; query?: string[]; body?: O
   "GET /cosmos/base/tendermint/v1beta1/blocks/{height}": { summary: "The block at a height (GetBlockByHeight)." },
   "GET /cosmos/base/tendermint/v1beta1/validatorsets/latest": { summary: "The latest validator set (GetLatestValidatorSet).", query: ["pagination.offset", "pagination.limit"] },
   "GET /cosmos/base/tendermint/v1beta1/validatorsets/{height}": { summary: "The validator set at a height (GetValidatorSetByHeight).", query: ["pagination.offset", "pagination.limit"] },
+  "GET /cosmos/base/tendermint/v1beta1/abci_query": { summary: "An ABCI query of an /app, /store, /p2p or /custom path (ABCIQuery).", query: ["path", "data", "height", "prove"] },
+  "GET /cosmos/consensus/v1/params": { summary: "The consensus params in force for the next block (x/consensus Params)." },
   "GET /cosmos/tx/v1beta1/txs/block/{height}": { summary: "The decoded txs of a block (GetBlockWithTxs)." },
   "GET /cosmos/tx/v1beta1/txs/{hash}": { summary: "A tx by hash (GetTx)." },
   "GET /cosmos/tx/v1beta1/txs": { summary: "Txs matching a CometBFT event query (GetTxsEvent).", query: ["query", "events", "order_by", "page", "limit", "pagination.offset", "pagination.limit"] },
