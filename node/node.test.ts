@@ -208,6 +208,31 @@ describe("node", () => {
     }
   });
 
+  it("consensus_state on a BFT node that needs no block sync (alone > 2/3): the consensus machine's round state", async () => {
+    const home = mkdtempSync(join(tmpdir(), "openledgerd-node-"));
+    try {
+      mkdirSync(join(home, "config"), { recursive: true });
+      const key = loadOrGenPrivValidatorKey(join(home, "config", "priv_validator_key.json"));
+      const genesis = { ...testGenesis(new MemPV()), validators: [{ address: key.address, pubKey: { type: "ed25519" as const, value: key.publicKey }, power: 10n, name: "v" }] };
+      const o: NodeOptions = { ...options(home), p2p: { laddr: "tcp://127.0.0.1:0", persistentPeers: [], seeds: [] }, consensus: { blockIntervalMs: 20, createEmptyBlocks: true, engine: "bft" } };
+      const node = await startNode(o, { app: new KvApp(), logger: silentLogger(), genesis, genesisJson: "{}", nodeDbBackend: new MemoryBackend() });
+      try {
+        assert.equal(node.engine, "bft");
+        await waitFor(() => node.height() >= 2n);
+        const cs = await rpc(node.rpcPort, "consensus_state");
+        assert.equal(cs.error, undefined, JSON.stringify(cs.error));
+        const h = BigInt((cs.result.round_state["height/round/step"] as string).split("/")[0]!);
+        assert.ok(h >= 3n, `${h}: past block 2`);
+        assert.ok(node.bft!.driver.sm.dump()!.height >= h, "the machine's height");
+        assert.equal((await rpc(node.rpcPort, "status")).result.sync_info.catching_up, false);
+      } finally {
+        await node.stop();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it("reports a halt when the app rejects the proposal, and stops cleanly", async () => {
     const home = mkdtempSync(join(tmpdir(), "openledgerd-node-"));
     try {

@@ -421,11 +421,13 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       );
       bft = { host, driver, reactor, blockSync, evidence, mempoolReactor, blobExchange };
       current = () => (driver.isRunning ? driver.state() : syncedState);
-      // while block syncing: NewHeight of the synced height (CometBFT's consensus State as updateToState left it; start time = start + timeout_commit)
+      // the machine's round state once consensus started (kept after a halt or stop); before that, while
+      // block syncing: NewHeight of the synced height (CometBFT's consensus State as updateToState left
+      // it; start time = start + timeout_commit)
       const syncStart = msToTimestamp(Date.now() + timeouts.commitMs);
       consensusView = {
         roundState: () =>
-          (driver.isRunning ? driver.sm.dump() : undefined) ??
+          driver.sm.dump() ??
           chainRoundState(syncedState, storedLastCommit(blockStore, syncedState.lastBlockHeight), { round: 0, step: "newHeight", startTime: syncStart, commitTime: undefined }, timeouts),
         peers: () => reactor.peerDumps(),
       };
