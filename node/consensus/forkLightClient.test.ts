@@ -317,4 +317,29 @@ describe("consensus/forkLightClient (S13 in different rounds: light-client-attac
     assert.deepEqual(outcomes.sort(), ["accept", "ignore"]);
     assert.equal(b.p.pendingList()[0]!.type, "light_client_attack");
   });
+
+  it("broadcast_evidence (EvidencePool.addFromClient): the light client attack evidence for B, sent as CometBFT JSON, is verified and added on B; the copy naming B's own block is refused", async () => {
+    const { lightClientAttackEvidenceJson, evidenceFromJson } = await import("../rpc/evidenceJson.ts");
+    const { A, B } = branches(1);
+    const { gossiped } = detectOnA(A, B);
+    await settle();
+    assert.equal(gossiped.length, 2);
+    const b = poolOn(B, F + 3n);
+    const viaJson = gossiped.map((ev) => evidenceFromJson(JSON.parse(JSON.stringify(lightClientAttackEvidenceJson(ev.raw)))));
+    const results = viaJson.map((ev) => {
+      try {
+        b.p.addFromClient(ev);
+        return "added";
+      } catch (e: unknown) {
+        assert.ok(e instanceof EvidenceError, String(e));
+        return `refused: ${e.message}`;
+      }
+    });
+    assert.equal(results.filter((r) => r === "added").length, 1, JSON.stringify(results));
+    assert.match(results.find((r) => r !== "added")!, /trusted header hash matches/);
+    assert.equal(b.p.pendingList().length, 1);
+    assert.equal(toHex(decodeLightClientAttack(b.p.pendingList()[0]!.raw).conflictingBlock.signedHeader.commit.blockId.hash), toHex(at(A, F).id.hash));
+    b.p.addFromClient(viaJson[results.indexOf("added")]!); // already pending: nothing, no error
+    assert.equal(b.p.pendingList().length, 1);
+  });
 });

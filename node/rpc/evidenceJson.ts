@@ -8,10 +8,10 @@
  * LightClientAttackEvidence).
  */
 import { fromBase64, fromHex } from "../../modules/core/bytes.ts";
-import type { BlockID, Evidence, Vote } from "../types/block.ts";
+import type { BlockID, Commit, CommitSig, Evidence, Header, Validator, Vote } from "../types/block.ts";
 import { decodeDuplicateVoteEvidence, encodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
-import { parseRfc3339 } from "../types/time.ts";
-import { decodeLightClientAttack } from "../consensus/lightClientAttack.ts";
+import { parseRfc3339, ZERO_TIME } from "../types/time.ts";
+import { decodeLightClientAttack, encodeLightClientAttack } from "../consensus/lightClientAttack.ts";
 import { b64, b64OrNull, blockIdJson, commitJson, headerJson, hex, int, type Json, time, validatorJson } from "./json.ts";
 
 type Obj = { [k: string]: Json };
@@ -160,18 +160,101 @@ export function voteFromJson(v: unknown, where = "vote"): Vote {
   };
 }
 
+function arr(v: unknown, where: string): unknown[] {
+  if (!Array.isArray(v)) throw new EvidenceJsonError(`${where}: expected an array`);
+  return v;
+}
+
+function headerFromJson(v: unknown, where: string): Header {
+  const o = obj(v, where);
+  const f = (name: string) => field(o, name, where);
+  const version = obj(f("version"), `${where}.version`);
+  const chainId = f("chain_id");
+  if (typeof chainId !== "string") throw new EvidenceJsonError(`${where}.chain_id: expected a string`);
+  return {
+    version: { block: int64Of(field(version, "block", `${where}.version`), `${where}.version.block`), app: int64Of(field(version, "app", `${where}.version`), `${where}.version.app`) },
+    chainId,
+    height: int64Of(f("height"), `${where}.height`),
+    time: timeOf(f("time"), `${where}.time`),
+    lastBlockId: blockIdFromJson(f("last_block_id"), `${where}.last_block_id`),
+    lastCommitHash: hexOf(f("last_commit_hash"), `${where}.last_commit_hash`),
+    dataHash: hexOf(f("data_hash"), `${where}.data_hash`),
+    validatorsHash: hexOf(f("validators_hash"), `${where}.validators_hash`),
+    nextValidatorsHash: hexOf(f("next_validators_hash"), `${where}.next_validators_hash`),
+    consensusHash: hexOf(f("consensus_hash"), `${where}.consensus_hash`),
+    appHash: hexOf(f("app_hash"), `${where}.app_hash`),
+    lastResultsHash: hexOf(f("last_results_hash"), `${where}.last_results_hash`),
+    evidenceHash: hexOf(f("evidence_hash"), `${where}.evidence_hash`),
+    proposerAddress: hexOf(f("proposer_address"), `${where}.proposer_address`),
+  };
+}
+
+function commitFromJson(v: unknown, where: string): Commit {
+  const o = obj(v, where);
+  return {
+    height: int64Of(field(o, "height", where), `${where}.height`),
+    round: int32Of(field(o, "round", where), `${where}.round`),
+    blockId: blockIdFromJson(field(o, "block_id", where), `${where}.block_id`),
+    signatures: arr(field(o, "signatures", where), `${where}.signatures`).map((x, i): CommitSig => {
+      const w = `${where}.signatures[${i}]`;
+      const s = obj(x, w);
+      const flag = int32Of(field(s, "block_id_flag", w), `${w}.block_id_flag`);
+      if (flag !== 1 && flag !== 2 && flag !== 3) throw new EvidenceJsonError(`${w}.block_id_flag: expected 1, 2 or 3`);
+      if (flag === 1) return { blockIdFlag: 1, validatorAddress: new Uint8Array(0), timestamp: ZERO_TIME, signature: new Uint8Array(0) };
+      return { blockIdFlag: flag, validatorAddress: hexOf(field(s, "validator_address", w), `${w}.validator_address`), timestamp: timeOf(field(s, "timestamp", w), `${w}.timestamp`), signature: b64Of(field(s, "signature", w), `${w}.signature`) };
+    }),
+  };
+}
+
+function validatorFromJson(v: unknown, where: string): Validator {
+  const o = obj(v, where);
+  const pk = obj(field(o, "pub_key", where), `${where}.pub_key`);
+  if (field(pk, "type", `${where}.pub_key`) !== "tendermint/PubKeyEd25519") throw new EvidenceJsonError(`${where}.pub_key.type: expected "tendermint/PubKeyEd25519"`);
+  return {
+    address: hexOf(field(o, "address", where), `${where}.address`),
+    pubKey: { type: "ed25519", value: b64Of(field(pk, "value", `${where}.pub_key`), `${where}.pub_key.value`) },
+    votingPower: int64Of(field(o, "voting_power", where), `${where}.voting_power`),
+    proposerPriority: int64Of(field(o, "proposer_priority", where), `${where}.proposer_priority`),
+  };
+}
+
+/** types.LightClientAttackEvidence's value (lightClientAttackEvidenceJson's inverse). */
+function lightClientAttackFromJson(v: Record<string, unknown>, w: string): Evidence {
+  const cb = obj(field(v, "ConflictingBlock", w), `${w}.ConflictingBlock`);
+  const cw = `${w}.ConflictingBlock`;
+  const sh = obj(field(cb, "signed_header", cw), `${cw}.signed_header`);
+  const vs = obj(field(cb, "validator_set", cw), `${cw}.validator_set`);
+  const proposer = vs["proposer"];
+  return {
+    type: "light_client_attack",
+    raw: encodeLightClientAttack({
+      conflictingBlock: {
+        signedHeader: { header: headerFromJson(field(sh, "header", `${cw}.signed_header`), `${cw}.signed_header.header`), commit: commitFromJson(field(sh, "commit", `${cw}.signed_header`), `${cw}.signed_header.commit`) },
+        validatorSet: {
+          validators: arr(field(vs, "validators", `${cw}.validator_set`), `${cw}.validator_set.validators`).map((x, i) => validatorFromJson(x, `${cw}.validator_set.validators[${i}]`)),
+          proposer: proposer === null || proposer === undefined ? undefined : validatorFromJson(proposer, `${cw}.validator_set.proposer`),
+        },
+      },
+      commonHeight: int64Of(field(v, "CommonHeight", w), `${w}.CommonHeight`),
+      byzantineValidators: arr(field(v, "ByzantineValidators", w) ?? [], `${w}.ByzantineValidators`).map((x, i) => validatorFromJson(x, `${w}.ByzantineValidators[${i}]`)),
+      totalVotingPower: int64Of(field(v, "TotalVotingPower", w), `${w}.TotalVotingPower`),
+      timestamp: timeOf(field(v, "Timestamp", w), `${w}.Timestamp`),
+    }),
+  };
+}
+
 /**
- * types.Evidence from CometBFT's JSON (`{"type": "tendermint/DuplicateVoteEvidence", "value": {…}}`,
- * the layout `evidenceJson` writes), as broadcast_evidence takes it. LightClientAttackEvidence is not
- * taken from clients here (this node builds it itself from the forks it meets).
+ * types.Evidence from CometBFT's JSON (`{"type": "tendermint/DuplicateVoteEvidence" |
+ * "tendermint/LightClientAttackEvidence", "value": {…}}`, the layout `evidenceJson` writes), as
+ * broadcast_evidence takes it (a light client's detector sends LightClientAttackEvidence this way).
  */
 export function evidenceFromJson(j: unknown): Evidence {
   const o = obj(j, "evidence");
   const type = field(o, "type", "evidence");
-  if (type === "tendermint/LightClientAttackEvidence") throw new EvidenceJsonError("evidence.type: tendermint/LightClientAttackEvidence is not accepted over RPC by this node (it builds light client attack evidence from the forks it meets)");
-  if (type !== "tendermint/DuplicateVoteEvidence") throw new EvidenceJsonError(`evidence.type: expected "tendermint/DuplicateVoteEvidence", got ${JSON.stringify(type)}`);
-  const v = obj(field(o, "value", "evidence"), "evidence.value");
   const w = "evidence.value";
+  const v = obj(field(o, "value", "evidence"), w);
+  if (type === "tendermint/LightClientAttackEvidence") return lightClientAttackFromJson(v, w);
+  if (type !== "tendermint/DuplicateVoteEvidence") throw new EvidenceJsonError(`evidence.type: expected "tendermint/DuplicateVoteEvidence" or "tendermint/LightClientAttackEvidence", got ${JSON.stringify(type)}`);
   return encodeDuplicateVoteEvidence({
     voteA: voteFromJson(field(v, "vote_a", w), `${w}.vote_a`),
     voteB: voteFromJson(field(v, "vote_b", w), `${w}.vote_b`),

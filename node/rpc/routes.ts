@@ -650,7 +650,8 @@ export const ROUTES: Record<string, Route> = {
       } catch (e) {
         throw internalError(`failed to add evidence: ${e instanceof Error ? e.message : String(e)}`);
       }
-      return { hash: b64(sha256(ev.raw)) };
+      // Evidence.Hash(): SHA-256 of a duplicate vote's bytes; a light client attack's covers its conflicting header and common height
+      return { hash: b64(ev.type === "light_client_attack" ? lightClientAttackHash(decodeLightClientAttack(ev.raw)) : sha256(ev.raw)) };
     },
   },
 

@@ -7,7 +7,8 @@ import { sha256 } from "../../modules/core/hash.ts";
 import { createRpcServer, type RpcServer } from "./server.ts";
 import { blockIdOf, CHAIN_ID, type FakeEnv, makeFakeEnv, txResult } from "./testing/fakeEnv.ts";
 import { encodeDuplicateVoteEvidence } from "../consensus/evidencePool.ts";
-import { duplicateVoteEvidenceJson } from "./evidenceJson.ts";
+import { duplicateVoteEvidenceJson, lightClientAttackEvidenceJson } from "./evidenceJson.ts";
+import { ZERO_TIME } from "../types/time.ts";
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -493,14 +494,39 @@ describe("rpc/server", () => {
         assert.match(b.error.data, re);
       };
       await bad(undefined, /evidence: required/);
-      await bad({ type: "tendermint/Nope", value: {} }, /expected "tendermint\/DuplicateVoteEvidence"/);
-      await bad({ type: "tendermint/LightClientAttackEvidence", value: {} }, /not accepted over RPC/);
+      await bad({ type: "tendermint/Nope", value: {} }, /expected "tendermint\/DuplicateVoteEvidence" or "tendermint\/LightClientAttackEvidence"/);
+      await bad({ type: "tendermint/LightClientAttackEvidence", value: {} }, /evidence\.value\.ConflictingBlock: missing/);
       await bad({ ...json, value: { ...(json.value as object), vote_b: undefined } }, /vote_b: missing|vote_b: expected an object/);
       await bad({ ...json, value: { ...(json.value as object), Timestamp: "yesterday" } }, /Timestamp: invalid RFC3339 time/);
       const badHex = structuredClone(json) as any;
       badHex.value.vote_a.validator_address = "XYZ";
       await bad(badHex, /vote_a\.validator_address: invalid hex/);
       assert.equal(added.length, 3, "nothing invalid reached the pool");
+    } finally {
+      delete env.evidence;
+    }
+  });
+
+  it("broadcast_evidence: LightClientAttackEvidence (what a light client's detector sends) decodes from CometBFT's JSON to the same bytes; its hash is Evidence.Hash()", async () => {
+    const { buildBranch, honestIdx, sharedIdx, vals } = await import("../consensus/testing/forkChain.ts");
+    const { buildLightClientAttack, encodeLightClientAttack, lightClientAttackHash, decodeLightClientAttack } = await import("../consensus/lightClientAttack.ts");
+    const A = buildBranch({ tag: "A", forkAt: 3n, top: 3n, round: () => 0, signers: [honestIdx[0]!, sharedIdx] });
+    const B = buildBranch({ tag: "B", forkAt: 3n, top: 3n, round: () => 0, signers: [honestIdx[1]!, sharedIdx] });
+    const sh = (c: typeof A) => ({ header: c[2]!.block.header, commit: c[2]!.commit });
+    const built = buildLightClientAttack(sh(B), sh(A), vals, A[2]!.block.header.time)!;
+    assert.equal(built.byzantineValidators.length, 1, "same round: the shared key is byzantine");
+    // absent signatures carry Go's zero time, as CometBFT writes them (the JSON shows every absent one so)
+    const c = built.conflictingBlock.signedHeader.commit;
+    const l = { ...built, conflictingBlock: { ...built.conflictingBlock, signedHeader: { ...built.conflictingBlock.signedHeader, commit: { ...c, signatures: c.signatures.map((x) => (x.blockIdFlag === 1 ? { ...x, timestamp: ZERO_TIME } : x)) } } } };
+    const raw = encodeLightClientAttack(l);
+    const added: { type: string; raw: Uint8Array }[] = [];
+    env.evidence = { pending: () => [], forks: () => [], add: (e) => void added.push(e) };
+    try {
+      const r = await result("broadcast_evidence", { evidence: lightClientAttackEvidenceJson(raw) });
+      assert.equal(added.length, 1);
+      assert.equal(added[0]!.type, "light_client_attack");
+      assert.deepEqual(added[0]!.raw, raw, "the JSON round-trips to the same protobuf bytes");
+      assert.deepEqual(r, { hash: toBase64(lightClientAttackHash(decodeLightClientAttack(raw))) });
     } finally {
       delete env.evidence;
     }
