@@ -207,39 +207,78 @@ describe("storage/txIndex", () => {
     await assert.rejects(idx.search("tx.height >> 5", {}), (e: unknown) => e instanceof TxSearchError && e.kind === "query");
   });
 
-  it("writes one event key per distinct indexed (type.key, value), also for non-ASCII and surrogate parts", () => {
+  it("writes one event key per distinct indexed (type.key, value) and block, also for non-ASCII and surrogate parts", () => {
     const puts: [string, string][] = [];
     const batch = { put: (k: Uint8Array, v: Uint8Array) => puts.push([toHex(k), toHex(v)]), del: () => {} };
     const db = new NodeDb(new MemoryBackend());
     const idx = new TxIndex(db.bucket(BUCKET.txIndex));
     const attrs = (pairs: [string, string, boolean?][]) => pairs.map(([key, value, index]) => ({ key, value, index: index ?? true }));
-    const events = [
-      { type: "message", attributes: attrs([["sender", "open1alice"], ["module", "bank"], ["sender", "open1alice"], ["skip", "x", false]]) },
-      { type: "transfer", attributes: attrs([["sender", "open1alice"], ["amount", "5uopen"], ["amount", "5uopen"]]) },
+    const eventsOf = (sender: string) => [
+      { type: "message", attributes: attrs([["sender", sender], ["module", "bank"], ["sender", sender], ["skip", "x", false]]) },
+      { type: "transfer", attributes: attrs([["sender", sender], ["amount", "5uopen"], ["amount", "5uopen"]]) },
       { type: "ünï", attributes: attrs([["kéy", "välue"], ["kéy", "välue"]]) },
       { type: "a\ud83d", attributes: attrs([["\ude00b", "v"]]) },
       { type: "a.b", attributes: attrs([["c", "1"]]) },
       { type: "a", attributes: attrs([["b.c", "1"]]) },
       { type: "", attributes: attrs([["k", "v"]]) },
+      { type: "long", attributes: attrs([["v", "x".repeat(70_000)]]) },
     ];
-    const tx = utf8("tx-events");
-    const result: ExecTxResult = { code: 0, data: new Uint8Array(0), log: "", info: "", gasWanted: 1n, gasUsed: 1n, events, codespace: "" };
-    idx.indexBlock(batch, 7n, [tx], [result]);
-    const hash = toHex(sha256(tx));
-    // expected: bucket | 0x03 | lp16 utf8("type.key") | lp16 utf8(value) | u64 height | u32 index, distinct
+    // three txs: the first and third share everything but the sender; the second has no events
+    const senders = ["open1alice", undefined, "open1bob"];
+    const txs = senders.map((_, i) => utf8(`tx-events-${i}`));
+    const results: ExecTxResult[] = senders.map((s) => ({ code: 0, data: new Uint8Array(0), log: "", info: "", gasWanted: 1n, gasUsed: 1n, events: s === undefined ? [] : eventsOf(s), codespace: "" }));
+    idx.indexBlock(batch, 7n, txs, results);
+    // expected: bucket | 0x04 | lp16 utf8("type.key") | lp16 utf8(value) | u64 height → the positions (u32 each), distinct
     const lp16 = (b: Uint8Array) => [b.length >> 8, b.length & 0xff, ...b];
-    const want = new Set<string>();
-    for (const ev of events) {
-      if (ev.type === "") continue;
-      for (const a of ev.attributes) {
-        if (!a.index) continue;
-        want.add(toHex(Uint8Array.from([BUCKET.txIndex, 0x03, ...lp16(utf8(`${ev.type}.${a.key}`)), ...lp16(utf8(a.value)), 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0])));
+    const want = new Map<string, number[]>();
+    senders.forEach((s, pos) => {
+      for (const ev of s === undefined ? [] : eventsOf(s)) {
+        if (ev.type === "") continue;
+        for (const a of ev.attributes) {
+          if (!a.index || a.value.length > 0xffff) continue;
+          const k = toHex(Uint8Array.from([BUCKET.txIndex, 0x04, ...lp16(utf8(`${ev.type}.${a.key}`)), ...lp16(utf8(a.value)), 0, 0, 0, 0, 0, 0, 0, 7]));
+          const ps = want.get(k) ?? [];
+          if (!ps.includes(pos)) ps.push(pos);
+          want.set(k, ps);
+        }
       }
-    }
-    const eventPuts = puts.filter(([k]) => k.startsWith(toHex(Uint8Array.of(BUCKET.txIndex, 0x03))));
-    assert.deepEqual(new Set(eventPuts.map(([k]) => k)), want);
+    });
+    const eventPuts = puts.filter(([k]) => k.startsWith(toHex(Uint8Array.of(BUCKET.txIndex, 0x04))));
     assert.equal(eventPuts.length, want.size);
-    for (const [, v] of eventPuts) assert.equal(v, hash);
+    assert.deepEqual(new Map(eventPuts), new Map([...want].map(([k, ps]) => [k, toHex(Uint8Array.from(ps.flatMap((p) => [0, 0, 0, p])))])));
+    assert.equal(puts.filter(([k]) => k.startsWith(toHex(Uint8Array.of(BUCKET.txIndex, 0x03)))).length, 0);
+    // shared values are one key for both txs
+    assert.deepEqual(want.get(toHex(Uint8Array.from([BUCKET.txIndex, 0x04, ...lp16(utf8("message.module")), ...lp16(utf8("bank")), 0, 0, 0, 0, 0, 0, 0, 7]))), [0, 2]);
+  });
+
+  it("still finds txs indexed by older nodes (one event key per tx, value = hash)", async () => {
+    const db2 = new NodeDb(new MemoryBackend());
+    const bucket = db2.bucket(BUCKET.txIndex);
+    const idx2 = new TxIndex(bucket);
+    const lp16 = (b: Uint8Array) => [b.length >> 8, b.length & 0xff, ...b];
+    const mk = (sender: string): ExecTxResult => ({ code: 0, data: new Uint8Array(0), log: "", info: "", gasWanted: 1n, gasUsed: 1n, codespace: "", events: [{ type: "message", attributes: [{ key: "sender", value: sender, index: true }] }] });
+    // height 3: written as an older node did (record, position, 0x03 event key → hash)
+    const oldTx = utf8("old-tx");
+    const oldHash = sha256(oldTx);
+    const b1 = db2.newBatch();
+    bucket.put(b1, Uint8Array.of(0x01, ...oldHash), encodeTxRecord({ height: 3n, index: 1, tx: oldTx, hash: oldHash, result: mk("open1alice") }));
+    bucket.put(b1, Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1), oldHash);
+    bucket.put(b1, Uint8Array.of(0x03, ...lp16(utf8("message.sender")), ...lp16(utf8("open1alice")), 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1), oldHash);
+    await b1.write(false);
+    // height 4: written now
+    const b2 = db2.newBatch();
+    idx2.indexBlock(b2, 4n, [utf8("new-a"), utf8("new-b")], [mk("open1bob"), mk("open1alice")]);
+    await b2.write(false);
+    for (const [q, want] of [
+      ["message.sender='open1alice'", ["3/1", "4/1"]],
+      ["message.sender CONTAINS 'open1'", ["3/1", "4/0", "4/1"]],
+      ["message.sender EXISTS AND tx.height<4", ["3/1"]],
+      ["message.sender='open1alice' AND message.sender CONTAINS 'alice'", ["3/1", "4/1"]],
+    ] as const) {
+      const r = await idx2.search(q, {});
+      assert.deepEqual(r.txs.map((t) => `${t.height}/${t.index}`), want, q);
+      assert.equal(r.total, want.length, q);
+    }
   });
 
   it("a failed re-inclusion does not hide the successful record", async () => {

@@ -4,10 +4,15 @@
  * Keys inside the bucket (all integers big-endian, so byte order = numeric order):
  *   0x01 | hash(32)                                          → record (height, index, tx, ExecTxResult)
  *   0x02 | height u64 | index u32                            → hash
- *   0x03 | u16 len | "type.key" | u16 len | value | height u64 | index u32 → hash
+ *   0x04 | u16 len | "type.key" | u16 len | value | height u64             → index u32, index u32, …
+ *   0x03 | u16 len | "type.key" | u16 len | value | height u64 | index u32 → hash   (read only: older nodes)
  *
- * One 0x03 key per event attribute with index=true (failed txs are indexed too, with whatever events
- * they carry); `tx.height` is answered from 0x02 and `tx.hash` from 0x01. Search picks candidates from
+ * One 0x04 key per distinct (event attribute with index=true, value) per block, listing the positions
+ * of the block's txs that carry it (ascending); failed txs are indexed too, with whatever events they
+ * carry. A block's txs share many of them (message.action, message.module, fee, amounts, msg_index):
+ * with one key per tx (0x03, CometBFT's layout, still read) a bank send wrote ~23 keys and 2.1 KB,
+ * most of the node database's writes. A position's hash is read from 0x02. `tx.height` is answered
+ * from 0x02 and `tx.hash` from 0x01. Search picks candidates from
  * the index (hash lookup, the intersection of every event-key clause's scan, or a height range), then
  * filters anything the index could not decide on the record itself, sorts by (height, index), and pages.
  */
@@ -21,7 +26,10 @@ import type { Batch, Bucket } from "./types.ts";
 
 const P_RECORD = 0x01;
 const P_POSITION = 0x02;
+/** one key per tx and attribute, value = hash (written by older nodes; still read). */
 const P_EVENT = 0x03;
+/** one key per block and attribute, value = the positions (u32 each) of the txs that carry it. */
+const P_EVENT_BLOCK = 0x04;
 
 export const DEFAULT_PER_PAGE = 30;
 export const MAX_PER_PAGE = 100;
@@ -179,6 +187,28 @@ class Writer {
     }
     return n;
   }
+  /** forgets the value written since `begin()` (its bytes are reused by the next one). */
+  discard(): void {
+    this.o = this.start;
+  }
+  /** FNV-1a (32 bits) of the value written since `begin()`. */
+  fnv1a(): number {
+    const b = this.buf;
+    const end = this.o;
+    // an int32 from the start (0x811c9dc5 itself is not a small integer: V8 would loop on doubles)
+    let h = 0x811c9dc5 | 0;
+    for (let i = this.start; i < end; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+    return h;
+  }
+  /** whether the value written since `begin()` equals `k`. */
+  equals(k: Uint8Array): boolean {
+    const n = this.o - this.start;
+    if (k.length !== n) return false;
+    const b = this.buf;
+    const s = this.start;
+    for (let i = 0; i < n; i++) if (b[s + i] !== k[i]) return false;
+    return true;
+  }
   /** the value written since `begin()`, as a plain Uint8Array view of the slab. */
   take(): Uint8Array {
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.start, this.o - this.start);
@@ -218,27 +248,11 @@ class Reader {
   }
 }
 
-/** the event keys written so far for the tx being indexed (indexTx), with their hashes. */
-const seenKeys: Uint8Array[] = [];
-const seenHashes: number[] = [];
-const EMPTY_KEY = new Uint8Array(0);
-
-function fnv1a(b: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
-  return h;
-}
-
-function isDuplicate(key: Uint8Array, h: number, n: number): boolean {
-  for (let i = 0; i < n; i++) {
-    if (seenHashes[i] !== h) continue;
-    const k = seenKeys[i] as Uint8Array;
-    if (k.length !== key.length) continue;
-    let j = 0;
-    while (j < k.length && k[j] === key[j]) j++;
-    if (j === k.length) return true;
-  }
-  return false;
+/** one block-level event key being built: its bytes, the positions of the txs carrying it, the next key with the same hash. */
+interface EventGroup {
+  key: Uint8Array;
+  positions: number[];
+  next: EventGroup | undefined;
 }
 
 const RECORD_VERSION = 1;
@@ -331,10 +345,6 @@ function positionKey(height: bigint, index: number): Uint8Array {
   return new Uint8Array(k.buffer, 0, 13);
 }
 
-function eventKeyPrefix(compositeKey: string): Uint8Array {
-  return concat(Uint8Array.of(P_EVENT), lp16(utf8(compositeKey)));
-}
-
 /** 12 bytes height|index, as a latin1 string whose `<` order is (height, index) order. */
 type Pos = string;
 
@@ -420,6 +430,9 @@ export class TxIndex implements TxIndexReader {
   /** stages the records and index keys of one block's txs into `batch`. */
   indexBlock(batch: Batch, height: bigint, txs: readonly Uint8Array[], results: readonly ExecTxResult[]): void {
     if (txs.length !== results.length) throw new Error(`indexBlock: ${txs.length} txs but ${results.length} results`);
+    const groups = new Map<number, EventGroup>();
+    const order: EventGroup[] = [];
+    const heightBytes = u64be(height);
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i] as Uint8Array;
       const result = results[i] as ExecTxResult;
@@ -435,47 +448,59 @@ export class TxIndex implements TxIndexReader {
           }
         }
       }
-      this.indexTx(batch, { height, index: i, tx, hash, result });
+      this.indexTx(batch, { height, index: i, tx, hash, result }, heightBytes, groups, order);
+    }
+    // the block's event keys, each with the positions of its txs (u32 each, ascending)
+    const w = scratch;
+    for (const g of order) {
+      w.begin();
+      for (const p of g.positions) w.u32(p);
+      batch.put(g.key, w.take());
     }
   }
 
-  private indexTx(batch: Batch, r: TxRecord): void {
+  private indexTx(batch: Batch, r: TxRecord, heightBytes: Uint8Array, groups: Map<number, EventGroup>, order: EventGroup[]): void {
     this.bucket.put(batch, recordKey(r.hash), encodeTxRecord(r));
     this.bucket.put(batch, positionKey(r.height, r.index), r.hash);
     // event keys, each built in place with the bucket byte (bucket.put would copy it again):
-    // bucket | P_EVENT | lp16 "type.key" | lp16 value | height | index
+    // bucket | P_EVENT_BLOCK | lp16 "type.key" | lp16 value | height
     const w = scratch;
     const bucketId = this.bucket.id;
-    let n = 0;
     for (const ev of r.result.events) {
       if (ev.type === "") continue;
       for (const a of ev.attributes) {
         if (!a.index || a.key === "") continue;
         w.begin();
         w.u8(bucketId);
-        w.u8(P_EVENT);
-        if (w.lp16composite(ev.type, a.key) > MAX_PART) continue;
-        if (w.lp16str(a.value) > MAX_PART) continue;
-        w.u64(r.height);
-        w.u32(r.index);
-        const key = w.take();
-        // the same (key, value) twice in one tx is one index entry (a repeated put would write the same
-        // bytes again; skipping it only saves the work): compared as bytes, by a 32-bit hash first
-        const h = fnv1a(key);
-        if (isDuplicate(key, h, n)) continue;
-        if (n === seenKeys.length) {
-          seenKeys.push(key);
-          seenHashes.push(h);
-        } else {
-          seenKeys[n] = key;
-          seenHashes[n] = h;
+        w.u8(P_EVENT_BLOCK);
+        if (w.lp16composite(ev.type, a.key) > MAX_PART || w.lp16str(a.value) > MAX_PART) {
+          w.discard();
+          continue;
         }
-        n++;
-        batch.put(key, r.hash);
+        w.raw(heightBytes);
+        // compared as bytes (in place: no view unless it is a new key), by a 32-bit hash first
+        const h = w.fnv1a();
+        let g = groups.get(h);
+        while (g !== undefined && !w.equals(g.key)) g = g.next;
+        if (g === undefined) {
+          order.push((g = { key: w.take(), positions: [r.index], next: groups.get(h) }));
+          groups.set(h, g);
+        } else {
+          // the group holds these bytes already: reuse them for the next key
+          w.discard();
+          // the same (key, value) twice in one tx is one position
+          if (g.positions[g.positions.length - 1] !== r.index) g.positions.push(r.index);
+        }
       }
     }
-    // drop the views so that the slabs they hold can go
-    for (let i = 0; i < n; i++) seenKeys[i] = EMPTY_KEY;
+  }
+
+  /** the hash of the tx indexed at a position (P_POSITION). */
+  private hashAt(pos: Pos): Uint8Array | undefined {
+    const k = new Uint8Array(13);
+    k[0] = P_POSITION;
+    for (let i = 0; i < 12; i++) k[i + 1] = pos.charCodeAt(i);
+    return this.bucket.get(k);
   }
 
   getByHash(hash: Uint8Array): TxRecord | undefined {
@@ -502,10 +527,11 @@ export class TxIndex implements TxIndexReader {
     const desc = opts.orderBy === "desc";
 
     const { positions, needsFilter } = await this.candidates(query);
-    let hits: { pos: Pos; hash: Uint8Array; rec?: TxRecord }[] = [];
+    let hits: { pos: Pos; hash: Uint8Array | undefined; rec?: TxRecord }[] = [];
     if (needsFilter) {
-      for (const [pos, hash] of positions) {
-        const rec = this.getByHash(hash);
+      for (const [pos, known] of positions) {
+        const hash = known ?? this.hashAt(pos);
+        const rec = hash === undefined ? undefined : this.getByHash(hash);
         if (rec === undefined || posOf(rec.height, rec.index) !== pos) continue;
         if (matches(query, txEventMap(rec))) hits.push({ pos, hash, rec });
       }
@@ -522,18 +548,19 @@ export class TxIndex implements TxIndexReader {
     hits = hits.slice((page - 1) * perPage, page * perPage);
     const txs: TxRecord[] = [];
     for (const h of hits) {
-      const rec = h.rec ?? this.getByHash(h.hash);
+      const hash = h.hash ?? this.hashAt(h.pos);
+      const rec = h.rec ?? (hash === undefined ? undefined : this.getByHash(hash));
       if (rec !== undefined) txs.push(rec);
     }
     return { total, txs };
   }
 
   /**
-   * candidate positions → hash. `needsFilter` is false when the index scans alone decided every
-   * condition (then no record has to be read to count the total).
+   * candidate positions → hash (undefined: read from P_POSITION when needed). `needsFilter` is false
+   * when the index scans alone decided every condition (then no record has to be read to count the total).
    */
-  private async candidates(query: Query): Promise<{ positions: Map<Pos, Uint8Array>; needsFilter: boolean }> {
-    const empty = { positions: new Map<Pos, Uint8Array>(), needsFilter: false };
+  private async candidates(query: Query): Promise<{ positions: Map<Pos, Uint8Array | undefined>; needsFilter: boolean }> {
+    const empty = { positions: new Map<Pos, Uint8Array | undefined>(), needsFilter: false };
     const eventConds: Condition[] = [];
     const heightConds: Condition[] = [];
     let hashCond: Condition | undefined;
@@ -576,7 +603,7 @@ export class TxIndex implements TxIndexReader {
         return empty;
       }
       const rec = this.getByHash(hash);
-      const positions = new Map<Pos, Uint8Array>();
+      const positions = new Map<Pos, Uint8Array | undefined>();
       if (rec !== undefined) positions.set(posOf(rec.height, rec.index), rec.hash);
       // every other condition is checked on the record
       return { positions, needsFilter: query.conditions.length > 1 };
@@ -586,7 +613,7 @@ export class TxIndex implements TxIndexReader {
     if (eventConds.length > 0) {
       // equality on a string first (exact prefix scans are the cheapest and most selective)
       const ordered = [...eventConds].sort((a, b) => rank(a) - rank(b));
-      let acc: Map<Pos, Uint8Array> | undefined;
+      let acc: Map<Pos, Uint8Array | undefined> | undefined;
       for (const c of ordered) {
         // each scan is restricted to the survivors of the previous ones
         acc = await this.scanCondition(c, inRange, acc);
@@ -598,7 +625,7 @@ export class TxIndex implements TxIndexReader {
     // 3. by height range (or everything)
     const lo = range?.lo ?? 0n;
     const hi = range?.hi ?? (1n << 63n) - 1n;
-    const positions = new Map<Pos, Uint8Array>();
+    const positions = new Map<Pos, Uint8Array | undefined>();
     const gte = concat(Uint8Array.of(P_POSITION), u64be(lo));
     const lt = hi >= 0xffffffffffffffffn ? prefixEnd(Uint8Array.of(P_POSITION)) : concat(Uint8Array.of(P_POSITION), u64be(hi + 1n));
     const opts = lt === undefined ? { gte } : { gte, lt };
@@ -609,26 +636,41 @@ export class TxIndex implements TxIndexReader {
     return { positions, needsFilter };
   }
 
-  /** positions whose indexed attribute satisfies `c` (restricted to `within` when given). */
+  /** positions whose indexed attribute satisfies `c` (restricted to `within` when given): per-block keys, then older per-tx keys. */
   private async scanCondition(
     c: Condition,
     inRange: (p: Pos) => boolean,
-    within: Map<Pos, Uint8Array> | undefined,
-  ): Promise<Map<Pos, Uint8Array>> {
-    const out = new Map<Pos, Uint8Array>();
-    const keyPrefix = eventKeyPrefix(c.key);
+    within: Map<Pos, Uint8Array | undefined> | undefined,
+  ): Promise<Map<Pos, Uint8Array | undefined>> {
+    const out = new Map<Pos, Uint8Array | undefined>();
     const exact = c.op === "=" && c.operand?.kind === "string";
-    const prefix = exact ? concat(keyPrefix, lp16(utf8((c.operand as { value: string }).value))) : keyPrefix;
-    for await (const [k, v] of this.bucket.iterate({ prefix })) {
-      if (k.length < keyPrefix.length + 2 + 12) continue;
+    const composite = lp16(utf8(c.key));
+    const valuePart = exact ? lp16(utf8((c.operand as { value: string }).value)) : new Uint8Array(0);
+    // the attribute's value, for the conditions the key prefix alone does not decide
+    const valueMatches = (k: Uint8Array): boolean => {
+      if (exact) return true;
+      const at = 1 + composite.length;
+      const vlen = (k[at]! << 8) | k[at + 1]!;
+      const value = dec.decode(k.subarray(at + 2, at + 2 + vlen));
+      return matches({ source: "", conditions: [c] }, { [c.key]: [value] });
+    };
+    for await (const [k, v] of this.bucket.iterate({ prefix: concat(Uint8Array.of(P_EVENT_BLOCK), composite, valuePart) })) {
+      if (k.length < 1 + composite.length + 2 + 8 || v.length % 4 !== 0) continue;
+      const height = toKeyString(k.subarray(k.length - 8));
+      if (!inRange(height + "\0\0\0\0")) continue;
+      if (!valueMatches(k)) continue;
+      for (let o = 0; o < v.length; o += 4) {
+        const p = height + String.fromCharCode(v[o]!, v[o + 1]!, v[o + 2]!, v[o + 3]!);
+        if (within !== undefined && !within.has(p)) continue;
+        out.set(p, within === undefined ? undefined : within.get(p));
+      }
+    }
+    for await (const [k, v] of this.bucket.iterate({ prefix: concat(Uint8Array.of(P_EVENT), composite, valuePart) })) {
+      if (k.length < 1 + composite.length + 2 + 12) continue;
       const p = toKeyString(k.subarray(k.length - 12));
       if (within !== undefined && !within.has(p)) continue;
       if (!inRange(p)) continue;
-      if (!exact) {
-        const vlen = (k[keyPrefix.length]! << 8) | k[keyPrefix.length + 1]!;
-        const value = dec.decode(k.subarray(keyPrefix.length + 2, keyPrefix.length + 2 + vlen));
-        if (!matches({ source: "", conditions: [c] }, { [c.key]: [value] })) continue;
-      }
+      if (!valueMatches(k)) continue;
       out.set(p, v);
     }
     return out;
