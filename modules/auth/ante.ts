@@ -162,6 +162,9 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       if (mode !== SignMode.SIGN_MODE_DIRECT) throw ErrUnauthorized.wrap(`unsupported sign mode ${String(mode ?? "multi")}; only SIGN_MODE_DIRECT is accepted`);
       const pk = acc.pubKey ?? pubKeyFromAny(info.publicKey);
       if (pk === null) throw ErrInvalidPubKey.wrap("pubkey on account is not set");
+      // SDK 0.50 SigVerificationDecorator: no need to verify signatures on recheck (CheckTx NEW verified
+      // these exact bytes against the same account number and chain id; the sequence is checked above)
+      if (ctx.mode === "recheck") return;
       const sig = tx.signatures[i] ?? new Uint8Array(0);
       const chainId = ctx.block.chainId;
       if (ctx.mode === "check") ctx.sigVerifier.noteAccount?.(pk, acc.accountNumber);

@@ -96,6 +96,28 @@ describe("runtime/checkTx bad input", () => {
     assert.equal(next.sequence, 1n);
   });
 
+  it("RECHECK does not verify signatures (SDK 0.50), but still checks the sequence and the fee, with the same gas as CheckTx NEW", async () => {
+    const chain = await fresh();
+    const good = send(chain);
+    const neu = await chain.checkTx(good);
+    assert.equal(neu.code, 0, neu.log);
+    // a fresh check state (as after Commit): the recheck of the pooled tx passes with CheckTx's gas
+    await chain.block([]);
+    const re = await chain.app.checkTx({ tx: good, type: "recheck" });
+    assert.equal(re.code, 0, re.log);
+    assert.equal(re.gasUsed, neu.gasUsed);
+    // bytes whose signature NEW refuses pass RECHECK: a tx reaches recheck only after NEW verified it
+    await chain.block([]);
+    const forged = send(chain, { mutateSignature: (s) => { const b = Uint8Array.from(s); b[10] = (b[10] as number) ^ 0x40; return b; } });
+    assert.equal((await chain.app.checkTx({ tx: forged, type: "new" })).code, 4);
+    assert.equal((await chain.app.checkTx({ tx: forged, type: "recheck" })).code, 0);
+    // the sequence and the fee are still checked on recheck
+    const stale = await chain.app.checkTx({ tx: send(chain, { sequence: 3n }), type: "recheck" });
+    assert.equal(`${stale.codespace}:${stale.code}`, "sdk:32", stale.log);
+    const broke = await chain.app.checkTx({ tx: send(chain, { sequence: 1n, fee: [{ denom: "uopen", amount: (FUNDS + 1n).toString() }] }), type: "recheck" });
+    assert.equal(`${broke.codespace}:${broke.code}`, "sdk:5", broke.log);
+  });
+
   it("an INVALID tx in a block gets its code, consumes nothing and leaves state as an empty block would", async () => {
     const a = await fresh();
     const b = await fresh();
