@@ -6,10 +6,11 @@ import { TxPool } from "../mempool/txPool.ts";
 import { TEST_MEMPOOL } from "../testing/chain.ts";
 import { KvApp } from "../testing/kvApp.ts";
 import { silentLogger } from "../util/logger.ts";
-import type { P2PHost } from "./host.ts";
+import { generateEd25519 } from "../crypto/ed25519.ts";
+import { P2PHost } from "./host.ts";
 import { decodeMempoolMessage, decodeMempoolMsg, encodeMempoolMessage, encodeMempoolMsg, MempoolReactor } from "./mempoolReactor.ts";
 import { txHash } from "../types/hash.ts";
-import { connect, createTestHost, waitFor } from "./testing.ts";
+import { connect, createTestHost, TEST_P2P_CHAIN_ID, waitFor } from "./testing.ts";
 
 interface Node {
   host: P2PHost;
@@ -190,6 +191,41 @@ describe("p2p/mempoolReactor", () => {
     const c = await node();
     await connect(c.host, a.host);
     await waitFor(() => c.pool.size() === 2, 30_000, "pool at the new peer");
+  });
+
+  it("after a reconnect, txs already sent whole are only announced; a restarted peer asks for what it lacks", async () => {
+    const a = await node({ wantDelayMs: 50 });
+    const keyB = generateEd25519();
+    const mkB = async () => {
+      const host = await P2PHost.create({ chainId: TEST_P2P_CHAIN_ID, laddr: "tcp://127.0.0.1:0", backoffInitialMs: 50, backoffMaxMs: 400, dialTimeoutMs: 3000 }, { nodeKey: keyB, logger: silentLogger() });
+      hosts.push(host);
+      const app = new KvApp();
+      const pool = new TxPool(TEST_MEMPOOL, { app: new AppConn(app), logger: silentLogger() });
+      const reactor = new MempoolReactor({ maxTxBytes: TEST_MEMPOOL.maxTxBytes, syncing: false, wantDelayMs: 50 }, { host, pool, logger: silentLogger() });
+      await host.start();
+      return { host, app, pool, reactor };
+    };
+    const b = await mkB();
+    await connect(a.host, b.host);
+    for (let i = 0; i < 3; i++) assert.equal((await a.reactor.checkAndAdd(utf8(`r${i}=v`))).code, 0);
+    await waitFor(() => b.pool.size() === 3, 30_000, "pushed to b");
+    assert.equal(b.reactor.stats.received, 3);
+    // a hiccup: the connection drops and comes back; b still holds the txs, so a only announces them
+    a.host.disconnect(b.host.nodeId, "test hiccup");
+    await waitFor(() => !a.host.isConnected(b.host.nodeId) && !b.host.isConnected(a.host.nodeId), 30_000, "disconnected");
+    await connect(a.host, b.host);
+    await waitFor(() => b.reactor.stats.announcements === 3, 30_000, "pool announced to b on reconnect");
+    assert.equal(b.reactor.stats.received, 3, "no tx sent whole again");
+    assert.equal(a.reactor.stats.flooded, 3);
+    // b restarts with an empty pool (same node id): it hears of the txs and asks for them
+    await b.host.stop();
+    await waitFor(() => !a.host.isConnected(b.host.nodeId), 30_000, "b gone");
+    const b2 = await mkB();
+    await connect(a.host, b2.host);
+    await waitFor(() => b2.pool.size() === 3, 30_000, "the restarted peer got the pool by asking");
+    assert.equal(b2.reactor.stats.wanted, 3);
+    assert.equal(a.reactor.stats.served, 3);
+    assert.equal(b2.app.seen.checkTx.length, 3);
   });
 
   it("batches a burst into few messages", async (t) => {
