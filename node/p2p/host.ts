@@ -147,6 +147,11 @@ export class P2PHost implements ChannelHost {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       services: { identify: identify() },
+      // libp2p pings every connection and aborts it when a ping is not answered within an adaptive
+      // timeout of at least 5 s. A validator on a busy machine (2 cores, 4 nodes) stalls that long, and
+      // every stall cost all its connections (13 aborts in one localnet bench run: the peers' whole pools
+      // pushed again, consensus messages lost). CometBFT waits 45 s for a pong, pinging every 60 s.
+      connectionMonitor: { pingInterval: 30_000, pingTimeout: { minTimeout: 45_000, maxTimeout: 60_000 } },
       connectionManager: {
         maxConnections: o.maxPeers + o.persistentPeers.length + 8,
         dialTimeout: o.dialTimeoutMs,
