@@ -10,17 +10,15 @@
  *               {id, buf: ArrayBuffer, ends: Uint32Array}   (tx i = buf[ends[i-1] .. ends[i]))
  * Messages out: {id, out: ArrayBuffer}   (n × 129 bytes: sig64 ‖ hash32 ‖ pub33)
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
-import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
-import { AuthInfo, SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { createNativeSecp256k1Verifier } from "./secp256k1Native.ts";
+import { parseTxForSigs, signDocFor } from "./txSigParse.ts";
 
-const SECP256K1_PUBKEY = "/cosmos.crypto.secp256k1.PubKey";
-const SIGN_MODE_DIRECT = 1;
 export const TRIPLE_BYTES = 129;
 
 const chainId = (workerData as { chainId: string }).chainId;
+const chainIdUtf8 = new TextEncoder().encode(chainId);
 const verifier = createNativeSecp256k1Verifier();
 const accounts = new Map<string, bigint>();
 
@@ -28,37 +26,26 @@ function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 }
 
-/** appends the verified triples of one tx to `out`; returns the new write offset. */
+/**
+ * appends the verified triples of one tx to `out`; returns the new write offset. The tx is read in place
+ * (txSigParse.ts: no decoded objects; 5.5 against 15-19 µs of CPU per tx besides the verification itself,
+ * with cosmjs-types decode + createHash).
+ */
 function verifyTx(raw: Uint8Array, out: Uint8Array, at: number): number {
-  let tx: TxRaw;
-  let info: AuthInfo;
-  try {
-    tx = TxRaw.decode(raw);
-    info = AuthInfo.decode(tx.authInfoBytes);
-  } catch {
-    return at;
-  }
-  const n = Math.min(info.signerInfos.length, tx.signatures.length);
+  const tx = parseTxForSigs(raw);
+  if (tx === null) return at;
+  const n = Math.min(tx.directKeys.length, tx.signatures.length);
   for (let i = 0; i < n; i++) {
-    const si = info.signerInfos[i];
-    const sig = tx.signatures[i];
-    if (si === undefined || sig === undefined || sig.length !== 64) continue;
-    if (si.modeInfo?.single?.mode !== SIGN_MODE_DIRECT || si.publicKey?.typeUrl !== SECP256K1_PUBKEY) continue;
-    let pub: Uint8Array;
-    try {
-      pub = PubKey.decode(si.publicKey.value).key;
-    } catch {
-      continue;
-    }
-    if (pub.length !== 33) continue;
+    const pub = tx.directKeys[i];
+    const sig = tx.signatures[i] as Uint8Array;
+    if (pub === null || pub === undefined || sig.length !== 64) continue;
     const accountNumber = accounts.get(latin1(pub));
     if (accountNumber === undefined) continue;
-    const doc = SignDoc.encode({ bodyBytes: tx.bodyBytes, authInfoBytes: tx.authInfoBytes, chainId, accountNumber }).finish();
-    const hash = createHash("sha256").update(doc).digest();
-    if (!verifier.verify(pub, hash, sig)) continue;
+    const h = hash("sha256", signDocFor(tx.bodyBytes, tx.authInfoBytes, chainIdUtf8, accountNumber), "buffer");
+    if (!verifier.verify(pub, h, sig)) continue;
     if (at + TRIPLE_BYTES > out.length) return at;
     out.set(sig, at);
-    out.set(hash, at + 64);
+    out.set(h, at + 64);
     out.set(pub, at + 96);
     at += TRIPLE_BYTES;
   }
