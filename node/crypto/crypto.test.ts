@@ -37,6 +37,35 @@ describe("crypto/ed25519", () => {
     assert.ok(!verifyEd25519(new Uint8Array(32).fill(0xff), new Uint8Array(0), sig)); // not a point: false, no throw
   });
 
+  it("a signature verified (or made) before answers the same, and only for the same key and message", () => {
+    const key = generateEd25519();
+    const other = generateEd25519();
+    const msg = utf8("vote sign bytes");
+    const sig = signEd25519(key, msg); // remembered as verified
+    for (let i = 0; i < 3; i++) {
+      assert.ok(verifyEd25519(key.publicKey, msg, sig));
+      assert.ok(verifyEd25519(Uint8Array.from(key.publicKey), Uint8Array.from(msg), Uint8Array.from(sig)));
+      assert.ok(!verifyEd25519(other.publicKey, msg, sig));
+      assert.ok(!verifyEd25519(key.publicKey, utf8("vote sign bytez"), sig));
+      assert.ok(!verifyEd25519(key.publicKey, msg.subarray(1), sig));
+      const flipped = Uint8Array.from(sig);
+      flipped[5]! ^= 1;
+      assert.ok(!verifyEd25519(key.publicKey, msg, flipped));
+    }
+    // the caller reusing its buffers does not change a remembered verdict
+    const buf = Uint8Array.from(msg);
+    const sig2 = signEd25519(other, buf);
+    assert.ok(verifyEd25519(other.publicKey, buf, sig2));
+    buf[0]! ^= 1;
+    assert.ok(!verifyEd25519(other.publicKey, buf, sig2));
+    // a signature by another key over the same message, checked first by a verifier that never signed
+    const third = generateEd25519();
+    const sig3 = new Uint8Array(nobleEd.sign(msg, third.seed));
+    assert.ok(!verifyEd25519(key.publicKey, msg, sig3));
+    assert.ok(verifyEd25519(third.publicKey, msg, sig3));
+    assert.ok(!verifyEd25519(key.publicKey, msg, sig3));
+  });
+
   it("accepts a non-canonical R encoding (ZIP-215), which strict RFC 8032 rejects", () => {
     // A = identity (small order), R = the identity encoded with y = p + 1 (non-canonical), S = 0:
     // ZIP-215 accepts non-canonical encodings (cofactored equation holds), RFC 8032 strict mode does not.
