@@ -557,7 +557,10 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       const txEnv = env(runtimeParams, "finalize");
       for (const raw of req.txs.slice(firstTx)) {
         const out = await runTx("finalize", raw, working, header, txEnv);
+        // a committed tx is neither checked nor run again: its decode and signature verdicts would only
+        // wait in the memos for eviction (long-lived garbage for the old generation)
         decode.forget(raw);
+        if (out.tx !== null) for (const sig of out.tx.signatures) sigVerifier.forget(sig);
         txResults.push({ code: out.code, data: out.data, log: out.log, info: "", gasWanted: out.gasWanted, gasUsed: out.gasUsed, events: out.events, codespace: out.codespace });
       }
       await hook("EndBlock", manager.order.endBlock);

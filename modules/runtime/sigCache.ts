@@ -10,6 +10,8 @@ import type { SigVerifier } from "../core/crypto.ts";
 export interface CachedSigVerifier extends SigVerifier {
   readonly size: number;
   readonly hits: number;
+  /** drops the verdict for this signature (FinalizeBlock ran its tx: it is not checked again). */
+  forget(sig64: Bytes): void;
 }
 
 export function createCachedSigVerifier(inner: SigVerifier, maxEntries = 100_000): CachedSigVerifier {
@@ -24,6 +26,9 @@ export function createCachedSigVerifier(inner: SigVerifier, maxEntries = 100_000
     },
     get hits() {
       return hits;
+    },
+    forget(sig64: Bytes): void {
+      if (sig64.length === 64) cache.delete(toKeyString(sig64));
     },
     verify(pubkey33: Bytes, msgHash32: Bytes, sig64: Bytes): boolean {
       if (pubkey33.length !== 33 || msgHash32.length !== 32 || sig64.length !== 64) return false;

@@ -12,9 +12,16 @@ interface Task {
   reject: (e: unknown) => void;
 }
 
+/** the task at `i`, its slot cleared (the array keeps its element kind: no holes). */
+function take(lane: (Task | null)[], i: number): Task {
+  const t = lane[i] as Task;
+  lane[i] = null;
+  return t;
+}
+
 export class TaskQueue {
-  private readonly high: Task[] = [];
-  private readonly low: Task[] = [];
+  private readonly high: (Task | null)[] = [];
+  private readonly low: (Task | null)[] = [];
   private lowHead = 0;
   private highHead = 0;
   private running = false;
@@ -36,18 +43,30 @@ export class TaskQueue {
     });
   }
 
+  /**
+   * takes the next task and clears its slot: a finished task must not stay reachable from the lane (its
+   * closure holds the request and its resolve function the settled promise with the response, e.g. a
+   * whole FinalizeBlock response or a CheckTx's events); kept, they survived young-generation GCs and
+   * were promoted, and only a later compaction freed them in the old generation.
+   */
   private next(): Task | undefined {
     if (this.highHead < this.high.length) {
-      const t = this.high[this.highHead++];
-      if (this.highHead > 1024 && this.highHead * 2 > this.high.length) {
+      const t = take(this.high, this.highHead++);
+      if (this.highHead === this.high.length) {
+        this.high.length = 0;
+        this.highHead = 0;
+      } else if (this.highHead > 1024 && this.highHead * 2 > this.high.length) {
         this.high.splice(0, this.highHead);
         this.highHead = 0;
       }
       return t;
     }
     if (this.lowHead < this.low.length) {
-      const t = this.low[this.lowHead++];
-      if (this.lowHead > 1024 && this.lowHead * 2 > this.low.length) {
+      const t = take(this.low, this.lowHead++);
+      if (this.lowHead === this.low.length) {
+        this.low.length = 0;
+        this.lowHead = 0;
+      } else if (this.lowHead > 1024 && this.lowHead * 2 > this.low.length) {
         this.low.splice(0, this.lowHead);
         this.lowHead = 0;
       }
