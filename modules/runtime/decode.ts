@@ -82,7 +82,16 @@ export interface TxDecoder {
   forget(raw: Bytes): void;
 }
 
+/** bytes of the raw tx that key the memo: its tail, which is the signature of a TxRaw (its last field). */
+const KEY_BYTES = 32;
+
+/** the memo key of a raw tx (a short string: not a copy of the whole tx per lookup and per entry). */
+function memoKey(raw: Bytes): string {
+  return toKeyString(raw.length <= KEY_BYTES ? raw : raw.subarray(raw.length - KEY_BYTES));
+}
+
 export function createTxDecoder(routers: Routers, generation = 20_000): TxDecoder {
+  // keyed by the tx's tail; a hit also needs the very same bytes (two txs with one tail are only misses)
   let young = new Map<string, DecodedTx>();
   let old = new Map<string, DecodedTx>();
   const insert = (k: string, tx: DecodedTx) => {
@@ -94,17 +103,22 @@ export function createTxDecoder(routers: Routers, generation = 20_000): TxDecode
   };
   const decode = (raw: Bytes, maxTxBytes: bigint): DecodedTx => {
     if (BigInt(raw.length) > maxTxBytes) throw ErrTxTooLarge.wrap(`tx size ${raw.length} exceeds the limit of ${maxTxBytes} bytes`);
-    const k = toKeyString(raw);
+    const k = memoKey(raw);
     let tx = young.get(k);
-    if (tx !== undefined) return tx;
+    if (tx !== undefined && equal(tx.raw, raw)) return tx;
     tx = old.get(k);
-    if (tx === undefined) tx = decodeTx(raw, routers, maxTxBytes);
+    if (tx === undefined || !equal(tx.raw, raw)) tx = decodeTx(raw, routers, maxTxBytes);
     insert(k, tx);
     return tx;
   };
   const forget = (raw: Bytes): void => {
-    const k = toKeyString(raw);
-    if (!young.delete(k)) old.delete(k);
+    const k = memoKey(raw);
+    const y = young.get(k);
+    if (y !== undefined && equal(y.raw, raw)) young.delete(k);
+    else {
+      const o = old.get(k);
+      if (o !== undefined && equal(o.raw, raw)) old.delete(k);
+    }
   };
   return Object.assign(decode, { forget });
 }

@@ -114,7 +114,12 @@ export class NodeDb {
         if (written) throw new Error("batch already written");
         written = true;
         await backend.write(ops, { sync });
+        // the caller often keeps the batch in scope through Commit and the mempool update: without its
+        // ops (a block's tx index, results and state, thousands of keys and values) the batch is small,
+        // and they die young instead of being promoted to the old generation
+        ops.length = 0;
         for (const fn of callbacks) fn();
+        callbacks.length = 0;
       },
     };
   }
