@@ -178,7 +178,8 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     if (deps.nodeDbBackend === undefined) closers.push({ name: "node.db", fn: () => db.close() });
     const blockStore = new BlockStore(db);
     const stateStore = new StateStore(db);
-    const txIndex = new TxIndex(db.bucket(BUCKET.txIndex));
+    // records point at the FinalizeBlock responses (saved in the same batch) instead of copying their results
+    const txIndex = new TxIndex(db.bucket(BUCKET.txIndex), (h, i) => stateStore.loadTxResult(h, i));
     const events = new EventBus({
       onListenerError: (err, ev) => log.error({ module: "events", err, event: ev.type }, "event listener failed"),
     });

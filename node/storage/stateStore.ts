@@ -12,9 +12,9 @@
  *   11 last_height_consensus_params_changed, 12 last_results_hash, 13 app_hash.
  */
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
+import { ExecTxResult as PbExecTxResult, ResponseFinalizeBlock } from "cosmjs-types/tendermint/abci/types";
 import { ConsensusParams as PbConsensusParams } from "cosmjs-types/tendermint/types/params";
-import type { ConsensusParams, FinalizeBlockResponse, PubKey } from "../../modules/core/abci.ts";
+import type { ConsensusParams, ExecTxResult, FinalizeBlockResponse, PubKey } from "../../modules/core/abci.ts";
 import { u64be } from "../../modules/core/bytes.ts";
 import type { StateReader } from "../rpc/env.ts";
 import type { Bytes, Validator } from "../types/block.ts";
@@ -105,20 +105,24 @@ export function encodeFinalizeBlockResponse(res: FinalizeBlockResponse): Bytes {
   return out;
 }
 
+function txResultFromProto(r: PbExecTxResult): ExecTxResult {
+  return {
+    code: r.code,
+    data: r.data,
+    log: r.log,
+    info: r.info,
+    gasWanted: r.gasWanted,
+    gasUsed: r.gasUsed,
+    events: r.events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })) })),
+    codespace: r.codespace,
+  };
+}
+
 export function decodeFinalizeBlockResponse(bz: Bytes): FinalizeBlockResponse {
   const pb = ResponseFinalizeBlock.decode(bz);
   return {
     events: pb.events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })) })),
-    txResults: pb.txResults.map((r) => ({
-      code: r.code,
-      data: r.data,
-      log: r.log,
-      info: r.info,
-      gasWanted: r.gasWanted,
-      gasUsed: r.gasUsed,
-      events: r.events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })) })),
-      codespace: r.codespace,
-    })),
+    txResults: pb.txResults.map(txResultFromProto),
     validatorUpdates: pb.validatorUpdates.map((u) => {
       const k = u.pubKey;
       const pubKey: PubKey = k?.secp256k1 !== undefined && k.secp256k1.length > 0 ? { type: "secp256k1", bytes: k.secp256k1 } : { type: "ed25519", bytes: k?.ed25519 ?? new Uint8Array(0) };
@@ -127,6 +131,23 @@ export function decodeFinalizeBlockResponse(bz: Bytes): FinalizeBlockResponse {
     consensusParamUpdates: pb.consensusParamUpdates === undefined ? null : consensusParamsFromProto(pb.consensusParamUpdates),
     appHash: pb.appHash,
   };
+}
+
+/**
+ * The `index`-th tx result of an encoded ResponseFinalizeBlock, decoding that one only (the other
+ * fields are skipped by their lengths); undefined when there is no such tx result.
+ */
+export function txResultAt(bz: Bytes, index: number): ExecTxResult | undefined {
+  const r = new BinaryReader(bz);
+  let n = 0;
+  while (r.pos < r.len) {
+    const [field, wireType] = r.tag();
+    if (field === 2 && wireType === WireType.LengthDelimited) {
+      if (n++ === index) return txResultFromProto(PbExecTxResult.decode(r.bytes()));
+      r.skip(wireType);
+    } else r.skip(wireType);
+  }
+  return undefined;
 }
 
 // ---- ChainState ----
@@ -245,6 +266,8 @@ export class StateStore implements StateReader, StateStoreWriter {
   private readonly vals: Bucket;
   private readonly params: Bucket;
   private readonly results: Bucket;
+  /** the encoded FinalizeBlock response loadTxResult read last. */
+  private lastResponse: { height: bigint; bz: Bytes } | undefined;
 
   constructor(db: NodeDb) {
     this.stateBucket = db.bucket(BUCKET.chainState);
@@ -337,7 +360,23 @@ export class StateStore implements StateReader, StateStoreWriter {
   }
 
   saveFinalizeBlockResponse(batch: Batch, height: bigint, res: FinalizeBlockResponse): void {
+    if (this.lastResponse?.height === height) this.lastResponse = undefined;
     this.results.put(batch, u64be(height), encodeFinalizeBlockResponse(res));
+  }
+
+  /**
+   * The stored result of the tx at (height, index) (the tx index's records point here instead of
+   * holding a second copy). The last response read is kept: a tx_search page mostly reads one block's.
+   */
+  loadTxResult(height: bigint, index: number): ExecTxResult | undefined {
+    let bz = this.lastResponse?.height === height ? this.lastResponse.bz : undefined;
+    if (bz === undefined) {
+      if (height <= 0n) return undefined;
+      bz = this.results.get(u64be(height));
+      if (bz === undefined) return undefined;
+      this.lastResponse = { height, bz };
+    }
+    return txResultAt(bz, index);
   }
 
   loadFinalizeBlockResponse(height: bigint): FinalizeBlockResponse | undefined {

@@ -14,7 +14,7 @@ import { BlockStore } from "./blockStore.ts";
 import { BUCKET } from "./buckets.ts";
 import { NodeDb } from "./db.ts";
 import { openLevelBackend } from "./levelBackend.ts";
-import { StateStore } from "./stateStore.ts";
+import { encodeFinalizeBlockResponse, StateStore, txResultAt } from "./stateStore.ts";
 import type { ChainState } from "./types.ts";
 
 function chain(n: number): { block: Block; seen: Commit }[] {
@@ -217,5 +217,37 @@ describe("storage/stateStore", () => {
       assert.equal(ss.loadFinalizeBlockResponse(9n), undefined);
       await db.close();
     });
+  });
+
+  it("reads one tx result of a stored response (txResultAt / loadTxResult), the same as the whole decode", async () => {
+    const ev = (i: number) => [{ type: "transfer", attributes: [{ key: "amount", value: `${i}uopen`, index: true }, { key: "memo", value: "ünï", index: false }] }];
+    const res: FinalizeBlockResponse = {
+      events: [{ type: "coin_spent", attributes: [{ key: "amount", value: "1uopen", index: true }] }],
+      txResults: Array.from({ length: 40 }, (_, i) => ({ code: i % 7 === 3 ? 5 : 0, data: utf8(`d${i}`), log: i % 7 === 3 ? "out of gas" : "", info: "", gasWanted: 200000n, gasUsed: BigInt(1000 + i), events: i % 5 === 0 ? [] : ev(i), codespace: i % 7 === 3 ? "sdk" : "" })),
+      validatorUpdates: [{ pubKey: { type: "ed25519", bytes: k(3) }, power: 7n }],
+      consensusParamUpdates: params,
+      appHash: utf8("app"),
+    };
+    const bz = encodeFinalizeBlockResponse(res);
+    for (let i = 0; i < 40; i++) assert.deepEqual(txResultAt(bz, i), res.txResults[i], `tx ${i}`);
+    assert.equal(txResultAt(bz, 40), undefined);
+    assert.equal(txResultAt(encodeFinalizeBlockResponse({ ...res, txResults: [] }), 0), undefined);
+
+    const db = new NodeDb(new MemoryBackend());
+    const ss = new StateStore(db);
+    let batch = db.newBatch();
+    ss.saveFinalizeBlockResponse(batch, 7n, res);
+    await batch.write(true);
+    assert.deepEqual(ss.loadTxResult(7n, 39), res.txResults[39]);
+    assert.deepEqual(ss.loadTxResult(7n, 2), res.txResults[2]);
+    assert.equal(ss.loadTxResult(8n, 0), undefined);
+    assert.equal(ss.loadTxResult(0n, 0), undefined);
+    // saving the height again (replay) is what the next read sees
+    const changed = { ...res, txResults: [{ ...res.txResults[0]!, log: "again" }] };
+    batch = db.newBatch();
+    ss.saveFinalizeBlockResponse(batch, 7n, changed);
+    await batch.write(true);
+    assert.deepEqual(ss.loadTxResult(7n, 0), changed.txResults[0]);
+    assert.equal(ss.loadTxResult(7n, 1), undefined);
   });
 });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { MemoryBackend } from "../../modules/core/store/memory.ts";
 import { BUCKET } from "./buckets.ts";
 import { NodeDb } from "./db.ts";
+import { StateStore } from "./stateStore.ts";
 import { openLevelBackend } from "./levelBackend.ts";
 import { matches, parseQuery } from "../types/query.ts";
 import { decodeTxRecord, encodeTxRecord, TxIndex, TxSearchError, txEventMap } from "./txIndex.ts";
@@ -287,6 +288,46 @@ describe("storage/txIndex", () => {
     idx.indexBlock(batch, 999n, [r.tx], [{ ...r.result, code: 7 }]);
     await batch.write(false);
     assert.equal(idx.getByHash(r.hash)?.height, r.height);
+  });
+
+  it("with a result source (the node), records point at the stored FinalizeBlock responses and answer the same", async () => {
+    const db2 = new NodeDb(new MemoryBackend());
+    const ss = new StateStore(db2);
+    const idx2 = new TxIndex(db2.bucket(BUCKET.txIndex), (h, i) => ss.loadTxResult(h, i));
+    const byHeight = new Map<bigint, TxRecord[]>();
+    for (const r of all) byHeight.set(r.height, [...(byHeight.get(r.height) ?? []), r]);
+    // the first 20 heights as an older node wrote them (whole records), the rest as the node does now
+    const old = new TxIndex(db2.bucket(BUCKET.txIndex));
+    for (const [h, rs] of byHeight) {
+      const batch = db2.newBatch();
+      const results = rs.map((r) => r.result);
+      ss.saveFinalizeBlockResponse(batch, h, { events: [], txResults: results, validatorUpdates: [], consensusParamUpdates: null, appHash: new Uint8Array(0) });
+      (h <= 20n ? old : idx2).indexBlock(batch, h, rs.map((r) => r.tx), results);
+      await batch.write(false);
+    }
+    for (const r of all) {
+      const raw = db2.bucket(BUCKET.txIndex).get(Uint8Array.of(0x01, ...r.hash))!;
+      assert.equal(raw[0], r.height <= 20n ? 1 : 2, "record version");
+      if (r.height > 20n) assert.ok(raw.length < 30 + r.tx.length, `record of ${raw.length} bytes`);
+      assert.deepEqual(idx2.getByHash(r.hash), idx.getByHash(r.hash));
+      assert.deepEqual(idx2.getByPosition(r.height, r.index), idx.getByPosition(r.height, r.index));
+    }
+    for (const q of ["message.sender='open1alice' AND tx.height>15", "transfer.amount>500", "tx.height>=5 AND tx.height<30", "", "tx.fee='5000uopen' AND tx.height<=25"]) {
+      for (const orderBy of ["asc", "desc"] as const) {
+        assert.deepEqual(await idx2.search(q, { perPage: 100, orderBy }), await idx.search(q, { perPage: 100, orderBy }), q);
+      }
+    }
+    // a failed re-inclusion does not hide a successful version-2 record
+    const ok = all.find((x) => x.result.code === 0 && x.height > 20n)!;
+    const batch = db2.newBatch();
+    ss.saveFinalizeBlockResponse(batch, 999n, { events: [], txResults: [{ ...ok.result, code: 7 }], validatorUpdates: [], consensusParamUpdates: null, appHash: new Uint8Array(0) });
+    idx2.indexBlock(batch, 999n, [ok.tx], [{ ...ok.result, code: 7 }]);
+    await batch.write(false);
+    assert.deepEqual(idx2.getByHash(ok.hash), ok);
+    // a version-2 record without its response is no record; without a source it is an error
+    const lone = new TxIndex(db2.bucket(BUCKET.txIndex), () => undefined);
+    assert.equal(lone.getByHash(ok.hash), undefined);
+    assert.throws(() => new TxIndex(db2.bucket(BUCKET.txIndex)).getByHash(ok.hash), /version 2 without a result source/);
   });
 
   it("works over LevelDB (LevelBackend) with the same answers", async () => {

@@ -2,7 +2,9 @@
  * TxIndex: the tx indexer behind `tx`, `tx_search` and cosmjs's getTx/searchTx (CometBFT state/txindex/kv).
  *
  * Keys inside the bucket (all integers big-endian, so byte order = numeric order):
- *   0x01 | hash(32)                                          → record (height, index, tx, ExecTxResult)
+ *   0x01 | hash(32)                                          → record (height, index, tx), its result read from
+ *                                                              the FinalizeBlock response stored for the height
+ *                                                              (version 2); older records hold the ExecTxResult (1)
  *   0x02 | height u64 | index u32                            → hash
  *   0x04 | u16 len | "type.key" | u16 len | value | height u64             → index u32, index u32, …
  *   0x03 | u16 len | "type.key" | u16 len | value | height u64 | index u32 → hash   (read only: older nodes)
@@ -255,9 +257,25 @@ interface EventGroup {
   next: EventGroup | undefined;
 }
 
+/** record: height, index, tx and the whole ExecTxResult (older nodes; a TxIndex without a result source). */
 const RECORD_VERSION = 1;
+/** record: height, index and tx; the result is the one in the FinalizeBlock response stored for that height. */
+const RECORD_VERSION_REF = 2;
+
+/** the stored result of the tx at (height, index): StateStore.loadTxResult. */
+export type TxResultSource = (height: bigint, index: number) => ExecTxResult | undefined;
 
 const scratch = new Writer();
+
+function encodeTxRecordRef(r: TxRecord): Uint8Array {
+  const w = scratch;
+  w.begin();
+  w.u8(RECORD_VERSION_REF);
+  w.i64(r.height);
+  w.u32(r.index);
+  w.bytes(r.tx);
+  return w.take();
+}
 
 export function encodeTxRecord(r: TxRecord): Uint8Array {
   const w = scratch;
@@ -287,13 +305,22 @@ export function encodeTxRecord(r: TxRecord): Uint8Array {
   return w.take();
 }
 
-export function decodeTxRecord(b: Uint8Array): TxRecord {
+/**
+ * A record of either version; a version-2 record takes its result from `results` (undefined when that
+ * has none: not a usable record). Throws on bytes that are not a record.
+ */
+export function decodeTxRecord(b: Uint8Array, results?: TxResultSource): TxRecord | undefined {
   const r = new Reader(b);
   const v = r.u8();
-  if (v !== RECORD_VERSION) throw new Error(`unknown tx index record version ${v}`);
+  if (v !== RECORD_VERSION && v !== RECORD_VERSION_REF) throw new Error(`unknown tx index record version ${v}`);
   const height = r.i64();
   const index = r.u32();
   const tx = r.bytes();
+  if (v === RECORD_VERSION_REF) {
+    if (results === undefined) throw new Error("tx index record of version 2 without a result source");
+    const result = results(height, index);
+    return result === undefined ? undefined : { height, index, tx, hash: sha256(tx), result };
+  }
   const code = r.u32();
   const data = r.bytes();
   const log = r.str();
@@ -422,9 +449,15 @@ function clampPerPage(n: number): number {
 
 export class TxIndex implements TxIndexReader {
   private readonly bucket: Bucket;
+  private readonly results: TxResultSource | undefined;
 
-  constructor(bucket: Bucket) {
+  /**
+   * With `results` (the node: the FinalizeBlock responses saved in the same batch as the index), a
+   * record holds no copy of its result (1.5 KB of a bank send's 1.8 KB record); without, whole records.
+   */
+  constructor(bucket: Bucket, results?: TxResultSource) {
     this.bucket = bucket;
+    this.results = results;
   }
 
   /** stages the records and index keys of one block's txs into `batch`. */
@@ -442,7 +475,7 @@ export class TxIndex implements TxIndexReader {
         const prev = this.bucket.get(recordKey(hash));
         if (prev !== undefined) {
           try {
-            if (decodeTxRecord(prev).result.code === 0) continue;
+            if (decodeTxRecord(prev, this.results)?.result.code === 0) continue;
           } catch {
             // unreadable old record: overwrite it
           }
@@ -460,7 +493,7 @@ export class TxIndex implements TxIndexReader {
   }
 
   private indexTx(batch: Batch, r: TxRecord, heightBytes: Uint8Array, groups: Map<number, EventGroup>, order: EventGroup[]): void {
-    this.bucket.put(batch, recordKey(r.hash), encodeTxRecord(r));
+    this.bucket.put(batch, recordKey(r.hash), this.results === undefined ? encodeTxRecord(r) : encodeTxRecordRef(r));
     this.bucket.put(batch, positionKey(r.height, r.index), r.hash);
     // event keys, each built in place with the bucket byte (bucket.put would copy it again):
     // bucket | P_EVENT_BLOCK | lp16 "type.key" | lp16 value | height
@@ -506,7 +539,7 @@ export class TxIndex implements TxIndexReader {
   getByHash(hash: Uint8Array): TxRecord | undefined {
     if (hash.length !== 32) return undefined;
     const v = this.bucket.get(recordKey(hash));
-    return v === undefined ? undefined : decodeTxRecord(v);
+    return v === undefined ? undefined : decodeTxRecord(v, this.results);
   }
 
   /** the tx at (height, index), if indexed. */

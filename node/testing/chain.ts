@@ -97,7 +97,7 @@ export async function openTestChain(o: {
   const real = (o.stores ?? "real") === "real";
   const blockStore = real ? new BlockStore(db) : new MemBlockStore(db);
   const stateStore = real ? new StateStore(db) : new MemStateStore(db);
-  const txIndex = new TxIndex(db.bucket(BUCKET.txIndex));
+  const txIndex = stateStore instanceof StateStore ? new TxIndex(db.bucket(BUCKET.txIndex), (h, i) => stateStore.loadTxResult(h, i)) : new TxIndex(db.bucket(BUCKET.txIndex));
   const events = new EventBus();
   const published: BusEvent[] = [];
   events.on((ev) => published.push(ev));
