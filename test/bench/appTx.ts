@@ -4,7 +4,8 @@
  *   checkTx of every tx (fresh check state, as the mempool does), and
  *   finalizeBlock + commit in blocks of B txs,
  * timing each phase (µs per tx). Prints the final app hash (must not change across optimisations) and
- * one BENCH line. Run: node test/bench/appTx.ts [--senders N] [--per K] [--block B] [--memory] [--recheck]
+ * one BENCH line. Run: node test/bench/appTx.ts [--senders N] [--per K] [--block B] [--memory] [--recheck] [--phases]
+ * [--node-crypto]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +27,7 @@ import { moduleAddress } from "../../modules/core/address.ts";
 import { createApplication } from "../../modules/runtime/index.ts";
 import { createNativeSecp256k1Verifier, loadNativeSecp256k1 } from "../../node/crypto/secp256k1Native.ts";
 import { openLevelBackend } from "../../node/storage/levelBackend.ts";
+import { installWasmSha256 } from "../../node/crypto/wasmSha256.ts";
 import { genesisWithFunds, TEST_CONSENSUS_PARAMS } from "../harness/app.ts";
 import { msgSend } from "../harness/txBuilder.ts";
 import { accAddressToString } from "../../modules/core/address.ts";
@@ -40,6 +42,8 @@ const PER = arg("per", 4);
 const BLOCK = arg("block", 5000);
 const MEMORY = process.argv.includes("--memory");
 const RECHECK = process.argv.includes("--recheck");
+/** --node-crypto: keep every SHA-256 on node:crypto (the node installs the WebAssembly short-input one at start, as this bench does by default). */
+const NODE_CRYPTO = process.argv.includes("--node-crypto");
 /** --phases: the same app composed here with timed ante decorators and message handlers (µs per tx per step). */
 const PHASES = process.argv.includes("--phases");
 const CHAIN_ID = "openledger-bench-1";
@@ -47,6 +51,7 @@ const CHAIN_ID = "openledger-bench-1";
 async function main() {
   const lib = loadNativeSecp256k1();
   if (lib === null) throw new Error("native secp256k1 needed");
+  if (!NODE_CRYPTO && !(await installWasmSha256())) throw new Error("WebAssembly SHA-256 unavailable");
   const dir = mkdtempSync(join(tmpdir(), "olapp-bench-"));
   try {
     const backend: KvBackend = MEMORY ? new MemoryBackend() : await openLevelBackend(dir);
