@@ -6,6 +6,7 @@ import { equal } from "../core/bytes.ts";
 import { type Coin, addCoins, coinsEqual, coinsFromProto, formatCoins, validateDenom } from "../core/coins.ts";
 import { AppError, ErrInvalidAddress, ErrInvalidCoins, ErrInvalidRequest, ErrUnauthorized } from "../core/errors.ts";
 import type { MsgHandler } from "../core/module.ts";
+import { fastDecodeMsgSend } from "../core/protoFast.ts";
 import { ErrDuplicateEntry, ErrInputOutputMismatch, ErrMultipleSenders, ErrNoInputs, ErrNoOutputs } from "./errors.ts";
 import type { BankKeeper } from "./keeper.ts";
 
@@ -27,7 +28,8 @@ export function createBankMsgHandlers(k: BankKeeper, authority: Bytes): MsgHandl
   const send: MsgHandler<MsgSend, MsgSendResponse> = {
     typeUrl: MsgSend.typeUrl,
     responseTypeUrl: MsgSendResponse.typeUrl,
-    decode: (b) => MsgSend.decode(b),
+    // hand-written for the usual shape (the same object); anything else through cosmjs-types
+    decode: (b) => fastDecodeMsgSend(b) ?? MsgSend.decode(b),
     encodeResponse: (r) => MsgSendResponse.encode(r).finish(),
     signers: (m) => [addr(m.fromAddress, "from")],
     validateBasic(m) {

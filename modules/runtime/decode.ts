@@ -10,6 +10,7 @@ import { equal, toKeyString } from "../core/bytes.ts";
 import { coinsFromProto } from "../core/coins.ts";
 import { AppError, ErrInvalidCoins, ErrTxDecode, ErrTxTooLarge } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
+import { fastDecodeAuthInfo, fastDecodeTxBody, fastDecodeTxRaw } from "../core/protoFast.ts";
 import type { DecodedMsg, DecodedTx } from "../core/tx.ts";
 import type { Routers } from "./router.ts";
 
@@ -25,9 +26,11 @@ function parse<T>(what: string, f: () => T): T {
 export function decodeTx(raw: Bytes, routers: Routers, maxTxBytes: bigint): DecodedTx {
   if (BigInt(raw.length) > maxTxBytes) throw ErrTxTooLarge.wrap(`tx size ${raw.length} exceeds the limit of ${maxTxBytes} bytes`);
   if (raw.length === 0) throw ErrTxDecode.wrap("empty tx");
-  const txRaw = parse("TxRaw", () => TxRaw.decode(raw));
-  const body = parse("TxBody", () => TxBody.decode(txRaw.bodyBytes));
-  const authInfo = parse("AuthInfo", () => AuthInfo.decode(txRaw.authInfoBytes));
+  // the hand-written decoders cover the usual shapes with the very objects cosmjs-types returns; null
+  // (anything else) falls back to cosmjs-types, which decodes or throws as before
+  const txRaw = fastDecodeTxRaw(raw) ?? parse("TxRaw", () => TxRaw.decode(raw));
+  const body = fastDecodeTxBody(txRaw.bodyBytes) ?? parse("TxBody", () => TxBody.decode(txRaw.bodyBytes));
+  const authInfo = fastDecodeAuthInfo(txRaw.authInfoBytes) ?? parse("AuthInfo", () => AuthInfo.decode(txRaw.authInfoBytes));
   if (body.messages.length === 0) throw ErrTxDecode.wrap("must contain at least one message");
   const msgs: DecodedMsg[] = [];
   const signers: Bytes[] = [];
@@ -55,7 +58,12 @@ export function decodeTx(raw: Bytes, routers: Routers, maxTxBytes: bigint): Deco
   }
   return {
     raw,
-    hash: sha256(raw),
+    // sha256(raw) on first use only: nothing in the tx pipeline reads it (the node hashes txs itself)
+    get hash(): Bytes {
+      const h = sha256(raw);
+      Object.defineProperty(this, "hash", { value: h, enumerable: true });
+      return h;
+    },
     bodyBytes: txRaw.bodyBytes,
     authInfoBytes: txRaw.authInfoBytes,
     signatures: txRaw.signatures,
