@@ -128,9 +128,33 @@ export function prefixEnd(prefix: Bytes): Bytes | undefined {
  * A string whose UTF-16 code units are the bytes (latin1): Map key whose `<` order equals byte order.
  */
 export function toKeyString(b: Bytes): string {
-  // short keys (store keys, addresses): one char per byte without a Buffer object; the same string
-  if (b.length <= 64) return String.fromCharCode.apply(null, b as unknown as number[]);
+  // short keys (store keys, addresses): one char per byte without a Buffer object; the same string.
+  // Through a reused plain array of the key's length: fromCharCode.apply over a packed small-integer
+  // array is ~1.5x faster than over the typed array itself.
+  const n = b.length;
+  if (n <= 64) {
+    const a = keyScratch(n);
+    for (let i = 0; i < n; i++) a[i] = b[i] as number;
+    return String.fromCharCode.apply(null, a);
+  }
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+}
+
+/** toKeyString(prefix ‖ key) without joining the bytes or concatenating strings (one flat string; prefix + key ≤ 64 bytes, else joined). */
+export function toKeyStringJoined(prefix: Bytes, key: Bytes): string {
+  const p = prefix.length;
+  const n = p + key.length;
+  if (n > 64) return toKeyString(concat(prefix, key));
+  const a = keyScratch(n);
+  for (let i = 0; i < p; i++) a[i] = prefix[i] as number;
+  for (let i = 0; i < key.length; i++) a[p + i] = key[i] as number;
+  return String.fromCharCode.apply(null, a);
+}
+
+/** one reused array per length 0..64 (filled and read synchronously by the two functions above). */
+const keyScratches: number[][] = Array.from({ length: 65 }, (_, n) => new Array<number>(n).fill(0));
+function keyScratch(n: number): number[] {
+  return keyScratches[n] as number[];
 }
 
 export function fromKeyString(s: string): Bytes {

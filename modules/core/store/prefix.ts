@@ -1,6 +1,6 @@
 /** PrefixStore: a view of a store under a key prefix (each module's namespace). */
 import type { Bytes } from "../abci.ts";
-import { concat, toKeyString } from "../bytes.ts";
+import { concat, toKeyString, toKeyStringJoined } from "../bytes.ts";
 
 function join(prefix: Bytes, key: Bytes): Bytes {
   const out = new Uint8Array(prefix.length + key.length);
@@ -25,24 +25,22 @@ export class PrefixStore implements KVStore {
   /** the parent, when it takes owned keys: the joined key is fresh, so it need not be copied again. */
   private readonly sink: EntrySink | null;
   private readonly reader: KsReader | null;
-  /** toKeyString(prefix). */
-  private readonly prefixKs: string;
 
   constructor(parent: KVStore, prefix: Bytes) {
     this.parent = parent;
     this.prefix = prefix;
     this.sink = typeof (parent as Partial<EntrySink>).setEntry === "function" ? (parent as unknown as EntrySink) : null;
     this.reader = typeof (parent as Partial<KsReader>).getByKeyString === "function" ? (parent as unknown as KsReader) : null;
-    this.prefixKs = toKeyString(prefix);
   }
 
   get(key: Bytes): Bytes | undefined {
-    if (this.reader !== null) return this.reader.getByKeyString(this.prefixKs + toKeyString(key), undefined);
+    // one flat key string (a prefix string + key string concatenation is a cons string the Map lookup flattens again)
+    if (this.reader !== null) return this.reader.getByKeyString(toKeyStringJoined(this.prefix, key), undefined);
     return this.parent.get(join(this.prefix, key));
   }
 
   has(key: Bytes): boolean {
-    if (this.reader !== null) return this.reader.getByKeyString(this.prefixKs + toKeyString(key), undefined) !== undefined;
+    if (this.reader !== null) return this.reader.getByKeyString(toKeyStringJoined(this.prefix, key), undefined) !== undefined;
     return this.parent.has(join(this.prefix, key));
   }
 
