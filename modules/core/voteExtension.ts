@@ -169,13 +169,38 @@ export function mentionsCommitVerdicts(tx: Bytes): boolean {
   return false;
 }
 
+/** the end of the varint at `i` of `b` (-1 past the end or beyond 5 bytes). */
+function skipVarint(b: Bytes, i: number): number {
+  for (let k = 0; k < 5 && i < b.length; k++) if (((b[i++] as number) & 0x80) === 0) return i;
+  return -1;
+}
+
+/**
+ * where the canonical injected tx has its type URL: TxRaw field 1 (body), TxBody field 1 (the Any),
+ * Any field 1 (type URL) of exactly the URL's length, each the first field of its message. A tx with
+ * anything else there is not byte-identical to an encodeCommitVerdictsTx output, so this is a
+ * necessary condition of decodeCommitVerdictsTx that costs a few byte reads, not a scan of the tx.
+ */
+function typeUrlAtCanonicalPlace(tx: Bytes): boolean {
+  let i = 0;
+  for (let level = 0; level < 2; level++) {
+    if (tx[i] !== 0x0a) return false;
+    i = skipVarint(tx, i + 1);
+    if (i < 0) return false;
+  }
+  const n = TYPE_URL_BYTES.length;
+  if (tx[i] !== 0x0a || tx[i + 1] !== n || i + 2 + n > tx.length) return false;
+  for (let j = 0; j < n; j++) if (tx[i + 2 + j] !== TYPE_URL_BYTES[j]) return false;
+  return true;
+}
+
 /**
  * the commit verdicts carried by `tx`, or null when `tx` is not exactly the canonical injected tx
  * (a TxRaw whose body is one MsgCommitVerdicts and nothing else, empty-fee auth info, no signatures,
  * byte-identical to its re-encoding).
  */
 export function decodeCommitVerdictsTx(tx: Bytes): CommitVerdicts | null {
-  if (!mentionsCommitVerdicts(tx)) return null;
+  if (!typeUrlAtCanonicalPlace(tx)) return null;
   try {
     const raw = TxRaw.decode(tx);
     if (raw.signatures.length !== 0 || !equal(raw.authInfoBytes, EMPTY_AUTH_INFO)) return null;

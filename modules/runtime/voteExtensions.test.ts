@@ -131,6 +131,12 @@ describe("runtime: vote extensions", () => {
     const cv = decodeCommitVerdictsTx(inj)!;
     assert.equal(cv.height, 1n);
     assert.equal(cv.votes.length, 4);
+    // the type URL anywhere but the canonical place is not the injected tx: a leading extra field, the
+    // URL inside a memo, the tx cut short
+    assert.equal(decodeCommitVerdictsTx(Uint8Array.from([0x20, 0x01, ...inj])), null);
+    const memoTx = TxRaw.encode({ bodyBytes: TxBody.encode(TxBody.fromPartial({ memo: MSG_COMMIT_VERDICTS_TYPE_URL })).finish(), authInfoBytes: new Uint8Array(), signatures: [] }).finish();
+    assert.equal(decodeCommitVerdictsTx(memoTx), null);
+    for (const n of [0, 1, 3, 5, 40, inj.length - 1]) assert.equal(decodeCommitVerdictsTx(inj.subarray(0, n)), null);
 
     const pp = (txs: Bytes[], last = lastCommitOf(ec)) => app.processProposal({ ...block2(txs), proposedLastCommit: last });
     assert.equal((await pp([inj])).status, "accept");
