@@ -226,6 +226,9 @@ export class BlockExecutor {
 
   publish(block: Block, blockId: BlockID, res: FinalizeBlockResponse): void {
     const ev = this.d.events;
+    // nobody listening (no RPC subscription, no broadcast_tx_commit waiting): nothing would be delivered,
+    // so no event (one per tx, each with its tx hash) is built
+    if (ev.listenerCount === 0) return;
     ev.publish({ type: "NewBlock", block, blockId, result: res });
     ev.publish({ type: "NewBlockHeader", block });
     ev.publish({ type: "NewBlockEvents", height: block.header.height, events: res.events, numTxs: block.data.txs.length });

@@ -31,6 +31,8 @@ export interface TxIndexWriter {
 
 export interface EventPublisher {
   publish(ev: BusEvent): void;
+  /** how many listeners would receive a publish (EventBus): 0 lets the executor skip building the per-tx events. */
+  readonly listenerCount?: number;
 }
 
 /** what execution needs from the mempool (TxPool implements it). */
