@@ -94,6 +94,20 @@ export function createBankKeeper(deps: BankKeeperDeps): BankKeeper {
     else ws(ctx).set(supplyKey(denom), decimalBytes(amount));
   };
   const moduleAddr = (ctx: WriteContext, name: string) => ak.getModuleAccount(ctx, name).address;
+  /** subUnlockedCoins of validated coins, with the spender's address text and the amount text given. */
+  const subValidated = (ctx: WriteContext, addr: Bytes, coins: readonly Coin[], spender: string, amount: string) => {
+    for (const c of coins) {
+      const bal = getBalance(ctx, addr, c.denom);
+      if (bal < c.amount) throw ErrInsufficientFunds.wrap(`spendable balance ${bal}${c.denom} is smaller than ${c.amount}${c.denom}`);
+      setBalance(ctx, addr, c.denom, bal - c.amount);
+    }
+    ctx.events.emit("coin_spent", { spender, amount });
+  };
+  /** addCoins of validated coins, with the receiver's address text and the amount text given. */
+  const addValidated = (ctx: WriteContext, addr: Bytes, coins: readonly Coin[], receiver: string, amount: string) => {
+    for (const c of coins) setBalance(ctx, addr, c.denom, getBalance(ctx, addr, c.denom) + c.amount);
+    ctx.events.emit("coin_received", { receiver, amount });
+  };
 
   // decoded params by the identity of the stored bytes (pure memo; see auth's decodeAccount)
   const decodedParams = new WeakMap<Bytes, BankParams>();
@@ -138,24 +152,23 @@ export function createBankKeeper(deps: BankKeeperDeps): BankKeeper {
     },
     subUnlockedCoins(ctx, addr, coins) {
       validateCoins(coins);
-      for (const c of coins) {
-        const bal = getBalance(ctx, addr, c.denom);
-        if (bal < c.amount) throw ErrInsufficientFunds.wrap(`spendable balance ${bal}${c.denom} is smaller than ${c.amount}${c.denom}`);
-        setBalance(ctx, addr, c.denom, bal - c.amount);
-      }
-      ctx.events.emit("coin_spent", { spender: accAddressToString(addr), amount: formatCoins(coins) });
+      subValidated(ctx, addr, coins, accAddressToString(addr), formatCoins(coins));
     },
     addCoins(ctx, addr, coins) {
       validateCoins(coins);
-      for (const c of coins) setBalance(ctx, addr, c.denom, getBalance(ctx, addr, c.denom) + c.amount);
-      ctx.events.emit("coin_received", { receiver: accAddressToString(addr), amount: formatCoins(coins) });
+      addValidated(ctx, addr, coins, accAddressToString(addr), formatCoins(coins));
     },
     sendCoins(ctx, from, to, coins) {
-      k.subUnlockedCoins(ctx, from, coins);
-      k.addCoins(ctx, to, coins);
-      if (!ak.hasAccount(ctx, to)) ak.newAccount(ctx, to);
+      // subUnlockedCoins + addCoins with the coins validated once and each text built once (the same
+      // reads, writes, events and errors in the same order)
+      validateCoins(coins);
       const sender = accAddressToString(from);
-      ctx.events.emit("transfer", { recipient: accAddressToString(to), sender, amount: formatCoins(coins) });
+      const recipient = accAddressToString(to);
+      const amount = formatCoins(coins);
+      subValidated(ctx, from, coins, sender, amount);
+      addValidated(ctx, to, coins, recipient, amount);
+      if (!ak.hasAccount(ctx, to)) ak.newAccount(ctx, to);
+      ctx.events.emit("transfer", { recipient, sender, amount });
       ctx.events.emit("message", { sender });
     },
     inputOutputCoins(ctx, from, coins, outputs) {

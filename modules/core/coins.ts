@@ -88,6 +88,10 @@ export function parseCoins(text: string): Coin[] {
 
 /** "1234uopen,5foo" (SDK Coins.String); "" for no coins. */
 export function formatCoins(coins: readonly Coin[]): string {
+  if (coins.length === 1) {
+    const c = coins[0] as Coin;
+    return `${c.amount}${c.denom}`;
+  }
   return coins.map((c) => `${c.amount}${c.denom}`).join(",");
 }
 
