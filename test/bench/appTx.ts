@@ -4,7 +4,7 @@
  *   checkTx of every tx (fresh check state, as the mempool does), and
  *   finalizeBlock + commit in blocks of B txs,
  * timing each phase (µs per tx). Prints the final app hash (must not change across optimisations) and
- * one BENCH line, and a digest of every FinalizeBlock tx result's events (not covered by the app hash). Run: node test/bench/appTx.ts [--senders N] [--per K] [--block B] [--memory] [--recheck] [--phases]
+ * one BENCH line, and a digest of every FinalizeBlock tx result's events, data and log (not covered by the app hash). Run: node test/bench/appTx.ts [--senders N] [--per K] [--block B] [--memory] [--recheck] [--phases]
  * [--node-crypto]
  */
 import { createHash } from "node:crypto";
@@ -152,8 +152,8 @@ async function main() {
     let cRecheck = 0;
     let nRecheck = 0;
     let gasUsed = 0n;
-    // every FinalizeBlock tx result's events, digested after the timing (the app hash does not cover events)
-    const results: { events: unknown[] }[][] = [];
+    // every FinalizeBlock tx result's events, data and log, digested after the timing (the app hash covers none of them)
+    const results: { events: unknown[]; data: Uint8Array; log: string }[][] = [];
     for (let off = 0; off < txs.length; off += BLOCK) {
       height++;
       const blockTxs = txs.slice(off, off + BLOCK);
@@ -185,13 +185,19 @@ async function main() {
     }
     const n = txs.length;
     const evHash = createHash("sha256");
-    for (const rs of results) for (const r of rs) evHash.update(JSON.stringify(r.events));
+    for (const rs of results) {
+      for (const r of rs) {
+        evHash.update(JSON.stringify(r.events));
+        evHash.update(r.data);
+        evHash.update(r.log);
+      }
+    }
     const eventsDigest = evHash.digest("hex").slice(0, 16);
     const info = await app.info({} as never);
     const us = (ms: number) => Math.round((ms * 1000) / n);
     console.log(`txs ${n}  checkTx ${us(tCheck)} µs/tx  finalize ${us(tFin)} µs/tx  commit ${us(tCommit)} µs/tx${RECHECK ? `  recheck ${us(tRecheck)} µs/tx` : ""}`);
     console.log(`main-thread CPU: checkTx ${us(cCheck)} µs/tx  finalize ${us(cFin)} µs/tx  commit ${us(cCommit)} µs/tx  total ${us(cCheck + cFin + cCommit)}  (finalize includes workingRoot ${us(rootCpu)})`);
-    console.log(`total ${us(tCheck + tFin + tCommit)} µs/tx  sigCache hits ${app.sigVerifier.hits}  gasUsed ${gasUsed}  appHash ${toHex(info.lastBlockAppHash)}  events ${eventsDigest}`);
+    console.log(`total ${us(tCheck + tFin + tCommit)} µs/tx  sigCache hits ${app.sigVerifier.hits}  gasUsed ${gasUsed}  appHash ${toHex(info.lastBlockAppHash)}  results ${eventsDigest}`);
     if (RECHECK) console.log(`recheck: ${nRecheck} calls, main-thread CPU ${nRecheck === 0 ? 0 : Math.round((cRecheck * 1000) / nRecheck)} µs per call`);
     if (PHASES) console.log([...phaseCpu].map(([k, v]) => `${k} ${us(v)}`).join("  "));
     console.log(
