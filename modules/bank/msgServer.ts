@@ -30,7 +30,8 @@ export function createBankMsgHandlers(k: BankKeeper, authority: Bytes): MsgHandl
     responseTypeUrl: MsgSendResponse.typeUrl,
     // hand-written for the usual shape (the same object); anything else through cosmjs-types
     decode: (b) => fastDecodeMsgSend(b) ?? MsgSend.decode(b),
-    encodeResponse: (r) => MsgSendResponse.encode(r).finish(),
+    // MsgSendResponse has no fields: its encoding is always empty
+    encodeResponse: () => new Uint8Array(0),
     signers: (m) => [addr(m.fromAddress, "from")],
     validateBasic(m) {
       addr(m.fromAddress, "from");

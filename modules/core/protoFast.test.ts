@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { fastDecodeAuthInfo, fastDecodeMsgSend, fastDecodeTxBody, fastDecodeTxRaw } from "./protoFast.ts";
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { fastDecodeAuthInfo, fastDecodeMsgSend, fastDecodeTxBody, fastDecodeTxRaw, fastEncodeTxMsgData } from "./protoFast.ts";
 
 /** a seeded xorshift32 (deterministic fuzzing). */
 function rng(seed: number) {
@@ -152,5 +153,19 @@ describe("core/protoFast", () => {
     assert.equal(shape(a), shape(AuthInfo.decode(auth)));
     const m = fastDecodeMsgSend((b.messages[0] as { value: Uint8Array }).value);
     assert.deepEqual(m, { fromAddress: "open1a", toAddress: "open1b", amount: [{ denom: "uopen", amount: "1" }] });
+  });
+
+  it("TxMsgData: encodes exactly what cosmjs-types encodes, or declines (1,500 random response lists)", () => {
+    const r = rng(0x7d);
+    let fast = 0;
+    for (let i = 0; i < 1_500; i++) {
+      const responses = Array.from({ length: r.int(4) }, () => ({ typeUrl: r.int(4) === 0 ? text(r, 200) : "/cosmos.bank.v1beta1.MsgSendResponse", value: r.bytes(r.pick([0, 0, 1, 127, 128, 300, 17_000])) }));
+      const got = fastEncodeTxMsgData(responses);
+      if (got === null) continue;
+      fast++;
+      assert.deepEqual(got, TxMsgData.encode({ data: [], msgResponses: responses }).finish());
+    }
+    assert.ok(fast > 500);
+    assert.deepEqual(fastEncodeTxMsgData([]), new Uint8Array(0));
   });
 });

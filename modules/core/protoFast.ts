@@ -326,3 +326,53 @@ export function fastDecodeMsgSend(b: Uint8Array): MsgSend | null {
   }
   return m;
 }
+
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+function putVarint(out: Uint8Array, p: number, n: number): number {
+  while (n >= 0x80) {
+    out[p++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  out[p++] = n;
+  return p;
+}
+
+/**
+ * TxMsgData{msg_responses} (no deprecated data entries), the bytes cosmjs-types' TxMsgData.encode writes
+ * (each Any: type URL then value, empty ones left out), or null when a type URL is not ASCII or a size
+ * reaches 2^28 (the caller encodes with cosmjs-types then). Tested against cosmjs-types in protoFast.test.ts.
+ */
+export function fastEncodeTxMsgData(responses: readonly Any[]): Uint8Array | null {
+  let total = 0;
+  for (const r of responses) {
+    const u = r.typeUrl;
+    for (let i = 0; i < u.length; i++) if (u.charCodeAt(i) >= 0x80) return null;
+    const anyLen = (u.length > 0 ? 1 + varintSize(u.length) + u.length : 0) + (r.value.length > 0 ? 1 + varintSize(r.value.length) + r.value.length : 0);
+    if (anyLen >= 0x10000000) return null;
+    total += 1 + varintSize(anyLen) + anyLen;
+  }
+  const out = new Uint8Array(total);
+  let p = 0;
+  for (const r of responses) {
+    const u = r.typeUrl;
+    const v = r.value;
+    const anyLen = (u.length > 0 ? 1 + varintSize(u.length) + u.length : 0) + (v.length > 0 ? 1 + varintSize(v.length) + v.length : 0);
+    out[p++] = 0x12;
+    p = putVarint(out, p, anyLen);
+    if (u.length > 0) {
+      out[p++] = 0x0a;
+      p = putVarint(out, p, u.length);
+      for (let i = 0; i < u.length; i++) out[p++] = u.charCodeAt(i);
+    }
+    if (v.length > 0) {
+      out[p++] = 0x12;
+      p = putVarint(out, p, v.length);
+      out.set(v, p);
+      p += v.length;
+    }
+  }
+  return out;
+}

@@ -15,6 +15,7 @@ import type { SigVerifier } from "../core/crypto.ts";
 import type { DecCoin } from "../core/dec.ts";
 import { AppError, ErrInvalidGasLimit, ErrInvalidRequest, ErrMemoTooLarge, ErrNoSignatures, ErrTxTimeoutHeight, ErrUnauthorized, ErrUnknownExtensionOptions, toTxResult } from "../core/errors.ts";
 import { EventManager } from "../core/events.ts";
+import { fastEncodeTxMsgData } from "../core/protoFast.ts";
 import { type GasMeter, createGasMeter, createInfiniteGasMeter } from "../core/gas.ts";
 import type { Logger } from "../core/logger.ts";
 import type { RuntimeParams } from "../core/params.ts";
@@ -164,6 +165,6 @@ export async function runTx(mode: ExecMode, raw: Bytes, base: CacheStore, block:
     return fail("failed", e, env, gasWanted, gas, anteEvents.events, tx);
   }
   branchB.write();
-  const data = TxMsgData.encode({ data: [], msgResponses: responses }).finish();
+  const data = fastEncodeTxMsgData(responses) ?? TxMsgData.encode({ data: [], msgResponses: responses }).finish();
   return { status: "ok", code: 0, codespace: "", log: "", data, gasWanted, gasUsed: gas.consumed, events: anteEvents.events.concat(msgEvents), tx, msgResponses: responses };
 }
