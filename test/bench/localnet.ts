@@ -21,6 +21,12 @@
  * the signature workers), how busy the machine's cores were and how much of that was load from outside
  * the benchmark (other_load_cpu_s): on a shared machine the per-tx CPU is the steadier figure.
  *
+ * Gossip and pool work per committed tx (both phases, from the counters each validator logs at its
+ * graceful stop): CheckTx NEW and RECHECK calls, txs sent whole / received / duplicated network-wide
+ * (ideal: 3 whole sends per tx on 4 validators), announcements and wants, and signatures verified on the
+ * workers vs the main thread. The paced client sends a sender's txs in sequence order (a post waits for
+ * the posts holding its senders' previous txs), as a wallet does.
+ *
  * BENCH_CPU_PROF=DIR runs the validators with `--cpu-prof --cpu-prof-dir DIR` (written at the graceful
  * stop) and prints a per-area self-time summary of each profile (profileAreas.ts). Prints one
  * `BENCH {...}` line. Other env: BENCH_BASELINE_SENDERS / BENCH_BASELINE_TXS_PER_SENDER (the bankSend
