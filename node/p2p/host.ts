@@ -31,6 +31,7 @@ import { type MessageOutcome, type PeerAction, PeerScore, type PeerScoreOptions 
 import type { P2PMetrics } from "../metrics/p2p.ts";
 import type { TestFaults } from "./testFaults.ts";
 import { installYamuxWindowThreshold } from "./yamuxWindow.ts";
+import { installCorkedSend } from "./tcpCork.ts";
 
 export interface HostOptions {
   chainId: string;
@@ -158,6 +159,15 @@ export class P2PHost implements ChannelHost {
         reconnectRetries: 0, // persistent peers are re-dialled here, with our backoff
       },
       connectionGater: {
+        // not a filter: the first raw TCP connection gets its class's sends corked (tcpCork.ts)
+        denyInboundConnection: (maConn) => {
+          installCorkedSend(maConn);
+          return false;
+        },
+        denyOutboundConnection: (_peerId, maConn) => {
+          installCorkedSend(maConn);
+          return false;
+        },
         denyDialPeer: (peerId) => refused(peerId),
         denyInboundEncryptedConnection: (peerId) => refused(peerId),
         denyOutboundEncryptedConnection: (peerId, maConn) => {
