@@ -34,6 +34,7 @@ import { AppConn } from "../../node/app/appConn.ts";
 import { genesisWithFunds, TEST_CONSENSUS_PARAMS } from "../harness/app.ts";
 import { msgSend } from "../harness/txBuilder.ts";
 import { threadCpu } from "./procCpu.ts";
+import { installWasmSha256 } from "../../node/crypto/wasmSha256.ts";
 import { Session } from "node:inspector/promises";
 import { writeFileSync } from "node:fs";
 
@@ -66,6 +67,8 @@ const BLOCKS = arg("blocks", 20);
 const BLOCK = arg("block", 400);
 const CHAIN_ID = "openledger-bench-1";
 
+// as the node does at start
+await installWasmSha256();
 const lib = loadNativeSecp256k1();
 if (lib === null) throw new Error("native secp256k1 needed");
 const dir = mkdtempSync(join(tmpdir(), "olgc-bench-"));
@@ -140,6 +143,7 @@ try {
     if ((b === PROF_BLOCK || b === PROF_BLOCK + 1) && process.env["GC_SNAPSHOT"] !== undefined) (await import("node:v8")).writeHeapSnapshot(`${process.env["GC_SNAPSHOT"]}.${b - PROF_BLOCK}`);
     if (b === PROF_BLOCK) await mark();
     const res = await fin(blockTxs);
+    if (b === PROF_BLOCK && process.env["GC_SNAPSHOT_FIN"] !== undefined) (await import("node:v8")).writeHeapSnapshot(`${process.env["GC_SNAPSHOT_FIN"]}`);
 
     for (const r of res.txResults) {
       if (r.code !== 0) throw new Error(`deliver: ${r.log}`);
