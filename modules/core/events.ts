@@ -44,6 +44,16 @@ export class EventManager {
   }
 }
 
+/**
+ * An event buffer that keeps nothing: for runs whose events nobody reads (CheckTx's recheck of pooled
+ * txs, whose response only says whether the tx stays). Emitting costs no event objects.
+ */
+export class DiscardingEventManager extends EventManager {
+  override emit(_type: string, _attrs: Attributes): void {}
+  override emitEvent(_e: AbciEvent): void {}
+  override emitEvents(_es: readonly AbciEvent[]): void {}
+}
+
 /** the same events with one more attribute appended to each (e.g. msg_index). */
 export function withAttribute(events: readonly AbciEvent[], key: string, value: string): AbciEvent[] {
   return events.map((e) => ({ type: e.type, attributes: [...e.attributes, { key, value, index: true }] }));

@@ -14,7 +14,7 @@ import { type PhaseTracer, createWriteContext } from "../core/context.ts";
 import type { SigVerifier } from "../core/crypto.ts";
 import type { DecCoin } from "../core/dec.ts";
 import { AppError, ErrInvalidGasLimit, ErrInvalidRequest, ErrMemoTooLarge, ErrNoSignatures, ErrTxTimeoutHeight, ErrUnauthorized, ErrUnknownExtensionOptions, toTxResult } from "../core/errors.ts";
-import { EventManager } from "../core/events.ts";
+import { DiscardingEventManager, EventManager } from "../core/events.ts";
 import { fastEncodeTxMsgData } from "../core/protoFast.ts";
 import { type GasMeter, createGasMeter, createInfiniteGasMeter } from "../core/gas.ts";
 import type { Logger } from "../core/logger.ts";
@@ -114,7 +114,8 @@ export async function runTx(mode: ExecMode, raw: Bytes, base: CacheStore, block:
 
   // ante in branch A
   const branchA = base.branch();
-  const anteEvents = new EventManager();
+  // a recheck's events are never read (the pool only keeps or drops the tx): none are built
+  const anteEvents = mode === "recheck" ? new DiscardingEventManager() : new EventManager();
   const actx = createWriteContext({ base: branchA, block, mode, gas, events: anteEvents, logger: env.logger, runtimeParams: env.runtimeParams });
   const anteCtx: AnteContext = { ...actx, store: actx.store, tx, simulate, minGasPrices: env.minGasPrices, maxBlockGas: env.maxBlockGas, sigVerifier: env.sigVerifier };
   try {
