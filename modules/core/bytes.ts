@@ -88,6 +88,7 @@ export function concat(...parts: Bytes[]): Bytes {
 }
 
 export function equal(a: Bytes, b: Bytes): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
