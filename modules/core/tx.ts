@@ -32,6 +32,14 @@ export interface DecodedTx {
   readonly gasLimit: bigint;
   /** fee.payer when set, else the first signer. */
   readonly feePayer: Bytes;
+  /**
+   * The runtime's memo of the tx's stateless checks that depend on nothing but the tx: true once every
+   * message's validateBasic passed (a pure function of the message), so recheck and FinalizeBlock of
+   * the same decoded tx do not run them again. Failures are not remembered.
+   */
+  msgsValidated: boolean;
+  /** codePoints(body.memo), filled by the runtime on first use (-1 until then). */
+  memoChars: number;
 }
 
 export interface AnteContext extends WriteContext {

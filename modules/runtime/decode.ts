@@ -74,6 +74,8 @@ export function decodeTx(raw: Bytes, routers: Routers, maxTxBytes: bigint): Deco
     fee: feeCoins,
     gasLimit: fee?.gasLimit ?? 0n,
     feePayer,
+    msgsValidated: false,
+    memoChars: -1,
   };
 }
 

@@ -79,11 +79,17 @@ export function validateTxBasic(tx: DecodedTx, block: BlockHeader, env: TxEnv, s
     throw ErrUnauthorized.wrap(`wrong number of signer infos; expected ${tx.signatures.length}, got ${tx.authInfo.signerInfos.length}`);
   }
   if (tx.gasLimit > MAX_GAS_WANTED) throw ErrInvalidRequest.wrap(`invalid gas supplied; ${tx.gasLimit} > ${MAX_GAS_WANTED}`);
-  const memoChars = BigInt(codePoints(tx.body.memo));
+  // the memo's length and the messages' validateBasic depend on the tx only: computed / passed once per
+  // decoded tx (CheckTx, recheck and FinalizeBlock share it), checked against the params every time
+  if (tx.memoChars < 0) tx.memoChars = codePoints(tx.body.memo);
+  const memoChars = BigInt(tx.memoChars);
   if (memoChars > env.runtimeParams.maxMemoCharacters) {
     throw ErrMemoTooLarge.wrap(`maximum number of characters is ${env.runtimeParams.maxMemoCharacters} but received ${memoChars} characters`);
   }
-  for (const m of tx.msgs) env.routers.msgs.get(m.typeUrl)?.handler.validateBasic?.(m.msg);
+  if (!tx.msgsValidated) {
+    for (const m of tx.msgs) env.routers.msgs.get(m.typeUrl)?.handler.validateBasic?.(m.msg);
+    tx.msgsValidated = true;
+  }
   const timeout = tx.body.timeoutHeight;
   if (timeout > 0n && block.height > timeout) throw ErrTxTimeoutHeight.wrap(`block height: ${block.height}, timeout height: ${timeout}`);
   if (!simulate && env.maxBlockGas > 0n && tx.gasLimit > env.maxBlockGas) {
