@@ -36,20 +36,26 @@ export const SIMULATED_SIGNATURE_BYTES = 64n;
  * share the DecodedTx through the runtime's decode memo): a pure function of the tx bytes, chain id and
  * account number, so the memo is keyed by all three.
  */
-const signHashes = new WeakMap<DecodedTx, Map<string, Bytes>>();
+interface SignHash {
+  readonly chainId: string;
+  readonly accountNumber: bigint;
+  readonly hash: Bytes;
+}
+const signHashes = new WeakMap<DecodedTx, SignHash[]>();
 function signHash(tx: DecodedTx, chainId: string, accountNumber: bigint): Bytes {
   let m = signHashes.get(tx);
   if (m === undefined) {
-    m = new Map();
+    m = [];
     signHashes.set(tx, m);
   }
-  const k = `${accountNumber}/${chainId}`;
-  let h = m.get(k);
-  if (h === undefined) {
-    h = sha256(signDocBytes(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber));
-    m.set(k, h);
+  // a tx has one entry per signer (a few): compared field by field, no key string built per lookup
+  for (let i = 0; i < m.length; i++) {
+    const e = m[i] as SignHash;
+    if (e.accountNumber === accountNumber && e.chainId === chainId) return e.hash;
   }
-  return h;
+  const hash = sha256(signDocBytes(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber));
+  m.push({ chainId, accountNumber, hash });
+  return hash;
 }
 
 /**
