@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import type { Bytes, Timestamp } from "../../modules/core/abci.ts";
 import { EMPTY, equal, toHex } from "../../modules/core/bytes.ts";
 import type { ConsensusAppConn } from "../app/appConn.ts";
+import type { ChainRoundProgress } from "../consensus/chainRoundState.ts";
 import { type ConsensusMetrics, recordCommittedBlock } from "../metrics/consensus.ts";
 import type { ChainState } from "../storage/types.ts";
 import {
@@ -57,18 +58,11 @@ export interface ProducerOptions {
 
 /**
  * What the producer is doing at the height it decides next (RPC consensus_state / dump_consensus_state
- * render it through node/consensus/chainRoundState.ts): waiting for the interval (newHeight), building
- * and processing the block (propose), own precommit signed and the block being saved and applied (commit).
+ * render it through node/consensus/chainRoundState.ts, which defines the shape): waiting for the interval
+ * (newHeight), building and processing the block (propose), own precommit signed and the block being saved
+ * and applied (commit).
  */
-export interface ProducerProgress {
-  round: number;
-  step: "newHeight" | "propose" | "commit";
-  startTime: Timestamp;
-  /** when the last block was decided (its precommit signed) in this run; undefined before. */
-  commitTime: Timestamp | undefined;
-  proposalBlock?: { block: Block; blockId: BlockID };
-  precommit?: Vote;
-}
+export type ProducerProgress = ChainRoundProgress;
 
 /** the smallest cap on a block's tx count (the per-tx cost estimate never starves blocks). */
 export const MIN_BLOCK_TXS = 100;
