@@ -4,25 +4,9 @@ import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { rng } from "./store/testing/rng.ts";
 import { fastDecodeAuthInfo, fastDecodeMsgSend, fastDecodeTxBody, fastDecodeTxRaw, fastEncodeTxMsgData } from "./protoFast.ts";
 
-/** a seeded xorshift32 (deterministic fuzzing). */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    int: (n: number) => next() % n,
-    bytes: (n: number) => Uint8Array.from({ length: n }, () => next() & 0xff),
-    pick: <T>(xs: readonly T[]): T => xs[next() % xs.length] as T,
-  };
-}
 type R = ReturnType<typeof rng>;
 
 /** the value with key order, bigints and bytes spelled out: equal texts = the same object shape and contents. */

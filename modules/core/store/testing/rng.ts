@@ -1,5 +1,5 @@
-/** A seeded PRNG (xorshift32) for the store tests: deterministic, prints nothing. */
-export function rng(seed: number): { int(n: number): number; bytes(n: number): Uint8Array } {
+/** A seeded PRNG (xorshift32) for the store and decoder fuzz tests: deterministic, prints nothing. */
+export function rng(seed: number): { int(n: number): number; bytes(n: number): Uint8Array; pick<T>(xs: readonly T[]): T } {
   let s = seed >>> 0 || 1;
   const next = () => {
     s ^= s << 13;
@@ -16,5 +16,6 @@ export function rng(seed: number): { int(n: number): number; bytes(n: number): U
       for (let i = 0; i < n; i++) out[i] = next() & 255;
       return out;
     },
+    pick: <T>(xs: readonly T[]): T => xs[next() % xs.length] as T,
   };
 }
