@@ -6,6 +6,13 @@
  * the single-node throughput of test/bench/bankSend.ts measured in the same run (its own process, same
  * machine, blocks BENCH_LOCALNET_BLOCK_INTERVAL = 1s apart).
  *
+ * Warm-up: BENCH_WARMUP_ROUNDS (2) rounds of one sequence per sender are sent and committed before any
+ * clock starts, on the localnet and in the single-node baseline alike (bankSend's own warm-up): freshly
+ * started processes JIT-compile their hot paths and grow their heaps over their first thousands of txs,
+ * and the compiler and GC helpers run on background threads, which the single node gets on the spare core
+ * while four fresh validators pay for them on shared cores. The figures are those of running nodes; the
+ * warm-up's own rate and CPU are reported under `warmup` (BENCH_WARMUP_ROUNDS=0 measures cold nodes).
+ *
  * Two phases on the localnet, txs signed before the clock starts (SIGN_MODE_DIRECT, native secp256k1):
  *  1. saturation: BENCH_LOCALNET_SENDERS × BENCH_LOCALNET_TXS_PER_SENDER txs as fast as the nodes take
  *     them (rounds of one sequence per sender, as bankSend; sender i always through node i mod 4, batched
@@ -52,6 +59,8 @@ const TIMEOUT_COMMIT = process.env["BENCH_LOCALNET_TIMEOUT_COMMIT"] ?? "800ms";
 const BATCH = num("BENCH_LOCALNET_BATCH", 64);
 const CONC = num("BENCH_LOCALNET_CONCURRENCY", 2);
 const PROF_DIR = process.env["BENCH_CPU_PROF"];
+/** warm-up rounds before the saturation clock starts (as bankSend's BENCH_WARMUP_ROUNDS; the baseline gets the same). */
+const WARMUP_ROUNDS = Math.max(0, num("BENCH_WARMUP_ROUNDS", 2));
 /** V8 flags on the validators' / the single node's command line (cli/openledgerd OPENLEDGERD_NODE_FLAGS); unset = the launcher's default. */
 const VALIDATOR_FLAGS = process.env["BENCH_LOCALNET_NODE_FLAGS"];
 const BASELINE_FLAGS = process.env["BENCH_BASELINE_NODE_FLAGS"];
@@ -72,6 +81,7 @@ function baseline(): Record<string, any> {
       ...process.env,
       BENCH_SENDERS: String(num("BENCH_BASELINE_SENDERS", 1000)),
       BENCH_TXS_PER_SENDER: String(num("BENCH_BASELINE_TXS_PER_SENDER", 5)),
+      BENCH_WARMUP_ROUNDS: String(WARMUP_ROUNDS),
       BENCH_BLOCK_INTERVAL: BLOCK_INTERVAL,
       ...(BASELINE_FLAGS !== undefined ? { OPENLEDGERD_NODE_FLAGS: BASELINE_FLAGS } : {}),
     },
@@ -267,11 +277,13 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
   const pacedCount = Math.round(rate * PACED_SECONDS);
   // pre-signed: saturation rounds, then the paced txs (sender j mod S, next sequences)
   const rounds: SignedTx[][] = [];
-  for (let seq = 0; seq < PER_SENDER; seq++) rounds.push(accounts.map((a, i) => signSend(CHAIN_ID, a, BigInt(seq), accounts[(i + 1) % SENDERS]!.address)));
+  const warmRounds: SignedTx[][] = [];
+  for (let seq = 0; seq < WARMUP_ROUNDS; seq++) warmRounds.push(accounts.map((a, i) => signSend(CHAIN_ID, a, BigInt(seq), accounts[(i + 1) % SENDERS]!.address)));
+  for (let seq = WARMUP_ROUNDS; seq < WARMUP_ROUNDS + PER_SENDER; seq++) rounds.push(accounts.map((a, i) => signSend(CHAIN_ID, a, BigInt(seq), accounts[(i + 1) % SENDERS]!.address)));
   const paced: { tx: SignedTx; sender: number }[] = [];
   for (let j = 0; j < pacedCount; j++) {
     const i = j % SENDERS;
-    paced.push({ tx: signSend(CHAIN_ID, accounts[i]!, BigInt(PER_SENDER + Math.floor(j / SENDERS)), accounts[(i + 1) % SENDERS]!.address), sender: i });
+    paced.push({ tx: signSend(CHAIN_ID, accounts[i]!, BigInt(WARMUP_ROUNDS + PER_SENDER + Math.floor(j / SENDERS)), accounts[(i + 1) % SENDERS]!.address), sender: i });
   }
 
   let profDir: string | undefined;
@@ -292,29 +304,56 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const watcher = new CommitWatcher(procs[0]!.rpcUrl);
     await watcher.start();
 
+    // rounds of one sequence per sender; per node: its senders' txs in batches, CONC posts in flight per node
+    const sendRounds = async (rs: SignedTx[][], sent: Sent[], rej: { n: number; first: string }) => {
+      for (const round of rs) {
+        await Promise.all(procs.map(async (_, n) => {
+          const mine = round.filter((_, i) => i % procs.length === n);
+          let next = 0;
+          await Promise.all(Array.from({ length: CONC }, async () => {
+            while (next < mine.length) {
+              const batch = mine.slice(next, next + BATCH);
+              next += BATCH;
+              await postBatch(url(n), batch, sent, rej);
+            }
+          }));
+        }));
+      }
+    };
+    const allDone = async (sent: Sent[], rej: { n: number }, total: number, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (sent.filter((s) => watcher.committedAt.has(s.hash)).length + rej.n < total && Date.now() < deadline) await sleep(100);
+    };
+
+    // ---- warm-up (not measured): committed before the clock starts
+    const sentWarm: Sent[] = [];
+    const rejWarm = { n: 0, first: "" };
+    const w0 = performance.now();
+    const cpuWarm0 = cpuSnap(procs);
+    await sendRounds(warmRounds, sentWarm, rejWarm);
+    await allDone(sentWarm, rejWarm, warmRounds.length * SENDERS, 600_000);
+    const cpuWarm1 = cpuSnap(procs);
+    const warmCommitted = sentWarm.filter((s) => watcher.committedAt.has(s.hash)).length;
+    const warmup = {
+      rounds: warmRounds.length,
+      txs: warmRounds.length * SENDERS,
+      committed: warmCommitted,
+      rejected: rejWarm.n,
+      first_reject: rejWarm.first,
+      seconds: Number(((performance.now() - w0) / 1000).toFixed(2)),
+      tps: warmCommitted === 0 ? null : Math.round(warmCommitted / ((performance.now() - w0) / 1000)),
+      cpu: warmCommitted === 0 ? null : cpuReport(cpuWarm0, cpuWarm1, warmCommitted),
+      single_node: (base as Record<string, any>).warmup ?? null,
+    };
+
     // ---- phase 1: saturation
     const sentSat: Sent[] = [];
     const rejSat = { n: 0, first: "" };
     const t0 = performance.now();
     const cpuSat0 = cpuSnap(procs);
-    for (const round of rounds) {
-      // per node: its senders' txs in batches, CONC posts in flight per node
-      await Promise.all(procs.map(async (_, n) => {
-        const mine = round.filter((_, i) => i % procs.length === n);
-        let next = 0;
-        await Promise.all(Array.from({ length: CONC }, async () => {
-          while (next < mine.length) {
-            const batch = mine.slice(next, next + BATCH);
-            next += BATCH;
-            await postBatch(url(n), batch, sentSat, rejSat);
-          }
-        }));
-      }));
-    }
+    await sendRounds(rounds, sentSat, rejSat);
     const satTotal = rounds.length * SENDERS;
-    const satDeadline = Date.now() + 600_000;
-    const satDone = () => sentSat.filter((s) => watcher.committedAt.has(s.hash)).length + rejSat.n >= satTotal;
-    while (!satDone() && Date.now() < satDeadline) await sleep(100);
+    await allDone(sentSat, rejSat, satTotal, 600_000);
     const cpuSat1 = cpuSnap(procs);
     const satLat = latencies(sentSat, watcher.committedAt);
     const satLast = Math.max(...sentSat.map((s) => watcher.committedAt.get(s.hash) ?? 0));
@@ -387,6 +426,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
       validators: procs.length,
       block_interval_setting: BLOCK_INTERVAL,
       timeout_commit: TIMEOUT_COMMIT,
+      warmup,
       node_flags: { validators: VALIDATOR_FLAGS ?? "(launcher default)", single_node: BASELINE_FLAGS ?? "(launcher default)" },
       saturation: {
         txs: satTotal,
