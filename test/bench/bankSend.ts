@@ -255,6 +255,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     const main0 = cpuSeconds(pid, pid);
     const threads0 = threadCpu(pid);
     const t0 = performance.now();
+    const mono0 = process.hrtime.bigint();
     await runRounds(WARMUP_ROUNDS, WARMUP_ROUNDS + PER_SENDER);
     const tSent = performance.now();
     const deadline = Date.now() + 300_000;
@@ -262,6 +263,8 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     polling = false;
     await poller;
     agent.destroy();
+    // the measured window on CLOCK_MONOTONIC (µs, the clock of --cpu-prof timestamps: test/bench/profileDiff.ts)
+    process.stderr.write(`bench bank-send: window ${mono0 / 1000n} ${process.hrtime.bigint() / 1000n}\n`);
     const cpu = cpuSeconds(pid) - cpu0;
     const mainCpu = cpuSeconds(pid, pid) - main0;
     const threads = threadCpu(pid);

@@ -351,10 +351,13 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const rejSat = { n: 0, first: "" };
     const t0 = performance.now();
     const cpuSat0 = cpuSnap(procs);
+    const monoSat0 = process.hrtime.bigint();
     await sendRounds(rounds, sentSat, rejSat);
     const satTotal = rounds.length * SENDERS;
     await allDone(sentSat, rejSat, satTotal, 600_000);
     const cpuSat1 = cpuSnap(procs);
+    // the phase's window on CLOCK_MONOTONIC (µs, the clock of --cpu-prof timestamps: test/bench/profileDiff.ts)
+    process.stderr.write(`bench localnet: saturation window ${monoSat0 / 1000n} ${process.hrtime.bigint() / 1000n}\n`);
     const satLat = latencies(sentSat, watcher.committedAt);
     const satLast = Math.max(...sentSat.map((s) => watcher.committedAt.get(s.hash) ?? 0));
     const satTps = satLat.length / ((satLast - t0) / 1000);
@@ -364,6 +367,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const rejPaced = { n: 0, first: "" };
     const p0 = performance.now();
     const cpuPaced0 = cpuSnap(procs);
+    const monoPaced0 = process.hrtime.bigint();
     const perTick = rate / 10;
     let due = 0;
     let idx = 0;
@@ -401,6 +405,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const pacedDeadline = Date.now() + 120_000;
     while (sentPaced.filter((s) => watcher.committedAt.has(s.hash)).length + rejPaced.n < paced.length && Date.now() < pacedDeadline) await sleep(100);
     const cpuPaced1 = cpuSnap(procs);
+    process.stderr.write(`bench localnet: paced window ${monoPaced0 / 1000n} ${process.hrtime.bigint() / 1000n}\n`);
     await watcher.stop();
     const pacedLat = latencies(sentPaced, watcher.committedAt);
     const pacedLast = Math.max(...sentPaced.map((s) => watcher.committedAt.get(s.hash) ?? 0));

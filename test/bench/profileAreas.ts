@@ -35,7 +35,7 @@ export interface Profile {
   timeDeltas: number[];
 }
 
-function baseArea(f: CallFrame): string {
+export function baseArea(f: CallFrame): string {
   const u = f.url;
   const fn = f.functionName;
   if (fn === "(garbage collector)") return "GC";
