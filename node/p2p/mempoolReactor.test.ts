@@ -8,7 +8,8 @@ import { KvApp } from "../testing/kvApp.ts";
 import { silentLogger } from "../util/logger.ts";
 import { generateEd25519 } from "../crypto/ed25519.ts";
 import { P2PHost } from "./host.ts";
-import { decodeMempoolMessage, decodeMempoolMsg, encodeMempoolMessage, encodeMempoolMsg, MempoolReactor } from "./mempoolReactor.ts";
+import { decodeMempoolMessage, decodeMempoolMsg, encodeMempoolMessage, encodeMempoolMsg, MempoolReactor, PeerLists } from "./mempoolReactor.ts";
+import { rng } from "../../modules/core/store/testing/rng.ts";
 import { txHash } from "../types/hash.ts";
 import { connect, createTestHost, TEST_P2P_CHAIN_ID, waitFor } from "./testing.ts";
 
@@ -38,6 +39,31 @@ async function node(o: { syncing?: boolean; wantDelayMs?: number } = {}): Promis
 }
 
 describe("p2p/mempoolReactor", () => {
+  it("bounded sender lists drop the oldest key when full, as a Map evicting its first key did", () => {
+    for (const [seed, max, keys] of [[1, 5, 12], [2, 300, 500], [3, 1, 4]] as const) {
+      const r = rng(seed);
+      const lists = new PeerLists(max);
+      const model = new Map<string, string[]>();
+      for (let i = 0; i < 20_000; i++) {
+        const k = `k${r.int(keys)}`;
+        const p = `p${r.int(4)}`;
+        let want: boolean;
+        const s = model.get(k);
+        if (s === undefined) {
+          if (model.size >= max) model.delete(model.keys().next().value as string);
+          model.set(k, [p]);
+          want = true;
+        } else if (s.includes(p)) want = false;
+        else {
+          s.push(p);
+          want = true;
+        }
+        assert.equal(lists.add(k, p), want, `seed ${seed} op ${i}`);
+        if (i % 101 === 0) for (let j = 0; j < keys; j++) assert.deepEqual(lists.get(`k${j}`), model.get(`k${j}`));
+      }
+    }
+  });
+
   it("encodes CometBFT's mempool Message and refuses garbage", () => {
     const txs = [utf8("a=1"), utf8("b=2"), new Uint8Array(300)];
     assert.deepEqual(decodeMempoolMessage(encodeMempoolMessage(txs)), txs);

@@ -38,6 +38,7 @@ import type { PoolTx } from "../mempool/txPool.ts";
 import type { MempoolView } from "../rpc/env.ts";
 import { txHash } from "../types/hash.ts";
 import { type Channel, type ChannelLimits, channelSpec, type ChannelSpec } from "./channel.ts";
+import { KeyOrder } from "../util/keyOrder.ts";
 import { uvarintSize } from "./framing.ts";
 import type { MessageOutcome } from "./peerScore.ts";
 
@@ -104,20 +105,44 @@ function txFieldSize(len: number): number {
   return 1 + uvarintSize(len) + len;
 }
 
-/** adds `peer` to `key`'s list in a bounded map of tx key → peers (oldest key dropped when full); false if it was there. */
-function addPeer(m: Map<string, string[]>, max: number, key: string, peer: string): boolean {
-  const s = m.get(key);
-  if (s === undefined) {
-    if (m.size >= max) {
-      const oldest = m.keys().next().value;
-      if (oldest !== undefined) m.delete(oldest);
+/**
+ * tx key → peers, bounded: the oldest key is dropped when full (insertion order in a KeyOrder: O(1),
+ * where dropping a Map's first key walks the holes at its front, ~18 µs per tx at 10,000 keys).
+ */
+export class PeerLists {
+  private readonly max: number;
+  private readonly map = new Map<string, string[]>();
+  /** the map's keys in insertion order (a key enters when absent and leaves only from the head). */
+  private readonly order = new KeyOrder();
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  get(key: string): readonly string[] | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: string, peer: string): boolean {
+    return this.map.get(key)?.includes(peer) === true;
+  }
+
+  /** adds `peer` to `key`'s list; false if it was there. */
+  add(key: string, peer: string): boolean {
+    const peers = this.map.get(key);
+    if (peers === undefined) {
+      if (this.map.size >= this.max) {
+        const oldest = this.order.shiftOldest();
+        if (oldest !== undefined) this.map.delete(oldest);
+      }
+      this.map.set(key, [peer]);
+      this.order.push(key);
+      return true;
     }
-    m.set(key, [peer]);
+    if (peers.includes(peer)) return false;
+    peers.push(peer);
     return true;
   }
-  if (s.includes(peer)) return false;
-  s.push(peer);
-  return true;
 }
 
 /** the pool as the reactor sees it (TxPool). */
@@ -192,9 +217,9 @@ export class MempoolReactor implements MempoolView {
   private readonly pool: GossipPool;
   private readonly logger: Logger;
   /** tx key (hex hash) → peers that sent or announced it (a short array: at most the peer count). */
-  private readonly senders = new Map<string, string[]>();
+  private readonly senders: PeerLists;
   /** tx key (hex hash) → peers we sent it to whole (bounded as `senders`): after a reconnect they are only told of it. */
-  private readonly delivered = new Map<string, string[]>();
+  private readonly delivered: PeerLists;
   private pending: { tx: Bytes; key: string; hash: Bytes; push: boolean }[] = [];
   /** announced to us, not (yet) here: hex key → raw key, peers asked, when to act next. */
   private readonly wanted = new Map<string, { raw: Bytes; asked: Set<string>; due: number }>();
@@ -211,6 +236,8 @@ export class MempoolReactor implements MempoolView {
     this.pool = deps.pool;
     this.logger = deps.logger.child({ module: "mempool-reactor" });
     this.syncing = this.o.syncing;
+    this.senders = new PeerLists(this.o.sendersCacheSize);
+    this.delivered = new PeerLists(this.o.sendersCacheSize);
     const maxMsgBytes = this.o.channel.maxMsgBytes ?? this.o.maxTxBytes + 16;
     this.maxBatchBytes = maxMsgBytes - 8; // Message tag + Txs length prefix
     this.channel = deps.host.channel(
@@ -269,11 +296,11 @@ export class MempoolReactor implements MempoolView {
   // ---- gossip -------------------------------------------------------------------------------
 
   private addSender(key: string, peer: string): boolean {
-    return addPeer(this.senders, this.o.sendersCacheSize, key, peer);
+    return this.senders.add(key, peer);
   }
 
   private hasSent(key: string, peer: string): boolean {
-    return this.senders.get(key)?.includes(peer) === true;
+    return this.senders.has(key, peer);
   }
 
   /** peers that sent us this tx (tests). */
@@ -356,7 +383,7 @@ export class MempoolReactor implements MempoolView {
     const flush = () => {
       if (!this.channel.send(peer, { txs })) return;
       this.stats.flooded += txs.length;
-      for (const k of keys) addPeer(this.delivered, this.o.sendersCacheSize, k, peer);
+      for (const k of keys) this.delivered.add(k, peer);
     };
     for (const { tx, key } of items) {
       if (this.hasSent(key, peer)) continue;
@@ -499,7 +526,7 @@ export class MempoolReactor implements MempoolView {
     const told: { key: string; hash: Bytes }[] = [];
     for (const e of entries) {
       const key = toHex(e.hash);
-      if (this.delivered.get(key)?.includes(peer) === true) told.push({ key, hash: e.hash });
+      if (this.delivered.has(key, peer)) told.push({ key, hash: e.hash });
       else whole.push({ tx: e.tx, key });
     }
     this.sendTo(peer, whole);
