@@ -32,6 +32,7 @@ import type { P2PMetrics } from "../metrics/p2p.ts";
 import type { TestFaults } from "./testFaults.ts";
 import { installYamuxWindowThreshold } from "./yamuxWindow.ts";
 import { installCorkedSend } from "./tcpCork.ts";
+import { installNoiseDecoderNoThrow, noiseCrypto } from "./noiseFast.ts";
 
 export interface HostOptions {
   chainId: string;
@@ -140,12 +141,13 @@ export class P2PHost implements ChannelHost {
       return id === undefined || id === nodeId || scores.isRefused(id) || faults?.isDenied(id) === true;
     };
     installYamuxWindowThreshold(); // window updates at half the window, as Go's yamux (yamuxWindow.ts)
+    installNoiseDecoderNoThrow(); // no Error built per socket read (noiseFast.ts)
     const node = await createLibp2p({
       start: false,
       privateKey,
       addresses: { listen: [laddrToMultiaddr(o.laddr).toString()] },
       transports: [tcp()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [noise({ crypto: noiseCrypto })], // cached cipher keys (noiseFast.ts)
       streamMuxers: [yamux()],
       services: { identify: identify() },
       // libp2p pings every connection and aborts it when a ping is not answered within an adaptive
