@@ -15,6 +15,9 @@ import type { AuthInfo, Fee, SignerInfo, TxBody } from "cosmjs-types/cosmos/tx/v
 import type { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import type { Coin } from "cosmjs-types/cosmos/base/v1beta1/coin";
 
+/** stands for an absent bytes field while decoding; replaced by a fresh empty array before returning. */
+const EMPTY_PLACEHOLDER = new Uint8Array();
+
 /** the decoder's cursor (module state: each decode runs to completion synchronously). */
 let pos = 0;
 
@@ -93,8 +96,22 @@ function bytesField(b: Uint8Array, end: number): Uint8Array | null {
   return v;
 }
 
+/**
+ * `a` with `v` appended, as a new array of exactly that length: a repeated field holds one or a few
+ * entries, and an array grown by push from [] gets a 17-slot backing store (decoded txs stay in the
+ * decode memo from CheckTx to FinalizeBlock).
+ */
+function appended<T>(a: T[], v: T): T[] {
+  const n = a.length;
+  if (n === 0) return [v];
+  const out = new Array<T>(n + 1);
+  for (let i = 0; i < n; i++) out[i] = a[i] as T;
+  out[n] = v;
+  return out;
+}
+
 function decodeAny(b: Uint8Array, end: number): Any | null {
-  const m: Any = { typeUrl: "", value: new Uint8Array() };
+  const m: Any = { typeUrl: "", value: EMPTY_PLACEHOLDER };
   let seen = 0;
   while (pos < end) {
     const tag = b[pos++];
@@ -110,7 +127,10 @@ function decodeAny(b: Uint8Array, end: number): Any | null {
       seen |= 2;
     } else return null;
   }
-  return pos === end ? m : null;
+  if (pos !== end) return null;
+  // an absent value is a fresh empty array, as cosmjs-types' (the placeholder only avoids allocating one per Any)
+  if (m.value === EMPTY_PLACEHOLDER) m.value = new Uint8Array();
+  return m;
 }
 
 function decodeCoin(b: Uint8Array, end: number): Coin | null {
@@ -145,7 +165,7 @@ function embedded<T>(b: Uint8Array, end: number, f: (b: Uint8Array, end: number)
 export function fastDecodeTxRaw(b: Uint8Array): { bodyBytes: Uint8Array; authInfoBytes: Uint8Array; signatures: Uint8Array[] } | null {
   pos = 0;
   const end = b.length;
-  const m: { bodyBytes: Uint8Array; authInfoBytes: Uint8Array; signatures: Uint8Array[] } = { bodyBytes: new Uint8Array(), authInfoBytes: new Uint8Array(), signatures: [] };
+  const m: { bodyBytes: Uint8Array; authInfoBytes: Uint8Array; signatures: Uint8Array[] } = { bodyBytes: EMPTY_PLACEHOLDER, authInfoBytes: EMPTY_PLACEHOLDER, signatures: [] };
   let seen = 0;
   while (pos < end) {
     const tag = b[pos++];
@@ -162,9 +182,11 @@ export function fastDecodeTxRaw(b: Uint8Array): { bodyBytes: Uint8Array; authInf
     } else if (tag === 0x1a) {
       const v = bytesField(b, end);
       if (v === null) return null;
-      m.signatures.push(v);
+      m.signatures = appended(m.signatures, v);
     } else return null;
   }
+  if (m.bodyBytes === EMPTY_PLACEHOLDER) m.bodyBytes = new Uint8Array();
+  if (m.authInfoBytes === EMPTY_PLACEHOLDER) m.authInfoBytes = new Uint8Array();
   return m;
 }
 
@@ -180,7 +202,7 @@ export function fastDecodeTxBody(b: Uint8Array): TxBody | null {
     if (tag === 0x0a) {
       const a = embedded(b, end, decodeAny);
       if (a === null) return null;
-      m.messages.push(a);
+      m.messages = appended(m.messages, a);
     } else if (tag === 0x12 && (seen & 1) === 0) {
       const s = stringField(b, end);
       if (s === null) return null;
@@ -257,7 +279,7 @@ function decodeFee(b: Uint8Array, end: number): Fee | null {
     if (tag === 0x0a) {
       const c = embedded(b, end, decodeCoin);
       if (c === null) return null;
-      m.amount.push(c);
+      m.amount = appended(m.amount, c);
     } else if (tag === 0x10 && (seen & 1) === 0) {
       const v = varint49(b, end);
       if (v < 0) return null;
@@ -289,7 +311,7 @@ export function fastDecodeAuthInfo(b: Uint8Array): AuthInfo | null {
     if (tag === 0x0a) {
       const si = embedded(b, end, decodeSignerInfo);
       if (si === null) return null;
-      m.signerInfos.push(si);
+      m.signerInfos = appended(m.signerInfos, si);
     } else if (tag === 0x12 && !seen) {
       const f = embedded(b, end, decodeFee);
       if (f === null) return null;
@@ -321,7 +343,7 @@ export function fastDecodeMsgSend(b: Uint8Array): MsgSend | null {
     } else if (tag === 0x1a) {
       const c = embedded(b, end, decodeCoin);
       if (c === null) return null;
-      m.amount.push(c);
+      m.amount = appended(m.amount, c);
     } else return null;
   }
   return m;

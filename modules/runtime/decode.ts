@@ -7,7 +7,7 @@ import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Bytes } from "../core/abci.ts";
 import { accAddressFromString } from "../core/address.ts";
 import { equal, toKeyString } from "../core/bytes.ts";
-import { coinsFromProto } from "../core/coins.ts";
+import { type Coin, coinsFromProto } from "../core/coins.ts";
 import { AppError, ErrInvalidCoins, ErrTxDecode, ErrTxTooLarge } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { fastDecodeAuthInfo, fastDecodeTxBody, fastDecodeTxRaw } from "../core/protoFast.ts";
@@ -32,17 +32,21 @@ export function decodeTx(raw: Bytes, routers: Routers, maxTxBytes: bigint): Deco
   const body = fastDecodeTxBody(txRaw.bodyBytes) ?? parse("TxBody", () => TxBody.decode(txRaw.bodyBytes));
   const authInfo = fastDecodeAuthInfo(txRaw.authInfoBytes) ?? parse("AuthInfo", () => AuthInfo.decode(txRaw.authInfoBytes));
   if (body.messages.length === 0) throw ErrTxDecode.wrap("must contain at least one message");
-  const msgs: DecodedMsg[] = [];
-  const signers: Bytes[] = [];
+  // arrays at their final length (kept by the decode memo from CheckTx to FinalizeBlock; an array grown
+  // by push from [] gets a 17-slot backing store)
+  const msgs = new Array<DecodedMsg>(body.messages.length);
+  let signers: Bytes[] = [];
   const addSigner = (s: Bytes) => {
-    if (!signers.some((x) => equal(x, s))) signers.push(s);
+    if (signers.some((x) => equal(x, s))) return;
+    signers = signers.length === 0 ? [s] : [...signers, s];
   };
-  for (const any of body.messages) {
+  for (let i = 0; i < body.messages.length; i++) {
+    const any = body.messages[i] as (typeof body.messages)[number];
     const route = routers.msgs.get(any.typeUrl);
     if (route === undefined) throw ErrTxDecode.wrap(`unable to resolve type URL ${any.typeUrl}`);
     const msg = parse(any.typeUrl, () => route.handler.decode(any.value));
     for (const s of route.handler.signers(msg)) addSigner(s);
-    msgs.push({ typeUrl: any.typeUrl, value: any.value, msg });
+    msgs[i] = { typeUrl: any.typeUrl, value: any.value, msg };
   }
   const fee = authInfo.fee;
   let feeCoins;
@@ -56,27 +60,59 @@ export function decodeTx(raw: Bytes, routers: Routers, maxTxBytes: bigint): Deco
     feePayer = accAddressFromString(fee.payer);
     addSigner(feePayer);
   }
-  return {
-    raw,
-    // sha256(raw) on first use only: nothing in the tx pipeline reads it (the node hashes txs itself)
-    get hash(): Bytes {
-      const h = sha256(raw);
-      Object.defineProperty(this, "hash", { value: h, enumerable: true });
-      return h;
-    },
-    bodyBytes: txRaw.bodyBytes,
-    authInfoBytes: txRaw.authInfoBytes,
-    signatures: txRaw.signatures,
-    body,
-    authInfo,
-    msgs,
-    signers,
-    fee: feeCoins,
-    gasLimit: fee?.gasLimit ?? 0n,
-    feePayer,
-    msgsValidated: false,
-    memoChars: -1,
-  };
+  return new Decoded(raw, txRaw.bodyBytes, txRaw.authInfoBytes, txRaw.signatures, body, authInfo, msgs, signers, feeCoins, fee?.gasLimit ?? 0n, feePayer);
+}
+
+/**
+ * A decoded tx: a class, so that every instance has the same fast layout and the lazy `hash` getter
+ * lives once on the prototype (an object literal with its own getter costs a closure, a context, an
+ * accessor pair and a property dictionary per tx: ~1 KB that the decode memo keeps for a block).
+ */
+class Decoded implements DecodedTx {
+  readonly raw: Bytes;
+  readonly bodyBytes: Bytes;
+  readonly authInfoBytes: Bytes;
+  readonly signatures: readonly Bytes[];
+  readonly body: TxBody;
+  readonly authInfo: AuthInfo;
+  readonly msgs: readonly DecodedMsg[];
+  readonly signers: readonly Bytes[];
+  readonly fee: readonly Coin[];
+  readonly gasLimit: bigint;
+  readonly feePayer: Bytes;
+  msgsValidated = false;
+  memoChars = -1;
+  /** sha256(raw) once asked for: nothing in the tx pipeline reads it (the node hashes txs itself). */
+  private txHash: Bytes | undefined = undefined;
+  constructor(
+    raw: Bytes,
+    bodyBytes: Bytes,
+    authInfoBytes: Bytes,
+    signatures: readonly Bytes[],
+    body: TxBody,
+    authInfo: AuthInfo,
+    msgs: readonly DecodedMsg[],
+    signers: readonly Bytes[],
+    fee: readonly Coin[],
+    gasLimit: bigint,
+    feePayer: Bytes,
+  ) {
+    this.raw = raw;
+    this.bodyBytes = bodyBytes;
+    this.authInfoBytes = authInfoBytes;
+    this.signatures = signatures;
+    this.body = body;
+    this.authInfo = authInfo;
+    this.msgs = msgs;
+    this.signers = signers;
+    this.fee = fee;
+    this.gasLimit = gasLimit;
+    this.feePayer = feePayer;
+  }
+  get hash(): Bytes {
+    if (this.txHash === undefined) this.txHash = sha256(this.raw);
+    return this.txHash;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import type { AbciEvent, Bytes } from "../core/abci.ts";
+import type { AbciEvent, Bytes, EventAttribute } from "../core/abci.ts";
 import { accAddressToString } from "../core/address.ts";
 import type { BlockHeader, ExecMode } from "../core/context.ts";
 import { type PhaseTracer, createWriteContext } from "../core/context.ts";
@@ -155,16 +155,23 @@ export async function runTx(mode: ExecMode, raw: Bytes, base: CacheStore, block:
       // message{action, sender?, module?} then the handler's events, each with msg_index appended
       // (withAttribute's result, built without the intermediate arrays)
       const msgIndex = String(i);
-      const attributes = [{ key: "action", value: m.typeUrl, index: true }];
+      const msgIndexAttr = { key: "msg_index", value: msgIndex, index: true };
       const signer = route.handler.signers(m.msg)[0];
-      if (signer !== undefined) attributes.push({ key: "sender", value: accAddressToString(signer), index: true });
       const moduleName = moduleNameFromTypeUrl(m.typeUrl);
-      if (moduleName !== "") attributes.push({ key: "module", value: moduleName, index: true });
-      attributes.push({ key: "msg_index", value: msgIndex, index: true });
+      // every array at its final length (an array grown by push gets a 17-slot backing store, and these
+      // stay alive with the block's results until it is saved and committed)
+      const attributes = new Array<EventAttribute>(2 + (signer !== undefined ? 1 : 0) + (moduleName !== "" ? 1 : 0));
+      let n = 0;
+      attributes[n++] = { key: "action", value: m.typeUrl, index: true };
+      if (signer !== undefined) attributes[n++] = { key: "sender", value: accAddressToString(signer), index: true };
+      if (moduleName !== "") attributes[n++] = { key: "module", value: moduleName, index: true };
+      attributes[n] = msgIndexAttr;
       msgEvents.push({ type: "message", attributes });
       for (const e of events.events) {
-        const a = e.attributes.slice();
-        a.push({ key: "msg_index", value: msgIndex, index: true });
+        const src = e.attributes;
+        const a = new Array<EventAttribute>(src.length + 1);
+        for (let j = 0; j < src.length; j++) a[j] = src[j] as EventAttribute;
+        a[src.length] = { key: "msg_index", value: msgIndex, index: true };
         msgEvents.push({ type: e.type, attributes: a });
       }
     }

@@ -125,6 +125,8 @@ try {
   gcMs = 0;
   gcN = 0;
   const t0 = performance.now();
+  // markers for --trace-gc / --trace-gc-nvp parsers (test/bench/gcTrace.ts): the measured window
+  process.stderr.write("gc-pipe: measure start\n");
   // block 0's txs enter the pool first
   let pool: Bytes[] = [];
   const admit = async (batch: Bytes[]) => {
@@ -159,6 +161,7 @@ try {
     await Promise.all(pool.map((tx) => conn.checkTx({ tx, type: "recheck" })));
   }
   const wall = performance.now() - t0;
+  process.stderr.write("gc-pipe: measure end\n");
   const cpu1 = threadCpu(process.pid);
   const threads: Record<string, number> = {};
   for (const [k, v] of Object.entries(cpu1)) threads[k] = Number((v - (cpu0[k] ?? 0)).toFixed(2));
