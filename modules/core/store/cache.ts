@@ -8,7 +8,40 @@ import type { Bytes } from "../abci.ts";
 import { compare, fromKeyString, prefixEnd, toKeyString } from "../bytes.ts";
 import type { CacheStore, IterateOptions, KV, KVStore, KVStoreReader } from "./types.ts";
 
-type Entry = { key: Bytes; value: Bytes | null };
+type Entry = { readonly key: Bytes; value: Bytes | null };
+
+/**
+ * A buffered write. The key bytes are rebuilt from the latin1 key string on first use only (the map
+ * key already holds them, one char per byte): a check state or a block's working layer keeps its entries
+ * until commit, and most are never asked for their bytes (CheckTx's never; a block's once, when the
+ * commit store hashes its dirty keys), so no key copy is kept per write.
+ */
+class KeyedEntry implements Entry {
+  readonly ks: string;
+  private bytes: Bytes | undefined;
+  value: Bytes | null;
+  constructor(ks: string, key: Bytes | undefined, value: Bytes | null) {
+    this.ks = ks;
+    this.bytes = key;
+    this.value = value;
+  }
+  get key(): Bytes {
+    if (this.bytes === undefined) this.bytes = keyBytes(this.ks);
+    return this.bytes;
+  }
+  /** the key bytes if some layer already has them (an owned copy), without building them. */
+  get keyIfKnown(): Bytes | undefined {
+    return this.bytes;
+  }
+}
+
+/** toKeyString's inverse: one byte per char. */
+function keyBytes(ks: string): Bytes {
+  const n = ks.length;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = ks.charCodeAt(i);
+  return out;
+}
 
 export type FlushSink = (entries: Iterable<Entry>) => void;
 
@@ -22,7 +55,8 @@ export interface KeyStringReader {
   getByKeyString(ks: string, key: Bytes | undefined): Bytes | undefined;
 }
 export interface KeyStringWriter {
-  setEntry(ks: string, key: Bytes, value: Bytes | null): void;
+  /** `key`: an owned copy of the key's bytes, or undefined (rebuilt from `ks` when a layer needs them). */
+  setEntry(ks: string, key: Bytes | undefined, value: Bytes | null): void;
 }
 
 function hasGetByKeyString(r: KVStoreReader): r is KVStoreReader & KeyStringReader {
@@ -36,7 +70,7 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
   private readonly parent: KVStoreReader;
   private readonly parentKs: (KVStoreReader & KeyStringReader) | null;
   private readonly sink: FlushSink | null;
-  private readonly cache = new Map<string, Entry>();
+  private readonly cache = new Map<string, KeyedEntry>();
 
   /** `sink` receives the writes on `write()`; by default they are applied to `parent` (a KVStore). */
   constructor(parent: KVStoreReader, sink?: FlushSink) {
@@ -66,16 +100,18 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
 
   set(key: Bytes, value: Bytes): void {
     if (key.length === 0) throw new Error("store: empty key");
-    this.cache.set(toKeyString(key), { key: new Uint8Array(key), value });
+    const ks = toKeyString(key);
+    this.cache.set(ks, new KeyedEntry(ks, undefined, value));
   }
 
   delete(key: Bytes): void {
-    this.cache.set(toKeyString(key), { key: new Uint8Array(key), value: null });
+    const ks = toKeyString(key);
+    this.cache.set(ks, new KeyedEntry(ks, undefined, null));
   }
 
-  /** a flushed entry from a child layer: `ks` is toKeyString(key), `key` an owned copy (value null deletes). */
-  setEntry(ks: string, key: Bytes, value: Bytes | null): void {
-    this.cache.set(ks, { key, value });
+  /** a flushed entry from a child layer: `ks` is toKeyString(key), `key` an owned copy or undefined (value null deletes). */
+  setEntry(ks: string, key: Bytes | undefined, value: Bytes | null): void {
+    this.cache.set(ks, new KeyedEntry(ks, key, value));
   }
 
   branch(): CacheStore {
@@ -89,7 +125,7 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
     } else if (hasSetEntry(this.parent)) {
       // forEach: no [key, value] pair allocated per entry
       const p = this.parent;
-      this.cache.forEach((e, ks) => p.setEntry(ks, e.key, e.value));
+      this.cache.forEach((e, ks) => p.setEntry(ks, e.keyIfKnown, e.value));
     } else {
       const p = this.parent as KVStore;
       this.cache.forEach((e) => {
@@ -124,14 +160,15 @@ export class CacheKVStore implements CacheStore, KeyStringReader, KeyStringWrite
     // overlay entries within bounds, sorted in iteration order
     const loS = lo === undefined ? undefined : toKeyString(lo);
     const hiS = hi === undefined ? undefined : toKeyString(hi);
-    const mine: Entry[] = [];
+    const mine: KeyedEntry[] = [];
     // forEach: no [key, value] pair allocated per entry (a block's working layer holds thousands)
     this.cache.forEach((e, k) => {
       if (loS !== undefined && k < loS) return;
       if (hiS !== undefined && k >= hiS) return;
       mine.push(e);
     });
-    mine.sort((a, b) => (reverse ? compare(b.key, a.key) : compare(a.key, b.key)));
+    // latin1 key strings order as the bytes do: no key bytes built to sort
+    mine.sort((a, b) => (a.ks === b.ks ? 0 : (a.ks < b.ks) !== reverse ? -1 : 1));
     const parentOpts: IterateOptions = { reverse };
     if (lo !== undefined) parentOpts.gte = lo;
     if (hi !== undefined) parentOpts.lt = hi;

@@ -135,7 +135,7 @@ class WorkingStore extends CacheKVStore {
     super.delete(key);
     this.mutations++;
   }
-  override setEntry(ks: string, key: Bytes, value: Bytes | null): void {
+  override setEntry(ks: string, key: Bytes | undefined, value: Bytes | null): void {
     super.setEntry(ks, key, value);
     this.mutations++;
   }
@@ -212,7 +212,7 @@ class SmtCommitStore implements CommitStore {
     const dirty: DirtyEntry[] = [];
     // forEach: no [key, entry] pair per entry
     this.writeSet.forEachKeyed((e, ks) => {
-      const cur = this.flat.getByKeyString(ks, e.key);
+      const cur = this.flat.getByKeyString(ks, undefined);
       if (e.value === null ? cur === undefined : cur !== undefined && equalBytes(cur, e.value)) return;
       let kh = this.keyHashes.get(ks);
       if (kh === undefined) {

@@ -1,6 +1,6 @@
 /** PrefixStore: a view of a store under a key prefix (each module's namespace). */
 import type { Bytes } from "../abci.ts";
-import { concat, toKeyString, toKeyStringJoined } from "../bytes.ts";
+import { concat, toKeyStringJoined } from "../bytes.ts";
 
 function join(prefix: Bytes, key: Bytes): Bytes {
   const out = new Uint8Array(prefix.length + key.length);
@@ -10,9 +10,9 @@ function join(prefix: Bytes, key: Bytes): Bytes {
 }
 import type { IterateOptions, KV, KVStore } from "./types.ts";
 
-/** a parent that takes a flushed entry with its key string and an owned key (CacheKVStore's KeyStringWriter). */
+/** a parent that takes a write by its key string, the key bytes left to it (CacheKVStore's KeyStringWriter). */
 interface EntrySink {
-  setEntry(ks: string, key: Bytes, value: Bytes | null): void;
+  setEntry(ks: string, key: Bytes | undefined, value: Bytes | null): void;
 }
 /** a parent that reads by key string (CacheKVStore's KeyStringReader): no joined key bytes for a read. */
 interface KsReader {
@@ -22,7 +22,7 @@ interface KsReader {
 export class PrefixStore implements KVStore {
   readonly parent: KVStore;
   readonly prefix: Bytes;
-  /** the parent, when it takes owned keys: the joined key is fresh, so it need not be copied again. */
+  /** the parent, when it takes writes by key string (no joined key bytes per write). */
   private readonly sink: EntrySink | null;
   private readonly reader: KsReader | null;
 
@@ -45,15 +45,14 @@ export class PrefixStore implements KVStore {
   }
 
   set(key: Bytes, value: Bytes): void {
-    const k = join(this.prefix, key);
-    if (this.sink !== null) this.sink.setEntry(toKeyString(k), k, value);
-    else this.parent.set(k, value);
+    // to a key-string parent: one flat key string, no joined key bytes (it rebuilds them if ever needed)
+    if (this.sink !== null) this.sink.setEntry(toKeyStringJoined(this.prefix, key), undefined, value);
+    else this.parent.set(join(this.prefix, key), value);
   }
 
   delete(key: Bytes): void {
-    const k = join(this.prefix, key);
-    if (this.sink !== null) this.sink.setEntry(toKeyString(k), k, null);
-    else this.parent.delete(k);
+    if (this.sink !== null) this.sink.setEntry(toKeyStringJoined(this.prefix, key), undefined, null);
+    else this.parent.delete(join(this.prefix, key));
   }
 
   async *iterate(opts: IterateOptions = {}): AsyncIterable<KV> {
