@@ -218,8 +218,8 @@ export class TxPool implements MempoolView {
     this.metrics.sizeBytes.set(this.bytes);
   }
 
-  /** admission (see the class comment); `hash` is SHA-256(tx) when the caller has it already. */
-  async checkAndAdd(tx: Bytes, hash: Bytes = txHash(tx)): Promise<CheckTxResponse> {
+  /** admission (see the class comment); `hash` is SHA-256(tx) and `key` its hex when the caller has them already. */
+  async checkAndAdd(tx: Bytes, hash: Bytes = txHash(tx), key: string = keyOf(hash)): Promise<CheckTxResponse> {
     if (this.closed) throw new MempoolError({ code: "MEMPOOL_CLOSED" });
     if (tx.length > this.opts.maxTxBytes) {
       this.rejected(MEMPOOL_REJECT_REASON.tooLarge);
@@ -230,7 +230,6 @@ export class TxPool implements MempoolView {
       this.rejected(MEMPOOL_REJECT_REASON.full);
       return rejection(ERR_MEMPOOL_IS_FULL, full);
     }
-    const key = keyOf(hash);
     if (!this.cache.push(key) || this.txs.has(key)) {
       this.rejected(MEMPOOL_REJECT_REASON.inCache);
       throw new MempoolError({ code: "TX_IN_CACHE", hash: key });
@@ -279,7 +278,7 @@ export class TxPool implements MempoolView {
         sender: res.sender,
         sequence: res.sequence,
         priority: res.priority,
-      });
+      }, key);
       return res;
     } catch (e: unknown) {
       this.cache.remove(key);
@@ -302,9 +301,9 @@ export class TxPool implements MempoolView {
     }
   }
 
-  private add(e: PoolTx): void {
+  private add(e: PoolTx, key: string): void {
     const wasEmpty = this.txs.size === 0;
-    this.txs.set(keyOf(e.hash), e);
+    this.txs.set(key, e);
     this.bytes += e.tx.length;
     if (e.sender !== "") this.perSender.set(e.sender, (this.perSender.get(e.sender) ?? 0) + 1);
     this.updateSizeMetrics();

@@ -147,7 +147,8 @@ export class PeerLists {
 
 /** the pool as the reactor sees it (TxPool). */
 export interface GossipPool {
-  checkAndAdd(tx: Bytes, hash?: Bytes): Promise<CheckTxResponse>;
+  /** `hash` = SHA-256(tx), `key` = its hex (TxPool.checkAndAdd). */
+  checkAndAdd(tx: Bytes, hash?: Bytes, key?: string): Promise<CheckTxResponse>;
   /** true when checkAndAdd would refuse the tx of this key (hex hash) as a duplicate (TxPool.seen). */
   seen?(key: string): boolean;
   checkOnly(tx: Bytes): Promise<CheckTxResponse>;
@@ -272,8 +273,9 @@ export class MempoolReactor implements MempoolView {
 
   async checkAndAdd(tx: Bytes): Promise<CheckTxResponse> {
     const hash = txHash(tx);
-    const res = await this.pool.checkAndAdd(tx, hash);
-    if (res.code === 0) this.flood(tx, toHex(hash), hash, true);
+    const key = toHex(hash);
+    const res = await this.pool.checkAndAdd(tx, hash, key);
+    if (res.code === 0) this.flood(tx, key, hash, true);
     return res;
   }
 
@@ -343,7 +345,7 @@ export class MempoolReactor implements MempoolView {
       return;
     }
     try {
-      const res = await this.pool.checkAndAdd(tx, hash);
+      const res = await this.pool.checkAndAdd(tx, hash, key);
       if (res.code === 0) {
         this.stats.accepted++;
         this.flood(tx, key, hash, false);
