@@ -68,14 +68,39 @@ function delimited(b: Uint8Array, end: number): number {
   return pos + n;
 }
 
+/**
+ * Recently decoded short strings, by a hash of their bytes (direct-mapped): every tx repeats the same
+ * type URLs, denoms and amounts, and senders recur, so a hit hands out the same string instead of a new
+ * copy (decoded txs stay in the decode memo from CheckTx to FinalizeBlock). A string's value does not
+ * depend on which copy is returned; a slot holds the last string that hashed to it.
+ */
+const INTERN_SLOTS = 1024;
+const interned: string[] = new Array<string>(INTERN_SLOTS).fill("");
+
 /** an ASCII string from [pos, e) (then pos = e); null when a byte is not ASCII. */
 function ascii(b: Uint8Array, e: number): string | null {
   const p = pos;
   const n = e - p;
   if (n === 0) return "";
-  for (let i = p; i < e; i++) if ((b[i] as number) >= 0x80) return null;
+  let h = n;
+  for (let i = p; i < e; i++) {
+    const c = b[i] as number;
+    if (c >= 0x80) return null;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
   pos = e;
-  if (n <= 64) return String.fromCharCode.apply(null, b.subarray(p, e) as unknown as number[]);
+  if (n <= 64) {
+    const slot = (h ^ (h >>> 12)) & (INTERN_SLOTS - 1);
+    const hit = interned[slot] as string;
+    if (hit.length === n) {
+      let i = 0;
+      while (i < n && hit.charCodeAt(i) === b[p + i]) i++;
+      if (i === n) return hit;
+    }
+    const s = String.fromCharCode.apply(null, b.subarray(p, e) as unknown as number[]);
+    interned[slot] = s;
+    return s;
+  }
   let s = "";
   for (let i = p; i < e; i += 64) s += String.fromCharCode.apply(null, b.subarray(i, Math.min(e, i + 64)) as unknown as number[]);
   return s;
