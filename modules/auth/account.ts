@@ -99,13 +99,38 @@ const MAX_DIRECT = 2n ** 31n - 1n;
  */
 const decoded = new WeakMap<Bytes, Account>();
 
+/**
+ * The last few accounts the memo handed out (decodeAccount) or took in (encodeAccount). Their arrays
+ * belong to the memo and are already shared, read-only, with every reader, so an account built from
+ * one of them (the ante's `{ ...acc, sequence: acc.sequence + 1n }` right after getAccount, in CheckTx,
+ * recheck and FinalizeBlock) keeps them instead of copying: two fewer 20/33-byte arrays per sequence
+ * bump, each alive as long as the account's stored bytes (the check state until commit, the committed
+ * memo after it). Any other array is copied as before.
+ */
+const RECENT = 8;
+const recent: (Account | null)[] = new Array<Account | null>(RECENT).fill(null);
+let recentAt = 0;
+function remember(a: Account): void {
+  recent[recentAt] = a;
+  recentAt = (recentAt + 1) & (RECENT - 1);
+}
+function memoOwned(b: Bytes): boolean {
+  for (let i = 0; i < RECENT; i++) {
+    const r = recent[i];
+    if (r !== null && r !== undefined && (r.address === b || r.pubKey === b)) return true;
+  }
+  return false;
+}
+
 /** an independent copy of `a` in exactly the shape decodeAccount returns, or null when decoding its encoding would fail. */
 function canonical(a: Account): Account | null {
   if (a.address.length === 0 || a.address.length > 255) return null;
   if (a.pubKey !== null && (a.pubKey.length !== 33 || (a.pubKey[0] !== 2 && a.pubKey[0] !== 3))) return null;
   // only where the encoding round-trips (see MAX_DIRECT)
   if (a.accountNumber < 0n || a.accountNumber > MAX_DIRECT || a.sequence < 0n || a.sequence > MAX_DIRECT) return null;
-  const base = { address: a.address.slice(), pubKey: a.pubKey === null ? null : a.pubKey.slice(), accountNumber: a.accountNumber, sequence: a.sequence };
+  const address = memoOwned(a.address) ? a.address : a.address.slice();
+  const pubKey = a.pubKey === null ? null : memoOwned(a.pubKey) ? a.pubKey : a.pubKey.slice();
+  const base = { address, pubKey, accountNumber: a.accountNumber, sequence: a.sequence };
   return a.module === undefined ? base : { ...base, module: { name: a.module.name, permissions: [...a.module.permissions] } };
 }
 
@@ -196,7 +221,10 @@ export function encodeBaseAccountFast(a: Account): Bytes | null {
 export function encodeAccount(a: Account): Bytes {
   const b = encodeBaseAccountFast(a) ?? Any.encode(accountToAny(a)).finish();
   const c = canonical(a);
-  if (c !== null) decoded.set(b, c);
+  if (c !== null) {
+    decoded.set(b, c);
+    remember(c);
+  }
   return b;
 }
 
@@ -206,6 +234,7 @@ export function decodeAccount(b: Bytes): Account {
     a = accountFromAny(Any.decode(b));
     decoded.set(b, a);
   }
+  remember(a);
   return a;
 }
 

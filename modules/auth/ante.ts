@@ -43,18 +43,19 @@ interface SignHash {
 }
 const signHashes = new WeakMap<DecodedTx, SignHash[]>();
 function signHash(tx: DecodedTx, chainId: string, accountNumber: bigint): Bytes {
-  let m = signHashes.get(tx);
-  if (m === undefined) {
-    m = [];
-    signHashes.set(tx, m);
-  }
+  const m = signHashes.get(tx);
   // a tx has one entry per signer (a few): compared field by field, no key string built per lookup
-  for (let i = 0; i < m.length; i++) {
-    const e = m[i] as SignHash;
-    if (e.accountNumber === accountNumber && e.chainId === chainId) return e.hash;
+  if (m !== undefined) {
+    for (let i = 0; i < m.length; i++) {
+      const e = m[i] as SignHash;
+      if (e.accountNumber === accountNumber && e.chainId === chainId) return e.hash;
+    }
   }
   const hash = sha256(signDocBytes(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber));
-  m.push({ chainId, accountNumber, hash });
+  // a new list of exactly its length (kept with the decoded tx until FinalizeBlock; a push from [] would
+  // give it a 17-slot backing store)
+  const entry: SignHash = { chainId, accountNumber, hash };
+  signHashes.set(tx, m === undefined ? [entry] : [...m, entry]);
   return hash;
 }
 
@@ -73,7 +74,9 @@ const txEventStrings = new WeakMap<DecodedTx, TxEventStrings>();
 function eventStrings(tx: DecodedTx): TxEventStrings {
   let e = txEventStrings.get(tx);
   if (e === undefined) {
-    e = { accSeq: [], signature: [] };
+    // one slot per signer, allocated at that length (an index assignment into [] grows a 17-slot store)
+    const n = tx.signers.length;
+    e = { accSeq: new Array<string | undefined>(n).fill(undefined), signature: new Array<string | undefined>(n).fill(undefined) };
     txEventStrings.set(tx, e);
   }
   return e;
