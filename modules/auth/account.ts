@@ -33,16 +33,9 @@ export function pubKeyToAny(pk: Bytes): Any {
 /** Any → 33-byte secp256k1 key; an absent/empty Any → null; other types → sdk:8. */
 export function pubKeyFromAny(a: Any | undefined): Bytes | null {
   if (a === undefined || (a.typeUrl === "" && a.value.length === 0)) return null;
-  // the same signer-info Any is read by CheckTx, recheck and FinalizeBlock (shared DecodedTx) and twice
-  // per ante run: decode it once (a pure function of the never-mutated Any; only successes are kept)
-  let key = pubKeys.get(a);
-  if (key === undefined) {
-    key = decodePubKeyAny(a);
-    pubKeys.set(a, key);
-  }
-  return key;
+  // (the ante decodes a tx's signer keys once per decoded tx: auth/ante.ts signerPubKey)
+  return decodePubKeyAny(a);
 }
-const pubKeys = new WeakMap<Any, Bytes>();
 
 function decodePubKeyAny(a: Any): Bytes {
   if (a.typeUrl !== SECP256K1_PUBKEY_TYPE_URL) throw ErrInvalidPubKey.wrap(`unsupported pubkey type ${a.typeUrl}`);
@@ -95,9 +88,30 @@ const MAX_DIRECT = 2n ** 31n - 1n;
  * Decoded accounts by the identity of their stored bytes. Store layers hand back the very object that
  * was set (or read once from the backend), and stored values are never mutated, so the same object
  * always holds the same bytes and maps to the same (readonly) Account: a pure memo, correct across
- * branches (a discarded branch's bytes simply become unreachable).
+ * branches. Two generations of strong maps (a hit in the old one is promoted; a full young one retires
+ * the old) rather than a WeakMap: every account write and read-miss made an entry, and each WeakMap
+ * entry is an ephemeron that every mark-compact has to trace; here a superseded entry is simply dropped
+ * a generation after its last use.
  */
-const decoded = new WeakMap<Bytes, Account>();
+const ACCOUNT_MEMO_GENERATION = 4096;
+let decodedYoung = new Map<Bytes, Account>();
+let decodedOld = new Map<Bytes, Account>();
+const decoded = {
+  get(b: Bytes): Account | undefined {
+    const a = decodedYoung.get(b);
+    if (a !== undefined) return a;
+    const o = decodedOld.get(b);
+    if (o !== undefined) decoded.set(b, o);
+    return o;
+  },
+  set(b: Bytes, a: Account): void {
+    if (decodedYoung.size >= ACCOUNT_MEMO_GENERATION) {
+      decodedOld = decodedYoung;
+      decodedYoung = new Map();
+    }
+    decodedYoung.set(b, a);
+  },
+};
 
 /**
  * The last few accounts the memo handed out (decodeAccount) or took in (encodeAccount). Their arrays

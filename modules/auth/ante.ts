@@ -32,54 +32,68 @@ export interface AnteDeps {
 export const SIMULATED_SIGNATURE_BYTES = 64n;
 
 /**
- * sha256 of the SIGN_MODE_DIRECT sign bytes, memoized per decoded tx (CheckTx, recheck and FinalizeBlock
- * share the DecodedTx through the runtime's decode memo): a pure function of the tx bytes, chain id and
- * account number, so the memo is keyed by all three.
+ * The ante's memo of what depends on the decoded tx alone (CheckTx, every recheck and FinalizeBlock share
+ * the DecodedTx through the runtime's decode memo), kept in its `anteMemo` slot: sha256 of the
+ * SIGN_MODE_DIRECT sign bytes (a pure function of the tx bytes, chain id and account number, so keyed by
+ * all three), each signer info's decoded public key and whether it matches the signer's address, and the
+ * tx-determined attribute values of the "tx" events (fee, fee payer, each signer's "address/sequence" and
+ * base64 signature). Arrays are allocated at their length (one slot per signer).
  */
 interface SignHash {
   readonly chainId: string;
   readonly accountNumber: bigint;
   readonly hash: Bytes;
 }
-const signHashes = new WeakMap<DecodedTx, SignHash[]>();
-function signHash(tx: DecodedTx, chainId: string, accountNumber: bigint): Bytes {
-  const m = signHashes.get(tx);
-  // a tx has one entry per signer (a few): compared field by field, no key string built per lookup
-  if (m !== undefined) {
-    for (let i = 0; i < m.length; i++) {
-      const e = m[i] as SignHash;
-      if (e.accountNumber === accountNumber && e.chainId === chainId) return e.hash;
-    }
-  }
-  const hash = sha256(signDocBytes(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber));
-  // a new list of exactly its length (kept with the decoded tx until FinalizeBlock; a push from [] would
-  // give it a 17-slot backing store)
-  const entry: SignHash = { chainId, accountNumber, hash };
-  signHashes.set(tx, m === undefined ? [entry] : [...m, entry]);
-  return hash;
-}
-
-/**
- * The tx-determined attribute values of the ante's "tx" events (fee, fee payer, each signer's
- * "address/sequence" and base64 signature), memoized per decoded tx: CheckTx, every recheck and
- * FinalizeBlock emit the same strings for the same (shared, read-only) DecodedTx.
- */
-interface TxEventStrings {
+interface AnteMemo {
+  hashes: readonly SignHash[];
+  /** decoded signer-info keys (undefined: not decoded yet; failures are not kept). */
+  pubKeys: (Bytes | null | undefined)[];
+  /** addressFromSecp256k1(pubKeys[i]) equals signer i (undefined: not checked yet). */
+  pubKeyMatches: (boolean | undefined)[];
   fee?: string;
   feePayer?: string;
   accSeq: (string | undefined)[];
   signature: (string | undefined)[];
 }
-const txEventStrings = new WeakMap<DecodedTx, TxEventStrings>();
-function eventStrings(tx: DecodedTx): TxEventStrings {
-  let e = txEventStrings.get(tx);
-  if (e === undefined) {
-    // one slot per signer, allocated at that length (an index assignment into [] grows a 17-slot store)
+function anteMemo(tx: DecodedTx): AnteMemo {
+  let m = tx.anteMemo as AnteMemo | undefined;
+  if (m === undefined) {
     const n = tx.signers.length;
-    e = { accSeq: new Array<string | undefined>(n).fill(undefined), signature: new Array<string | undefined>(n).fill(undefined) };
-    txEventStrings.set(tx, e);
+    m = {
+      hashes: [],
+      pubKeys: new Array<Bytes | null | undefined>(n).fill(undefined),
+      pubKeyMatches: new Array<boolean | undefined>(n).fill(undefined),
+      accSeq: new Array<string | undefined>(n).fill(undefined),
+      signature: new Array<string | undefined>(n).fill(undefined),
+    };
+    tx.anteMemo = m;
   }
-  return e;
+  return m;
+}
+
+function signHash(tx: DecodedTx, chainId: string, accountNumber: bigint): Bytes {
+  const m = anteMemo(tx);
+  // a tx has one entry per signer (a few): compared field by field, no key string built per lookup
+  for (let i = 0; i < m.hashes.length; i++) {
+    const e = m.hashes[i] as SignHash;
+    if (e.accountNumber === accountNumber && e.chainId === chainId) return e.hash;
+  }
+  const hash = sha256(signDocBytes(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber));
+  // a new list of exactly its length (a push into [] would give it a 17-slot backing store)
+  const entry: SignHash = { chainId, accountNumber, hash };
+  m.hashes = m.hashes.length === 0 ? [entry] : [...m.hashes, entry];
+  return hash;
+}
+
+/** pubKeyFromAny of signer info i's key, decoded once per tx (a pure function of the never-mutated Any). */
+function signerPubKey(tx: DecodedTx, i: number): Bytes | null {
+  const m = anteMemo(tx);
+  let pk = m.pubKeys[i];
+  if (pk === undefined) {
+    pk = pubKeyFromAny(tx.authInfo.signerInfos[i]?.publicKey);
+    if (i < m.pubKeys.length) m.pubKeys[i] = pk;
+  }
+  return pk;
 }
 
 export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
@@ -118,7 +132,7 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       // out of gas on cheap messages). Values are written back unchanged, on Simulate's throw-away branch.
       deps.bankKeeper.touchTransferToModule(ctx, tx.feePayer, feeCollector, ctx.minGasPrices[0]?.denom ?? deps.simulateFeeDenom ?? "uopen");
     }
-    const strs = eventStrings(tx);
+    const strs = anteMemo(tx);
     const feeText = (strs.fee ??= formatCoins(tx.fee));
     const feePayerText = (strs.feePayer ??= accAddressToString(tx.feePayer));
     ctx.events.emit("tx", { fee: feeText, fee_payer: feePayerText });
@@ -128,17 +142,24 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
     const tx = ctx.tx;
     tx.signers.forEach((signer, i) => {
       const info = tx.authInfo.signerInfos[i];
-      const pk = pubKeyFromAny(info?.publicKey);
+      const pk = signerPubKey(tx, i);
       const acc = ak.getAccount(ctx, signer);
       if (acc === undefined) throw ErrUnknownAddress.wrap(`account ${accAddressToString(signer)} does not exist`);
       if (pk !== null) {
-        if (!equal(addressFromSecp256k1(pk), signer)) throw ErrInvalidPubKey.wrap(`pubKey does not match signer address ${accAddressToString(signer)} with signer index: ${i}`);
+        // whether the key hashes to the signer's address: a pure function of the tx, checked once per tx
+        const memo = anteMemo(tx);
+        let matches = memo.pubKeyMatches[i];
+        if (matches === undefined) {
+          matches = equal(addressFromSecp256k1(pk), signer);
+          if (i < memo.pubKeyMatches.length) memo.pubKeyMatches[i] = matches;
+        }
+        if (!matches) throw ErrInvalidPubKey.wrap(`pubKey does not match signer address ${accAddressToString(signer)} with signer index: ${i}`);
         if (acc.pubKey === null) ak.setAccount(ctx, { ...acc, pubKey: pk });
         else if (!equal(acc.pubKey, pk)) throw ErrInvalidPubKey.wrap(`pubKey does not match the account's pubkey with signer index: ${i}`);
       } else if (acc.pubKey === null && !ctx.simulate) {
         throw ErrInvalidPubKey.wrap("pubkey on account is not set");
       }
-      const strs = eventStrings(tx);
+      const strs = anteMemo(tx);
       const accSeq = (strs.accSeq[i] ??= `${accAddressToString(signer)}/${info?.sequence ?? 0n}`);
       const signature = (strs.signature[i] ??= toBase64(tx.signatures[i] ?? new Uint8Array(0)));
       ctx.events.emit("tx", { acc_seq: accSeq });
@@ -169,7 +190,7 @@ export function createAnteDecorators(deps: AnteDeps): AnteDecorator[] {
       if (ctx.simulate) return;
       const mode = info.modeInfo?.single?.mode;
       if (mode !== SignMode.SIGN_MODE_DIRECT) throw ErrUnauthorized.wrap(`unsupported sign mode ${String(mode ?? "multi")}; only SIGN_MODE_DIRECT is accepted`);
-      const pk = acc.pubKey ?? pubKeyFromAny(info.publicKey);
+      const pk = acc.pubKey ?? signerPubKey(tx, i);
       if (pk === null) throw ErrInvalidPubKey.wrap("pubkey on account is not set");
       // SDK 0.50 SigVerificationDecorator: no need to verify signatures on recheck (CheckTx NEW verified
       // these exact bytes against the same account number and chain id; the sequence is checked above)

@@ -40,6 +40,13 @@ export interface DecodedTx {
   msgsValidated: boolean;
   /** codePoints(body.memo), filled by the runtime on first use (-1 until then). */
   memoChars: number;
+  /**
+   * The ante's memo of values that are pure functions of this tx (auth: sign-bytes hashes per chain id
+   * and account number, decoded signer keys, event strings), owned and typed by the module that fills
+   * it; undefined until then. A field rather than a WeakMap keyed by the tx: no ephemeron per tx for
+   * the garbage collector to trace.
+   */
+  anteMemo: unknown;
 }
 
 export interface AnteContext extends WriteContext {

@@ -82,6 +82,7 @@ class Decoded implements DecodedTx {
   readonly feePayer: Bytes;
   msgsValidated = false;
   memoChars = -1;
+  anteMemo: unknown = undefined;
   /** sha256(raw) once asked for: nothing in the tx pipeline reads it (the node hashes txs itself). */
   private txHash: Bytes | undefined = undefined;
   constructor(
