@@ -228,7 +228,7 @@ function lastLogLine(p: Proc, msg: string): Record<string, any> | undefined {
 }
 
 /**
- * per-tx gossip and pool work over the whole run (both phases), from the counters each node logs at its
+ * per-tx gossip and pool work over the whole run (warm-up and both phases), from the counters each node logs at its
  * graceful stop: CheckTx NEW and RECHECK calls per committed tx (each validator sees every tx, so ≥ 1
  * check per tx per node), txs sent whole network-wide (ideal: 3 per tx, once on each link from its
  * origin to the 3 others), duplicates received, and signatures verified on the workers vs the main thread.
@@ -419,7 +419,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const p50 = percentile(pacedLat, 50);
     // graceful stop: each node logs its gossip and pool counters since start (both phases together)
     await Promise.all(procs.map((p) => kill(p, "SIGTERM")));
-    const gossip = gossipReport(procs, satLat.length + pacedLat.length);
+    const gossip = gossipReport(procs, warmCommitted + satLat.length + pacedLat.length);
     return {
       name: "localnet",
       value: Math.round(satTps),
