@@ -63,4 +63,32 @@ describe("crypto/sigPool", { skip: lib === null ? "no native secp256k1" : false 
     assert.equal(pool.verifier.verify(d.pub, d.hash, d.sig), true);
     assert.equal(pool.hits, hits);
   });
+
+  it("keeps at most maxVerified pre-verified triples, dropping the oldest first (a hit or a drop never changes a verdict)", async () => {
+    const small = new SigVerifyPool({ chainId: CHAIN, workers: 1, maxVerified: 3 });
+    try {
+      const txs = Array.from({ length: 5 }, (_, i) => signedTx(`evict-${i}`, 9n));
+      for (const t of txs) small.verifier.noteAccount(t.pub, 9n);
+      // 0, 1, 2 verified; 1 used (a hit removes it); then 3 and 4 arrive: the map holds 0, 2, 3 before 4,
+      // so the oldest live one (0) is dropped, not the used one again
+      for (const t of txs.slice(0, 3)) await small.preverify(t.raw);
+      assert.equal(small.verifier.verify(txs[1]!.pub, txs[1]!.hash, txs[1]!.sig), true);
+      assert.equal(small.hits, 1);
+      for (const t of txs.slice(3)) await small.preverify(t.raw);
+      for (const i of [2, 3, 4]) assert.equal(small.verifier.verify(txs[i]!.pub, txs[i]!.hash, txs[i]!.sig), true);
+      assert.equal(small.hits, 4, "2, 3 and 4 answered from the pre-verified set");
+      assert.equal(small.verifier.verify(txs[0]!.pub, txs[0]!.hash, txs[0]!.sig), true, "0 was dropped: verified on the main thread");
+      assert.equal(small.hits, 4);
+      // many more than the bound: the newest stay
+      const more = Array.from({ length: 40 }, (_, i) => signedTx(`evict-more-${i}`, 9n));
+      for (const t of more) small.verifier.noteAccount(t.pub, 9n);
+      for (const t of more) await small.preverify(t.raw);
+      for (const t of more.slice(-3)) assert.equal(small.verifier.verify(t.pub, t.hash, t.sig), true);
+      assert.equal(small.hits, 7);
+      assert.equal(small.verifier.verify(more[0]!.pub, more[0]!.hash, more[0]!.sig), true);
+      assert.equal(small.hits, 7);
+    } finally {
+      small.close();
+    }
+  });
 });

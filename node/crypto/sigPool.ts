@@ -19,6 +19,7 @@ import { Worker } from "node:worker_threads";
 import type { Bytes } from "../../modules/core/abci.ts";
 import { equal, toKeyString } from "../../modules/core/bytes.ts";
 import { createNativeSecp256k1Verifier, type Secp256k1Verifier } from "./secp256k1Native.ts";
+import { KeyOrder } from "../util/keyOrder.ts";
 
 const TRIPLE_BYTES = 129;
 
@@ -54,7 +55,10 @@ export class SigVerifyPool {
   private readonly maxQueued: number;
   private readonly maxVerified: number;
   /** signature (latin1) → the hash and key it verified against. */
-  private readonly verified = new Map<string, { hash: Bytes; pub: Bytes }>();
+  private readonly verified = new Map<string, { hash: Bytes; pub: Bytes; stamp: number }>();
+  /** insertion order of `verified` (O(1) eviction of the oldest: node/util/keyOrder.ts). */
+  private readonly verifiedOrder = new KeyOrder();
+  private readonly verifiedStamp = (k: string): number | undefined => this.verified.get(k)?.stamp;
   private readonly accounts = new Map<string, bigint>();
   private newAccounts: [string, string][] = [];
   private pending: Pending[] = [];
@@ -167,10 +171,12 @@ export class SigVerifyPool {
     const out = new Uint8Array(m.out);
     for (let at = 0; at + TRIPLE_BYTES <= out.length; at += TRIPLE_BYTES) {
       if (this.verified.size >= this.maxVerified) {
-        const oldest = this.verified.keys().next();
-        if (oldest.done !== true) this.verified.delete(oldest.value);
+        const oldest = this.verifiedOrder.shift(this.verifiedStamp);
+        if (oldest !== undefined) this.verified.delete(oldest);
       }
-      this.verified.set(toKeyString(out.subarray(at, at + 64)), { hash: out.subarray(at + 64, at + 96), pub: out.subarray(at + 96, at + TRIPLE_BYTES) });
+      const k = toKeyString(out.subarray(at, at + 64));
+      this.verified.set(k, { hash: out.subarray(at + 64, at + 96), pub: out.subarray(at + 96, at + TRIPLE_BYTES), stamp: this.verifiedOrder.push(k) });
+      this.verifiedOrder.compact(this.verified.size, this.verifiedStamp);
     }
     for (const p of f.items) p.resolve();
   }
