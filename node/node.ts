@@ -368,7 +368,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         },
         state,
       );
-      const reactor = new ConsensusReactor({}, { host, driver, blockStore, evidence, logger: log });
+      const reactor = new ConsensusReactor({ ...opts.consensus.gossip }, { host, driver, blockStore, evidence, logger: log });
       const me = state.validators.find((v) => equal(v.address, pv.address));
       const alone = me !== undefined && me.votingPower * 3n > totalVotingPower(state.validators) * 2n;
       const syncFirst = (opts.consensus.blockSync ?? true) && !alone;

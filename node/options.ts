@@ -2,6 +2,7 @@
  * Node options (what config/config.toml and config/app.toml hold, after parsing by cli/config).
  * Defaults follow DESIGN.md's table. Durations are milliseconds.
  */
+import type { ConsensusReactorOptions } from "./consensus/reactor.ts";
 import type { TimeoutParams } from "./consensus/state.ts";
 
 export interface NodeOptions {
@@ -62,6 +63,8 @@ export interface NodeOptions {
      * double_sign_check_height; 0 or absent: off).
      */
     doubleSignCheckHeight?: number;
+    /** BFT: consensus gossip cadences (node/consensus/reactor.ts; tests), default DEFAULT_CONSENSUS_REACTOR_OPTIONS. */
+    gossip?: Partial<Omit<ConsensusReactorOptions, "channels">>;
   };
   app: {
     /** "0.0025uopen" */

@@ -30,12 +30,16 @@ function assertAgreement(net: TestNetwork, upTo: bigint, nodes: number[]): void 
   }
 }
 
+
+const GOSSIP = { gossip: { maj23IntervalMs: 0 } };
 describe("consensus/network (4 validators, real libp2p)", () => {
   let net: TestNetwork;
 
   before(async () => {
     net = await createTestNetwork(4);
-    for (let i = 0; i < 4; i++) await net.start(i);
+    // VoteSetMaj23 claims on every tick (default: every 2 s, CometBFT's cadence): heights here last ~100 ms,
+    // so a 2 s cadence rarely meets a held majority and the claim check below would depend on luck
+    for (let i = 0; i < 4; i++) await net.start(i, {}, GOSSIP);
     for (let i = 0; i < 4; i++) await net.connect(i);
   });
 
@@ -66,7 +70,7 @@ describe("consensus/network (4 validators, real libp2p)", () => {
     const b = n0.env.blockStore.loadBlock(3n)!;
     assert.ok(b.lastCommit.signatures.filter((s) => s.blockIdFlag === 2).length >= 3);
     // VoteSetMaj23 claims went over libp2p and were answered (VoteSetBits)
-    // (sent on the 300 ms status tick while a peer shares our height and we hold +2/3: on a fast chain that
+    // (sent on the 300 ms gossip tick while a peer shares our height and we hold +2/3: on a fast chain that
     // window can be missed for a few blocks, so wait for it while blocks keep coming; CI once saw none in 2 s)
     const stats = (): ConsensusReactorStats[] => net.running().map((n) => n.bft!.reactor.stats);
     await waitUntil(() => stats().some((s) => s.maj23Sent > 0) && stats().some((s) => s.maj23Received > 0), 30_000, "a maj23 claim sent and received").catch((e: Error) => {
@@ -78,7 +82,7 @@ describe("consensus/network (4 validators, real libp2p)", () => {
     await net.stop(3);
     const h0 = net.vals[0]!.node!.height();
     await waitUntil(() => net.running().every((n) => n.height() >= h0 + 3n), 60_000, "3 more heights without node 3");
-    await net.start(3);
+    await net.start(3, {}, GOSSIP);
     await net.connect(3);
     const target = net.vals[0]!.node!.height() + 2n;
     await waitUntil(() => net.running().every((n) => n.height() >= target), 60_000, `node 3 at height ${target}`);

@@ -317,7 +317,16 @@ function setBit(ps: PeerState, key: string, i: number, nvals: number): void {
 }
 
 export interface ConsensusReactorOptions {
+  /** the gossip tick: relays and catch-up to every peer, and the resends below. */
   statusIntervalMs: number;
+  /**
+   * an unchanged status goes out again (on a tick) only this long after the last forced one: every change
+   * is sent at once (coalesced), and each peer's own tick sends us what our last status lacks, so the
+   * repeat only repairs a status dropped from a full send queue (CometBFT sends NewRoundStep on changes only).
+   */
+  statusResendMs: number;
+  /** VoteSetMaj23 claims go out on the first tick this long after the last ones (CometBFT's peerQueryMaj23SleepDuration, 2 s). */
+  maj23IntervalMs: number;
   /** a message not confirmed by the peer's status is sent again after this long. */
   resendMs: number;
   catchupIntervalMs: number;
@@ -337,6 +346,8 @@ export interface ConsensusReactorOptions {
 
 export const DEFAULT_CONSENSUS_REACTOR_OPTIONS: ConsensusReactorOptions = {
   statusIntervalMs: 300,
+  statusResendMs: 2000,
+  maj23IntervalMs: 2000,
   resendMs: 1500,
   catchupIntervalMs: 400,
   relayDelayMs: 1000,
@@ -385,6 +396,9 @@ export class ConsensusReactor {
   private active = false;
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
+  /** this.now() of the last forced status and of the last VoteSetMaj23 round. */
+  private lastForcedStatusMs = 0;
+  private lastMaj23Ms = 0;
   private statusScheduled = false;
   private lastStatusKey = "";
   private readonly offs: (() => void)[] = [];
@@ -534,11 +548,16 @@ export class ConsensusReactor {
 
   private tick(): void {
     if (!this.active) return;
-    this.broadcastStatus(true);
+    const now = this.now();
+    const force = now - this.lastForcedStatusMs >= this.o.statusResendMs;
+    if (force) this.lastForcedStatusMs = now;
+    this.broadcastStatus(force);
+    const maj23 = now - this.lastMaj23Ms >= this.o.maj23IntervalMs;
+    if (maj23) this.lastMaj23Ms = now;
     if (++this.ticks % 8 === 0) this.d.evidence?.retryWalks?.();
     for (const peer of this.peers.keys()) {
       this.gossipTo(peer);
-      this.queryMaj23(peer);
+      if (maj23) this.queryMaj23(peer);
     }
   }
 
