@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { HashedParams } from "cosmjs-types/tendermint/types/params";
 import type { ExecTxResult } from "../../modules/core/abci.ts";
 import { toHex, utf8 } from "../../modules/core/bytes.ts";
-import { sha256 } from "../../modules/core/hash.ts";
+import { setShortSha256, sha256 } from "../../modules/core/hash.ts";
+import { installWasmSha256 } from "../crypto/wasmSha256.ts";
 import type { Header } from "./block.ts";
 import { encodeBlock } from "./encoding.ts";
 import {
@@ -48,6 +49,24 @@ describe("types/hash", () => {
   it("leaf and inner hashes match the RFC-6962 vectors", () => {
     assert.equal(toHex(leafHash(utf8("L123456"))), "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56");
     assert.equal(toHex(innerHash(utf8("N123"), utf8("N456"))), "aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb");
+  });
+
+  it("the Merkle vectors hold with the node's WebAssembly SHA-256 installed (leaf and inner nodes go through it)", async () => {
+    const plainRoots = Array.from({ length: 40 }, (_, n) => hashFromByteSlices(Array.from({ length: n }, (_, i) => utf8(`tx-${n}-${i}-`.repeat(i % 7)))));
+    assert.equal(await installWasmSha256(), true);
+    try {
+      assert.equal(toHex(leafHash(utf8("L123456"))), "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56");
+      assert.equal(toHex(innerHash(utf8("N123"), utf8("N456"))), "aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb");
+      const five = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]].map((a) => new Uint8Array(a));
+      assert.equal(toHex(hashFromByteSlices(five)), "f326493eceab4f2d9ffbc78c59432a0a005d6ea98392045c74df5d14a113be18");
+      for (let n = 0; n < 40; n++) {
+        const root = hashFromByteSlices(Array.from({ length: n }, (_, i) => utf8(`tx-${n}-${i}-`.repeat(i % 7))));
+        assert.equal(root.constructor, Uint8Array);
+        assert.deepEqual(root, plainRoots[n], `n=${n}`);
+      }
+    } finally {
+      setShortSha256(null);
+    }
   });
 
   it("merkle proofs verify for every leaf and fail for a wrong leaf", () => {

@@ -3,7 +3,6 @@
  * cdc-encoded header fields in struct order), data/commit/results/validator-set/params/evidence hashes,
  * part sets (64 KiB parts) and block IDs. Everything is computed over re-encoded values.
  */
-import { hash as oneShot } from "node:crypto";
 import type { ExecTxResult, ConsensusParams } from "../../modules/core/abci.ts";
 import { sha256 } from "../../modules/core/hash.ts";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
@@ -32,12 +31,15 @@ function prefixed(prefix: number, a: Bytes, b?: Bytes): Buffer {
   return scratch.subarray(0, n);
 }
 
+// modules/core/hash.ts's sha256: the node's WebAssembly SHA-256 for short inputs once installed (the 33
+// and 65 byte leaf and inner nodes here: 2,647 -> ~1,200 µs for a 400-leaf root), one copy-free
+// node:crypto digest otherwise (a 64 KiB block part); the same bytes either way
 export function leafHash(leaf: Bytes): Bytes {
-  return new Uint8Array(oneShot("sha256", prefixed(0, leaf), "buffer"));
+  return sha256(prefixed(0, leaf));
 }
 
 export function innerHash(left: Bytes, right: Bytes): Bytes {
-  return new Uint8Array(oneShot("sha256", prefixed(1, left, right), "buffer"));
+  return sha256(prefixed(1, left, right));
 }
 
 /** the largest power of two strictly less than n (n ≥ 2). */
