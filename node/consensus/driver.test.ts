@@ -35,6 +35,7 @@ import { silentLogger } from "../util/logger.ts";
 import { ConsensusDriver, validatorSetForHeight } from "./driver.ts";
 import { EvidencePool } from "./evidencePool.ts";
 import { LOCALNET_TIMEOUTS } from "./state.ts";
+import { readWalMessages } from "./wal.ts";
 import { ed25519Scheme, signedProposal, signedVote, type TestKey, testKeys } from "./testing.ts";
 import { waitUntil } from "./testing/network.ts";
 
@@ -165,6 +166,45 @@ describe("consensus/driver", () => {
     assert.ok(equal(b.blockStore.loadBlockMeta(1n)!.blockId.hash, id.hash));
     assert.equal(b.driver.sm.height, 2n);
     await b.driver.stop();
+  });
+
+  it("a relayed copy of a held proposal or vote reaches neither the WAL nor the machine; a vote differing in its signature still does", async () => {
+    const f = fixture();
+    dir = f.dir;
+    const a = await openDriver(f, f.me, () => 1_700_000_100_000);
+    const invalid: string[] = [];
+    a.driver.addListener({ onInvalid: (peer) => invalid.push(peer) });
+    await a.driver.start();
+    const st: ChainState = a.driver.state();
+    const vs = validatorSetForHeight(st);
+    const pKey = f.keys.find((k) => equal(k.address, vs.getProposer().address))!;
+    const other = f.keys.find((k) => k !== f.me && k !== pKey)!;
+    const block = a.executor.makeBlock(st, 1n, st.lastBlockTime, [], emptyCommit(), pKey.address);
+    const id = computeBlockId(block);
+    const proposal = signedProposal(pKey, ed25519Scheme, TEST_CHAIN_ID, { height: 1n, round: 0, polRound: -1, blockId: id });
+    const vote = signedVote(other, ed25519Scheme, TEST_CHAIN_ID, vs, { type: 1, height: 1n, round: 0, blockId: id });
+    a.driver.push({ kind: "proposal", proposal, block }, "peerP");
+    a.driver.push({ kind: "vote", vote }, "peerV");
+    await waitUntil(() => a.sent.some((v) => v.type === 1) && a.driver.sm.hasProposal(1n, 0), 5000, "proposal held, our prevote");
+    await (a.driver as unknown as { idle: Promise<void> }).idle;
+    const walPath = join(f.dir, "cs.wal", "wal");
+    const logged = () => readWalMessages(walPath).filter((m) => m.kind === "input" && (m.input.kind === "proposal" || m.input.kind === "vote")).length;
+    (a.driver as unknown as { wal: { flush(): void } }).wal.flush();
+    const before = logged();
+    const sentBefore = a.sent.length;
+    // copies as peers relay them: the same proposal (with its block) and the same vote
+    a.driver.push({ kind: "proposal", proposal: { ...proposal }, block }, "peerQ");
+    a.driver.push({ kind: "vote", vote: { ...vote } }, "peerQ");
+    // same vote with another signature: no copy, the machine checks it (bad signature: reported)
+    a.driver.push({ kind: "vote", vote: { ...vote, signature: new Uint8Array(64).fill(1) } }, "evil");
+    await waitUntil(() => invalid.length > 0, 3000, "invalid report");
+    await (a.driver as unknown as { idle: Promise<void> }).idle;
+    (a.driver as unknown as { wal: { flush(): void } }).wal.flush();
+    assert.equal(a.driver.duplicatesSkipped, 2);
+    assert.equal(logged(), before + 1, "only the vote with the other signature was logged");
+    assert.equal(a.sent.length, sentBefore, "no output for the copies");
+    assert.deepEqual(invalid, ["evil"]);
+    await a.driver.stop();
   });
 
   it("rejects a vote with a bad signature and reports its sender", async () => {

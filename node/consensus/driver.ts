@@ -414,6 +414,16 @@ export class ConsensusDriver {
     this.running = false;
   }
 
+  /** copies of held proposals / votes dropped before the WAL (see process). */
+  duplicatesSkipped = 0;
+
+  /** the rounds of the proposals for `height` waiting in the queue (the reactor's status shows them as held). */
+  queuedProposalRounds(height: bigint): number[] {
+    const out: number[] = [];
+    for (const q of this.queue) if (q.input.kind === "proposal" && q.input.proposal.height === height) out.push(q.input.proposal.round);
+    return out;
+  }
+
   /** enqueues an input (from a peer, or the node itself); false when dropped (bounds, stopped). */
   push(input: ConsensusInput, peer?: string): boolean {
     if (this.stopped || this.halted) return false;
@@ -474,6 +484,13 @@ export class ConsensusDriver {
   /** prepare (async app answers the machine needs synchronously), log, handle, carry out. */
   private async process(item: QueueItem, replayNowMs: number | undefined): Promise<void> {
     const input = item.input;
+    // a relayed copy of a proposal or vote the machine holds: handling it changes nothing and has no
+    // output (the rules were at their fixpoint after the input that brought the original), so neither
+    // the WAL (a whole block per proposal copy) nor the machine sees it; replay skips the same way
+    if (this.sm.isDuplicate(input)) {
+      this.duplicatesSkipped++;
+      return;
+    }
     await this.prepare(input);
     if (this.stopped) return;
     const nowMs = replayNowMs ?? this.now();

@@ -506,7 +506,14 @@ export class ConsensusReactor {
     const sm = this.d.driver.sm;
     if (v === undefined) return { kind: "status", height: 0n, round: 0, step: 0, proposals: [], votes: [] };
     const msgs = sm.heightMessages();
-    const proposals = msgs.proposals.map((p) => p.proposal.round).slice(-MAX_STATUS_ROUNDS);
+    const rounds = msgs.proposals.map((p) => p.proposal.round);
+    // a proposal received and waiting in the driver's queue counts as held: while the machine is busy
+    // (applying the last block), a status without it made every peer relay the whole block again after
+    // relayDelayMs, and again every resendMs (37 copies on one loaded localnet run). Direct sends from the
+    // proposer never depend on our status, and a queued copy the machine then refuses drops out of the
+    // next status.
+    for (const r of this.d.driver.queuedProposalRounds?.(v.height) ?? []) if (!rounds.includes(r)) rounds.push(r);
+    const proposals = rounds.slice(-MAX_STATUS_ROUNDS);
     const byKey = new Map<string, VoteBits>();
     for (const vote of msgs.votes) {
       const k = `${vote.round}/${vote.type}`;
@@ -806,7 +813,8 @@ export class ConsensusReactor {
         }
         if (this.incomingBlocks.size >= 64) this.incomingBlocks.clear();
         this.incomingBlocks.add(toHex(m.proposal.blockId.hash));
-        this.d.driver.push({ kind: "proposal", proposal: m.proposal, block: m.block }, peer);
+        // our status shows a queued proposal as held (statusMessage): tell the peers now
+        if (this.d.driver.push({ kind: "proposal", proposal: m.proposal, block: m.block }, peer) && h === v.height) this.scheduleStatus();
         return undefined;
       }
       case "block": {

@@ -428,6 +428,25 @@ export class ConsensusState {
     return hs !== undefined && hs.height === height && hs.proposals.has(round);
   }
 
+  /**
+   * true for a copy of something the machine already holds, which `handle` would ignore without any
+   * output or change: a proposal of a (current height, round) it holds one of, or a vote of the current
+   * height byte-identical to one held (peers relay copies; a whole block per proposal copy).
+   */
+  isDuplicate(input: ConsensusInput): boolean {
+    const hs = this.hs;
+    if (hs === undefined || this.halted) return false;
+    if (input.kind === "proposal") return input.proposal.height === hs.height && hs.proposals.has(input.proposal.round);
+    if (input.kind === "vote") {
+      const v = input.vote;
+      // onVote's checks before its own hasExact, in its order (a malformed copy still gets `invalid`)
+      if (v.type !== SignedMsgType.Prevote && v.type !== SignedMsgType.Precommit) return false;
+      if (!Number.isInteger(v.round) || v.round < 0) return false;
+      return v.height === hs.height && hs.votes.hasExact(v);
+    }
+    return false;
+  }
+
   /** true when the current height holds the block with this hash (proposed or fetched). */
   hasBlock(hash: Bytes): boolean {
     const hs = this.hs;
