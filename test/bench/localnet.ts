@@ -14,7 +14,11 @@
  * warm-up's own rate and CPU are reported under `warmup` (BENCH_WARMUP_ROUNDS=0 measures cold nodes).
  *
  * Two phases on the localnet, txs signed before the clock starts (SIGN_MODE_DIRECT, native secp256k1):
- *  1. saturation: BENCH_LOCALNET_SENDERS × BENCH_LOCALNET_TXS_PER_SENDER txs as fast as the nodes take
+ * Both throughputs are sustained rates over several blocks: the single node runs 1,000 × 20 txs (~8 s, ~9
+ * blocks); a 5-round burst (its old default) commits in 3 or 4 one-second blocks, so its tx/s swung
+ * 1,767-2,772 between two back-to-back runs of the same commit, by where the block boundaries fell.
+ *
+ *  1. saturation: BENCH_LOCALNET_SENDERS × BENCH_LOCALNET_TXS_PER_SENDER (800 × 10) txs as fast as the nodes take
  *     them (rounds of one sequence per sender, as bankSend; sender i always through node i mod 4, batched
  *     broadcast_tx_sync) → sustained tx/s = committed ÷ (last commit − first send); ratio = that ÷ the
  *     single-node tx/s.
@@ -52,7 +56,7 @@ import { cpuSeconds, machineCpu, threadCpu } from "./procCpu.ts";
 
 const num = (k: string, d: number) => Number(process.env[k] ?? d);
 const SENDERS = num("BENCH_LOCALNET_SENDERS", 800);
-const PER_SENDER = num("BENCH_LOCALNET_TXS_PER_SENDER", 5);
+const PER_SENDER = num("BENCH_LOCALNET_TXS_PER_SENDER", 10);
 const PACED_SECONDS = num("BENCH_LOCALNET_PACED_SECONDS", 30);
 const BLOCK_INTERVAL = process.env["BENCH_LOCALNET_BLOCK_INTERVAL"] ?? "1s";
 const TIMEOUT_COMMIT = process.env["BENCH_LOCALNET_TIMEOUT_COMMIT"] ?? "800ms";
@@ -80,7 +84,7 @@ function baseline(): Record<string, any> {
     env: {
       ...process.env,
       BENCH_SENDERS: String(num("BENCH_BASELINE_SENDERS", 1000)),
-      BENCH_TXS_PER_SENDER: String(num("BENCH_BASELINE_TXS_PER_SENDER", 5)),
+      BENCH_TXS_PER_SENDER: String(num("BENCH_BASELINE_TXS_PER_SENDER", 20)),
       BENCH_WARMUP_ROUNDS: String(WARMUP_ROUNDS),
       BENCH_BLOCK_INTERVAL: BLOCK_INTERVAL,
       ...(BASELINE_FLAGS !== undefined ? { OPENLEDGERD_NODE_FLAGS: BASELINE_FLAGS } : {}),
