@@ -11,7 +11,10 @@
  * started processes JIT-compile their hot paths and grow their heaps over their first thousands of txs,
  * and the compiler and GC helpers run on background threads, which the single node gets on the spare core
  * while four fresh validators pay for them on shared cores. The figures are those of running nodes; the
- * warm-up's own rate and CPU are reported under `warmup` (BENCH_WARMUP_ROUNDS=0 measures cold nodes).
+ * warm-up's own rate and CPU are reported under `warmup` (BENCH_WARMUP_ROUNDS=0 measures cold nodes), with
+ * `warmup.chunks`: the warm-up goes in chunks of 2 rounds, each committed before the next, and each chunk's
+ * mean CPU per tx per validator (by thread) shows how close to steady state the nodes were (bankSend reports
+ * the same for the single node).
  *
  * Two phases on the localnet, txs signed before the clock starts (SIGN_MODE_DIRECT, native secp256k1):
  * Both throughputs are sustained rates over several blocks: the single node runs 1,000 × 20 txs (~8 s, ~9
@@ -21,7 +24,8 @@
  *  1. saturation: BENCH_LOCALNET_SENDERS × BENCH_LOCALNET_TXS_PER_SENDER (800 × 10) txs as fast as the nodes take
  *     them (rounds of one sequence per sender, as bankSend; sender i always through node i mod 4, batched
  *     broadcast_tx_sync) → sustained tx/s = committed ÷ (last commit − first send); ratio = that ÷ the
- *     single-node tx/s.
+ *     single-node tx/s. `saturation.blocks`: the blocks that committed them (tx counts, header-time
+ *     intervals, the round each height was decided in).
  *  2. paced: BENCH_LOCALNET_PACED_SECONDS at a steady offered rate (BENCH_LOCALNET_RATE, default 0.3 ×
  *     the single-node tx/s: the issue's target) → achieved tx/s, broadcast-to-commit latency p50/p99
  *     (send → first 50 ms status poll of node 0 that sees the block) and the block interval (header
@@ -99,7 +103,7 @@ function baseline(): Record<string, any> {
 /** watches node 0: the perf time each tx hash was first seen committed, block header times. */
 class CommitWatcher {
   readonly committedAt = new Map<string, number>();
-  readonly blocks: { height: number; time: number; txs: number; seenAt: number }[] = [];
+  readonly blocks: { height: number; time: number; txs: number; seenAt: number; lastCommitRound: number }[] = [];
   private last = 0;
   private on = true;
   private loop: Promise<void> | undefined;
@@ -118,7 +122,7 @@ class CommitWatcher {
             const b = await rpc(this.url, "block", { height: String(k) });
             const txs = (b.block.data.txs ?? []) as string[];
             for (const t of txs) this.committedAt.set(txHashHex(Buffer.from(t, "base64")), now);
-            this.blocks.push({ height: k, time: Date.parse(b.block.header.time), txs: txs.length, seenAt: now });
+            this.blocks.push({ height: k, time: Date.parse(b.block.header.time), txs: txs.length, seenAt: now, lastCommitRound: Number(b.block.last_commit?.round ?? 0) });
           }
           this.last = h;
         } catch {
@@ -334,8 +338,27 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const rejWarm = { n: 0, first: "" };
     const w0 = performance.now();
     const cpuWarm0 = cpuSnap(procs);
-    await sendRounds(warmRounds, sentWarm, rejWarm);
-    await allDone(sentWarm, rejWarm, warmRounds.length * SENDERS, 600_000);
+    // in chunks of 2 rounds, each committed before the next: each chunk's CPU per tx shows how far from
+    // steady state the validators still were (the curve is reported under warmup.chunks)
+    const chunks: { rounds: number; tps: number; node_cpu_ms_per_tx_mean: number; main_thread_ms_per_tx_mean: number; threads_ms_per_tx_mean: Record<string, number> }[] = [];
+    for (let r = 0; r < warmRounds.length; r += 2) {
+      const part = warmRounds.slice(r, r + 2);
+      const c0 = cpuSnap(procs);
+      const before = sentWarm.length;
+      const committedBefore = sentWarm.filter((s) => watcher.committedAt.has(s.hash)).length;
+      await sendRounds(part, sentWarm, rejWarm);
+      await allDone(sentWarm, rejWarm, sentWarm.length, 600_000);
+      const c1 = cpuSnap(procs);
+      const n = Math.max(1, sentWarm.filter((s) => watcher.committedAt.has(s.hash)).length - committedBefore);
+      const avg = (a: number[], b: number[]) => Number(((mean(b.map((x, i) => x - a[i]!)) * 1000) / n).toFixed(3));
+      chunks.push({
+        rounds: r + part.length,
+        tps: Math.round(((sentWarm.length - before) * 1000) / (c1.at - c0.at)),
+        node_cpu_ms_per_tx_mean: avg(c0.nodes, c1.nodes),
+        main_thread_ms_per_tx_mean: avg(c0.mains, c1.mains),
+        threads_ms_per_tx_mean: Object.fromEntries(Object.keys(c1.threads[0] ?? {}).map((k) => [k, Number(((mean(c1.threads.map((t, i) => (t[k] ?? 0) - (c0.threads[i]![k] ?? 0))) * 1000) / n).toFixed(3))])),
+      });
+    }
     const cpuWarm1 = cpuSnap(procs);
     const warmCommitted = sentWarm.filter((s) => watcher.committedAt.has(s.hash)).length;
     const warmup = {
@@ -347,6 +370,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
       seconds: Number(((performance.now() - w0) / 1000).toFixed(2)),
       tps: warmCommitted === 0 ? null : Math.round(warmCommitted / ((performance.now() - w0) / 1000)),
       cpu: warmCommitted === 0 ? null : cpuReport(cpuWarm0, cpuWarm1, warmCommitted),
+      chunks,
       single_node: (base as Record<string, any>).warmup ?? null,
     };
 
@@ -365,6 +389,16 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     const satLat = latencies(sentSat, watcher.committedAt);
     const satLast = Math.max(...sentSat.map((s) => watcher.committedAt.get(s.hash) ?? 0));
     const satTps = satLat.length / ((satLast - t0) / 1000);
+    // the blocks that committed the phase's txs: sizes, header-time intervals, and heights decided in a
+    // round > 0 (a proposal that missed its propose timeout costs a whole extra round of consensus)
+    const satBlocks = watcher.blocks.filter((b) => b.seenAt >= t0 && b.seenAt <= satLast);
+    const roundOf = new Map(watcher.blocks.map((b) => [b.height - 1, b.lastCommitRound]));
+    const satBlockReport = {
+      count: satBlocks.length,
+      txs: satBlocks.map((b) => b.txs),
+      interval_ms: satBlocks.slice(1).map((b, i) => b.time - satBlocks[i]!.time),
+      decided_in_round: satBlocks.map((b) => roundOf.get(b.height) ?? null),
+    };
 
     // ---- phase 2: paced (ticks of 100 ms; each tick's txs grouped by the sender's node)
     const sentPaced: Sent[] = [];
@@ -447,6 +481,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
         latency_p50_ms: Math.round(percentile(satLat, 50)),
         latency_p99_ms: Math.round(percentile(satLat, 99)),
         cpu: cpuReport(cpuSat0, cpuSat1, satLat.length),
+        blocks: satBlockReport,
       },
       paced: {
         offered_tps: rate,
