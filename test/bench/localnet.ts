@@ -4,7 +4,10 @@
  * peers, timeout_commit BENCH_LOCALNET_TIMEOUT_COMMIT (800ms) as `make localnet`, so blocks are ~1 s
  * apart: the commit timeout runs from the decision and proposing + voting take the rest), as a ratio to
  * the single-node throughput of test/bench/bankSend.ts measured in the same run (its own process, same
- * machine, blocks BENCH_LOCALNET_BLOCK_INTERVAL = 1s apart).
+ * machine, blocks BENCH_LOCALNET_BLOCK_INTERVAL = 1s apart), twice: once before the localnet starts and
+ * once after it stopped; the ratio's baseline is the mean of the two (each ratio is reported too), so that
+ * the machine's speed drifting during a run (here the single node's CPU per tx ranged 0.457-0.645 ms across
+ * runs within 30 minutes) weighs on both sides alike (BENCH_LOCALNET_BRACKET=0: the run before only).
  *
  * Warm-up: BENCH_WARMUP_ROUNDS (2) rounds of one sequence per sender are sent and committed before any
  * clock starts, on the localnet and in the single-node baseline alike (bankSend's own warm-up): freshly
@@ -72,6 +75,8 @@ const WARMUP_ROUNDS = Math.max(0, num("BENCH_WARMUP_ROUNDS", 2));
 /** V8 flags on the validators' / the single node's command line (cli/openledgerd OPENLEDGERD_NODE_FLAGS); unset = the launcher's default. */
 const VALIDATOR_FLAGS = process.env["BENCH_LOCALNET_NODE_FLAGS"];
 const BASELINE_FLAGS = process.env["BENCH_BASELINE_NODE_FLAGS"];
+/** run the single-node baseline again after the localnet and take the mean of both (BENCH_LOCALNET_BRACKET=0: only the run before). */
+const BRACKET = process.env["BENCH_LOCALNET_BRACKET"] !== "0";
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -277,6 +282,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
   process.stderr.write(`bench localnet: single-node baseline ${skip === undefined ? "(bankSend)" : `skipped, taken as ${skip} tx/s`}\n`);
   const base = skip === undefined ? baseline() : { value: Number(skip) };
   const singleTps = Number(base.value);
+  let result: Record<string, unknown> = {};
 
   const accounts = makeAccounts("bench-localnet", SENDERS);
   const procs: Proc[] = await setupNet("lnb", genesisAccounts(accounts, "100000000000"));
@@ -458,7 +464,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     // graceful stop: each node logs its gossip and pool counters since start (both phases together)
     await Promise.all(procs.map((p) => kill(p, "SIGTERM")));
     const gossip = gossipReport(procs, warmCommitted + satLat.length + pacedLat.length);
-    return {
+    result = {
       name: "localnet",
       value: Math.round(satTps),
       unit: "tx/s",
@@ -502,7 +508,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
       mean_block_interval_ms: Math.round(mean(allIntervals)),
       heights,
       gossip,
-      single_node: { tps: singleTps, latency_p50_ms: base.latency_p50_ms, latency_p99_ms: base.latency_p99_ms, txs: base.txs, mean_block_interval_ms: base.mean_block_interval_ms, node_cpu_ms_per_tx: base.node_cpu_ms_per_tx, node_main_thread_cpu_ms_per_tx: base.node_main_thread_cpu_ms_per_tx },
+      single_node: singleSummary(base),
     };
   } finally {
     await Promise.all(procs.map((p) => kill(p, "SIGTERM")));
@@ -518,6 +524,39 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
     }
     await teardown(procs);
   }
+  if (skip !== undefined || !BRACKET) return result;
+  // the second single-node run, after the localnet: the ratio's baseline is the mean of the runs before and
+  // after, so a drift of the machine's speed during the run (seen: the single node's CPU per tx 0.457-0.645
+  // within 30 minutes) weighs on both sides alike instead of on whichever half ran in the slow minutes
+  process.stderr.write("bench localnet: single-node baseline again, after the localnet (bankSend)\n");
+  const after = baseline();
+  const before = singleTps;
+  const meanTps = Math.round((before + Number(after.value)) / 2);
+  const sat = result.saturation as { tps: number };
+  const pacedP50 = result.latency_p50_ms as number;
+  const bracketRatio = sat.tps / meanTps;
+  return {
+    ...result,
+    baseline: meanTps,
+    baseline_name: "single-node bank-send tx/s (test/bench/bankSend.ts), mean of a run before and a run after the localnet",
+    ratio: Number(bracketRatio.toFixed(3)),
+    ratio_to_each_baseline: [Number((sat.tps / before).toFixed(3)), Number((sat.tps / Number(after.value)).toFixed(3))],
+    target: { ratio: 0.3, paced_p50_ms: 1500, met: bracketRatio >= 0.3 && pacedP50 <= 1500 },
+    single_node_after: singleSummary(after),
+  };
+}
+
+function singleSummary(b: Record<string, any>): Record<string, unknown> {
+  return {
+    tps: Number(b.value),
+    latency_p50_ms: b.latency_p50_ms,
+    latency_p99_ms: b.latency_p99_ms,
+    txs: b.txs,
+    mean_block_interval_ms: b.mean_block_interval_ms,
+    node_cpu_ms_per_tx: b.node_cpu_ms_per_tx,
+    node_main_thread_cpu_ms_per_tx: b.node_main_thread_cpu_ms_per_tx,
+    node_thread_cpu_s: b.node_thread_cpu_s,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
