@@ -244,7 +244,10 @@ class SmtCommitStore implements CommitStore {
     ops.push({ type: "put", key: LATEST_KEY, value: v });
     await this.backend.write(ops, { sync: true });
     this.flat.afterCommit(dirty);
-    // inner nodes are the hot upper levels of the next batch; leaves are read again only when their key is
+    // the cache follows the latest tree, which the next batches walk: the nodes this version replaced
+    // leave it (kept, they would fill it with stale paths, ~10,000 nodes per 400-tx block, and every
+    // full GC would mark them), the new ones enter it
+    for (let i = 0; i < result.replaced.length; i++) this.nodes.evict(result.replaced[i] as Bytes);
     for (let i = 0; i < result.created.length; i++) this.nodes.add(result.created[i] as TreeNode);
     this._version = version;
     this._root = result.root;

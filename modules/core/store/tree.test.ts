@@ -99,6 +99,41 @@ describe("store/tree", () => {
     assert.equal(lookup(t.nodes, t.root, sha256(utf8("absent"))), undefined);
   });
 
+  it("a batch's replaced hashes are the old tree's nodes that left the tree (what the store's cache drops)", () => {
+    const r = rng(11);
+    const t = memTree(64);
+    const reachable = (root: Bytes): Set<string> => {
+      const out = new Set<string>();
+      const rec = (h: Bytes): void => {
+        if (h.every((b) => b === 0)) return;
+        out.add(toHex(h));
+        const n = t.nodes.get(h);
+        if (n.kind === 1) {
+          rec(n.left);
+          rec(n.right);
+        }
+      };
+      rec(root);
+      return out;
+    };
+    for (let block = 0; block < 30; block++) {
+      const before = reachable(t.root);
+      const batch = new Map<string, Bytes | null>();
+      const n = 1 + r.int(block < 3 ? 80 : 20);
+      for (let i = 0; i < n; i++) batch.set(`k${r.int(200)}`, r.int(4) === 0 ? null : r.bytes(1 + r.int(8)));
+      // some unchanged rewrites and deletes of absent keys too
+      if (block > 0) batch.set("zz-absent", null);
+      const res = t.apply([...batch]);
+      const after = reachable(t.root);
+      const created = new Set(res.created.map((c) => toHex(c.hash)));
+      const gone = [...before].filter((h) => !after.has(h)).sort();
+      // a node rebuilt identical is replaced and created again: the store evicts, then adds it back
+      const dropped = [...new Set(res.replaced.map(toHex))].filter((h) => !created.has(h)).sort();
+      assert.deepEqual(dropped, gone, `block ${block}`);
+      for (const h of res.replaced) assert.ok(before.has(toHex(h)), `block ${block}: replaced a node of the old tree`);
+    }
+  });
+
   it("deleting everything collapses back to the empty root; re-adding gives the same root", () => {
     const t = memTree();
     const keys = Array.from({ length: 50 }, (_, i) => `x${i}`);

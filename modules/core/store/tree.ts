@@ -152,6 +152,15 @@ export class NodeCache {
     this.insert(cacheKey(n.hash), n);
   }
 
+  /** forgets a node (one that left the latest tree): a later get reads it from the backend again. */
+  evict(hash: Bytes): void {
+    const k = cacheKey(hash);
+    const y = this.young.get(k);
+    if (y !== undefined && sameHash(y.hash, hash)) this.young.delete(k);
+    const o = this.old.get(k);
+    if (o !== undefined && sameHash(o.hash, hash)) this.old.delete(k);
+  }
+
   private insert(k: number, n: TreeNode): void {
     if (this.young.size >= this.half) {
       this.old = this.young;
@@ -184,6 +193,12 @@ export interface BatchResult {
   root: Bytes;
   /** nodes created by this batch (to persist), in creation order. */
   created: TreeNode[];
+  /**
+   * hashes of the old tree's nodes this batch replaced: inner nodes on a changed path and leaves
+   * rewritten or deleted. They stay stored (old versions remain readable) but leave the latest tree,
+   * which is what the next batches walk, so the store drops them from its node cache at commit.
+   */
+  replaced: Bytes[];
 }
 
 export function sortEntries(entries: DirtyEntry[]): DirtyEntry[] {
@@ -196,6 +211,7 @@ export function sortEntries(entries: DirtyEntry[]): DirtyEntry[] {
  */
 export function applyBatch(nodes: NodeCache, root: Bytes, entries: readonly DirtyEntry[]): BatchResult {
   const created: TreeNode[] = [];
+  const replaced: Bytes[] = [];
   // puts[i] = number of puts among entries[0..i)
   const puts = new Uint32Array(entries.length + 1);
   for (let i = 0; i < entries.length; i++) puts[i + 1] = (puts[i] as number) + (entries[i]!.value === null ? 0 : 1);
@@ -270,16 +286,22 @@ export function applyBatch(nodes: NodeCache, root: Bytes, entries: readonly Dirt
     if (lo === hi) return isEmptyHash(hash) ? null : hash;
     if (isEmptyHash(hash)) return build(depth, lo, hi, null);
     const node = nodes.get(hash);
-    if (node.kind === 0) return build(depth, lo, hi, findKey(lo, hi, node.keyHash) ? null : node);
+    if (node.kind === 0) {
+      // a leaf not overridden moves down (or stays) with its hash; an overridden one leaves the tree
+      if (!findKey(lo, hi, node.keyHash)) return build(depth, lo, hi, node);
+      replaced.push(hash);
+      return build(depth, lo, hi, null);
+    }
     const mid = split(lo, hi, depth);
     const l = update(node.left, depth + 1, lo, mid);
     const r = update(node.right, depth + 1, mid, hi);
     if (l === node.left && r === node.right) return hash;
+    replaced.push(hash);
     return join(l, r);
   };
 
   const res = update(root, 0, 0, entries.length);
-  return { root: hashOf(res), created };
+  return { root: hashOf(res), created, replaced };
 }
 
 // ---- reads and proof paths ---------------------------------------------------------------------
