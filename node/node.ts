@@ -31,6 +31,7 @@ import { BlockSyncReactor } from "./blocksync/reactor.ts";
 import { makeVerifyAndApply } from "./blocksync/verify.ts";
 import { chainRoundState } from "./consensus/chainRoundState.ts";
 import { ConsensusDriver, storedLastCommit, type SyncPrivValidator } from "./consensus/driver.ts";
+import { attachConsensusEvents } from "./rpc/consensusEvents.ts";
 import { EvidencePool } from "./consensus/evidencePool.ts";
 import { ConsensusReactor } from "./consensus/reactor.ts";
 import { DEFAULT_TIMEOUTS } from "./consensus/state.ts";
@@ -369,6 +370,8 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         state,
       );
       const reactor = new ConsensusReactor({ ...opts.consensus.gossip }, { host, driver, blockStore, evidence, logger: log });
+      // CometBFT's consensus events (NewRoundStep, NewRound, Vote, …) for WebSocket subscribers
+      attachConsensusEvents(driver, events);
       const me = state.validators.find((v) => equal(v.address, pv.address));
       const alone = me !== undefined && me.votingPower * 3n > totalVotingPower(state.validators) * 2n;
       const syncFirst = (opts.consensus.blockSync ?? true) && !alone;

@@ -130,6 +130,8 @@ export interface DriverListener {
   onVote?(vote: Vote): void;
   /** after every handled input (round state may have changed; new votes may be held). */
   onAfterInput?(view: RoundStateView | undefined): void;
+  /** live inputs only (not WAL replay): the input the machine just handled and the outputs it produced (RPC consensus events). */
+  onInput?(input: ConsensusInput, outs: readonly ConsensusOutput[], view: RoundStateView | undefined): void;
   onMissingBlock?(height: bigint, blockId: BlockID): void;
   /** the machine holds a valid block with a polka in `round`, or decided it (`isCommit`). */
   onValidBlock?(height: bigint, round: number, blockId: BlockID, isCommit: boolean): void;
@@ -508,6 +510,7 @@ export class ConsensusDriver {
     }
     const view = this.sm.view();
     if (view !== undefined) this.d.metrics?.round.set(view.round);
+    if (replayNowMs === undefined) this.emit("onInput", input, outs, view);
     this.emit("onAfterInput", view);
   }
 

@@ -90,7 +90,19 @@ export type BusEvent =
   | { type: "NewEvidence"; height: bigint; evidence: import("../types/block.ts").Evidence }
   | { type: "Tx"; tx: TxRecord }
   /** the block's validator updates (only when there are some). */
-  | { type: "ValidatorSetUpdates"; updates: import("../../modules/core/abci.ts").ValidatorUpdate[] };
+  | { type: "ValidatorSetUpdates"; updates: import("../../modules/core/abci.ts").ValidatorUpdate[] }
+  /**
+   * consensus (BFT nodes; node/rpc/consensusEvents.ts): CometBFT's EventDataRoundState events (the step as
+   * CometBFT names it, e.g. "RoundStepPropose"), NewRound (with the round's proposer), CompleteProposal
+   * and Vote.
+   */
+  | { type: ConsensusRoundStateEvent; height: bigint; round: number; step: string }
+  | { type: "NewRound"; height: bigint; round: number; step: string; proposer: { address: Bytes; index: number } }
+  | { type: "CompleteProposal"; height: bigint; round: number; step: string; blockId: import("../types/block.ts").BlockID }
+  | { type: "Vote"; vote: import("../types/block.ts").Vote };
+
+/** the consensus events whose data is CometBFT's EventDataRoundState {height, round, step}. */
+export type ConsensusRoundStateEvent = "NewRoundStep" | "Polka" | "Lock" | "Relock" | "ValidBlock" | "TimeoutPropose" | "TimeoutWait";
 
 export interface EventBusView {
   /** listener receives every event; returns an unsubscribe function. */

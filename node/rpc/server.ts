@@ -12,7 +12,7 @@ import type { ValidatorUpdate } from "../../modules/core/abci.ts";
 import { toHex } from "../../modules/core/bytes.ts";
 import { addressFromSecp256k1 } from "../../modules/core/hash.ts";
 import { ed25519Address } from "../crypto/ed25519.ts";
-import { evidenceJson } from "./evidenceJson.ts";
+import { evidenceJson, voteJson } from "./evidenceJson.ts";
 import { matches, type Query } from "../types/query.ts";
 import type { BusEvent, RpcEnv } from "./env.ts";
 import { errorObject, type JsonRpcErrorObject, RpcError, RpcErrorCode } from "./errors.ts";
@@ -108,6 +108,9 @@ export function busEventMap(ev: BusEvent): Record<string, string[]> {
     case "ValidatorSetUpdates":
       m["tm.event"] = ["ValidatorSetUpdates"];
       break;
+    default:
+      // consensus events (consensusEvents.ts): matched on tm.event only, as in CometBFT
+      m["tm.event"] = [ev.type];
   }
   return m;
 }
@@ -138,6 +141,15 @@ function busEventData(ev: BusEvent): Json {
       };
     case "ValidatorSetUpdates":
       return { type: "tendermint/event/ValidatorSetUpdates", value: { validator_updates: ev.updates.map(updatedValidatorJson) } };
+    case "NewRound":
+      return { type: "tendermint/event/NewRound", value: { height: int(ev.height), round: ev.round, step: ev.step, proposer: { address: hex(ev.proposer.address), index: ev.proposer.index } } };
+    case "CompleteProposal":
+      return { type: "tendermint/event/CompleteProposal", value: { height: int(ev.height), round: ev.round, step: ev.step, block_id: blockIdJson(ev.blockId) } };
+    case "Vote":
+      return { type: "tendermint/event/Vote", value: { Vote: voteJson(ev.vote) } };
+    default:
+      // EventDataRoundState: NewRoundStep, Polka, Lock, Relock, ValidBlock, TimeoutPropose, TimeoutWait
+      return { type: "tendermint/event/RoundState", value: { height: int(ev.height), round: ev.round, step: ev.step } };
   }
 }
 
