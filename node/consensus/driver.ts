@@ -43,7 +43,7 @@ import type { BatchWriter, BlockStore } from "../execution/types.ts";
 import type { ChainState } from "../storage/types.ts";
 import { type Block, type BlockID, type Commit, EMPTY_BLOCK_ID, type ExtendedCommit, type Proposal, SignedMsgType, type Timestamp, type Vote } from "../types/block.ts";
 import { isZeroBlockId, proposalSignBytes, voteSignBytes } from "../types/encoding.ts";
-import { blockId as computeBlockId, commitHash, dataHash, evidenceHash, validatorSetHash } from "../types/hash.ts";
+import { commitHash, dataHash, evidenceHash, validatorSetHash } from "../types/hash.ts";
 import { compareTimestamps } from "../types/time.ts";
 import { ValidatorSet } from "../types/validatorSet.ts";
 import {
@@ -56,6 +56,7 @@ import {
   type TimeoutParams,
   type VoteExtensionHooks,
 } from "./state.ts";
+import { memoBlockId } from "./blockBytes.ts";
 import { toCommit } from "./voteSet.ts";
 import { ConsensusWal, messagesForReplay, readWalMessages, type WalInput } from "./wal.ts";
 import type { DuplicateVoteEvidenceData } from "./voteSet.ts";
@@ -249,6 +250,7 @@ export class ConsensusDriver {
         ...(deps.privValidator !== undefined ? { signer: this.makeSigner(deps.privValidator) } : {}),
         verifier: ed25519Verifier,
         extensions: extHooks,
+        blockId: memoBlockId,
       },
     );
   }
@@ -540,7 +542,7 @@ export class ConsensusDriver {
         this.blocks.set(toHex(input.proposal.blockId.hash), input.block);
         return;
       case "block":
-        this.blocks.set(toHex(blockIdCache(input.block).hash), input.block);
+        this.blocks.set(toHex(memoBlockId(input.block).hash), input.block);
         return;
       case "value":
         await this.prepareExtension(input.block, toHex(blockIdOfValue(input.block)));
@@ -741,19 +743,9 @@ export class ConsensusDriver {
 }
 
 function blockIdOfValue(block: Block): Bytes {
-  return blockIdCache(block).hash;
+  return memoBlockId(block).hash;
 }
 
-
-const idMemo = new WeakMap<Block, BlockID>();
-function blockIdCache(block: Block): BlockID {
-  let id = idMemo.get(block);
-  if (id === undefined) {
-    id = computeBlockId(block);
-    idMemo.set(block, id);
-  }
-  return id;
-}
 
 function fromHexSafe(hex: string): Bytes {
   return Uint8Array.from(Buffer.from(hex, "hex"));

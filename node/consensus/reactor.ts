@@ -40,7 +40,8 @@ import { channelSpec } from "../p2p/channel.ts";
 import type { ChannelFactory } from "../p2p/mempoolReactor.ts";
 import type { MessageOutcome } from "../p2p/peerScore.ts";
 import type { Block, BlockID, Bytes, Commit, Evidence, Proposal, Vote } from "../types/block.ts";
-import { decodeBlock, decodeEvidence, decodeProposal, decodeVote, encodeBlock, encodeEvidence, encodeProposal, encodeVote } from "../types/encoding.ts";
+import { decodeBlock, decodeEvidence, decodeProposal, decodeVote, encodeEvidence, encodeProposal, encodeVote } from "../types/encoding.ts";
+import { blockBytes } from "./blockBytes.ts";
 import { blockIdKey, commitToVotes } from "./voteSet.ts";
 import { type ConsensusDriver, storedLastCommit } from "./driver.ts";
 import { blockIdEqual } from "../blocksync/verify.ts";
@@ -167,24 +168,10 @@ export function decodeStateMessage(b: Uint8Array): StateMessage {
   return m;
 }
 
-/**
- * encodeBlock by block object: a proposal goes to every peer (and may be relayed or served again), and the
- * blocks the reactor sends come from the machine or the block store, which never change a block they hand out.
- */
-const encodedBlocks = new WeakMap<Block, Uint8Array>();
-function encodeBlockOnce(block: Block): Uint8Array {
-  let b = encodedBlocks.get(block);
-  if (b === undefined) {
-    b = encodeBlock(block);
-    encodedBlocks.set(block, b);
-  }
-  return b;
-}
-
 export function encodeDataMessage(m: DataMessage): Uint8Array {
   const w = new BinaryWriter();
-  if (m.kind === "proposal") w.uint32(1).bytes(encodeProposal(m.proposal)).bytes(encodeBlockOnce(m.block));
-  else if (m.kind === "block") w.uint32(2).uint64(m.height).bytes(encodeBlockOnce(m.block));
+  if (m.kind === "proposal") w.uint32(1).bytes(encodeProposal(m.proposal)).bytes(blockBytes(m.block));
+  else if (m.kind === "block") w.uint32(2).uint64(m.height).bytes(blockBytes(m.block));
   else w.uint32(3).uint64(m.height).bytes(m.hash);
   return w.finish();
 }

@@ -64,6 +64,29 @@ describe("consensus/wal", () => {
     assert.equal(crc32c(new Uint8Array(32).fill(0xff)), 0x62a8ab43, "32 0xff bytes (RFC 3720)");
   });
 
+  it("crc32c's 8-bytes-at-a-time path agrees with the bitwise definition at every length, offset and continuation", () => {
+    const bitwise = (b: Uint8Array, crc = 0): number => {
+      let c = ~crc >>> 0;
+      for (const x of b) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      }
+      return ~c >>> 0;
+    };
+    const buf = new Uint8Array(400);
+    let s = 7;
+    for (let i = 0; i < buf.length; i++) buf[i] = s = (s * 1103515245 + 12345) & 0xff;
+    for (let off = 0; off < 4; off++) {
+      for (let n = 0; n + off <= buf.length; n += 13) {
+        const b = buf.subarray(off, off + n);
+        assert.equal(crc32c(b), bitwise(b), `offset ${off}, length ${n}`);
+        const k = n >> 1;
+        assert.equal(crc32c(b.subarray(k), crc32c(b.subarray(0, k))), bitwise(b), `split at ${k}`);
+      }
+    }
+    assert.equal(crc32c(new Uint8Array(100_000).fill(0xa5)), bitwise(new Uint8Array(100_000).fill(0xa5)));
+  });
+
   it("round-trips every message kind", () => {
     for (const m of SAMPLES) {
       const back = decodeWalMessage(encodeWalMessage(m));
@@ -108,6 +131,14 @@ describe("consensus/wal", () => {
     w.flushAndSync();
     assert.ok(statSync(path).size > 0);
     w.close();
+  });
+
+  it("write() puts exactly frameRecord(encodeWalMessage(m)) on disk for every kind (blocks framed from their shared bytes)", () => {
+    const path = join(tmp(), "wal");
+    const w = ConsensusWal.open(path);
+    for (const m of SAMPLES) w.write(m);
+    w.close();
+    assert.deepEqual(new Uint8Array(readFileSync(path)), new Uint8Array(Buffer.concat(SAMPLES.map((m) => frameRecord(encodeWalMessage(m))))));
   });
 
   it("cuts a torn tail after backing the file up", () => {
