@@ -91,7 +91,7 @@ export class NodeDb {
   }
 
   newBatch(): NodeBatch {
-    const ops: BatchOp[] = [];
+    let ops: BatchOp[] = [];
     const callbacks: (() => void)[] = [];
     let written = false;
     const backend = this.backend;
@@ -113,11 +113,14 @@ export class NodeDb {
       async write(sync) {
         if (written) throw new Error("batch already written");
         written = true;
-        await backend.write(ops, { sync });
         // the caller often keeps the batch in scope through Commit and the mempool update: without its
         // ops (a block's tx index, results and state, thousands of keys and values) the batch is small,
-        // and they die young instead of being promoted to the old generation
-        ops.length = 0;
+        // and they die young instead of being promoted to the old generation. The batch lets go of them
+        // as soon as the write is under way (the level backend has copied them by then; a backend that
+        // reads them later keeps its own reference), not only after the synced write returned
+        const writing = backend.write(ops, { sync });
+        ops = [];
+        await writing;
         for (const fn of callbacks) fn();
         callbacks.length = 0;
       },

@@ -8,7 +8,10 @@
  *   node test/bench/gcPipe.ts [--senders N] [--blocks K] [--block B]
  * GC_PROFILE=DIR writes DIR/wholeBlock.heapprofile: objects allocated during block PROFILE_BLOCK (10) and
  * still alive one block later (with GC_ALLOC=1: all allocations of that block); GC_SNAPSHOT=PATH writes
- * heap snapshots PATH.0 / PATH.1 at the start of those two blocks (diff them by node id).
+ * heap snapshots PATH.0 / PATH.1 at the start of those two blocks (diff them by node id). GC_STEP=K prints
+ * thread CPU per tx of every K blocks (warm-up, e.g. background JIT, against the steady state).
+ * GC_PROFILE=DIR with GC_SURVIVORS=1 writes DIR/survivors.heapprofile instead: objects allocated during the
+ * 10 blocks from PROFILE_BLOCK that survived at least one young-generation GC (what scavenges copy).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +44,7 @@ import { writeFileSync } from "node:fs";
 /** GC_PROFILE=DIR: live-object sampling (allocated since a mark and still alive after a full GC) at points of block PROFILE_BLOCK. */
 const PROF = process.env["GC_PROFILE"];
 const PROF_BLOCK = Number(process.env["PROFILE_BLOCK"] ?? 10);
+const SURVIVORS = process.env["GC_SURVIVORS"] !== undefined;
 const session = PROF !== undefined ? new Session() : undefined;
 if (session !== undefined) {
   session.connect();
@@ -49,11 +53,12 @@ if (session !== undefined) {
 async function mark(): Promise<void> {
   if (session === undefined) return;
   const all = process.env["GC_ALLOC"] !== undefined;
-  await session.post("HeapProfiler.startSampling", { samplingInterval: 1024, includeObjectsCollectedByMajorGC: all, includeObjectsCollectedByMinorGC: all });
+  // GC_SURVIVORS=1: what survived at least one scavenge (copied by it, the scavenger's work), over 10 blocks
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 1024, includeObjectsCollectedByMajorGC: all || SURVIVORS, includeObjectsCollectedByMinorGC: all });
 }
 async function take(name: string): Promise<void> {
   if (session === undefined) return;
-  await session.post("HeapProfiler.collectGarbage");
+  if (!SURVIVORS) await session.post("HeapProfiler.collectGarbage");
   const r = await session.post("HeapProfiler.stopSampling");
   writeFileSync(join(PROF as string, `${name}.heapprofile`), JSON.stringify(r.profile));
 }
@@ -66,6 +71,7 @@ const SENDERS = arg("senders", 800);
 const BLOCKS = arg("blocks", 20);
 const BLOCK = arg("block", 400);
 const CHAIN_ID = "openledger-bench-1";
+const STEP = Number(process.env["GC_STEP"] ?? 0);
 
 // as the node does at start
 await installWasmSha256();
@@ -136,12 +142,13 @@ try {
   };
   await admit(txs.slice(0, BLOCK));
   let gasUsed = 0n;
+  let stepCpu = cpu0;
   for (let b = 0; b < BLOCKS; b++) {
     height++;
     const blockTxs = pool.slice(0, BLOCK).map(fresh);
     // the next block's txs arrive while this block is decided and applied
     const arriving = admit(txs.slice((b + 1) * BLOCK, (b + 2) * BLOCK));
-    if (b === PROF_BLOCK + 1) await take("wholeBlock");
+    if (b === PROF_BLOCK + (SURVIVORS ? 10 : 1)) await take(SURVIVORS ? "survivors" : "wholeBlock");
     if ((b === PROF_BLOCK || b === PROF_BLOCK + 1) && process.env["GC_SNAPSHOT"] !== undefined) (await import("node:v8")).writeHeapSnapshot(`${process.env["GC_SNAPSHOT"]}.${b - PROF_BLOCK}`);
     if (b === PROF_BLOCK) await mark();
     const res = await fin(blockTxs);
@@ -159,6 +166,13 @@ try {
     await conn.commit();
     pool = pool.slice(BLOCK);
     await Promise.all(pool.map((tx) => conn.checkTx({ tx, type: "recheck" })));
+    if (STEP > 0 && (b + 1) % STEP === 0) {
+      // GC_STEP=K: thread CPU of each K blocks (µs per tx), to tell warm-up costs (JIT) from steady ones
+      const now = threadCpu(process.pid);
+      const per = (k: string) => Math.round((((now[k] ?? 0) - (stepCpu[k] ?? 0)) * 1e6) / (STEP * BLOCK));
+      process.stderr.write(`gc-pipe: blocks ${b + 2 - STEP}-${b + 1} µs/tx main ${per("MainThread")} V8Worker ${per("V8Worker")} libuv ${per("libuv-worker")}\n`);
+      stepCpu = now;
+    }
   }
   const wall = performance.now() - t0;
   process.stderr.write("gc-pipe: measure end\n");

@@ -231,18 +231,7 @@ class SmtCommitStore implements CommitStore {
     this.assertOpen();
     if (version <= this._version) throw new Error(`store: commit version ${version} <= ${this._version}`);
     const { result, dirty } = this.compute();
-    const ops: BatchOp[] = [];
-    for (let i = 0; i < dirty.length; i++) {
-      const e = dirty[i] as DirtyEntry;
-      if (e.value === null) ops.push({ type: "del", key: withPrefix(PREFIX.flat, e.key) });
-      else ops.push({ type: "put", key: withPrefix(PREFIX.flat, e.key), value: e.value });
-    }
-    pushNodeOps(ops, result.created);
-    const v = u64be(version);
-    ops.push({ type: "put", key: withPrefix(PREFIX.root, v), value: result.root });
-    for (const [k, val] of meta) ops.push({ type: "put", key: withPrefix(PREFIX.meta, k), value: val });
-    ops.push({ type: "put", key: LATEST_KEY, value: v });
-    await this.backend.write(ops, { sync: true });
+    await this.writeVersion(version, meta, result, dirty);
     this.flat.afterCommit(dirty);
     // the cache follows the latest tree, which the next batches walk: the nodes this version replaced
     // leave it (kept, they would fill it with stale paths, ~10,000 nodes per 400-tx block, and every
@@ -254,6 +243,26 @@ class SmtCommitStore implements CommitStore {
     this.writeSet = new CacheKVStore(this.flat);
     this.cached = null;
     return result.root;
+  }
+
+  /**
+   * The version's one synced backend batch. Not async, and the ops live in this frame only: the backend
+   * copies them before its write is under way, so they (a key and often a value per dirty entry and new
+   * node) are not kept alive through the fsync, while CheckTx keeps allocating.
+   */
+  private writeVersion(version: bigint, meta: readonly KV[], result: BatchResult, dirty: readonly DirtyEntry[]): Promise<void> {
+    const ops: BatchOp[] = [];
+    for (let i = 0; i < dirty.length; i++) {
+      const e = dirty[i] as DirtyEntry;
+      if (e.value === null) ops.push({ type: "del", key: withPrefix(PREFIX.flat, e.key) });
+      else ops.push({ type: "put", key: withPrefix(PREFIX.flat, e.key), value: e.value });
+    }
+    pushNodeOps(ops, result.created);
+    const v = u64be(version);
+    ops.push({ type: "put", key: withPrefix(PREFIX.root, v), value: result.root });
+    for (const [k, val] of meta) ops.push({ type: "put", key: withPrefix(PREFIX.meta, k), value: val });
+    ops.push({ type: "put", key: LATEST_KEY, value: v });
+    return this.backend.write(ops, { sync: true });
   }
 
   discard(): void {
