@@ -4,6 +4,7 @@ import { utf8 } from "../../modules/core/bytes.ts";
 import { decodeBlock, encodeBlock } from "../types/encoding.ts";
 import { blockId } from "../types/hash.ts";
 import { blockBytes, memoBlockId } from "./blockBytes.ts";
+import { decodeDataMessage, encodeDataMessage } from "./reactor.ts";
 import { makeTestBlock } from "./testing.ts";
 
 describe("consensus/blockBytes", () => {
@@ -23,5 +24,16 @@ describe("consensus/blockBytes", () => {
     const decoded = decodeBlock(wire);
     assert.deepEqual(memoBlockId(decoded), blockId(block));
     assert.notEqual(blockBytes(decoded), wire);
+  });
+
+  it("a received proposal's txs are views into its frame, equal to the txs sent; the block and its id are unchanged", () => {
+    const proposal = { type: 32 as const, height: 3n, round: 0, polRound: -1, blockId: blockId(block), timestamp: { seconds: 9n, nanos: 0 }, signature: new Uint8Array(64) };
+    const frame = encodeDataMessage({ kind: "proposal", proposal, block });
+    const m = decodeDataMessage(frame);
+    assert.equal(m.kind, "proposal");
+    if (m.kind !== "proposal") return;
+    assert.deepEqual(m.block, decodeBlock(encodeBlock(block)));
+    for (const tx of m.block.data.txs) assert.equal(tx.buffer, frame.buffer, "a view of the frame");
+    assert.deepEqual(memoBlockId(m.block), blockId(block));
   });
 });

@@ -182,10 +182,10 @@ export function decodeDataMessage(b: Uint8Array): DataMessage {
   let m: DataMessage;
   if (tag === 1) {
     const proposal = decodeProposal(r.bytes());
-    m = { kind: "proposal", proposal, block: decodeBlock(r.bytes()) };
+    m = { kind: "proposal", proposal, block: decodeBlock(r.bytes(), true) };
   } else if (tag === 2) {
     const height = BigInt(r.uint64());
-    m = { kind: "block", height, block: decodeBlock(r.bytes()) };
+    m = { kind: "block", height, block: decodeBlock(r.bytes(), true) };
   } else if (tag === 3) {
     const height = BigInt(r.uint64());
     const hash = Uint8Array.from(r.bytes());
