@@ -147,7 +147,8 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
       // changes any stake); slashing: liveness window and double-sign evidence
       // compute (only with an injected verdict source): the previous height's verdicts
       // attribution: a scheduled PoA method version becomes active (before compute attributes anything)
-      beginBlock: ["distribution", "slashing", "attribution", "compute"],
+      // staking (SDK order: after slashing/evidence): keeps this block's HistoricalInfo
+      beginBlock: ["distribution", "slashing", "staking", "attribution", "compute"],
       // attribution: receipts of the block's verified inferences (only with an inference source)
       // gov before staking (SDK order): a passed proposal's changes reach this block's validator updates
       // paychan: settles the channels whose settle window ends at this height

@@ -23,6 +23,10 @@ export interface BlockHeader {
   readonly proposer: Bytes;
   /** the block (header) hash; empty in check/simulate/genesis modes. */
   readonly hash: Bytes;
+  /** FinalizeBlock only: the header's next_validators_hash (RequestFinalizeBlock). */
+  readonly nextValidatorsHash?: Bytes;
+  /** FinalizeBlock only: the header's app_hash, i.e. the state root after the previous block (InitChain's at the first one). */
+  readonly appHash?: Bytes;
 }
 
 /** The key prefix of a module's namespace in the one app tree: utf8(name) + "/". */

@@ -488,7 +488,10 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       }
       const expected = store.version === 0n ? initialHeight : store.version + 1n;
       if (req.height !== expected) throw new Error(`finalizeBlock: expected height ${expected}, got ${req.height}`);
-      const header: BlockHeader = { height: req.height, time: req.time, chainId, proposer: req.proposerAddress, hash: req.hash };
+      // app_hash of this block's header: the root after the previous block (store.root), or at the first
+      // block InitChain's root (the genesis writes are still the working layer; workingRoot is cached)
+      const appHashOfHeader = store.version === 0n ? store.workingRoot() : store.root;
+      const header: BlockHeader = { height: req.height, time: req.time, chainId, proposer: req.proposerAddress, hash: req.hash, nextValidatorsHash: req.nextValidatorsHash, appHash: appHashOfHeader };
       const working: CacheStore = store.working();
       const runtimeParams = readRuntimeParams(working);
       const blockEvents: AbciEvent[] = [];

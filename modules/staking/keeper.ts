@@ -35,6 +35,7 @@ import {
   delegationKey,
   delegationsByValPrefix,
   delegationsOfPrefix,
+  historicalInfoKey,
   lastValidatorPowerKey,
   redByDstKey,
   redBySrcKey,
@@ -52,6 +53,7 @@ import {
   validatorKey,
   validatorQueueKey,
 } from "./keys.ts";
+import { type StoredValidator, encodeHistoricalInfo, historicalHeader, sortByVotingPower } from "./historicalInfo.ts";
 import { POWER_REDUCTION, type StakingParams, defaultParams } from "./params.ts";
 import {
   BOND_STATUS,
@@ -129,6 +131,12 @@ export interface StakingKeeper {
   notBondedTokens(ctx: ReadContext): bigint;
   poolAddress(name: string): Bytes;
   nextUnbondingId(ctx: WriteContext): bigint;
+  /** the HistoricalInfo kept for `height` (proto bytes), undefined when none is (pruned, before the chain kept any, historical_entries 0). */
+  getHistoricalInfoBytes(ctx: ReadContext, height: bigint): Bytes | undefined;
+  /** the last bonded validator set (SDK GetLastValidators): the validators of the last-power index, in its key order, with their stored bytes. */
+  getLastValidators(ctx: ReadContext): Promise<StoredValidator[]>;
+  /** BeginBlock (SDK TrackHistoricalInfo): prunes entries beyond historical_entries, then keeps this block's header and validator set. */
+  trackHistoricalInfo(ctx: WriteContext): Promise<void>;
   /** SDK Validator.TokensFromShares (rounded Dec). */
   tokensFromShares(v: Val, shares: Dec): Dec;
   consensusPower(v: Val): bigint;
@@ -555,6 +563,39 @@ export function createStakingKeeper(deps: StakingKeeperDeps, hooks: { current: S
         out.push({ operator: Uint8Array.from(op as Bytes), power: BigInt(fromUtf8(v)) });
       }
       return out;
+    },
+    getHistoricalInfoBytes(ctx, height) {
+      if (height < 0n || height > 0xffffffffffffffffn) return undefined;
+      return rs(ctx).get(historicalInfoKey(height));
+    },
+    async getLastValidators(ctx) {
+      const out: StoredValidator[] = [];
+      for await (const [key] of rs(ctx).iterate({ prefix: Uint8Array.of(PREFIX.lastValidatorPower) })) {
+        const op = splitLp(key.subarray(1), 1)[0] as Bytes;
+        const raw = rs(ctx).get(validatorKey(op));
+        // the SDK panics on a last validator without a record; the index and the records are written together
+        if (raw === undefined) throw new Error(`staking: last validator ${valAddressToString(op)} has no validator record`);
+        out.push({ raw, val: decodeVal(raw) });
+      }
+      return out;
+    },
+    async trackHistoricalInfo(ctx) {
+      const entries = BigInt(k.getParams(ctx).historicalEntries);
+      const height = ctx.block.height;
+      // prune: entries to delete are one contiguous range below the kept ones, so walk down from the newest
+      // height to drop and stop at the first missing one (SDK TrackHistoricalInfo). One deviation: the SDK
+      // starts at height − entries, which with entries = 0 is this height (never stored yet), so it would
+      // stop at once and keep every old entry forever; here the walk starts at most at height − 1, which
+      // changes nothing for entries ≥ 1 and lets historical_entries = 0 drop what earlier blocks kept.
+      const start = entries === 0n ? height - 1n : height - entries;
+      for (let h = start; h >= 0n; h--) {
+        const key = historicalInfoKey(h);
+        if (!rs(ctx).has(key)) break;
+        ws(ctx).delete(key);
+      }
+      if (entries === 0n) return;
+      const sorted = sortByVotingPower(await k.getLastValidators(ctx), k.consensusPower);
+      ws(ctx).set(historicalInfoKey(height), encodeHistoricalInfo(historicalHeader(ctx.block), sorted));
     },
     setLastValidatorPower(ctx, val, power) {
       ws(ctx).set(lastValidatorPowerKey(val), utf8(power.toString()));

@@ -31,6 +31,8 @@ export const PREFIX = {
   unbondingDelegationsByValidator: 0x42,
   /** 0x43 | time | lp(del) | lp(val) → empty: unbonding queue */
   unbondingQueue: 0x43,
+  /** 0x50 | u64be(height) → HistoricalInfo (proto cosmos.staking.v1beta1.HistoricalInfo), as SDK 0.50 (HistoricalInfoKey 0x50, collections Uint64Key) */
+  historicalInfo: 0x50,
   /** 0x51 | lp(del) | lp(src) | lp(dst) → Redelegation (proto) */
   redelegations: 0x51,
   /** 0x52 | lp(src) | lp(del) | lp(dst) → empty */
@@ -95,3 +97,4 @@ export const redBySrcKey = (src: Bytes, del: Bytes, dst: Bytes) => concat(p(PREF
 export const redsBySrcPrefix = (src: Bytes) => concat(p(PREFIX.redelegationsBySrc), lengthPrefixed(src));
 export const redByDstKey = (dst: Bytes, del: Bytes, src: Bytes) => concat(p(PREFIX.redelegationsByDst), lengthPrefixed(dst), lengthPrefixed(del), lengthPrefixed(src));
 export const redQueueKey = (t: Timestamp, del: Bytes, src: Bytes, dst: Bytes) => concat(p(PREFIX.redelegationQueue), timeKey(t), lengthPrefixed(del), lengthPrefixed(src), lengthPrefixed(dst));
+export const historicalInfoKey = (height: bigint) => concat(p(PREFIX.historicalInfo), u64be(height));

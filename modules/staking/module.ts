@@ -25,6 +25,8 @@ export function createStakingAppModule(k: StakingKeeper, ak: StakingAccountKeepe
       toJson: genesisToJson,
     },
     params: { defaultParams, validateParams },
+    // SDK BeginBlocker: TrackHistoricalInfo (this block's header and the last validator set)
+    beginBlock: (ctx) => k.trackHistoricalInfo(ctx),
     // the only module that returns validator updates
     endBlock: (ctx) => k.endBlock(ctx),
     invariants: { "module-accounts": modulePoolsInvariant(k), "delegator-shares": delegatorSharesInvariant(k) },

@@ -1,4 +1,4 @@
-/** cosmos.staking.v1beta1.Query: validators, delegations, unbondings, redelegations, pool, params. */
+/** cosmos.staking.v1beta1.Query: validators, delegations, unbondings, redelegations, historical info, pool, params. */
 import {
   QueryDelegationRequest,
   QueryDelegationResponse,
@@ -36,6 +36,7 @@ import type { QueryContext } from "../core/context.ts";
 import { AppError, grpcError } from "../core/errors.ts";
 import { type QueryHandler, protoQuery } from "../core/module.ts";
 import { paginate } from "../core/pagination.ts";
+import { decodeHistoricalInfo } from "./historicalInfo.ts";
 import type { StakingKeeper } from "./keeper.ts";
 import { BONDED_POOL_NAME, MODULE_NAME, NOT_BONDED_POOL_NAME, PREFIX, delegationsByValPrefix, delegationsOfPrefix, redsOfPrefix, splitLp, ubdsByValPrefix, ubdsOfPrefix } from "./keys.ts";
 import { BOND_STATUS_NAMES, type Del, type Val, decodeDel, decodeRed, decodeUbd, decodeVal, delToProto, redToProto, tokensFromSharesTruncInt, ubdToProto, valToProto } from "./types.ts";
@@ -148,8 +149,13 @@ export function createStakingQueries(k: StakingKeeper): QueryHandler[] {
       const v = k.getValidator(ctx, val) as Val;
       return { validator: valToProto(v) };
     }),
-    protoQuery(`${P}HistoricalInfo`, QueryHistoricalInfoRequest, QueryHistoricalInfoResponse, async (_ctx, req) => {
-      throw grpcError("NotFound", `historical info for height ${req.height} not found (not kept by this chain)`);
+    // SDK 0.50: a negative height is InvalidArgument; a height with no entry (0, pruned, future, or
+    // historical_entries 0) is NotFound
+    protoQuery(`${P}HistoricalInfo`, QueryHistoricalInfoRequest, QueryHistoricalInfoResponse, async (ctx, req) => {
+      if (req.height < 0n) throw grpcError("InvalidArgument", "height cannot be negative");
+      const b = k.getHistoricalInfoBytes(ctx, req.height);
+      if (b === undefined) throw grpcError("NotFound", `historical info for height ${req.height} not found`);
+      return { hist: decodeHistoricalInfo(b) };
     }),
     protoQuery(`${P}Pool`, QueryPoolRequest, QueryPoolResponse, async (ctx) => ({ pool: { notBondedTokens: k.notBondedTokens(ctx).toString(), bondedTokens: k.totalBondedTokens(ctx).toString() } })),
     protoQuery(`${P}Params`, QueryParamsRequest, QueryParamsResponse, async (ctx) => {

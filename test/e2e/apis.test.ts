@@ -508,6 +508,13 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
       assert.equal(blk.response.block.header.height, String(send.height));
       assert.equal(blk.response.block.header.chainId, CHAIN_ID);
       assert.match(blk.response.sdkBlock.header.proposerAddress, /^openvalcons1/, "SDK 0.47+ sdk_block reflected");
+      // staking HistoricalInfo of the same height: the header as the block carries it, the bonded set
+      const hi = await rc.call("cosmos.staking.v1beta1.Query", "HistoricalInfo", { height: String(send.height) });
+      for (const f of ["chainId", "height", "time", "appHash", "nextValidatorsHash", "proposerAddress"]) assert.deepEqual(hi.response.hist.header[f], blk.response.block.header[f], `historical header ${f}`);
+      assert.equal(hi.response.hist.valset.length, 1);
+      assert.equal(hi.response.hist.valset[0].status, "BOND_STATUS_BONDED");
+      await assert.rejects(rc.call("cosmos.staking.v1beta1.Query", "HistoricalInfo", { height: "-1" }), (e: any) => e.code === grpc.status.INVALID_ARGUMENT);
+      await assert.rejects(rc.call("cosmos.staking.v1beta1.Query", "HistoricalInfo", { height: "999999999" }), (e: any) => e.code === grpc.status.NOT_FOUND && /historical info for height 999999999 not found/.test(e.details));
       const latest = await rc.call("cosmos.base.tendermint.v1beta1.Service", "GetLatestBlock", {});
       assert.ok(Number(latest.response.block.header.height) >= send.height);
       const vs = await rc.call("cosmos.base.tendermint.v1beta1.Service", "GetLatestValidatorSet", {});

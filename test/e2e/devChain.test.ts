@@ -2,14 +2,14 @@
  * The dev chain (`openledgerd dev`, what `make run` starts: one validator, the single-validator
  * producer) answers what explorers poll: the CometBFT 0.38 RPC consensus_state and
  * dump_consensus_state, as a CometBFT node with one validator does, and the SDK 0.50 REST routes
- * beyond the basics (staking delegator/validator lookups, auth account info, bank, gov deposit and
- * constitution, tendermint ABCIQuery, x/consensus params).
+ * beyond the basics (staking delegator/validator lookups and historical info, auth account info, bank,
+ * gov deposit and constitution, tendermint ABCIQuery, x/consensus params).
  */
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { cleanup, freePort, rpc, startNode, tempHome, waitHeight, type NodeProc } from "./harness.ts";
+import { cleanup, cli, freePort, rpc, startNode, tempHome, waitHeight, type NodeProc } from "./harness.ts";
 
 describe("e2e/devChain: what explorers poll on the dev chain", () => {
   let node: NodeProc;
@@ -84,7 +84,32 @@ describe("e2e/devChain: what explorers poll on the dev chain", () => {
     const ubd = await get(`/cosmos/staking/v1beta1/validators/${val}/delegations/${dev}/unbonding_delegation`);
     assert.equal(ubd.status, 404, "nothing unbonding");
     assert.equal(ubd.body.code, 5);
-    assert.equal((await get("/cosmos/staking/v1beta1/historical_info/1")).status, 404, "no historical entries kept");
+    // HistoricalInfo (kept at each BeginBlock): the header fields agree with the blocks the node stored
+    // (height 1: app_hash is InitChain's; height 2: the state root after block 1)
+    const b64hex = (b: string) => Buffer.from(b, "base64").toString("hex").toUpperCase();
+    let blk: any;
+    for (const height of ["1", "2"]) {
+      blk = (await rpc(node.rpcUrl, "block", { height })).block.header;
+      const hi = await get(`/cosmos/staking/v1beta1/historical_info/${height}`);
+      assert.equal(hi.status, 200, JSON.stringify(hi.body));
+      const hh = hi.body.hist.header;
+      assert.equal(hh.chain_id, "openledger-dev-1");
+      assert.equal(hh.height, height);
+      assert.equal(Date.parse(hh.time), Date.parse(blk.time));
+      assert.equal(b64hex(hh.app_hash), blk.app_hash, `height ${height}: app_hash as the block header says`);
+      assert.equal(b64hex(hh.next_validators_hash), blk.next_validators_hash);
+      assert.equal(b64hex(hh.proposer_address), blk.proposer_address);
+      assert.deepEqual(hi.body.hist.valset.map((v: any) => [v.operator_address, v.status]), [[val, "BOND_STATUS_BONDED"]]);
+    }
+    assert.equal((await get("/cosmos/staking/v1beta1/historical_info/0")).status, 404);
+    const neg = await get("/cosmos/staking/v1beta1/historical_info/-1");
+    assert.equal(neg.status, 400, JSON.stringify(neg.body));
+    assert.match(neg.body.message, /height cannot be negative/);
+    const shown = JSON.parse(await cli(["query", "staking", "historical-info", "2", "--node", node.rpcUrl, "--output", "json"]));
+    assert.equal(shown.hist.header.height, "2");
+    assert.equal(b64hex(shown.hist.header.app_hash), blk.app_hash);
+    assert.equal(shown.hist.valset[0].operator_address, val);
+    assert.match(shown.hist.valset[0].delegator_shares, /^\d+\.\d{18}$/, "LegacyDec shown as a decimal");
 
     const info = await get(`/cosmos/auth/v1beta1/account_info/${dev}`);
     assert.equal(info.status, 200, JSON.stringify(info.body));

@@ -30,6 +30,7 @@ describe("cli/staking, slashing, distribution commands", () => {
       ["query", "staking", "delegation"],
       ["query", "staking", "unbonding-delegations"],
       ["query", "staking", "pool"],
+      ["query", "staking", "historical-info"],
       ["query", "slashing", "signing-infos"],
       ["query", "distribution", "rewards"],
       ["query", "distribution", "community-pool"],
@@ -45,5 +46,13 @@ describe("cli/staking, slashing, distribution commands", () => {
   it("bad addresses are user errors before any RPC", async () => {
     const r = await cli(["query", "staking", "validator", "open1notavaloper", "--node", "http://127.0.0.1:1"]);
     assert.notEqual(r.code, 0);
+  });
+
+  it("historical-info: a height that is not a non-negative integer is a user error before any RPC", async () => {
+    for (const h of ["-1", "1.5", "x", "9223372036854775808"]) {
+      const r = await cli(["query", "staking", "historical-info", "--node", "http://127.0.0.1:1", "--", h]);
+      assert.notEqual(r.code, 0, h);
+      assert.match(r.stderr, /non-negative-integer/, h);
+    }
   });
 });

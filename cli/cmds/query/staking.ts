@@ -98,6 +98,12 @@ export function stakingQueryCommand(io: CliIo): Command {
   paged(sub("redelegations", "a delegator's redelegations")).argument("<delegator>", "open1…").action(async (d: string, o: O, c: Command) =>
     run(queryCtx(io, c), `${P}Redelegations`, sq.QueryRedelegationsRequest, { delegatorAddr: acc(d), srcValidatorAddr: "", dstValidatorAddr: "", pagination: page(o) }, sq.QueryRedelegationsResponse, o.height, STAKING_DECS),
   );
+  sub("historical-info", "the header and validator set kept for a height (the last historical_entries blocks)")
+    .argument("<height>", "block height")
+    .action(async (h: string, o: O, c: Command) => {
+      if (!/^[0-9]+$/.test(h) || BigInt(h) > 0x7fffffffffffffffn) throw new UserError(`height argument provided must be a non-negative-integer: "${h}"`);
+      await run(queryCtx(io, c), `${P}HistoricalInfo`, sq.QueryHistoricalInfoRequest, { height: BigInt(h) }, sq.QueryHistoricalInfoResponse, o.height, STAKING_DECS);
+    });
   sub("pool", "bonded and not-bonded tokens").action(async (o: O, c: Command) => run(queryCtx(io, c), `${P}Pool`, sq.QueryPoolRequest, {}, sq.QueryPoolResponse, o.height, STAKING_DECS));
   sub("params", "staking parameters").action(async (o: O, c: Command) => run(queryCtx(io, c), `${P}Params`, sq.QueryParamsRequest, {}, sq.QueryParamsResponse, o.height, STAKING_DECS));
   return cmd;
