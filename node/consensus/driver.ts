@@ -56,7 +56,7 @@ import {
   type TimeoutParams,
   type VoteExtensionHooks,
 } from "./state.ts";
-import { memoBlockId } from "./blockBytes.ts";
+import { memoBlockId } from "../types/blockBytes.ts";
 import { toCommit } from "./voteSet.ts";
 import { ConsensusWal, messagesForReplay, readWalMessages, type WalInput } from "./wal.ts";
 import type { DuplicateVoteEvidenceData } from "./voteSet.ts";

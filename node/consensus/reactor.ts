@@ -41,7 +41,7 @@ import type { ChannelFactory } from "../p2p/mempoolReactor.ts";
 import type { MessageOutcome } from "../p2p/peerScore.ts";
 import type { Block, BlockID, Bytes, Commit, Evidence, Proposal, Vote } from "../types/block.ts";
 import { decodeBlock, decodeEvidence, decodeProposal, decodeVote, encodeEvidence, encodeProposal, encodeVote } from "../types/encoding.ts";
-import { blockBytes } from "./blockBytes.ts";
+import { blockBytes } from "../types/blockBytes.ts";
 import { blockIdKey, commitToVotes } from "./voteSet.ts";
 import { type ConsensusDriver, storedLastCommit } from "./driver.ts";
 import { blockIdEqual } from "../blocksync/verify.ts";

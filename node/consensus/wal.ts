@@ -25,7 +25,7 @@ import { dirname } from "node:path";
 import type { Bytes } from "../../modules/core/abci.ts";
 import type { Block, Proposal, Vote } from "../types/block.ts";
 import { decodeBlock, decodeProposal, decodeVote, encodeProposal, encodeVote } from "../types/encoding.ts";
-import { blockBytes } from "./blockBytes.ts";
+import { blockBytes } from "../types/blockBytes.ts";
 import type { ConsensusInput, TimeoutStep } from "./state.ts";
 
 // ---------------------------------------------------------------------------------------------

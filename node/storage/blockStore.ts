@@ -13,11 +13,11 @@ import {
   decodeBlockMeta,
   decodeCommit,
   decodeExtendedCommit,
-  encodeBlock,
   encodeBlockMeta,
   encodeCommit,
   encodeExtendedCommit,
 } from "../types/encoding.ts";
+import { blockBytes } from "../types/blockBytes.ts";
 import { BUCKET } from "./buckets.ts";
 import { type NodeDb, runAfterWrite } from "./db.ts";
 import type { Batch, Bucket, BlockStoreWriter } from "./types.ts";
@@ -82,7 +82,8 @@ export class BlockStore implements BlockStoreReader, BlockStoreWriter {
     }
     if (seenCommit.height !== h) throw new Error(`block store: seen commit height ${seenCommit.height} != block height ${h}`);
     if (extended !== undefined && extended.height !== h) throw new Error(`block store: extended commit height ${extended.height} != ${h}`);
-    const bytes = encodeBlock(block);
+    // shared with consensus (the WAL record, the BlockID and the proposal to peers encoded it already)
+    const bytes = blockBytes(block);
     const meta: BlockMeta = { blockId, blockSize: bytes.length, header: block.header, numTxs: block.data.txs.length };
     const key = u64be(h);
     this.blocks.put(batch, key, bytes);

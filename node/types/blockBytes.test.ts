@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { utf8 } from "../../modules/core/bytes.ts";
-import { decodeBlock, encodeBlock } from "../types/encoding.ts";
-import { blockId } from "../types/hash.ts";
+import { decodeBlock, encodeBlock } from "./encoding.ts";
+import { blockId } from "./hash.ts";
 import { blockBytes, memoBlockId } from "./blockBytes.ts";
-import { decodeDataMessage, encodeDataMessage } from "./reactor.ts";
-import { makeTestBlock } from "./testing.ts";
+import { decodeDataMessage, encodeDataMessage } from "../consensus/reactor.ts";
+import { makeTestBlock } from "../consensus/testing.ts";
 
 describe("consensus/blockBytes", () => {
   const block = makeTestBlock({ chainId: "c", height: 3n, time: { seconds: 9n, nanos: 1 }, proposer: new Uint8Array(20).fill(1), txs: [utf8("x"), utf8("yy")] });

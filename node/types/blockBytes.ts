@@ -7,9 +7,9 @@
  * kept: the bytes a peer sent are not used, so a non-canonical encoding can never change a BlockID.
  * WeakMaps keyed by the block: a few entries per height, never on a per-tx path.
  */
-import type { Block, BlockID, Bytes } from "../types/block.ts";
-import { encodeBlock } from "../types/encoding.ts";
-import { headerHash, partSetHeader } from "../types/hash.ts";
+import type { Block, BlockID, Bytes } from "./block.ts";
+import { encodeBlock } from "./encoding.ts";
+import { headerHash, partSetHeader } from "./hash.ts";
 
 const bytesMemo = new WeakMap<Block, Bytes>();
 const idMemo = new WeakMap<Block, BlockID>();
