@@ -5,7 +5,7 @@
  * written synced, Commit, and a recheck of what stays in the "pool". Prints thread CPU by name (V8Worker =
  * GC helpers), main-thread GC pauses, and the final app hash. Run with --trace-gc-nvp and parse promoted
  * bytes from its output for the deterministic part of the GC cost.
- *   node test/bench/gcPipe.ts [--senders N] [--blocks K] [--block B]
+ *   node test/bench/gcPipe.ts [--senders N] [--blocks K] [--block B] [--ahead A: blocks of txs in the pool, 1]
  * GC_PROFILE=DIR writes DIR/wholeBlock.heapprofile: objects allocated during block PROFILE_BLOCK (10) and
  * still alive one block later (with GC_ALLOC=1: all allocations of that block); GC_SNAPSHOT=PATH writes
  * heap snapshots PATH.0 / PATH.1 at the start of those two blocks (diff them by node id). GC_STEP=K prints
@@ -70,6 +70,8 @@ function arg(name: string, def: number): number {
 const SENDERS = arg("senders", 800);
 const BLOCKS = arg("blocks", 20);
 const BLOCK = arg("block", 400);
+/** blocks of txs in the pool ahead of the block being applied (the recheck after each commit covers them). */
+const AHEAD = Math.max(1, arg("ahead", 1));
 const CHAIN_ID = "openledger-bench-1";
 const STEP = Number(process.env["GC_STEP"] ?? 0);
 
@@ -140,14 +142,14 @@ try {
     for (const r of rs) if (r.code !== 0) throw new Error(`checkTx: ${r.log}`);
     pool.push(...batch);
   };
-  await admit(txs.slice(0, BLOCK));
+  await admit(txs.slice(0, BLOCK * AHEAD));
   let gasUsed = 0n;
   let stepCpu = cpu0;
   for (let b = 0; b < BLOCKS; b++) {
     height++;
     const blockTxs = pool.slice(0, BLOCK).map(fresh);
     // the next block's txs arrive while this block is decided and applied
-    const arriving = admit(txs.slice((b + 1) * BLOCK, (b + 2) * BLOCK));
+    const arriving = admit(txs.slice((b + AHEAD) * BLOCK, (b + AHEAD + 1) * BLOCK));
     if (b === PROF_BLOCK + (SURVIVORS ? 10 : 1)) await take(SURVIVORS ? "survivors" : "wholeBlock");
     if ((b === PROF_BLOCK || b === PROF_BLOCK + 1) && process.env["GC_SNAPSHOT"] !== undefined) (await import("node:v8")).writeHeapSnapshot(`${process.env["GC_SNAPSHOT"]}.${b - PROF_BLOCK}`);
     if (b === PROF_BLOCK) await mark();
