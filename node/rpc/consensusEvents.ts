@@ -23,6 +23,7 @@
  * - an expired, current timeout: TimeoutPropose (propose) or TimeoutWait (prevote / precommit).
  */
 import type { ConsensusDriver } from "../consensus/driver.ts";
+import { blockIdEqual } from "../consensus/voteSet.ts";
 import { type ConsensusInput, type ConsensusOutput, RoundStep, type RoundStateView } from "../consensus/state.ts";
 import { type BlockID, SignedMsgType, type Vote } from "../types/block.ts";
 import type { BusEvent, ConsensusRoundStateEvent } from "./env.ts";
@@ -50,11 +51,9 @@ export function stepName(step: RoundStep, prevoteWait: boolean, precommitWait: b
   }
 }
 
+/** the same block id, or both absent (Lock vs Relock). */
 function sameBlockId(a: BlockID | undefined, b: BlockID | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.hash.length !== b.hash.length) return false;
-  for (let i = 0; i < a.hash.length; i++) if (a.hash[i] !== b.hash[i]) return false;
-  return true;
+  return a === undefined || b === undefined ? a === b : blockIdEqual(a, b);
 }
 
 /** publishes the driver's consensus events on `bus`; returns the function that detaches it. */
