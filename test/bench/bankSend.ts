@@ -16,7 +16,7 @@
  * rounds of one sequence number per sender; a round starts when the previous one was answered. BENCH_BATCH=1
  * gives the unbatched client (one POST per tx). BENCH_WARMUP_ROUNDS (2) rounds go first and are committed
  * before the clock starts (JIT and heap warm-up; reported under `warmup`), so BENCH_TXS_PER_SENDER rounds
- * are measured.
+ * are measured (BENCH_SEGMENTS > 1: in that many segments; serve mode, for test/bench/localnet.ts: below).
  */
 import { createRequire } from "node:module";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -43,6 +43,83 @@ const BATCH = Math.max(1, Number(process.env.BENCH_BATCH ?? 64));
  */
 const WARMUP_ROUNDS = Math.max(0, Number(process.env.BENCH_WARMUP_ROUNDS ?? 2));
 const CHAIN_ID = "openledger-bench-1";
+/**
+ * BENCH_SEGMENTS (1): the measured rounds run as this many segments of BENCH_TXS_PER_SENDER rounds each;
+ * the figures are their sums (tx/s = all committed ÷ the segments' summed seconds), each segment is
+ * reported under `segments`. With BENCH_BANKSEND_SERVE=1 in a process forked with an IPC channel, the
+ * node is paused between segments and each segment waits for the parent's turn (serve mode, below).
+ */
+const SEGMENTS = Math.max(1, Number(process.env.BENCH_SEGMENTS ?? 1));
+
+/** one measured segment (serve mode sends it to the parent as is). */
+export interface Segment {
+  txs: number;
+  committed: number;
+  rejected: number;
+  broadcast_seconds: number;
+  seconds: number;
+  latencies: number[];
+  cpu_s: number;
+  main_cpu_s: number;
+  threads: Record<string, number>;
+  block_times: number[];
+}
+
+export function segmentSummary(s: Segment): Record<string, unknown> {
+  const lat = [...s.latencies].sort((a, b) => a - b);
+  return {
+    committed: s.committed,
+    seconds: Number(s.seconds.toFixed(2)),
+    tps: Math.round(s.committed / s.seconds),
+    latency_p50_ms: Math.round(percentile(lat, 50)),
+    node_cpu_ms_per_tx: Number(((s.cpu_s * 1000) / Math.max(1, s.committed)).toFixed(3)),
+    node_main_thread_cpu_ms_per_tx: Number(((s.main_cpu_s * 1000) / Math.max(1, s.committed)).toFixed(3)),
+  };
+}
+
+/**
+ * Serve mode: the parent (test/bench/localnet.ts) forks this file with BENCH_BANKSEND_SERVE=1 and decides
+ * when each segment runs, so that the single-node segments and the localnet's alternate on the machine
+ * and the machine's speed drifting (minutes apart, one commit's CPU per tx moved ±20%) weighs on both
+ * alike. Messages to the parent: {type: "ready", warmup} once warmed up (node paused), {type: "segment",
+ * segment} after each segment; from the parent: {type: "go"} = run the next segment.
+ */
+interface Serve {
+  send(m: Record<string, unknown>): void;
+  /** sends `m`, then waits for the parent's go. */
+  turn(m: Record<string, unknown>): Promise<void>;
+}
+function serveChannel(): Serve | undefined {
+  if (process.env.BENCH_BANKSEND_SERVE !== "1" || process.send === undefined) return undefined;
+  const waiting: (() => void)[] = [];
+  let gos = 0;
+  process.on("message", (m: { type?: string }) => {
+    if (m?.type !== "go") return;
+    const w = waiting.shift();
+    if (w !== undefined) w();
+    else gos++;
+  });
+  // the parent gone or stopping us: exit through process.exit, whose handlers (test/e2e/harness.ts) kill
+  // the node even while it is paused
+  process.on("disconnect", () => {
+    if (!serveDone) process.exit(1);
+  });
+  process.on("SIGTERM", () => process.exit(1));
+  const send = (m: Record<string, unknown>) => void process.send!(m);
+  return {
+    send,
+    turn(m) {
+      send(m);
+      if (gos > 0) {
+        gos--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((r) => waiting.push(r));
+    },
+  };
+}
+let serveDone = false;
+const serve = serveChannel();
 
 interface Secp {
   ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array };
@@ -121,7 +198,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
   for (const a of genesis.app_state.auth.accounts) accNum.set(a.address, BigInt(a.account_number));
 
   const txs: { bytes: Uint8Array; hash: string }[] = [];
-  for (let seq = 0; seq < WARMUP_ROUNDS + PER_SENDER; seq++) {
+  for (let seq = 0; seq < WARMUP_ROUNDS + SEGMENTS * PER_SENDER; seq++) {
     for (let i = 0; i < SENDERS; i++) {
       const from = addrs[i]!;
       const to = addrs[(i + 1) % SENDERS]!;
@@ -168,8 +245,19 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     let blocks = 0;
     const blockTimes: number[] = [];
     let polling = true;
+    // paused (serve mode, between segments): no RPC to the stopped node; pollIdle() waits for a poll in flight
+    let paused = false;
+    let inPoll = false;
+    const pollIdle = async () => {
+      while (inPoll) await new Promise((r) => setTimeout(r, 5));
+    };
     const poller = (async () => {
       while (polling) {
+        if (paused) {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        inPoll = true;
         const h = Number((await rpc(node.rpcUrl, "status")).sync_info.latest_block_height);
         const now = performance.now();
         for (let k = lastSeenHeight + 1; k <= h; k++) {
@@ -181,6 +269,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
           }
         }
         lastSeenHeight = h;
+        inPoll = false;
         if (committedAt.size + rejected >= txs.length) break;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -261,34 +350,71 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     };
     const warmRejected = rejected;
 
-    const cpu0 = cpuSeconds(pid);
-    const main0 = cpuSeconds(pid, pid);
-    const threads0 = threadCpu(pid);
-    const t0 = performance.now();
+    // the measured rounds, in SEGMENTS segments of PER_SENDER rounds each. In serve mode (a parent bench
+    // interleaves these segments with its own, test/bench/localnet.ts) the node is paused (SIGSTOP: no CPU
+    // at all) before each segment's turn is asked for and resumed (SIGCONT) when it comes, then one block
+    // goes by before the segment's clock starts.
+    const segs: Segment[] = [];
     const mono0 = process.hrtime.bigint();
-    await runRounds(WARMUP_ROUNDS, WARMUP_ROUNDS + PER_SENDER);
-    const tSent = performance.now();
-    const deadline = Date.now() + 300_000;
-    while (committedAt.size + rejected < txs.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (let k = 0; k < SEGMENTS; k++) {
+      if (serve !== undefined) {
+        paused = true;
+        await pollIdle();
+        node.proc.kill("SIGSTOP");
+        await serve.turn(k === 0 ? { type: "ready", warmup } : { type: "segment", segment: segs[k - 1] });
+        node.proc.kill("SIGCONT");
+        paused = false;
+        const h = lastSeenHeight;
+        const until = Date.now() + 60_000;
+        while (lastSeenHeight <= h && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      }
+      const from = WARMUP_ROUNDS + k * PER_SENDER;
+      const to = from + PER_SENDER;
+      const rejected0 = rejected;
+      const blocks0 = blockTimes.length;
+      const cpu0 = cpuSeconds(pid);
+      const main0 = cpuSeconds(pid, pid);
+      const threads0 = threadCpu(pid);
+      const t0 = performance.now();
+      await runRounds(from, to);
+      const tSent = performance.now();
+      const deadline = Date.now() + 300_000;
+      while (committedOf(from * SENDERS, to * SENDERS) + rejected - rejected0 < (to - from) * SENDERS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const cpu = cpuSeconds(pid) - cpu0;
+      const mainCpu = cpuSeconds(pid, pid) - main0;
+      const threads = threadCpu(pid);
+      for (const key of Object.keys(threads)) threads[key] = Number((threads[key]! - (threads0[key] ?? 0)).toFixed(2));
+      const measured = txs.slice(from * SENDERS, to * SENDERS).filter((t) => committedAt.has(t.hash));
+      const lastCommit = Math.max(...measured.map((t) => committedAt.get(t.hash)!));
+      segs.push({
+        txs: (to - from) * SENDERS,
+        committed: measured.length,
+        rejected: rejected - rejected0,
+        broadcast_seconds: (tSent - t0) / 1000,
+        seconds: (lastCommit - t0) / 1000,
+        latencies: measured.map((t) => committedAt.get(t.hash)! - (sentAt.get(t.hash) ?? t0)),
+        cpu_s: cpu,
+        main_cpu_s: mainCpu,
+        threads,
+        block_times: blockTimes.slice(blocks0),
+      });
+    }
     polling = false;
     await poller;
     agent.destroy();
     // the measured window on CLOCK_MONOTONIC (µs, the clock of --cpu-prof timestamps: test/bench/profileDiff.ts)
     process.stderr.write(`bench bank-send: window ${mono0 / 1000n} ${process.hrtime.bigint() / 1000n}\n`);
-    const cpu = cpuSeconds(pid) - cpu0;
-    const mainCpu = cpuSeconds(pid, pid) - main0;
-    const threads = threadCpu(pid);
-    for (const k of Object.keys(threads)) threads[k] = Number((threads[k]! - (threads0[k] ?? 0)).toFixed(2));
-    const measured = txs.slice(warmTxs).filter((t) => committedAt.has(t.hash));
-    const lastCommit = Math.max(...measured.map((t) => committedAt.get(t.hash)!));
-    const committed = measured.length;
-    const seconds = (lastCommit - t0) / 1000;
+    const sum = (f: (s: Segment) => number) => segs.reduce((a, s) => a + f(s), 0);
+    const committed = sum((s) => s.committed);
+    const seconds = sum((s) => s.seconds);
     const tps = committed / seconds;
-    const lat = measured.map((t) => committedAt.get(t.hash)! - (sentAt.get(t.hash) ?? t0)).sort((a, b) => a - b);
+    const lat = segs.flatMap((s) => s.latencies).sort((a, b) => a - b);
+    const threads: Record<string, number> = {};
+    for (const s of segs) for (const [key, v] of Object.entries(s.threads)) threads[key] = Number(((threads[key] ?? 0) + v).toFixed(2));
     const status = readFileSync(`/proc/${node.proc.pid}/status`, "utf8");
     const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-    const intervals = blockTimes.slice(1).map((t, i) => t - blockTimes[i]!);
-    return {
+    const intervals = segs.flatMap((s) => s.block_times.slice(1).map((t, i) => t - s.block_times[i]!));
+    const result: Record<string, unknown> = {
       name: "bank-send",
       value: Math.round(tps),
       unit: "tx/s",
@@ -299,13 +425,13 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
       committed,
       rejected: rejected - warmRejected,
       first_reject: firstReject,
-      broadcast_seconds: Number(((tSent - t0) / 1000).toFixed(2)),
+      broadcast_seconds: Number(sum((s) => s.broadcast_seconds).toFixed(2)),
       seconds: Number(seconds.toFixed(2)),
       latency_p50_ms: Math.round(percentile(lat, 50)),
       latency_p99_ms: Math.round(percentile(lat, 99)),
       peak_rss_mb: Math.round(hwm),
-      node_cpu_ms_per_tx: Number(((cpu * 1000) / Math.max(1, committed)).toFixed(3)),
-      node_main_thread_cpu_ms_per_tx: Number(((mainCpu * 1000) / Math.max(1, committed)).toFixed(3)),
+      node_cpu_ms_per_tx: Number(((sum((s) => s.cpu_s) * 1000) / Math.max(1, committed)).toFixed(3)),
+      node_main_thread_cpu_ms_per_tx: Number(((sum((s) => s.main_cpu_s) * 1000) / Math.max(1, committed)).toFixed(3)),
       node_thread_cpu_s: threads,
       blocks,
       block_interval_setting: BLOCK_INTERVAL,
@@ -313,6 +439,9 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
       warmup,
       mean_block_interval_ms: intervals.length ? Math.round(intervals.reduce((a, b) => a + b, 0) / intervals.length) : null,
     };
+    if (SEGMENTS > 1) result["segments"] = segs.map(segmentSummary);
+    serve?.send({ type: "segment", segment: segs[SEGMENTS - 1] });
+    return result;
   } finally {
     await node.stop();
     if (process.env.BENCH_KEEP_LOG !== undefined) writeFileSync(process.env.BENCH_KEEP_LOG, readFileSync(node.logFile));
@@ -323,4 +452,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchBankSend();
   console.log(`BENCH ${JSON.stringify(r)}`);
+  // serve mode: the IPC channel would keep the process alive
+  serveDone = true;
+  if (process.connected) process.disconnect();
 }
