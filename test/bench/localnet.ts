@@ -5,7 +5,7 @@
  * apart: the commit timeout runs from the decision and proposing + voting take the rest), as a ratio to
  * the single-node throughput of test/bench/bankSend.ts measured in the same run (its own process, same
  * machine, blocks BENCH_LOCALNET_BLOCK_INTERVAL = 1s apart), interleaved: both stay up for the whole run
- * and take turns on the machine, in segments (single, then BENCH_LOCALNET_SEGMENTS (2) × (localnet
+ * and take turns on the machine, in segments (single, then BENCH_LOCALNET_SEGMENTS (3) × (localnet
  * saturation segment, single segment)); the side whose turn it is not is paused with SIGSTOP (no CPU at
  * all; a paused localnet resumes in round 0 with every peer connected, and two blocks go by before its
  * next segment's clock starts). Each side's tx/s is its committed txs ÷ its segments' summed seconds, and
@@ -14,7 +14,7 @@
  * moved ±20% between runs 4 minutes apart; the single node's tx/s moved 2,246 → 2,531 from before to
  * after one localnet), and the ratio of two figures taken minutes apart carried that drift whole.
  *
- * Warm-up: BENCH_WARMUP_ROUNDS (2) rounds of one sequence per sender are sent and committed before any
+ * Warm-up: BENCH_WARMUP_ROUNDS (10) rounds of one sequence per sender are sent and committed before any
  * clock starts, on the localnet and in the single-node baseline alike (bankSend's own warm-up): freshly
  * started processes JIT-compile their hot paths and grow their heaps over their first thousands of txs,
  * and the compiler and GC helpers run on background threads, which the single node gets on the spare core
@@ -22,7 +22,9 @@
  * warm-up's own rate and CPU are reported under `warmup` (BENCH_WARMUP_ROUNDS=0 measures cold nodes), with
  * `warmup.chunks`: the warm-up goes in chunks of 2 rounds, each committed before the next, and each chunk's
  * mean CPU per tx per validator (by thread) shows how close to steady state the nodes were (bankSend reports
- * the same for the single node).
+ * the same for the single node). Ten rounds, not two: the chunks show a validator's CPU per tx still falling
+ * through its first ~8,000 txs (main thread 0.78 → 0.34 ms, GC/JIT helpers 0.41 → 0.09 ms per tx over 5
+ * chunks of 1,600), and with two rounds the measured segments were mostly that tail.
  *
  * Two phases on the localnet, txs signed before the clock starts (SIGN_MODE_DIRECT, native secp256k1):
  * Both throughputs are sustained rates over several blocks: each single-node segment is 1,000 × 20 txs (~8 s,
@@ -77,12 +79,12 @@ const BATCH = num("BENCH_LOCALNET_BATCH", 64);
 const CONC = num("BENCH_LOCALNET_CONCURRENCY", 2);
 const PROF_DIR = process.env["BENCH_CPU_PROF"];
 /** warm-up rounds before the saturation clock starts (as bankSend's BENCH_WARMUP_ROUNDS; the baseline gets the same). */
-const WARMUP_ROUNDS = Math.max(0, num("BENCH_WARMUP_ROUNDS", 2));
+const WARMUP_ROUNDS = Math.max(0, num("BENCH_WARMUP_ROUNDS", 10));
 /** V8 flags on the validators' / the single node's command line (cli/openledgerd OPENLEDGERD_NODE_FLAGS); unset = the launcher's default. */
 const VALIDATOR_FLAGS = process.env["BENCH_LOCALNET_NODE_FLAGS"];
 const BASELINE_FLAGS = process.env["BENCH_BASELINE_NODE_FLAGS"];
-/** saturation segments on the localnet (BENCH_LOCALNET_SEGMENTS, 2), interleaved with SEGMENTS + 1 single-node ones. */
-const SEGMENTS = Math.max(1, num("BENCH_LOCALNET_SEGMENTS", 2));
+/** saturation segments on the localnet (BENCH_LOCALNET_SEGMENTS, 3), interleaved with SEGMENTS + 1 single-node ones. */
+const SEGMENTS = Math.max(1, num("BENCH_LOCALNET_SEGMENTS", 3));
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -494,7 +496,7 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
       // 3.6 s later, all decided in round 0, every peer still connected)
       const sentSat: Sent[] = [];
       const rejSat = { n: 0, first: "" };
-      const satSegs: { committed: number; seconds: number; tps: number; blocks: typeof watcher.blocks }[] = [];
+      const satSegs: { committed: number; seconds: number; tps: number; cpuMs: number; mainMs: number; blocks: typeof watcher.blocks }[] = [];
       const cpuSatAcc = zeroSnap(procs.length);
       const monoSat0 = process.hrtime.bigint();
       const pauseLocalnet = async () => {
@@ -520,7 +522,9 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
         const last = Math.max(...sent.map((x) => watcher.committedAt.get(x.hash) ?? 0));
         const committed = sent.filter((x) => watcher.committedAt.has(x.hash)).length;
         const seconds = (last - t0) / 1000;
-        satSegs.push({ committed, seconds, tps: committed / seconds, blocks: watcher.blocks.filter((b) => b.seenAt >= t0 && b.seenAt <= last) });
+        const cpuMs = (c1.nodes.reduce((a, x, i) => a + x - c0.nodes[i]!, 0) * 1000) / Math.max(1, committed) / procs.length;
+        const mainMs = (c1.mains.reduce((a, x, i) => a + x - c0.mains[i]!, 0) * 1000) / Math.max(1, committed) / procs.length;
+        satSegs.push({ committed, seconds, tps: committed / seconds, cpuMs, mainMs, blocks: watcher.blocks.filter((b) => b.seenAt >= t0 && b.seenAt <= last) });
         sentSat.push(...sent);
         if (single !== undefined) {
           await pauseLocalnet();
@@ -633,7 +637,8 @@ export async function benchLocalnet(): Promise<Record<string, unknown>> {
           latency_p50_ms: Math.round(percentile(satLat, 50)),
           latency_p99_ms: Math.round(percentile(satLat, 99)),
           cpu: cpuReport(zeroSnap(procs.length), cpuSatAcc, satLat.length),
-          segments: satSegs.map((x) => ({ committed: x.committed, seconds: Number(x.seconds.toFixed(2)), tps: Math.round(x.tps) })),
+          // node_cpu_ms_per_tx: the mean validator's CPU (all threads / main thread) per committed tx
+          segments: satSegs.map((x) => ({ committed: x.committed, seconds: Number(x.seconds.toFixed(2)), tps: Math.round(x.tps), node_cpu_ms_per_tx: Number(x.cpuMs.toFixed(3)), node_main_thread_cpu_ms_per_tx: Number(x.mainMs.toFixed(3)) })),
           blocks: satBlockReport,
         },
         paced: {
