@@ -258,18 +258,21 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
           continue;
         }
         inPoll = true;
-        const h = Number((await rpc(node.rpcUrl, "status")).sync_info.latest_block_height);
-        const now = performance.now();
-        for (let k = lastSeenHeight + 1; k <= h; k++) {
-          const b = await rpc(node.rpcUrl, "block", { height: String(k) });
-          blocks++;
-          blockTimes.push(Date.parse(b.block.header.time));
-          for (const t of (b.block.data.txs ?? []) as string[]) {
-            committedAt.set(createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase(), now);
+        try {
+          const h = Number((await rpc(node.rpcUrl, "status")).sync_info.latest_block_height);
+          const now = performance.now();
+          for (let k = lastSeenHeight + 1; k <= h; k++) {
+            const b = await rpc(node.rpcUrl, "block", { height: String(k) });
+            blocks++;
+            blockTimes.push(Date.parse(b.block.header.time));
+            for (const t of (b.block.data.txs ?? []) as string[]) {
+              committedAt.set(createHash("sha256").update(Buffer.from(t, "base64")).digest("hex").toUpperCase(), now);
+            }
           }
+          lastSeenHeight = h;
+        } finally {
+          inPoll = false;
         }
-        lastSeenHeight = h;
-        inPoll = false;
         if (committedAt.size + rejected >= txs.length) break;
         await new Promise((r) => setTimeout(r, 20));
       }
