@@ -14,7 +14,16 @@
  * moved ±20% between runs 4 minutes apart; the single node's tx/s moved 2,246 → 2,531 from before to
  * after one localnet), and the ratio of two figures taken minutes apart carried that drift whole.
  *
- * Warm-up: BENCH_WARMUP_ROUNDS (10) rounds of one sequence per sender are sent and committed before any
+ * Workload: the same on both sides, BENCH_LOCALNET_SENDERS (4,000) senders, each sending one tx per round,
+ * so that no block holds two txs of one sender (the single node commits ~2,800 txs per 1 s block). With
+ * fewer senders than a block's txs, a block's writes to one account and its balances coalesce: the old
+ * baseline (1,000 senders, ~2.8 txs per sender per block) wrote ~3× fewer state-tree nodes per tx than
+ * the validators (800 senders, ~1 tx per sender per block), and it showed: the same single node, same
+ * commit, back to back, ran 2,856 and 3,353 tx/s with 1,000 senders (CPU 0.456 / 0.391 ms per tx,
+ * LevelDB threads 0.032 / 0.029) against 2,076 and 2,739 with 4,000 (0.639 / 0.497, LevelDB 0.091 /
+ * 0.072: the validators' figure). A real chain's blocks rarely carry one account twice.
+ *
+ * Warm-up: BENCH_WARMUP_ROUNDS (3) rounds of one sequence per sender are sent and committed before any
  * clock starts, on the localnet and in the single-node baseline alike (bankSend's own warm-up): freshly
  * started processes JIT-compile their hot paths and grow their heaps over their first thousands of txs,
  * and the compiler and GC helpers run on background threads, which the single node gets on the spare core
@@ -22,16 +31,16 @@
  * warm-up's own rate and CPU are reported under `warmup` (BENCH_WARMUP_ROUNDS=0 measures cold nodes), with
  * `warmup.chunks`: the warm-up goes in chunks of 2 rounds, each committed before the next, and each chunk's
  * mean CPU per tx per validator (by thread) shows how close to steady state the nodes were (bankSend reports
- * the same for the single node). Ten rounds, not two: the chunks show a validator's CPU per tx still falling
- * through its first ~8,000 txs (main thread 0.78 → 0.34 ms, GC/JIT helpers 0.41 → 0.09 ms per tx over 5
- * chunks of 1,600), and with two rounds the measured segments were mostly that tail.
+ * the same for the single node). 12,000 txs: the chunks show a validator's CPU per tx still falling through
+ * its first ~8,000 txs (main thread 0.78 → 0.34 ms, GC/JIT helpers 0.41 → 0.09 ms per tx over 5 chunks
+ * of 1,600), and with 1,600 the measured segments were mostly that tail.
  *
  * Two phases on the localnet, txs signed before the clock starts (SIGN_MODE_DIRECT, native secp256k1):
- * Both throughputs are sustained rates over several blocks: each single-node segment is 1,000 × 20 txs (~8 s,
- * ~9 blocks); a 5-round burst (its old default) commits in 3 or 4 one-second blocks, so its tx/s swung
+ * Both throughputs are sustained rates over several blocks: each single-node segment is 4,000 × 5 txs (~8 s,
+ * ~8 blocks), each localnet segment 4,000 × 2 (~10 s); a 5-round burst (its old default) commits in 3 or 4 one-second blocks, so its tx/s swung
  * 1,767-2,772 between two back-to-back runs of the same commit, by where the block boundaries fell.
  *
- *  1. saturation, per segment: BENCH_LOCALNET_SENDERS × BENCH_LOCALNET_TXS_PER_SENDER (800 × 10) txs as fast as the nodes take
+ *  1. saturation, per segment: BENCH_LOCALNET_SENDERS × BENCH_LOCALNET_TXS_PER_SENDER (4,000 × 2) txs as fast as the nodes take
  *     them (rounds of one sequence per sender, as bankSend; sender i always through node i mod 4, batched
  *     broadcast_tx_sync) → a segment's seconds = last commit − first send; sustained tx/s = committed ÷
  *     the segments' seconds; ratio = that ÷ the single-node tx/s. `saturation.blocks`: the blocks that
@@ -70,8 +79,8 @@ import { cpuSeconds, machineCpu, threadCpu } from "./procCpu.ts";
 import { type Segment, segmentSummary } from "./bankSend.ts";
 
 const num = (k: string, d: number) => Number(process.env[k] ?? d);
-const SENDERS = num("BENCH_LOCALNET_SENDERS", 800);
-const PER_SENDER = num("BENCH_LOCALNET_TXS_PER_SENDER", 10);
+const SENDERS = num("BENCH_LOCALNET_SENDERS", 4000);
+const PER_SENDER = num("BENCH_LOCALNET_TXS_PER_SENDER", 2);
 const PACED_SECONDS = num("BENCH_LOCALNET_PACED_SECONDS", 30);
 const BLOCK_INTERVAL = process.env["BENCH_LOCALNET_BLOCK_INTERVAL"] ?? "1s";
 const TIMEOUT_COMMIT = process.env["BENCH_LOCALNET_TIMEOUT_COMMIT"] ?? "800ms";
@@ -79,7 +88,7 @@ const BATCH = num("BENCH_LOCALNET_BATCH", 64);
 const CONC = num("BENCH_LOCALNET_CONCURRENCY", 2);
 const PROF_DIR = process.env["BENCH_CPU_PROF"];
 /** warm-up rounds before the saturation clock starts (as bankSend's BENCH_WARMUP_ROUNDS; the baseline gets the same). */
-const WARMUP_ROUNDS = Math.max(0, num("BENCH_WARMUP_ROUNDS", 10));
+const WARMUP_ROUNDS = Math.max(0, num("BENCH_WARMUP_ROUNDS", 3));
 /** V8 flags on the validators' / the single node's command line (cli/openledgerd OPENLEDGERD_NODE_FLAGS); unset = the launcher's default. */
 const VALIDATOR_FLAGS = process.env["BENCH_LOCALNET_NODE_FLAGS"];
 const BASELINE_FLAGS = process.env["BENCH_BASELINE_NODE_FLAGS"];
@@ -113,8 +122,9 @@ class SingleNode {
         ...process.env,
         BENCH_BANKSEND_SERVE: "1",
         BENCH_SEGMENTS: String(segments),
-        BENCH_SENDERS: String(num("BENCH_BASELINE_SENDERS", 1000)),
-        BENCH_TXS_PER_SENDER: String(num("BENCH_BASELINE_TXS_PER_SENDER", 20)),
+        // the same senders' count as the localnet (the same workload), BENCH_BASELINE_SENDERS to differ
+        BENCH_SENDERS: String(num("BENCH_BASELINE_SENDERS", SENDERS)),
+        BENCH_TXS_PER_SENDER: String(num("BENCH_BASELINE_TXS_PER_SENDER", 5)),
         BENCH_WARMUP_ROUNDS: String(WARMUP_ROUNDS),
         BENCH_BLOCK_INTERVAL: BLOCK_INTERVAL,
         ...(BASELINE_FLAGS !== undefined ? { OPENLEDGERD_NODE_FLAGS: BASELINE_FLAGS } : {}),

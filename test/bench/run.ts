@@ -56,7 +56,7 @@ const BENCHES: BenchSpec[] = [
   { file: "test/bench/query.ts", limitS: 600, estS: 60, quickEnv: { BENCH_QUERY_SECONDS: "1" }, quickEstS: 30 },
   { file: "test/bench/inferenceDevChain.ts", limitS: 1500, estS: 90, quickEnv: { BENCH_ROUNDS: "5,20" }, quickEstS: 90 },
   { file: "test/bench/inferenceDevChain.ts", args: ["--localnet"], limitS: 2100, estS: 200, quickEnv: { BENCH_ROUNDS: "5,20" }, quickEstS: 180 },
-  { file: "test/bench/localnet.ts", limitS: 1500, estS: 400, quickEnv: { BENCH_LOCALNET_SENDERS: "100", BENCH_LOCALNET_TXS_PER_SENDER: "2", BENCH_LOCALNET_PACED_SECONDS: "5", BENCH_BASELINE_SENDERS: "200", BENCH_BASELINE_TXS_PER_SENDER: "5" }, quickEstS: 120 },
+  { file: "test/bench/localnet.ts", limitS: 1500, estS: 400, quickEnv: { BENCH_LOCALNET_SENDERS: "200", BENCH_LOCALNET_TXS_PER_SENDER: "2", BENCH_LOCALNET_PACED_SECONDS: "5" }, quickEstS: 120 },
 ];
 /** helpers and profilers in test/bench that are not benchmarks themselves. */
 const NOT_BENCHES = new Set(["run.ts", "chart.ts", "profileAreas.ts"]);
