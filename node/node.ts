@@ -53,6 +53,7 @@ import { observeFinalizeBlock, type ChainMetrics } from "./metrics/chain.ts";
 import { POA_INDEX_PHASE, POA_PHASE, createPhaseTimer } from "./metrics/phases.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics/registry.ts";
 import { createMetricsServer } from "./metrics/server.ts";
+import type { StoreSource } from "./metrics/store.ts";
 import type { NodeOptions } from "./options.ts";
 import { FilePV } from "./privval/filePV.ts";
 import { signEd25519 } from "./crypto/ed25519.ts";
@@ -64,7 +65,7 @@ import { createRestServer } from "./rest/server.ts";
 import { BlockStore } from "./storage/blockStore.ts";
 import { BUCKET } from "./storage/buckets.ts";
 import { NodeDb } from "./storage/db.ts";
-import { openLevelBackend } from "./storage/levelBackend.ts";
+import { dirBytes, LevelBackend, openLevelBackend } from "./storage/levelBackend.ts";
 import { StateStore } from "./storage/stateStore.ts";
 import type { ChainState } from "./storage/types.ts";
 import { TxIndex } from "./storage/txIndex.ts";
@@ -81,6 +82,8 @@ export interface NodeDeps {
   privValidator?: VoteSigner;
   /** default: LevelDB at data/node.db (closed by stop()); an injected backend is not closed. */
   nodeDbBackend?: KvBackend;
+  /** the app's LevelDB (data/application.db), for the store metrics only; the caller owns it. */
+  appDbBackend?: KvBackend;
   /** called once if block production halts (app hash mismatch, rejected proposal, IO error). */
   onHalt?: (err: unknown) => void;
   /** checks tx signatures before CheckTx (e.g. SigVerifyPool on worker threads); the caller closes it. */
@@ -189,6 +192,13 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
     const blobs = new BlobService(new BlobStore(join(dataDir, "blobs")));
 
     const metrics = opts.instrumentation?.prometheus === true ? createNodeMetrics() : null;
+    if (metrics !== null) {
+      const sources: StoreSource[] = [];
+      for (const [name, b] of [["node", backend], ["application", deps.appDbBackend]] as const) {
+        if (b instanceof LevelBackend) sources.push({ db: name, stats: b.writeStats, diskBytes: () => dirBytes(b.path) });
+      }
+      metrics.store.bind(sources);
+    }
     const appConn = new AppConn(metrics !== null ? timedFinalize(deps.app, metrics.chain) : deps.app);
     if (metrics === null) deps.app.setPhaseTracer?.(undefined);
     closers.push({ name: "app connection", fn: () => appConn.close({ closeApp: false }) });

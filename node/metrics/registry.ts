@@ -8,6 +8,7 @@ import { type ChainMetrics, createChainMetrics } from "./chain.ts";
 import { type ConsensusMetrics, createConsensusMetrics } from "./consensus.ts";
 import { createMempoolMetrics, type MempoolMetrics } from "./mempool.ts";
 import { createP2PMetrics, type P2PMetrics } from "./p2p.ts";
+import { createStoreMetrics, type StoreMetrics } from "./store.ts";
 
 export interface NodeMetrics {
   register: Registry;
@@ -15,6 +16,7 @@ export interface NodeMetrics {
   mempool: MempoolMetrics;
   p2p: P2PMetrics;
   chain: ChainMetrics;
+  store: StoreMetrics;
 }
 
 export function createNodeMetrics(opts: { defaultMetrics?: boolean } = {}): NodeMetrics {
@@ -26,5 +28,6 @@ export function createNodeMetrics(opts: { defaultMetrics?: boolean } = {}): Node
     mempool: createMempoolMetrics(register),
     p2p: createP2PMetrics(register),
     chain: createChainMetrics(register),
+    store: createStoreMetrics(register),
   };
 }

@@ -5,6 +5,8 @@
  * (nextv) and closes the LevelDB iterator when the consumer stops early, and `write` is one atomic
  * batch (optionally fsynced).
  */
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import type { Bytes } from "../../modules/core/abci.ts";
 import { bounds } from "../../modules/core/store/cache.ts";
@@ -16,8 +18,42 @@ const ENC = { keyEncoding: "view", valueEncoding: "view" } as const;
 /** entries fetched per nextv call while iterating. */
 const CHUNK = 256;
 
+/** what a backend has written since it opened (the node's store metrics read it; no clock, no IO). */
+export interface WriteStats {
+  /** write() calls that wrote anything (a synced empty batch counts: it still fsyncs). */
+  batches: number;
+  /** of which synced (fsync before the write resolves). */
+  syncedBatches: number;
+  /** puts and deletes. */
+  ops: number;
+  /** key bytes of every op plus value bytes of every put (before LevelDB's own log and compression). */
+  bytes: number;
+}
+
+/** bytes of the files in a LevelDB directory (tables, log, manifest); 0 when it cannot be listed. */
+export function dirBytes(path: string): number {
+  let total = 0;
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch {
+    return 0;
+  }
+  for (const n of names) {
+    try {
+      const st = statSync(join(path, n));
+      if (st.isFile()) total += st.size;
+    } catch {
+      // a table LevelDB deleted between the listing and the stat (compaction)
+    }
+  }
+  return total;
+}
+
 export class LevelBackend implements KvBackend {
   readonly path: string;
+  /** counted as each batch is handed to LevelDB (a failed write halts the node). */
+  readonly writeStats: WriteStats = { batches: 0, syncedBatches: 0, ops: 0, bytes: 0 };
   private readonly db: Db;
 
   constructor(path: string, db: Db) {
@@ -67,11 +103,22 @@ export class LevelBackend implements KvBackend {
       const batch = this.db.batch();
       // indexed loop: this runs once per block over thousands of ops, often before it is optimized,
       // where for-of allocates an iterator result per op
+      let bytes = 0;
       for (let i = 0; i < ops.length; i++) {
         const op = ops[i] as BatchOp;
-        if (op.type === "put") batch.put(op.key, op.value, ENC);
-        else batch.del(op.key, ENC);
+        if (op.type === "put") {
+          batch.put(op.key, op.value, ENC);
+          bytes += op.key.length + op.value.length;
+        } else {
+          batch.del(op.key, ENC);
+          bytes += op.key.length;
+        }
       }
+      const st = this.writeStats;
+      st.batches++;
+      if (opts.sync) st.syncedBatches++;
+      st.ops += ops.length;
+      st.bytes += bytes;
       return batch.write({ sync: opts.sync });
     } catch (err) {
       return Promise.reject(err);

@@ -27,7 +27,7 @@ import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { bech32 } from "@scure/base";
-import { cleanup, initNode, rpc, startNode } from "../e2e/harness.ts";
+import { cleanup, freePort, initNode, rpc, startNode } from "../e2e/harness.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -63,6 +63,47 @@ export interface Segment {
   main_cpu_s: number;
   threads: Record<string, number>;
   block_times: number[];
+  /** store counters moved during the segment (null: metrics off, serve mode by default). */
+  store: StoreCounts | null;
+}
+
+/** `openledger_store_*` counters of one scrape, by database ("node", "application"). */
+export type StoreCounts = Record<string, { batches: number; ops: number; bytes: number }>;
+
+/** the node's store write counters from its /metrics (node/metrics/store.ts). */
+export async function scrapeStore(metricsUrl: string): Promise<StoreCounts> {
+  const text = await (await fetch(metricsUrl)).text();
+  const out: StoreCounts = {};
+  const re = /^openledger_store_write_(batches|ops|bytes)_total\{db="(\w+)"\} (\S+)$/gm;
+  for (const m of text.matchAll(re)) {
+    const e = (out[m[2]!] ??= { batches: 0, ops: 0, bytes: 0 });
+    e[m[1] as "batches" | "ops" | "bytes"] = Number(m[3]);
+  }
+  return out;
+}
+
+function storeDelta(a: StoreCounts, b: StoreCounts): StoreCounts {
+  const out: StoreCounts = {};
+  for (const [db, x] of Object.entries(b)) {
+    const y = a[db] ?? { batches: 0, ops: 0, bytes: 0 };
+    out[db] = { batches: x.batches - y.batches, ops: x.ops - y.ops, bytes: x.bytes - y.bytes };
+  }
+  return out;
+}
+
+/** keys and bytes handed to each database per committed tx (block-level writes spread over the block's txs). */
+export function storePerTx(segs: readonly Segment[], committed: number): Record<string, { ops_per_tx: number; bytes_per_tx: number }> | null {
+  if (segs.some((s) => s.store === null) || committed === 0) return null;
+  const sum: StoreCounts = {};
+  for (const s of segs) {
+    for (const [db, d] of Object.entries(s.store!)) {
+      const e = (sum[db] ??= { batches: 0, ops: 0, bytes: 0 });
+      e.batches += d.batches;
+      e.ops += d.ops;
+      e.bytes += d.bytes;
+    }
+  }
+  return Object.fromEntries(Object.entries(sum).map(([db, d]) => [db, { ops_per_tx: Number((d.ops / committed).toFixed(2)), bytes_per_tx: Math.round(d.bytes / committed) }]));
 }
 
 export function segmentSummary(s: Segment): Record<string, unknown> {
@@ -221,7 +262,13 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
     }
   }
 
-  const node = await startNode(home, { blockInterval: BLOCK_INTERVAL, extraArgs: process.env.BENCH_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [] });
+  // the store write counters (node/metrics/store.ts): on in the standalone bench; in serve mode only with
+  // BENCH_STORE_METRICS=1 (the localnet's validators run without metrics: like for like)
+  const storeMetrics = process.env.BENCH_STORE_METRICS === "1" || (process.env.BENCH_STORE_METRICS !== "0" && process.env.BENCH_BANKSEND_SERVE !== "1");
+  const metricsPort = storeMetrics ? await freePort() : 0;
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const extraArgs = [...(storeMetrics ? ["--metrics.address", `127.0.0.1:${metricsPort}`] : []), ...(process.env.BENCH_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [])];
+  const node = await startNode(home, { blockInterval: BLOCK_INTERVAL, extraArgs });
   try {
     const url = new URL(node.rpcUrl);
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -375,6 +422,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
       const to = from + PER_SENDER;
       const rejected0 = rejected;
       const blocks0 = blockTimes.length;
+      const store0 = storeMetrics ? await scrapeStore(metricsUrl) : null;
       const cpu0 = cpuSeconds(pid);
       const main0 = cpuSeconds(pid, pid);
       const threads0 = threadCpu(pid);
@@ -387,6 +435,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
       const mainCpu = cpuSeconds(pid, pid) - main0;
       const threads = threadCpu(pid);
       for (const key of Object.keys(threads)) threads[key] = Number((threads[key]! - (threads0[key] ?? 0)).toFixed(2));
+      const store = store0 === null ? null : storeDelta(store0, await scrapeStore(metricsUrl));
       const measured = txs.slice(from * SENDERS, to * SENDERS).filter((t) => committedAt.has(t.hash));
       const lastCommit = Math.max(...measured.map((t) => committedAt.get(t.hash)!));
       segs.push({
@@ -400,6 +449,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
         main_cpu_s: mainCpu,
         threads,
         block_times: blockTimes.slice(blocks0),
+        store,
       });
     }
     polling = false;
@@ -436,6 +486,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
       node_cpu_ms_per_tx: Number(((sum((s) => s.cpu_s) * 1000) / Math.max(1, committed)).toFixed(3)),
       node_main_thread_cpu_ms_per_tx: Number(((sum((s) => s.main_cpu_s) * 1000) / Math.max(1, committed)).toFixed(3)),
       node_thread_cpu_s: threads,
+      store_per_tx: storePerTx(segs, committed),
       blocks,
       block_interval_setting: BLOCK_INTERVAL,
       client: { connections: CONCURRENCY, batch: BATCH },

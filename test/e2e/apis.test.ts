@@ -616,6 +616,21 @@ describe("e2e/apis: REST, gRPC + reflection, WebSocket events and metrics of a r
       assert.notEqual(sample(text, name), undefined, `${name} exported`);
     }
     assert.ok(sample(text, "openledger_consensus_height")! >= send.height);
+    // both databases report what they were handed to write (one synced batch per block at least) and their size
+    const series = (name: string, db: string): number => {
+      const line = text.split("\n").find((l) => l.startsWith(`${name}{db="${db}"} `));
+      assert.ok(line !== undefined, `${name}{db="${db}"} exported`);
+      return Number(line.split(" ")[1]);
+    };
+    for (const db of ["node", "application"]) {
+      const batches = series("openledger_store_write_batches_total", db);
+      const ops = series("openledger_store_write_ops_total", db);
+      assert.ok(batches >= send.height, `${db}: ${batches} batches by height ${send.height}`);
+      assert.ok(series("openledger_store_synced_batches_total", db) <= batches);
+      assert.ok(ops >= batches, `${db}: ${ops} ops`);
+      assert.ok(series("openledger_store_write_bytes_total", db) > ops, `${db}: bytes`);
+      assert.ok(series("openledger_store_disk_bytes", db) > 0, `${db}: on disk`);
+    }
     // PoA time per block, verification verdicts and slashes: declared (counted from committed blocks' events;
     // the PoA time from the node's phase timer; test/e2e/explorer.test.ts sees them move on live inferences)
     for (const name of ["openledger_poa_block_seconds", "openledger_poa_seconds_total", "openledger_poa_last_block_seconds", "openledger_poa_receipts_total", "openledger_verification_verdicts_total", "openledger_slashes_total", "openledger_finalize_block_seconds"]) {

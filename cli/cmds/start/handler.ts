@@ -60,7 +60,7 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
   try {
     let node: Awaited<ReturnType<typeof startNode>>;
     try {
-      node = await startNode(opts, { app, logger, genesis, genesisJson, preverifier: sigPool });
+      node = await startNode(opts, { app, logger, genesis, genesisJson, preverifier: sigPool, appDbBackend: backend });
       blobService = node.blobs;
     } catch (e) {
       throw new UserError(`the node failed to start: ${errorMessage(e)}`);
