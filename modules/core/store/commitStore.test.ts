@@ -2,11 +2,39 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Bytes } from "../abci.ts";
 import { compare, toHex, toKeyString, utf8 } from "../bytes.ts";
-import { createCommitStore, EMPTY_ROOT, PREFIX } from "./commitStore.ts";
+import { createCommitStore, EMPTY_ROOT, encodePage, PAGE_NODES, pageRecord, PREFIX } from "./commitStore.ts";
 import { verifyMembership, verifyNonMembership } from "./ics23.ts";
 import { MemoryBackend } from "./memory.ts";
 import { rng } from "./testing/rng.ts";
 import { collect, randomBlocks } from "./testing/storeModel.ts";
+import { applyBatch, type DirtyEntry, EMPTY_HASH, encodeNode, makeLeaf, NodeCache, sortEntries, type TreeNode } from "./tree.ts";
+import { sha256 } from "../hash.ts";
+
+/** the backend's keys under one prefix. */
+async function keysUnder(be: MemoryBackend, prefix: number): Promise<Bytes[]> {
+  const out: Bytes[] = [];
+  for await (const [k] of be.iterate({ gte: Uint8Array.of(prefix), lt: Uint8Array.of(prefix + 1) })) out.push(k);
+  return out;
+}
+
+/**
+ * A backend as the first store format left it: every node under 0x02 ‖ hash (inner records
+ * 0x01 ‖ left ‖ right), the root record the hash alone. Built from `kv` as version 1.
+ */
+function formatOneBackend(kv: Map<string, Bytes>): MemoryBackend {
+  const be = new MemoryBackend();
+  const table = new Map<string, Bytes>();
+  const nodes = new NodeCache((h) => table.get(toHex(h)), 10);
+  const entries: DirtyEntry[] = [...kv].map(([k, v]) => ({ key: utf8(k), keyHash: sha256(utf8(k)), value: v }));
+  const res = applyBatch(nodes, EMPTY_HASH, sortEntries(entries));
+  const v1 = (n: TreeNode): Bytes => (n.kind === 1 ? Uint8Array.of(1, ...n.left, ...n.right) : encodeNode(n));
+  for (const n of res.created) be.set(Uint8Array.of(PREFIX.node, ...n.hash), v1(n));
+  for (const [k, v] of kv) be.set(Uint8Array.of(PREFIX.flat, ...utf8(k)), v);
+  const ver = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1);
+  be.set(Uint8Array.of(PREFIX.root, ...ver), res.root);
+  be.set(Uint8Array.of(PREFIX.latest), ver);
+  return be;
+}
 
 describe("store/commitStore", () => {
   it("starts at version 0 with the empty root", async () => {
@@ -61,7 +89,8 @@ describe("store/commitStore", () => {
     be.write = async (ops, opts) => {
       writes.push({ n: ops.length, sync: opts.sync });
       const prefixes = new Set(ops.map((o) => o.key[0]));
-      for (const p of [PREFIX.flat, PREFIX.node, PREFIX.root, PREFIX.meta, PREFIX.latest]) assert.ok(prefixes.has(p), `prefix ${p}`);
+      for (const p of [PREFIX.flat, PREFIX.page, PREFIX.root, PREFIX.meta, PREFIX.latest]) assert.ok(prefixes.has(p), `prefix ${p}`);
+      assert.ok(!prefixes.has(PREFIX.node), "format 1 node records are never written");
       return orig(ops, opts);
     };
     const s = await createCommitStore(be);
@@ -201,5 +230,82 @@ describe("store/commitStore", () => {
     assert.ok(verifyNonMembership(root, p2.proof, utf8("a")));
     assert.ok(!verifyNonMembership(EMPTY_ROOT, p2.proof, utf8("a")));
     assert.ok(!verifyNonMembership(root, p0.proof, utf8("a")), "an empty-tree proof only holds for the empty root");
+  });
+
+  it("a version's new nodes go into pages of PAGE_NODES records, read back cold after a restart", async () => {
+    const be = new MemoryBackend();
+    const s = await createCommitStore(be);
+    const model = new Map<string, Bytes>();
+    for (let i = 0; i < 300; i++) {
+      model.set(`key-${i}`, utf8(`value-${i}`));
+      s.working().set(utf8(`key-${i}`), utf8(`value-${i}`));
+    }
+    await s.commit(1n);
+    // 300 leaves and at least 299 inner nodes, PAGE_NODES to a page but the last
+    const pages = await keysUnder(be, PREFIX.page);
+    const counts = pages.map((k) => new DataView(be.get(k)!.buffer, be.get(k)!.byteOffset).getUint32(0));
+    assert.ok(counts.slice(0, -1).every((c) => c === PAGE_NODES), String(counts));
+    assert.ok(counts.reduce((a, b) => a + b, 0) >= 599);
+    assert.ok(pages.length >= Math.ceil(599 / PAGE_NODES) && pages.length < 40, String(pages.length));
+    assert.deepEqual((await keysUnder(be, PREFIX.node)).length, 0);
+    // version 2 rewrites a few paths: its pages are keyed by version 2
+    s.working().set(utf8("key-7"), utf8("seven"));
+    s.working().delete(utf8("key-8"));
+    await s.commit(2n);
+    const v2 = (await keysUnder(be, PREFIX.page)).filter((k) => k[8] === 2);
+    assert.ok(v2.length >= 1 && v2.length <= 2, `version 2 pages: ${v2.length}`);
+    // a restarted store with a tiny node cache walks both versions through the pages
+    const s2 = await createCommitStore(be, { cacheNodes: 2 });
+    assert.deepEqual(s2.root, s.root);
+    for (const [k, v] of model) assert.deepEqual(s2.getAt(utf8(k), 1n), v, k);
+    assert.deepEqual(s2.getAt(utf8("key-7"), 2n), utf8("seven"));
+    assert.equal(s2.getAt(utf8("key-8"), 2n), undefined);
+    const p = s2.prove(utf8("key-42"), 2n);
+    assert.equal(p.kind, "exist");
+    assert.ok(verifyMembership(s2.root, p.proof, utf8("key-42"), utf8("value-42")));
+    const np = s2.prove(utf8("key-8"), 2n);
+    assert.ok(verifyNonMembership(s2.root, np.proof, utf8("key-8")));
+    // and builds version 3 on the cold tree, equal to the warm store's
+    s.working().set(utf8("key-1"), utf8("one"));
+    s2.working().set(utf8("key-1"), utf8("one"));
+    assert.deepEqual(toHex(await s2.commit(3n)), toHex(await s.commit(3n)));
+  });
+
+  it("a store written in the first format (nodes by hash) opens, proves and goes on in the page format", async () => {
+    const kv = new Map<string, Bytes>();
+    for (let i = 0; i < 100; i++) kv.set(`k${i}`, utf8(`v${i}`));
+    const be = formatOneBackend(kv);
+    const fresh = await createCommitStore(new MemoryBackend());
+    for (const [k, v] of kv) fresh.working().set(utf8(k), v);
+    await fresh.commit(1n);
+    const s = await createCommitStore(be, { cacheNodes: 2 });
+    assert.equal(s.version, 1n);
+    assert.deepEqual(toHex(s.root), toHex(fresh.root));
+    for (const [k, v] of kv) assert.deepEqual(s.getAt(utf8(k), 1n), v);
+    // version 2 mixes new page nodes with untouched format 1 subtrees
+    for (const st of [s, fresh]) {
+      st.working().set(utf8("k3"), utf8("three"));
+      st.working().set(utf8("new"), utf8("n"));
+      st.working().delete(utf8("k50"));
+    }
+    assert.deepEqual(toHex(await s.commit(2n)), toHex(await fresh.commit(2n)));
+    const s2 = await createCommitStore(be, { cacheNodes: 2 });
+    for (const [k, v] of kv) {
+      const want = k === "k3" ? utf8("three") : k === "k50" ? undefined : v;
+      assert.deepEqual(s2.getAt(utf8(k), 2n), want, k);
+      assert.deepEqual(s2.getAt(utf8(k), 1n), v, k);
+    }
+    const p = s2.prove(utf8("k10"), 2n);
+    assert.ok(verifyMembership(s2.root, p.proof, utf8("k10"), utf8("v10")));
+    assert.ok(verifyNonMembership(s2.root, s2.prove(utf8("k50"), 2n).proof, utf8("k50")));
+  });
+
+  it("page records: offsets index the records; a truncated page is an error", () => {
+    const nodes = [makeLeaf(utf8("a"), utf8("1")), makeLeaf(utf8("bb"), utf8("22")), makeLeaf(utf8("c"), utf8(""))];
+    const page = encodePage(nodes, 0, 3);
+    for (let k = 0; k < 3; k++) assert.deepEqual(pageRecord(page, k), encodeNode(nodes[k]!));
+    assert.equal(pageRecord(page, 3), undefined);
+    assert.throws(() => pageRecord(page.subarray(0, page.length - 1), 2), /corrupt/);
+    assert.throws(() => pageRecord(Uint8Array.of(0, 0), 0), /corrupt/);
   });
 });

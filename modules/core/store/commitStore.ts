@@ -3,14 +3,23 @@
  *
  * Backend layout (one-byte prefixes; a number is never reused):
  *   0x01 FLAT   || key            -> value          latest committed state, for fast reads and iteration
- *   0x02 NODE   || hash(32)       -> node record    tree nodes, content-addressed (tree.ts encodeNode)
- *   0x03 ROOT   || version(u64be) -> root(32)       root hash of every committed version
+ *   0x02 NODE   || hash(32)       -> node record    format 1 tree nodes by hash (read, never written)
+ *   0x03 ROOT   || version(u64be) -> root ref       root hash(32) ‖ root location: v(u64be) ‖ i(u32be)
+ *                                                   (format 1: the root hash alone, stored by hash)
  *   0x04 META   || key            -> value          commit metadata (not part of the tree)
  *   0x05 LATEST                   -> version(u64be) the last committed version
+ *   0x06 PAGE   || version(u64be) || page(u32be) -> node page   the version's new nodes k with
+ *                                                   k >> PAGE_SHIFT = page (encodePage)
  *
  * The tree (tree.ts) is a binary sparse Merkle tree over sha256(key) in the shape of ICS-23's SmtSpec;
- * its root is the app hash. Nodes are immutable and stored by hash, so every committed version stays
- * readable through its root (getAt, prove). No pruning yet: old nodes are kept forever.
+ * its root is the app hash. Nodes are immutable; a node is found through its parent's pointer (hash and
+ * location), so every committed version stays readable through its root (getAt, prove). No pruning
+ * yet: old nodes are kept forever.
+ *
+ * Node pages: a version's new nodes (~11 per tx in a block of bank sends) are written as pages of
+ * PAGE_NODES records, not one LevelDB key each; the per-key cost of LevelDB's write path (memtable
+ * insert, log record, compaction) was the largest part of the store's write work. Nodes are numbered
+ * in creation order (post-order), so a page holds neighbouring subtrees.
  *
  * Writes of a block go to the working layer: `working()` is a CacheStore (the same object until the
  * store is closed; branch it per tx) whose writes land in the block's write set. `workingRoot()`
@@ -35,13 +44,16 @@ import {
   type BatchResult,
   type DirtyEntry,
   EMPTY_HASH,
-  encodeInnerInto,
-  encodeNode,
-  INNER_RECORD_LEN,
+  EMPTY_ROOT_REF,
+  encodeNodeInto,
+  LOC_BY_HASH,
   lookup,
   NodeCache,
   neighbours,
+  recordLength,
+  type RootRef,
   sortEntries,
+  stampVersion,
   type TreeNode,
   walk,
 } from "./tree.ts";
@@ -56,7 +68,13 @@ import type {
   ProofResult,
 } from "./types.ts";
 
-export const PREFIX = { flat: 0x01, node: 0x02, root: 0x03, meta: 0x04, latest: 0x05 } as const;
+export const PREFIX = { flat: 0x01, node: 0x02, root: 0x03, meta: 0x04, latest: 0x05, page: 0x06 } as const;
+
+/** nodes per page: 32 records are ~3–6 KB, about one LevelDB block, so a cold read costs about one block. */
+export const PAGE_SHIFT = 5;
+export const PAGE_NODES = 1 << PAGE_SHIFT;
+/** raw pages kept for cold reads (a walk from a root visits neighbouring nodes of one page). */
+const PAGE_CACHE = 256;
 
 const LATEST_KEY = Uint8Array.of(PREFIX.latest);
 const DEFAULT_CACHE_NODES = 200_000;
@@ -145,8 +163,9 @@ class SmtCommitStore implements CommitStore {
   private readonly backend: KvBackend;
   private readonly flat: FlatReader;
   private readonly nodes: NodeCache;
+  private readonly pages: PageReader;
   private _version: bigint;
-  private _root: Bytes;
+  private _root: RootRef;
   /** the block's write set: a cache layer over the flat table, fed by `work`'s flushes. */
   private writeSet: CacheKVStore;
   private readonly work: WorkingStore;
@@ -156,13 +175,16 @@ class SmtCommitStore implements CommitStore {
   private cached: { mutations: number; result: BatchResult; dirty: DirtyEntry[] } | null = null;
   private closed = false;
 
-  constructor(backend: KvBackend, cacheNodes: number, version: bigint, root: Bytes) {
+  constructor(backend: KvBackend, cacheNodes: number, version: bigint, root: RootRef) {
     this.backend = backend;
     this.flat = new FlatReader(backend);
     const nodeKey = new Uint8Array(1 + 32);
     nodeKey[0] = PREFIX.node;
+    const pages = new PageReader(backend);
+    this.pages = pages;
     // backend.get is synchronous and does not keep the key, so one scratch key serves every load
-    this.nodes = new NodeCache((h) => {
+    this.nodes = new NodeCache((h, v, i) => {
+      if (v !== LOC_BY_HASH) return pages.record(v, i);
       nodeKey.set(h, 1);
       return backend.get(nodeKey);
     }, cacheNodes);
@@ -187,7 +209,7 @@ class SmtCommitStore implements CommitStore {
   }
 
   get root(): Bytes {
-    return this._root;
+    return this._root.hash;
   }
 
   committed(): KVStoreReader {
@@ -231,6 +253,11 @@ class SmtCommitStore implements CommitStore {
     this.assertOpen();
     if (version <= this._version) throw new Error(`store: commit version ${version} <= ${this._version}`);
     const { result, dirty } = this.compute();
+    if (version > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`store: version ${version} out of range`);
+    // the batch's nodes get their location's version now; a failed write leaves them stamped, so the
+    // next commit builds the batch again
+    this.cached = null;
+    stampVersion(result, Number(version));
     await this.writeVersion(version, meta, result, dirty);
     this.flat.afterCommit(dirty);
     // the cache follows the latest tree, which the next batches walk: the nodes this version replaced
@@ -239,9 +266,8 @@ class SmtCommitStore implements CommitStore {
     for (let i = 0; i < result.replaced.length; i++) this.nodes.evict(result.replaced[i] as Bytes);
     for (let i = 0; i < result.created.length; i++) this.nodes.add(result.created[i] as TreeNode);
     this._version = version;
-    this._root = result.root;
+    this._root = { hash: result.root, v: result.rootV, i: result.rootI };
     this.writeSet = new CacheKVStore(this.flat);
-    this.cached = null;
     return result.root;
   }
 
@@ -257,9 +283,9 @@ class SmtCommitStore implements CommitStore {
       if (e.value === null) ops.push({ type: "del", key: withPrefix(PREFIX.flat, e.key) });
       else ops.push({ type: "put", key: withPrefix(PREFIX.flat, e.key), value: e.value });
     }
-    pushNodeOps(ops, result.created);
+    pushPageOps(ops, version, result.created);
     const v = u64be(version);
-    ops.push({ type: "put", key: withPrefix(PREFIX.root, v), value: result.root });
+    ops.push({ type: "put", key: withPrefix(PREFIX.root, v), value: encodeRootRef(result.root, result.rootV, result.rootI) });
     for (const [k, val] of meta) ops.push({ type: "put", key: withPrefix(PREFIX.meta, k), value: val });
     ops.push({ type: "put", key: LATEST_KEY, value: v });
     return this.backend.write(ops, { sync: true });
@@ -282,13 +308,18 @@ class SmtCommitStore implements CommitStore {
   }
 
   rootAt(version: bigint): Bytes | undefined {
-    if (version < 1n || version > this._version) return undefined;
-    if (version === this._version) return this._root;
-    return this.backend.get(withPrefix(PREFIX.root, u64be(version)));
+    return this.rootRefAt(version)?.hash;
   }
 
-  private rootOrThrow(version: bigint): Bytes {
-    const r = this.rootAt(version);
+  private rootRefAt(version: bigint): RootRef | undefined {
+    if (version < 1n || version > this._version) return undefined;
+    if (version === this._version) return this._root;
+    const rec = this.backend.get(withPrefix(PREFIX.root, u64be(version)));
+    return rec === undefined ? undefined : decodeRootRef(rec);
+  }
+
+  private rootOrThrow(version: bigint): RootRef {
+    const r = this.rootRefAt(version);
     if (r === undefined) throw new Error(`store: no committed version ${version}`);
     return r;
   }
@@ -326,29 +357,96 @@ class SmtCommitStore implements CommitStore {
   }
 }
 
-/** the node puts of a commit, keys and inner records carved out of one buffer (fewer allocations). */
-function pushNodeOps(ops: BatchOp[], created: readonly TreeNode[]): void {
-  let inner = 0;
-  for (let i = 0; i < created.length; i++) if ((created[i] as TreeNode).kind === 1) inner++;
-  const KEY = 33;
-  const slab = new Uint8Array(created.length * KEY + inner * INNER_RECORD_LEN);
-  let o = 0;
-  for (let i = 0; i < created.length; i++) {
-    const n = created[i] as TreeNode;
-    const key = slab.subarray(o, o + KEY);
-    key[0] = PREFIX.node;
-    key.set(n.hash, 1);
-    o += KEY;
-    let value: Bytes;
-    if (n.kind === 1) {
-      value = slab.subarray(o, o + INNER_RECORD_LEN);
-      encodeInnerInto(value, n);
-      o += INNER_RECORD_LEN;
-    } else {
-      value = encodeNode(n);
-    }
-    ops.push({ type: "put", key, value });
+/**
+ * A page: u32be(count) ‖ count × u32be(end of record k, from the start of the records) ‖ records.
+ * The page's nodes are created[first .. first + count) of one version.
+ */
+export function encodePage(created: readonly TreeNode[], first: number, count: number): Bytes {
+  let size = 4 + 4 * count;
+  for (let k = 0; k < count; k++) size += recordLength(created[first + k] as TreeNode);
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, count);
+  const base = 4 + 4 * count;
+  let o = base;
+  for (let k = 0; k < count; k++) {
+    o = encodeNodeInto(out, o, created[first + k] as TreeNode);
+    dv.setUint32(4 + 4 * k, o - base);
   }
+  return out;
+}
+
+/** record `slot` of a page (a view into it); undefined when the page has no such record. */
+export function pageRecord(page: Bytes, slot: number): Bytes | undefined {
+  if (page.length < 4) throw new Error("store: corrupt node page");
+  const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const count = dv.getUint32(0);
+  const base = 4 + 4 * count;
+  if (base > page.length) throw new Error("store: corrupt node page");
+  if (slot >= count) return undefined;
+  const start = slot === 0 ? 0 : dv.getUint32(4 + 4 * (slot - 1));
+  const end = dv.getUint32(4 + 4 * slot);
+  if (start > end || base + end > page.length) throw new Error("store: corrupt node page");
+  return page.subarray(base + start, base + end);
+}
+
+function pageKey(version: number, page: number): Bytes {
+  const key = new Uint8Array(1 + 8 + 4);
+  const dv = new DataView(key.buffer);
+  key[0] = PREFIX.page;
+  dv.setUint32(1, Math.floor(version / 0x1_0000_0000));
+  dv.setUint32(5, version >>> 0);
+  dv.setUint32(9, page);
+  return key;
+}
+
+/** the page puts of a commit: the version's new nodes, PAGE_NODES per page, in creation order. */
+function pushPageOps(ops: BatchOp[], version: bigint, created: readonly TreeNode[]): void {
+  const v = Number(version);
+  for (let first = 0, page = 0; first < created.length; first += PAGE_NODES, page++) {
+    const count = Math.min(PAGE_NODES, created.length - first);
+    ops.push({ type: "put", key: pageKey(v, page), value: encodePage(created, first, count) });
+  }
+}
+
+/** reads records out of node pages, keeping the last PAGE_CACHE pages read (cold walks). */
+class PageReader {
+  private readonly backend: KvBackend;
+  private readonly cache = new Map<string, Bytes>();
+  constructor(backend: KvBackend) {
+    this.backend = backend;
+  }
+  record(v: number, i: number): Bytes | undefined {
+    const page = Math.floor(i / PAGE_NODES);
+    const ck = `${v}/${page}`;
+    let p = this.cache.get(ck);
+    if (p === undefined) {
+      p = this.backend.get(pageKey(v, page));
+      if (p === undefined) return undefined;
+      if (this.cache.size >= PAGE_CACHE) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(ck, p);
+    }
+    return pageRecord(p, i % PAGE_NODES);
+  }
+}
+
+/** a ROOT record: hash(32) ‖ v(u64be) ‖ i(u32be); format 1 stored the hash alone. */
+function encodeRootRef(hash: Bytes, v: number, i: number): Bytes {
+  const out = new Uint8Array(32 + 12);
+  out.set(hash, 0);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(32, Math.floor(v / 0x1_0000_0000));
+  dv.setUint32(36, v >>> 0);
+  dv.setUint32(40, i);
+  return out;
+}
+
+function decodeRootRef(rec: Bytes): RootRef {
+  if (rec.length === 32) return { hash: rec, v: LOC_BY_HASH, i: 0 };
+  if (rec.length !== 44) throw new Error("store: corrupt root record");
+  const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  const v = dv.getUint32(32) * 0x1_0000_0000 + dv.getUint32(36);
+  return { hash: rec.subarray(0, 32), v, i: dv.getUint32(40) };
 }
 
 function equalBytes(a: Bytes, b: Bytes): boolean {
@@ -368,12 +466,12 @@ export async function createCommitStore(backend: KvBackend, opts: CommitStoreOpt
   const cacheNodes = opts.cacheNodes ?? DEFAULT_CACHE_NODES;
   const latest = backend.get(LATEST_KEY);
   let version = 0n;
-  let root: Bytes = EMPTY_HASH;
+  let root: RootRef = EMPTY_ROOT_REF;
   if (latest !== undefined) {
     version = readU64be(latest);
     const r = backend.get(withPrefix(PREFIX.root, u64be(version)));
     if (r === undefined) throw new Error(`store: missing root of latest version ${version}`);
-    root = r;
+    root = decodeRootRef(r);
   }
   return new SmtCommitStore(backend, cacheNodes, version, root);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Bytes } from "../abci.ts";
-import { compare, toHex, utf8 } from "../bytes.ts";
+import { compare, concat, toHex, utf8 } from "../bytes.ts";
 import { sha256 } from "../hash.ts";
 import { rng } from "./testing/rng.ts";
 import {
@@ -15,9 +15,13 @@ import {
   leafHash,
   lookup,
   makeLeaf,
+  INNER_RECORD_LEN,
   NodeCache,
   neighbours,
+  PENDING,
+  type RootRef,
   sortEntries,
+  stampVersion,
   type TreeNode,
 } from "./tree.ts";
 
@@ -35,22 +39,39 @@ function naiveRoot(kv: Map<string, Bytes>): Bytes {
   return rec(leaves, 0);
 }
 
-/** an in-memory node table around a NodeCache, persisting what each batch creates. */
+/**
+ * An in-memory node table around a NodeCache, persisting what each batch creates under its location
+ * (version, index), as the store's pages do; a read checks that the location holds the named node.
+ */
 function memTree(capacity = 1000) {
-  const table = new Map<string, Bytes>();
-  const nodes = new NodeCache((h) => table.get(toHex(h)), capacity);
-  let root = EMPTY_HASH;
+  const table = new Map<string, { hash: Bytes; rec: Bytes }>();
+  const nodes = new NodeCache((h, v, i) => {
+    const e = table.get(`${v}/${i}`);
+    if (e !== undefined) assert.equal(toHex(e.hash), toHex(h), `node at ${v}/${i}`);
+    return e?.rec;
+  }, capacity);
+  let root: RootRef = { hash: EMPTY_HASH, v: 0, i: 0 };
+  let version = 0;
   return {
     nodes,
     table,
     get root() {
+      return root.hash;
+    },
+    get rootRef() {
       return root;
     },
     apply(entries: Array<[string, Bytes | null]>) {
       const es: DirtyEntry[] = entries.map(([k, v]) => ({ key: utf8(k), keyHash: sha256(utf8(k)), value: v }));
       const res = applyBatch(nodes, root, sortEntries(es));
-      for (const n of res.created) table.set(toHex(n.hash), encodeNode(n));
-      root = res.root;
+      version++;
+      stampVersion(res, version);
+      res.created.forEach((n, k) => {
+        assert.equal(n.v, version);
+        assert.equal(n.i, k);
+        table.set(`${n.v}/${n.i}`, { hash: n.hash, rec: encodeNode(n) });
+      });
+      root = { hash: res.root, v: res.rootV, i: res.rootI };
       return res;
     },
   };
@@ -71,9 +92,27 @@ describe("store/tree", () => {
     const leaf = makeLeaf(utf8("key"), utf8("value"));
     const l2 = decodeNode(leaf.hash, encodeNode(leaf));
     assert.deepEqual({ ...l2 }, { ...leaf });
-    const inner: TreeNode = { kind: 1, hash: innerHash(leaf.hash, EMPTY_HASH), left: leaf.hash, right: EMPTY_HASH };
-    assert.deepEqual(decodeNode(inner.hash, encodeNode(inner)), inner);
+    const inner: TreeNode = {
+      kind: 1,
+      hash: innerHash(leaf.hash, EMPTY_HASH),
+      left: leaf.hash,
+      right: EMPTY_HASH,
+      v: 9,
+      i: 3,
+      lv: 2 ** 40 + 5,
+      li: 2 ** 32 - 1,
+      rv: 0,
+      ri: 0,
+    };
+    const rec = encodeNode(inner);
+    assert.equal(rec.length, INNER_RECORD_LEN);
+    assert.deepEqual(decodeNode(inner.hash, rec, 9, 3), inner);
+    // format 1 inner records (0x01 ‖ left ‖ right) still decode, their children stored by hash
+    const v1 = decodeNode(inner.hash, concat(Uint8Array.of(1), leaf.hash, EMPTY_HASH));
+    assert.deepEqual({ ...v1 }, { ...inner, v: 0, i: 0, lv: 0, li: 0 });
     assert.throws(() => decodeNode(inner.hash, Uint8Array.of(7, 1, 2)));
+    // a pending child location cannot be written
+    assert.throws(() => encodeNode({ ...inner, lv: PENDING }), /pending/);
   });
 
   it("batched updates equal the from-scratch root over random put/delete blocks (seed 7)", () => {
@@ -95,8 +134,8 @@ describe("store/tree", () => {
       t.apply([...batch]);
       assert.deepEqual(toHex(t.root), toHex(naiveRoot(model)), `block ${block}`);
     }
-    for (const [k, v] of model) assert.deepEqual(lookup(t.nodes, t.root, sha256(utf8(k)))?.value, v, k);
-    assert.equal(lookup(t.nodes, t.root, sha256(utf8("absent"))), undefined);
+    for (const [k, v] of model) assert.deepEqual(lookup(t.nodes, t.rootRef, sha256(utf8(k)))?.value, v, k);
+    assert.equal(lookup(t.nodes, t.rootRef, sha256(utf8("absent"))), undefined);
   });
 
   it("a batch's replaced hashes are the old tree's nodes that left the tree (what the store's cache drops)", () => {
@@ -107,12 +146,15 @@ describe("store/tree", () => {
       const rec = (h: Bytes): void => {
         if (h.every((b) => b === 0)) return;
         out.add(toHex(h));
-        const n = t.nodes.get(h);
+        const n = t.nodes.get(h, loc.get(toHex(h))![0], loc.get(toHex(h))![1]);
         if (n.kind === 1) {
+          loc.set(toHex(n.left), [n.lv, n.li]);
+          loc.set(toHex(n.right), [n.rv, n.ri]);
           rec(n.left);
           rec(n.right);
         }
       };
+      const loc = new Map<string, [number, number]>([[toHex(root), [t.rootRef.v, t.rootRef.i]]]);
       rec(root);
       return out;
     };
@@ -174,7 +216,7 @@ describe("store/tree", () => {
       const kh = sha256(utf8(probe));
       const below = sorted.filter((s) => compare(s.kh, kh) < 0).at(-1);
       const above = sorted.find((s) => compare(s.kh, kh) > 0);
-      const nb = neighbours(t.nodes, t.root, kh);
+      const nb = neighbours(t.nodes, t.rootRef, kh);
       assert.equal(nb.left === undefined ? undefined : toHex(nb.left.key), below && toHex(utf8(below.k)), probe);
       assert.equal(nb.right === undefined ? undefined : toHex(nb.right.key), above && toHex(utf8(above.k)), probe);
     }

@@ -11,9 +11,14 @@
  * is empty. The shape therefore depends only on the set of keys (history independent), so the root
  * is the same whatever order the writes came in.
  *
- * Nodes are immutable and content-addressed (stored under their hash), so every committed version
- * stays readable from its root. Updates are batched: `applyBatch` takes the dirty entries sorted by
- * key hash and rebuilds only the affected paths, hashing each new node once.
+ * Nodes are immutable and content-addressed: a parent names its children by hash, which is what the
+ * Merkle root commits to. Every node also has a storage location (`v`, `i`): the version that
+ * created it and its index among that version's new nodes, so a store can keep a version's nodes
+ * together (commitStore.ts packs them into pages) instead of one record per node. An inner record
+ * carries its children's locations beside their hashes, so a walk from a version's root finds every
+ * node without a hash index. Location 0 is a node stored by hash alone (the first store format).
+ * Every committed version stays readable from its root. Updates are batched: `applyBatch` takes the
+ * dirty entries sorted by key hash and rebuilds only the affected paths, hashing each new node once.
  */
 import type { Bytes } from "../abci.ts";
 import { compare, toHex } from "../bytes.ts";
@@ -23,10 +28,35 @@ export const HASH_LEN = 32;
 export const EMPTY_HASH: Bytes = new Uint8Array(HASH_LEN);
 export const LEAF_PREFIX = 0x00;
 export const INNER_PREFIX = 0x01;
+/** an inner record with its children's locations (format 2): 0x02 ‖ left ‖ right ‖ lv ‖ li ‖ rv ‖ ri. */
+export const INNER_LOC_PREFIX = 0x02;
 
-export type LeafNode = { kind: 0; hash: Bytes; keyHash: Bytes; key: Bytes; value: Bytes };
-export type InnerNode = { kind: 1; hash: Bytes; left: Bytes; right: Bytes };
+/**
+ * Storage locations: `v` ≥ 1 is the version that created the node and `i` its index among that
+ * version's new nodes; `v` = 0 is a node stored under its hash (format 1, no location); `v` =
+ * PENDING is a node of the batch being built, whose version is known only at commit.
+ */
+export const LOC_BY_HASH = 0;
+export const PENDING = -1;
+
+export type LeafNode = { kind: 0; hash: Bytes; keyHash: Bytes; key: Bytes; value: Bytes; v: number; i: number };
+export type InnerNode = {
+  kind: 1;
+  hash: Bytes;
+  left: Bytes;
+  right: Bytes;
+  v: number;
+  i: number;
+  /** the left child's location */
+  lv: number;
+  li: number;
+  /** the right child's location */
+  rv: number;
+  ri: number;
+};
 export type TreeNode = LeafNode | InnerNode;
+/** a stored subtree a batch leaves untouched, known by its parent's pointer (hash and location). */
+export type NodeRef = { kind: 2; hash: Bytes; v: number; i: number };
 
 /** a dirty entry of a batch: value null deletes the key. */
 export type DirtyEntry = { keyHash: Bytes; key: Bytes; value: Bytes | null };
@@ -60,42 +90,119 @@ export function innerHash(left: Bytes, right: Bytes): Bytes {
 }
 
 export function makeLeaf(key: Bytes, value: Bytes, keyHash: Bytes = sha256(key)): LeafNode {
-  return { kind: 0, hash: leafHash(keyHash, value), keyHash, key, value };
+  return { kind: 0, hash: leafHash(keyHash, value), keyHash, key, value, v: LOC_BY_HASH, i: 0 };
 }
 
 // ---- node records ------------------------------------------------------------------------------
-// inner: 0x01 || left(32) || right(32)
-// leaf:  0x00 || keyHash(32) || keyLen (u32 BE) || key || value
+// inner (format 1): 0x01 || left(32) || right(32)                       (read only)
+// inner (format 2): 0x02 || left(32) || right(32) || lv(u64 BE) || li(u32 BE) || rv(u64 BE) || ri(u32 BE)
+// leaf:             0x00 || keyHash(32) || keyLen (u32 BE) || key || value
 
-export const INNER_RECORD_LEN = 1 + 2 * HASH_LEN;
+export const INNER_RECORD_V1_LEN = 1 + 2 * HASH_LEN;
+export const INNER_RECORD_LEN = 1 + 2 * HASH_LEN + 2 * 12;
 
-export function encodeInnerInto(out: Uint8Array, n: InnerNode): void {
-  out[0] = INNER_PREFIX;
-  out.set(n.left, 1);
-  out.set(n.right, 1 + HASH_LEN);
+/** bytes of a node's record. */
+export function recordLength(n: TreeNode): number {
+  return n.kind === 1 ? INNER_RECORD_LEN : 1 + HASH_LEN + 4 + n.key.length + n.value.length;
+}
+
+function putU64(out: Uint8Array, o: number, x: number): void {
+  const hi = Math.floor(x / 0x1_0000_0000);
+  const lo = x >>> 0;
+  out[o] = hi >>> 24;
+  out[o + 1] = hi >>> 16;
+  out[o + 2] = hi >>> 8;
+  out[o + 3] = hi;
+  out[o + 4] = lo >>> 24;
+  out[o + 5] = lo >>> 16;
+  out[o + 6] = lo >>> 8;
+  out[o + 7] = lo;
+}
+
+function getU32(b: Uint8Array, o: number): number {
+  return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
+}
+
+function getU64(b: Uint8Array, o: number): number {
+  const x = getU32(b, o) * 0x1_0000_0000 + getU32(b, o + 4);
+  if (!Number.isSafeInteger(x)) throw new Error("smt: node location out of range");
+  return x;
+}
+
+/**
+ * Writes a node's record at `out[o..]` and returns the offset after it. Locations must be final
+ * (no PENDING): the store stamps a batch's nodes with their version before it encodes them.
+ */
+export function encodeNodeInto(out: Uint8Array, o: number, n: TreeNode): number {
+  if (n.kind === 1) {
+    if (n.lv < 0 || n.rv < 0) throw new Error("smt: encoding a node with a pending child location");
+    out[o] = INNER_LOC_PREFIX;
+    out.set(n.left, o + 1);
+    out.set(n.right, o + 1 + HASH_LEN);
+    let p = o + 1 + 2 * HASH_LEN;
+    putU64(out, p, n.lv);
+    putU32(out, p + 8, n.li);
+    p += 12;
+    putU64(out, p, n.rv);
+    putU32(out, p + 8, n.ri);
+    return p + 12;
+  }
+  out[o] = LEAF_PREFIX;
+  out.set(n.keyHash, o + 1);
+  putU32(out, o + 1 + HASH_LEN, n.key.length);
+  const k0 = o + 1 + HASH_LEN + 4;
+  out.set(n.key, k0);
+  out.set(n.value, k0 + n.key.length);
+  return k0 + n.key.length + n.value.length;
+}
+
+function putU32(out: Uint8Array, o: number, x: number): void {
+  out[o] = x >>> 24;
+  out[o + 1] = x >>> 16;
+  out[o + 2] = x >>> 8;
+  out[o + 3] = x;
 }
 
 export function encodeNode(n: TreeNode): Bytes {
-  if (n.kind === 1) {
-    const out = new Uint8Array(INNER_RECORD_LEN);
-    encodeInnerInto(out, n);
-    return out;
-  }
-  const out = new Uint8Array(1 + HASH_LEN + 4 + n.key.length + n.value.length);
-  out[0] = LEAF_PREFIX;
-  out.set(n.keyHash, 1);
-  new DataView(out.buffer).setUint32(1 + HASH_LEN, n.key.length);
-  out.set(n.key, 1 + HASH_LEN + 4);
-  out.set(n.value, 1 + HASH_LEN + 4 + n.key.length);
+  const out = new Uint8Array(recordLength(n));
+  encodeNodeInto(out, 0, n);
   return out;
 }
 
-export function decodeNode(hash: Bytes, rec: Bytes): TreeNode {
-  if (rec[0] === INNER_PREFIX && rec.length === 1 + 2 * HASH_LEN) {
-    return { kind: 1, hash, left: rec.subarray(1, 1 + HASH_LEN), right: rec.subarray(1 + HASH_LEN) };
+/** decodes a node record; `v`, `i` are the location it was read from. */
+export function decodeNode(hash: Bytes, rec: Bytes, v: number = LOC_BY_HASH, i = 0): TreeNode {
+  if (rec[0] === INNER_LOC_PREFIX && rec.length === INNER_RECORD_LEN) {
+    const p = 1 + 2 * HASH_LEN;
+    return {
+      kind: 1,
+      hash,
+      left: rec.subarray(1, 1 + HASH_LEN),
+      right: rec.subarray(1 + HASH_LEN, p),
+      v,
+      i,
+      lv: getU64(rec, p),
+      li: getU32(rec, p + 8),
+      rv: getU64(rec, p + 12),
+      ri: getU32(rec, p + 20),
+    };
+  }
+  if (rec[0] === INNER_PREFIX && rec.length === INNER_RECORD_V1_LEN) {
+    // format 1: children are stored by hash
+    return {
+      kind: 1,
+      hash,
+      left: rec.subarray(1, 1 + HASH_LEN),
+      right: rec.subarray(1 + HASH_LEN),
+      v,
+      i,
+      lv: LOC_BY_HASH,
+      li: 0,
+      rv: LOC_BY_HASH,
+      ri: 0,
+    };
   }
   if (rec[0] === LEAF_PREFIX && rec.length >= 1 + HASH_LEN + 4) {
-    const keyLen = new DataView(rec.buffer, rec.byteOffset, rec.byteLength).getUint32(1 + HASH_LEN);
+    const keyLen = getU32(rec, 1 + HASH_LEN);
     const k0 = 1 + HASH_LEN + 4;
     if (k0 + keyLen <= rec.length) {
       return {
@@ -104,6 +211,8 @@ export function decodeNode(hash: Bytes, rec: Bytes): TreeNode {
         keyHash: rec.subarray(1, 1 + HASH_LEN),
         key: rec.subarray(k0, k0 + keyLen),
         value: rec.subarray(k0 + keyLen),
+        v,
+        i,
       };
     }
   }
@@ -113,7 +222,7 @@ export function decodeNode(hash: Bytes, rec: Bytes): TreeNode {
 // ---- node store --------------------------------------------------------------------------------
 
 /**
- * Loads nodes by hash through a bounded in-memory cache (two generations: a hit in the old
+ * Loads nodes through a bounded in-memory cache (two generations: a hit in the old
  * generation is promoted; when the young one fills, the old one is dropped; an approximate LRU
  * with O(1) work per access). Upper levels of the tree are touched by every batch and stay hot.
  * The cache is keyed by the first 31 bits of the hash (a small integer, cheap to hash) and every hit
@@ -123,26 +232,31 @@ export class NodeCache {
   private young = new Map<number, TreeNode>();
   private old = new Map<number, TreeNode>();
   private readonly half: number;
-  private readonly read: (hash: Bytes) => Bytes | undefined;
+  private readonly read: (hash: Bytes, v: number, i: number) => Bytes | undefined;
   /** reads that went to the backend. */
   loads = 0;
 
-  /** `read` returns the stored record of a node (undefined when missing). */
-  constructor(read: (hash: Bytes) => Bytes | undefined, capacity: number) {
+  /**
+   * `read` returns the stored record of the node with this hash at location (`v`, `i`) (undefined
+   * when missing); `v` = 0 means by hash alone.
+   */
+  constructor(read: (hash: Bytes, v: number, i: number) => Bytes | undefined, capacity: number) {
     this.read = read;
     this.half = Math.max(1, Math.floor(capacity / 2));
   }
 
-  get(hash: Bytes): TreeNode {
+  /** the node with this hash, stored at (`v`, `i`): the location its parent (or root record) gives. */
+  get(hash: Bytes, v: number, i: number): TreeNode {
     const k = cacheKey(hash);
     let n = this.young.get(k);
     if (n !== undefined && sameHash(n.hash, hash)) return n;
     n = this.old.get(k);
     if (n === undefined || !sameHash(n.hash, hash)) {
-      const rec = this.read(hash);
-      if (rec === undefined) throw new Error(`smt: missing node ${toHex(hash)}`);
+      if (v < 0) throw new Error(`smt: node ${toHex(hash)} has a pending location`);
+      const rec = this.read(hash, v, i);
+      if (rec === undefined) throw new Error(`smt: missing node ${toHex(hash)} (at ${v}/${i})`);
       this.loads++;
-      n = decodeNode(hash, rec);
+      n = decodeNode(hash, rec, v, i);
     }
     this.insert(k, n);
     return n;
@@ -186,12 +300,27 @@ function sameHash(a: Bytes, b: Bytes): boolean {
 
 // ---- batch update ------------------------------------------------------------------------------
 
-/** a subtree result: null = empty, Bytes = an untouched existing subtree (by hash), or a node. */
-type Sub = TreeNode | Bytes | null;
+/** a subtree result: null = empty, a NodeRef = an existing subtree kept whole, or a node. */
+type Sub = TreeNode | NodeRef | null;
+
+/** `update`'s answer for a subtree no dirty entry reaches: the caller knows its pointer. */
+const UNTOUCHED: { kind: 3 } = { kind: 3 };
+
+/** where the tree of a version starts: its root hash and the root node's location. */
+export interface RootRef {
+  hash: Bytes;
+  v: number;
+  i: number;
+}
+
+export const EMPTY_ROOT_REF: RootRef = { hash: EMPTY_HASH, v: LOC_BY_HASH, i: 0 };
 
 export interface BatchResult {
   root: Bytes;
-  /** nodes created by this batch (to persist), in creation order. */
+  /** the new root's location (PENDING when this batch created it). */
+  rootV: number;
+  rootI: number;
+  /** nodes created by this batch (to persist), in creation order: created[k].i === k. */
   created: TreeNode[];
   /**
    * hashes of the old tree's nodes this batch replaced: inner nodes on a changed path and leaves
@@ -206,17 +335,35 @@ export function sortEntries(entries: DirtyEntry[]): DirtyEntry[] {
 }
 
 /**
- * Applies dirty entries (sorted by keyHash, unique keys) to the tree rooted at `root` and returns the
- * new root with the nodes it created. Only nodes on paths to dirty keys are loaded and rehashed.
+ * Applies dirty entries (sorted by keyHash, unique keys) to the tree at `root` and returns the new
+ * root with the nodes it created. Only nodes on paths to dirty keys are loaded and rehashed. New
+ * nodes have location (PENDING, k); `stampVersion` gives them their version at commit.
  */
-export function applyBatch(nodes: NodeCache, root: Bytes, entries: readonly DirtyEntry[]): BatchResult {
+export function applyBatch(nodes: NodeCache, root: RootRef | Bytes, entries: readonly DirtyEntry[]): BatchResult {
+  const r: RootRef = root instanceof Uint8Array ? { hash: root, v: LOC_BY_HASH, i: 0 } : root;
   const b = new BatchBuilder(nodes, entries);
-  const res = b.update(root, 0, 0, entries.length);
-  return { root: hashOf(res), created: b.created, replaced: b.replaced };
+  const res = b.update(r.hash, r.v, r.i, 0, 0, entries.length);
+  if (res !== null && res.kind === 3) return { root: r.hash, rootV: r.v, rootI: r.i, created: b.created, replaced: b.replaced };
+  if (res === null) return { root: EMPTY_HASH, rootV: LOC_BY_HASH, rootI: 0, created: b.created, replaced: b.replaced };
+  return { root: res.hash, rootV: res.v, rootI: res.i, created: b.created, replaced: b.replaced };
 }
 
-function hashOf(s: Sub): Bytes {
-  return s === null ? EMPTY_HASH : s instanceof Uint8Array ? s : s.hash;
+/**
+ * Gives a batch's new nodes (and the child pointers between them) their version. Call once, when
+ * the version is known and before the nodes are encoded or cached.
+ */
+export function stampVersion(res: BatchResult, version: number): void {
+  if (!Number.isSafeInteger(version) || version < 1) throw new Error(`smt: bad version ${version}`);
+  const created = res.created;
+  for (let k = 0; k < created.length; k++) {
+    const n = created[k] as TreeNode;
+    if (n.v === PENDING) n.v = version;
+    if (n.kind === 1) {
+      if (n.lv === PENDING) n.lv = version;
+      if (n.rv === PENDING) n.rv = version;
+    }
+  }
+  if (res.rootV === PENDING) res.rootV = version;
 }
 
 /**
@@ -241,7 +388,9 @@ class BatchBuilder {
   }
 
   private isLeaf(s: Sub): boolean {
-    return s === null ? false : s instanceof Uint8Array ? this.nodes.get(s).kind === 0 : s.kind === 0;
+    if (s === null) return false;
+    if (s.kind === 2) return this.nodes.get(s.hash, s.v, s.i).kind === 0;
+    return s.kind === 0;
   }
 
   /** first index in [lo, hi) whose key hash has bit `depth` set (entries share the prefix above). */
@@ -261,15 +410,34 @@ class BatchBuilder {
     if (l === null && r === null) return null;
     if (l === null && this.isLeaf(r)) return r;
     if (r === null && this.isLeaf(l)) return l;
-    const left = hashOf(l);
-    const right = hashOf(r);
-    const n: InnerNode = { kind: 1, hash: innerHash(left, right), left, right };
+    const left = l === null ? EMPTY_HASH : l.hash;
+    const right = r === null ? EMPTY_HASH : r.hash;
+    const n: InnerNode = {
+      kind: 1,
+      hash: innerHash(left, right),
+      left,
+      right,
+      v: PENDING,
+      i: this.created.length,
+      lv: l === null ? LOC_BY_HASH : l.v,
+      li: l === null ? 0 : l.i,
+      rv: r === null ? LOC_BY_HASH : r.v,
+      ri: r === null ? 0 : r.i,
+    };
     this.created.push(n);
     return n;
   }
 
   private leafOf(e: DirtyEntry): LeafNode {
-    const n: LeafNode = { kind: 0, hash: leafHash(e.keyHash, e.value as Bytes), keyHash: e.keyHash, key: e.key, value: e.value as Bytes };
+    const n: LeafNode = {
+      kind: 0,
+      hash: leafHash(e.keyHash, e.value as Bytes),
+      keyHash: e.keyHash,
+      key: e.key,
+      value: e.value as Bytes,
+      v: PENDING,
+      i: this.created.length,
+    };
     this.created.push(n);
     return n;
   }
@@ -308,10 +476,11 @@ class BatchBuilder {
     return false;
   }
 
-  update(hash: Bytes, depth: number, lo: number, hi: number): Sub {
-    if (lo === hi) return isEmptyHash(hash) ? null : hash;
+  /** the subtree at (hash, v, i) with entries [lo, hi) applied; UNTOUCHED when none reach it. */
+  update(hash: Bytes, v: number, i: number, depth: number, lo: number, hi: number): Sub | typeof UNTOUCHED {
+    if (lo === hi) return isEmptyHash(hash) ? null : UNTOUCHED;
     if (isEmptyHash(hash)) return this.build(depth, lo, hi, null);
-    const node = this.nodes.get(hash);
+    const node = this.nodes.get(hash, v, i);
     if (node.kind === 0) {
       // a leaf not overridden moves down (or stays) with its hash; an overridden one leaves the tree
       if (!this.findKey(lo, hi, node.keyHash)) return this.build(depth, lo, hi, node);
@@ -319,11 +488,14 @@ class BatchBuilder {
       return this.build(depth, lo, hi, null);
     }
     const mid = this.split(lo, hi, depth);
-    const l = this.update(node.left, depth + 1, lo, mid);
-    const r = this.update(node.right, depth + 1, mid, hi);
-    if (l === node.left && r === node.right) return hash;
+    const l = this.update(node.left, node.lv, node.li, depth + 1, lo, mid);
+    const r = this.update(node.right, node.rv, node.ri, depth + 1, mid, hi);
+    // lo < hi, so at least one side was reached
     this.replaced.push(hash);
-    return this.join(l, r);
+    return this.join(
+      l !== null && l.kind === 3 ? { kind: 2, hash: node.left, v: node.lv, i: node.li } : l,
+      r !== null && r.kind === 3 ? { kind: 2, hash: node.right, v: node.rv, i: node.ri } : r,
+    );
   }
 }
 
@@ -336,42 +508,73 @@ export interface PathWalk {
   terminal: LeafNode | null;
 }
 
+function asRoot(root: RootRef | Bytes): RootRef {
+  return root instanceof Uint8Array ? { hash: root, v: LOC_BY_HASH, i: 0 } : root;
+}
+
 /** walks from `root` along `keyHash` until a leaf or an empty subtree. */
-export function walk(nodes: NodeCache, root: Bytes, keyHash: Bytes): PathWalk {
+export function walk(nodes: NodeCache, root: RootRef | Bytes, keyHash: Bytes): PathWalk {
   const siblings: Bytes[] = [];
-  let h = root;
+  const r = asRoot(root);
+  let h = r.hash;
+  let v = r.v;
+  let i = r.i;
   for (let depth = 0; ; depth++) {
     if (isEmptyHash(h)) return { siblings, terminal: null };
-    const n = nodes.get(h);
+    const n = nodes.get(h, v, i);
     if (n.kind === 0) return { siblings, terminal: n };
     if (bitAt(keyHash, depth) === 0) {
       siblings.push(n.right);
       h = n.left;
+      v = n.lv;
+      i = n.li;
     } else {
       siblings.push(n.left);
       h = n.right;
+      v = n.rv;
+      i = n.ri;
     }
   }
 }
 
 /** the value of the key with this key hash in the tree at `root`. */
-export function lookup(nodes: NodeCache, root: Bytes, keyHash: Bytes): LeafNode | undefined {
-  let h = root;
+export function lookup(nodes: NodeCache, root: RootRef | Bytes, keyHash: Bytes): LeafNode | undefined {
+  const r = asRoot(root);
+  let h = r.hash;
+  let v = r.v;
+  let i = r.i;
   for (let depth = 0; ; depth++) {
     if (isEmptyHash(h)) return undefined;
-    const n = nodes.get(h);
+    const n = nodes.get(h, v, i);
     if (n.kind === 0) return compare(n.keyHash, keyHash) === 0 ? n : undefined;
-    h = bitAt(keyHash, depth) === 0 ? n.left : n.right;
+    if (bitAt(keyHash, depth) === 0) {
+      h = n.left;
+      v = n.lv;
+      i = n.li;
+    } else {
+      h = n.right;
+      v = n.rv;
+      i = n.ri;
+    }
   }
 }
 
-/** the leaf with the greatest (dir 1) or smallest (dir 0) key hash in the subtree at `h`. */
-function extreme(nodes: NodeCache, h: Bytes, dir: 0 | 1): LeafNode {
+/** the leaf with the greatest (dir 1) or smallest (dir 0) key hash in the subtree at (h, v, i). */
+function extreme(nodes: NodeCache, h: Bytes, v: number, i: number, dir: 0 | 1): LeafNode {
   for (;;) {
-    const n = nodes.get(h);
+    const n = nodes.get(h, v, i);
     if (n.kind === 0) return n;
     const first = dir === 1 ? n.right : n.left;
-    h = isEmptyHash(first) ? (dir === 1 ? n.left : n.right) : first;
+    const goRight = isEmptyHash(first) ? dir === 0 : dir === 1;
+    if (goRight) {
+      h = n.right;
+      v = n.rv;
+      i = n.ri;
+    } else {
+      h = n.left;
+      v = n.lv;
+      i = n.li;
+    }
   }
 }
 
@@ -381,21 +584,32 @@ function extreme(nodes: NodeCache, h: Bytes, dir: 0 | 1): LeafNode {
  */
 export function neighbours(
   nodes: NodeCache,
-  root: Bytes,
+  root: RootRef | Bytes,
   keyHash: Bytes,
 ): { left: LeafNode | undefined; right: LeafNode | undefined } {
   const stack: InnerNode[] = [];
-  let h = root;
+  const r = asRoot(root);
+  let h = r.hash;
+  let v = r.v;
+  let i = r.i;
   let terminal: LeafNode | null = null;
   for (let depth = 0; ; depth++) {
     if (isEmptyHash(h)) break;
-    const n = nodes.get(h);
+    const n = nodes.get(h, v, i);
     if (n.kind === 0) {
       terminal = n;
       break;
     }
     stack.push(n);
-    h = bitAt(keyHash, depth) === 0 ? n.left : n.right;
+    if (bitAt(keyHash, depth) === 0) {
+      h = n.left;
+      v = n.lv;
+      i = n.li;
+    } else {
+      h = n.right;
+      v = n.rv;
+      i = n.ri;
+    }
   }
   let left: LeafNode | undefined;
   let right: LeafNode | undefined;
@@ -408,9 +622,9 @@ export function neighbours(
   for (let depth = stack.length - 1; depth >= 0 && (left === undefined || right === undefined); depth--) {
     const n = stack[depth] as InnerNode;
     if (bitAt(keyHash, depth) === 1) {
-      if (left === undefined && !isEmptyHash(n.left)) left = extreme(nodes, n.left, 1);
+      if (left === undefined && !isEmptyHash(n.left)) left = extreme(nodes, n.left, n.lv, n.li, 1);
     } else if (right === undefined && !isEmptyHash(n.right)) {
-      right = extreme(nodes, n.right, 0);
+      right = extreme(nodes, n.right, n.rv, n.ri, 0);
     }
   }
   return { left, right };
