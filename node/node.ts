@@ -208,7 +208,13 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
       metrics: metrics?.mempool ?? null,
       ...(deps.preverifier !== undefined ? { preverifier: deps.preverifier } : {}),
     });
-    closers.push({ name: "mempool", fn: () => mempool.close() });
+    closers.push({
+      name: "mempool",
+      fn: () => {
+        log.info({ pool: { ...mempool.stats, recheckMs: Math.round(mempool.stats.recheckMs) } }, "mempool stats since start");
+        return mempool.close();
+      },
+    });
     // TEST ONLY: OPENLEDGER_TEST_CRASH_AT=<point>:<height> → SIGKILL self there (crash e2e tests, soak)
     const crashHooks = crashHooksFromEnv(log.child({ module: "node" }));
     const failPoint = deps.failPoint ?? crashHooks?.failPoint;
