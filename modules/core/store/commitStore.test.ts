@@ -300,6 +300,26 @@ describe("store/commitStore", () => {
     assert.ok(verifyNonMembership(s2.root, s2.prove(utf8("k50"), 2n).proof, utf8("k50")));
   });
 
+  it("a failed commit write leaves nothing stamped for the next try, at another version", async () => {
+    const be = new MemoryBackend();
+    const s = await createCommitStore(be);
+    for (let i = 0; i < 50; i++) s.working().set(utf8(`a${i}`), utf8(`${i}`));
+    await s.commit(1n);
+    for (let i = 0; i < 50; i += 3) s.working().set(utf8(`a${i}`), utf8("x"));
+    const want = s.workingRoot();
+    const orig = be.write.bind(be);
+    be.write = async () => {
+      throw new Error("disk full");
+    };
+    await assert.rejects(s.commit(2n), /disk full/);
+    be.write = orig;
+    assert.deepEqual(toHex(await s.commit(3n)), toHex(want));
+    const s2 = await createCommitStore(be, { cacheNodes: 2 });
+    assert.equal(s2.version, 3n);
+    for (let i = 0; i < 50; i++) assert.deepEqual(s2.getAt(utf8(`a${i}`), 3n), utf8(i % 3 === 0 ? "x" : `${i}`));
+    assert.equal(s2.rootAt(2n), undefined);
+  });
+
   it("page records: offsets index the records; a truncated page is an error", () => {
     const nodes = [makeLeaf(utf8("a"), utf8("1")), makeLeaf(utf8("bb"), utf8("22")), makeLeaf(utf8("c"), utf8(""))];
     const page = encodePage(nodes, 0, 3);

@@ -268,6 +268,8 @@ class SmtCommitStore implements CommitStore {
     this._version = version;
     this._root = { hash: result.root, v: result.rootV, i: result.rootI };
     this.writeSet = new CacheKVStore(this.flat);
+    // a compute() during the write built on the old root: drop it
+    this.cached = null;
     return result.root;
   }
 
