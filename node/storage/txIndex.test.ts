@@ -13,7 +13,8 @@ import { NodeDb } from "./db.ts";
 import { StateStore } from "./stateStore.ts";
 import { openLevelBackend } from "./levelBackend.ts";
 import { matches, parseQuery } from "../types/query.ts";
-import { decodeTxRecord, encodeTxRecord, TxIndex, TxSearchError, txEventMap } from "./txIndex.ts";
+import { decodeTxRecord, encodeTxRecord, isAddressLike, TxIndex, TxSearchError, txEventMap } from "./txIndex.ts";
+import { toBech32 } from "../../modules/core/address.ts";
 
 /** seeded PRNG (mulberry32) */
 function prng(seed: number): () => number {
@@ -250,6 +251,68 @@ describe("storage/txIndex", () => {
     assert.equal(puts.filter(([k]) => k.startsWith(toHex(Uint8Array.of(BUCKET.txIndex, 0x03)))).length, 0);
     // shared values are one key for both txs
     assert.deepEqual(want.get(toHex(Uint8Array.from([BUCKET.txIndex, 0x04, ...lp16(utf8("message.module")), ...lp16(utf8("bank")), 0, 0, 0, 0, 0, 0, 0, 7]))), [0, 2]);
+  });
+
+  it("address values: one key per (address, block) for every attribute that names it, found by every kind of query", async () => {
+    const addr = (i: number) => toBech32("ol", Uint8Array.from({ length: 20 }, (_, j) => (i * 31 + j) & 0xff));
+    const val = toBech32("olvaloper", Uint8Array.from({ length: 32 }, (_, j) => j));
+    assert.ok(isAddressLike(addr(1)) && isAddressLike(val));
+    for (const v of ["open1alice", "5uopen", "ol1", `${addr(1)}/7`, addr(1).toUpperCase(), "bank"]) assert.ok(!isAddressLike(v), v);
+    const attrs = (pairs: [string, string][]) => pairs.map(([key, value]) => ({ key, value, index: true }));
+    // a bank send's events: the sender under four attributes, the recipient under two
+    const send = (from: string, to: string, amount: number): ExecTxResult => ({
+      code: 0, data: new Uint8Array(0), log: "", info: "", gasWanted: 1n, gasUsed: 1n, codespace: "",
+      events: [
+        { type: "tx", attributes: attrs([["fee", "2uopen"], ["fee_payer", from]]) },
+        { type: "tx", attributes: attrs([["acc_seq", `${from}/1`]]) },
+        { type: "message", attributes: attrs([["action", "/cosmos.bank.v1beta1.MsgSend"], ["sender", from], ["module", "bank"]]) },
+        { type: "coin_spent", attributes: attrs([["spender", from], ["amount", `${amount}uopen`]]) },
+        { type: "coin_received", attributes: attrs([["receiver", to], ["amount", `${amount}uopen`]]) },
+        { type: "transfer", attributes: attrs([["recipient", to], ["sender", from], ["amount", `${amount}uopen`]]) },
+      ],
+    });
+    const db2 = new NodeDb(new MemoryBackend());
+    const idx2 = new TxIndex(db2.bucket(BUCKET.txIndex));
+    const puts: string[] = [];
+    const blocks: [bigint, [string, string, number][]][] = [
+      [5n, [[addr(1), addr(2), 10], [addr(3), addr(1), 20], [addr(4), val, 30]]],
+      [6n, [[addr(2), addr(1), 40]]],
+    ];
+    for (const [h, sends] of blocks) {
+      const b = db2.newBatch();
+      const put = b.put.bind(b);
+      b.put = (k: Uint8Array, v: Uint8Array) => {
+        puts.push(toHex(k));
+        put(k, v);
+      };
+      idx2.indexBlock(b, h, sends.map((_, i) => utf8(`send-${h}-${i}`)), sends.map(([f, t, a]) => send(f, t, a)));
+      await b.write(false);
+    }
+    // height 5 names five addresses (addr 1 in two txs): five 0x05 keys; no 0x04 key holds an address
+    const at = (prefix: number) => puts.filter((k) => k.startsWith(toHex(Uint8Array.of(BUCKET.txIndex, prefix))));
+    assert.equal(at(0x05).length, 5 + 2);
+    // (tx.acc_seq "address/sequence" is no address: it stays under 0x04)
+    const asValue = (a: string) => toHex(Uint8Array.of(0, a.length, ...utf8(a), 0, 0, 0, 0, 0, 0, 0));
+    for (const k of at(0x04)) for (let i = 1; i <= 4; i++) assert.ok(!k.includes(asValue(addr(i))), "an address value in a 0x04 key");
+    assert.equal(at(0x04).filter((k) => k.includes(toHex(utf8("tx.acc_seq")))).length, 4);
+    const q = async (text: string) => (await idx2.search(text, { perPage: 100 })).txs.map((t) => `${t.height}/${t.index}`);
+    assert.deepEqual(await q(`message.sender='${addr(1)}'`), ["5/0"]);
+    assert.deepEqual(await q(`transfer.recipient='${addr(1)}'`), ["5/1", "6/0"]);
+    assert.deepEqual(await q(`coin_received.receiver='${addr(1)}'`), ["5/1", "6/0"]);
+    assert.deepEqual(await q(`tx.fee_payer='${addr(2)}'`), ["6/0"]);
+    assert.deepEqual(await q(`transfer.recipient='${val}'`), ["5/2"]);
+    assert.deepEqual(await q(`transfer.sender='${val}'`), []);
+    assert.deepEqual(await q(`message.sender='${addr(1)}' AND transfer.recipient='${addr(2)}'`), ["5/0"]);
+    assert.deepEqual(await q(`transfer.recipient='${addr(1)}' AND tx.height>5`), ["6/0"]);
+    assert.deepEqual(await q(`message.sender EXISTS`), ["5/0", "5/1", "5/2", "6/0"]);
+    assert.deepEqual(await q(`transfer.recipient CONTAINS 'olvaloper'`), ["5/2"]);
+    assert.deepEqual(await q(`coin_spent.spender CONTAINS '${addr(3).slice(5, 20)}'`), ["5/1"]);
+    assert.deepEqual(await q(`tx.acc_seq='${addr(3)}/1'`), ["5/1"]);
+    // numbers never match an address: answered from 0x04 alone
+    assert.deepEqual(await q(`transfer.amount>25`), ["5/2", "6/0"]);
+    // the event map the records answer with is unchanged
+    const rec = idx2.getByPosition(5n, 1)!;
+    assert.ok(matches(parseQuery(`transfer.recipient='${addr(1)}'`), txEventMap(rec)));
   });
 
   it("still finds txs indexed by older nodes (one event key per tx, value = hash)", async () => {

@@ -7,13 +7,23 @@
  *                                                              (version 2); older records hold the ExecTxResult (1)
  *   0x02 | height u64 | index u32                            → hash
  *   0x04 | u16 len | "type.key" | u16 len | value | height u64             → index u32, index u32, …
+ *   0x05 | u16 len | address | height u64   → (u16 len | "type.key" | u16 n | n × index u32)…
  *   0x03 | u16 len | "type.key" | u16 len | value | height u64 | index u32 → hash   (read only: older nodes)
  *
  * One 0x04 key per distinct (event attribute with index=true, value) per block, listing the positions
  * of the block's txs that carry it (ascending); failed txs are indexed too, with whatever events they
  * carry. A block's txs share many of them (message.action, message.module, fee, amounts, msg_index):
  * with one key per tx (0x03, CometBFT's layout, still read) a bank send wrote ~23 keys and 2.1 KB,
- * most of the node database's writes. A position's hash is read from 0x02. `tx.height` is answered
+ * most of the node database's writes.
+ *
+ * Attribute values shaped like bech32 addresses (`isAddressLike`) go under 0x05 instead, one key per
+ * (address, block) listing every attribute that carries it. A bank send names its sender under four
+ * attributes (tx.fee_payer, coin_spent.spender, transfer.sender, message.sender) and its recipient under
+ * two, each value unique in its block: six 0x04 keys per tx, two 0x05 keys. An exact match on any
+ * attribute scans both prefixes (a seek each); EXISTS and CONTAINS on an attribute scan its 0x04 keys and
+ * every 0x05 key (the address entries of all attributes, ~2 per tx: the same order of work as the
+ * attribute's own entries); number, DATE and TIME conditions never match an address (it starts with a
+ * letter), so they skip 0x05. A position's hash is read from 0x02. `tx.height` is answered
  * from 0x02 and `tx.hash` from 0x01. Search picks candidates from
  * the index (hash lookup, the intersection of every event-key clause's scan, or a height range), then
  * filters anything the index could not decide on the record itself, sorts by (height, index), and pages.
@@ -32,6 +42,21 @@ const P_POSITION = 0x02;
 const P_EVENT = 0x03;
 /** one key per block and attribute, value = the positions (u32 each) of the txs that carry it. */
 const P_EVENT_BLOCK = 0x04;
+/** one key per block and address-like value, value = the attributes that carry it, each with its positions. */
+const P_EVENT_ADDR = 0x05;
+
+/**
+ * A bech32 address's shape (human-readable part, "1", 38+ data characters): such values are indexed
+ * by value first (P_EVENT_ADDR). Only a shape: the checksum is not verified, and nothing depends on
+ * the value being a real address.
+ */
+const ADDRESS_LIKE = /^[a-z]{1,20}1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{38,90}$/;
+export function isAddressLike(value: string): boolean {
+  return value.length >= 40 && value.length <= 111 && ADDRESS_LIKE.test(value);
+}
+
+/** the attributes of one address in one block: "type.key" → positions (ascending, distinct). */
+type AddrGroup = Map<string, number[]>;
 
 export const DEFAULT_PER_PAGE = 30;
 export const MAX_PER_PAGE = 100;
@@ -465,6 +490,7 @@ export class TxIndex implements TxIndexReader {
     if (txs.length !== results.length) throw new Error(`indexBlock: ${txs.length} txs but ${results.length} results`);
     const groups = new Map<number, EventGroup>();
     const order: EventGroup[] = [];
+    const addrs = new Map<string, AddrGroup>();
     const heightBytes = u64be(height);
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i] as Uint8Array;
@@ -481,7 +507,7 @@ export class TxIndex implements TxIndexReader {
           }
         }
       }
-      this.indexTx(batch, { height, index: i, tx, hash, result }, heightBytes, groups, order);
+      this.indexTx(batch, { height, index: i, tx, hash, result }, heightBytes, groups, order, addrs);
     }
     // the block's event keys, each with the positions of its txs (u32 each, ascending)
     const w = scratch;
@@ -490,9 +516,33 @@ export class TxIndex implements TxIndexReader {
       for (const p of g.positions) w.u32(p);
       batch.put(g.key, w.take());
     }
+    // the block's address keys: bucket | P_EVENT_ADDR | lp16 address | height → per attribute:
+    // lp16 "type.key" | u32 n | n × u32 (an address is ASCII; "type.key" was kept under MAX_PART)
+    for (const [addr, attrs] of addrs) {
+      w.begin();
+      w.u8(this.bucket.id);
+      w.u8(P_EVENT_ADDR);
+      w.lp16str(addr);
+      w.raw(heightBytes);
+      const key = w.take();
+      w.begin();
+      for (const [composite, positions] of attrs) {
+        w.lp16str(composite);
+        w.u32(positions.length);
+        for (const p of positions) w.u32(p);
+      }
+      batch.put(key, w.take());
+    }
   }
 
-  private indexTx(batch: Batch, r: TxRecord, heightBytes: Uint8Array, groups: Map<number, EventGroup>, order: EventGroup[]): void {
+  private indexTx(
+    batch: Batch,
+    r: TxRecord,
+    heightBytes: Uint8Array,
+    groups: Map<number, EventGroup>,
+    order: EventGroup[],
+    addrs: Map<string, AddrGroup>,
+  ): void {
     this.bucket.put(batch, recordKey(r.hash), this.results === undefined ? encodeTxRecord(r) : encodeTxRecordRef(r));
     this.bucket.put(batch, positionKey(r.height, r.index), r.hash);
     // event keys, each built in place with the bucket byte (bucket.put would copy it again):
@@ -503,6 +553,16 @@ export class TxIndex implements TxIndexReader {
       if (ev.type === "") continue;
       for (const a of ev.attributes) {
         if (!a.index || a.key === "") continue;
+        // a "type.key" of under 10,000 UTF-16 units is under MAX_PART bytes
+        if (isAddressLike(a.value) && ev.type.length + a.key.length < 10_000) {
+          let g = addrs.get(a.value);
+          if (g === undefined) addrs.set(a.value, (g = new Map()));
+          const composite = `${ev.type}.${a.key}`;
+          const ps = g.get(composite);
+          if (ps === undefined) g.set(composite, [r.index]);
+          else if (ps[ps.length - 1] !== r.index) ps.push(r.index);
+          continue;
+        }
         w.begin();
         w.u8(bucketId);
         w.u8(P_EVENT_BLOCK);
@@ -706,7 +766,48 @@ export class TxIndex implements TxIndexReader {
       if (!valueMatches(k)) continue;
       out.set(p, v);
     }
+    // address-like values: an exact match seeks its address; EXISTS and CONTAINS read every address key;
+    // a number, DATE or TIME never matches an address
+    if (c.op === "EXISTS" || c.operand?.kind === "string") await this.scanAddresses(c, exact ? valuePart : new Uint8Array(0), inRange, within, out);
     return out;
+  }
+
+  /** the P_EVENT_ADDR part of scanCondition: positions where attribute `c.key` holds an address satisfying `c`. */
+  private async scanAddresses(
+    c: Condition,
+    valuePart: Uint8Array,
+    inRange: (p: Pos) => boolean,
+    within: Map<Pos, Uint8Array | undefined> | undefined,
+    out: Map<Pos, Uint8Array | undefined>,
+  ): Promise<void> {
+    const want = c.key;
+    const exact = valuePart.length > 0;
+    for await (const [k, v] of this.bucket.iterate({ prefix: concat(Uint8Array.of(P_EVENT_ADDR), valuePart) })) {
+      if (k.length < 1 + 2 + 8) continue;
+      const vlen = (k[1]! << 8) | k[2]!;
+      if (k.length !== 1 + 2 + vlen + 8) continue;
+      const height = toKeyString(k.subarray(k.length - 8));
+      if (!inRange(height + "\0\0\0\0")) continue;
+      if (!exact && !matches({ source: "", conditions: [c] }, { [c.key]: [dec.decode(k.subarray(3, 3 + vlen))] })) continue;
+      const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+      for (let o = 0; o + 2 <= v.length; ) {
+        const clen = dv.getUint16(o);
+        const composite = dec.decode(v.subarray(o + 2, o + 2 + clen));
+        o += 2 + clen;
+        if (o + 4 > v.length) break;
+        const n = dv.getUint32(o);
+        o += 4;
+        if (composite === want) {
+          for (let j = 0; j < n && o + 4 * j + 4 <= v.length; j++) {
+            const q = o + 4 * j;
+            const p = height + String.fromCharCode(v[q]!, v[q + 1]!, v[q + 2]!, v[q + 3]!);
+            if (within !== undefined && !within.has(p)) continue;
+            out.set(p, within === undefined ? undefined : within.get(p));
+          }
+        }
+        o += 4 * n;
+      }
+    }
   }
 }
 
