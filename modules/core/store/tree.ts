@@ -508,73 +508,47 @@ export interface PathWalk {
   terminal: LeafNode | null;
 }
 
-function asRoot(root: RootRef | Bytes): RootRef {
-  return root instanceof Uint8Array ? { hash: root, v: LOC_BY_HASH, i: 0 } : root;
+/** the root node of the tree at `root` (null when empty). */
+function rootNode(nodes: NodeCache, root: RootRef | Bytes): TreeNode | null {
+  if (root instanceof Uint8Array) return isEmptyHash(root) ? null : nodes.get(root, LOC_BY_HASH, 0);
+  return isEmptyHash(root.hash) ? null : nodes.get(root.hash, root.v, root.i);
+}
+
+/** the child of `n` on `side` (0 left, 1 right), through the pointer `n` holds; null when empty. */
+export function childOf(nodes: NodeCache, n: InnerNode, side: number): TreeNode | null {
+  if (side === 0) return isEmptyHash(n.left) ? null : nodes.get(n.left, n.lv, n.li);
+  return isEmptyHash(n.right) ? null : nodes.get(n.right, n.rv, n.ri);
 }
 
 /** walks from `root` along `keyHash` until a leaf or an empty subtree. */
 export function walk(nodes: NodeCache, root: RootRef | Bytes, keyHash: Bytes): PathWalk {
   const siblings: Bytes[] = [];
-  const r = asRoot(root);
-  let h = r.hash;
-  let v = r.v;
-  let i = r.i;
+  let n = rootNode(nodes, root);
   for (let depth = 0; ; depth++) {
-    if (isEmptyHash(h)) return { siblings, terminal: null };
-    const n = nodes.get(h, v, i);
+    if (n === null) return { siblings, terminal: null };
     if (n.kind === 0) return { siblings, terminal: n };
-    if (bitAt(keyHash, depth) === 0) {
-      siblings.push(n.right);
-      h = n.left;
-      v = n.lv;
-      i = n.li;
-    } else {
-      siblings.push(n.left);
-      h = n.right;
-      v = n.rv;
-      i = n.ri;
-    }
+    const bit = bitAt(keyHash, depth);
+    siblings.push(bit === 0 ? n.right : n.left);
+    n = childOf(nodes, n, bit);
   }
 }
 
 /** the value of the key with this key hash in the tree at `root`. */
 export function lookup(nodes: NodeCache, root: RootRef | Bytes, keyHash: Bytes): LeafNode | undefined {
-  const r = asRoot(root);
-  let h = r.hash;
-  let v = r.v;
-  let i = r.i;
+  let n = rootNode(nodes, root);
   for (let depth = 0; ; depth++) {
-    if (isEmptyHash(h)) return undefined;
-    const n = nodes.get(h, v, i);
+    if (n === null) return undefined;
     if (n.kind === 0) return compare(n.keyHash, keyHash) === 0 ? n : undefined;
-    if (bitAt(keyHash, depth) === 0) {
-      h = n.left;
-      v = n.lv;
-      i = n.li;
-    } else {
-      h = n.right;
-      v = n.rv;
-      i = n.ri;
-    }
+    n = childOf(nodes, n, bitAt(keyHash, depth));
   }
 }
 
-/** the leaf with the greatest (dir 1) or smallest (dir 0) key hash in the subtree at (h, v, i). */
-function extreme(nodes: NodeCache, h: Bytes, v: number, i: number, dir: 0 | 1): LeafNode {
+/** the leaf with the greatest (dir 1) or smallest (dir 0) key hash in the (non-empty) subtree `n`. */
+function extreme(nodes: NodeCache, n: TreeNode, dir: 0 | 1): LeafNode {
   for (;;) {
-    const n = nodes.get(h, v, i);
     if (n.kind === 0) return n;
-    const first = dir === 1 ? n.right : n.left;
-    const goRight = isEmptyHash(first) ? dir === 0 : dir === 1;
-    if (goRight) {
-      h = n.right;
-      v = n.rv;
-      i = n.ri;
-    } else {
-      h = n.left;
-      v = n.lv;
-      i = n.li;
-    }
+    // an inner node has two or more leaves below it: when the preferred side is empty, the other is not
+    n = (childOf(nodes, n, dir) ?? childOf(nodes, n, 1 - dir)) as TreeNode;
   }
 }
 
@@ -588,28 +562,15 @@ export function neighbours(
   keyHash: Bytes,
 ): { left: LeafNode | undefined; right: LeafNode | undefined } {
   const stack: InnerNode[] = [];
-  const r = asRoot(root);
-  let h = r.hash;
-  let v = r.v;
-  let i = r.i;
+  let n = rootNode(nodes, root);
   let terminal: LeafNode | null = null;
-  for (let depth = 0; ; depth++) {
-    if (isEmptyHash(h)) break;
-    const n = nodes.get(h, v, i);
+  for (let depth = 0; n !== null; depth++) {
     if (n.kind === 0) {
       terminal = n;
       break;
     }
     stack.push(n);
-    if (bitAt(keyHash, depth) === 0) {
-      h = n.left;
-      v = n.lv;
-      i = n.li;
-    } else {
-      h = n.right;
-      v = n.rv;
-      i = n.ri;
-    }
+    n = childOf(nodes, n, bitAt(keyHash, depth));
   }
   let left: LeafNode | undefined;
   let right: LeafNode | undefined;
@@ -622,9 +583,9 @@ export function neighbours(
   for (let depth = stack.length - 1; depth >= 0 && (left === undefined || right === undefined); depth--) {
     const n = stack[depth] as InnerNode;
     if (bitAt(keyHash, depth) === 1) {
-      if (left === undefined && !isEmptyHash(n.left)) left = extreme(nodes, n.left, n.lv, n.li, 1);
+      if (left === undefined && !isEmptyHash(n.left)) left = extreme(nodes, childOf(nodes, n, 0) as TreeNode, 1);
     } else if (right === undefined && !isEmptyHash(n.right)) {
-      right = extreme(nodes, n.right, n.rv, n.ri, 0);
+      right = extreme(nodes, childOf(nodes, n, 1) as TreeNode, 0);
     }
   }
   return { left, right };
