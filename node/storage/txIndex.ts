@@ -33,7 +33,7 @@ import { concat, fromHex, fromKeyString, prefixEnd, readU64be, toHex, toKeyStrin
 import { sha256 } from "../../modules/core/hash.ts";
 import { txHash } from "../types/hash.ts";
 import type { TxIndexReader, TxRecord, TxSearchOptions } from "../rpc/env.ts";
-import { type Condition, matches, parseQuery, type Query } from "../types/query.ts";
+import { type Condition, matches, parseQuery, type Query, valueMatches } from "../types/query.ts";
 import type { Batch, Bucket } from "./types.ts";
 
 const P_RECORD = 0x01;
@@ -788,7 +788,7 @@ export class TxIndex implements TxIndexReader {
       if (k.length !== 1 + 2 + vlen + 8) continue;
       const height = toKeyString(k.subarray(k.length - 8));
       if (!inRange(height + "\0\0\0\0")) continue;
-      if (!exact && !matches({ source: "", conditions: [c] }, { [c.key]: [dec.decode(k.subarray(3, 3 + vlen))] })) continue;
+      if (!exact && !valueMatches(c, dec.decode(k.subarray(3, 3 + vlen)))) continue;
       const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
       for (let o = 0; o + 2 <= v.length; ) {
         const clen = dv.getUint16(o);
