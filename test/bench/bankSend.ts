@@ -6,7 +6,8 @@
  *
  * Env: BENCH_SENDERS (default 2000), BENCH_TXS_PER_SENDER (10), BENCH_BLOCK_INTERVAL ("1s"),
  * BENCH_CONCURRENCY (8), BENCH_BATCH (64); BENCH_NODE_ARGS (extra `openledgerd start` flags, e.g.
- * "--log-level debug"), BENCH_KEEP_LOG (copy the node's log to this file).
+ * "--log-level debug"), BENCH_KEEP_LOG (copy the node's log to this file), BENCH_KEEP_HOME (keep the
+ * node's home directory, printed on stderr, e.g. to break its databases down by key prefix).
  *
  * Client: BENCH_CONCURRENCY HTTP keep-alive connections, each posting JSON-RPC 2.0 batches of
  * BENCH_BATCH `broadcast_tx_sync` calls (the node answers a batch item by item, each through CheckTx and
@@ -499,7 +500,7 @@ export async function benchBankSend(): Promise<Record<string, unknown>> {
   } finally {
     await node.stop();
     if (process.env.BENCH_KEEP_LOG !== undefined) writeFileSync(process.env.BENCH_KEEP_LOG, readFileSync(node.logFile));
-    cleanup(home);
+    if (process.env.BENCH_KEEP_HOME === undefined) cleanup(home); else console.error("home", home);
   }
 }
 

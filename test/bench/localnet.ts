@@ -34,6 +34,9 @@
  * the same for the single node). 12,000 txs: the chunks show a validator's CPU per tx still falling through
  * its first ~8,000 txs (main thread 0.78 → 0.34 ms, GC/JIT helpers 0.41 → 0.09 ms per tx over 5 chunks
  * of 1,600), and with 1,600 the measured segments were mostly that tail.
+ * A longer warm-up does not move the ratio: 8 rounds (32,000 txs) against 3, alternating, 2 runs each
+ * (2026-11-23): 0.298 and 0.342 against 0.310 and 0.337; the validators' CPU per tx kept drifting by
+ * ±10% from segment to segment either way, with the machine's speed (the single node's drifted as much).
  *
  * Two phases on the localnet, txs signed before the clock starts (SIGN_MODE_DIRECT, native secp256k1):
  * Both throughputs are sustained rates over several blocks: each single-node segment is 4,000 × 5 txs (~8 s,
