@@ -325,6 +325,13 @@ export interface ConsensusReactorOptions {
    * still get it, this much later.
    */
   relayDelayMs: number;
+  /**
+   * the same for a peer's vote: relayed to a peer whose status lacks it only once we have held it this
+   * long. On a full mesh the vote's own validator sends it to every peer at once, and a status that shows
+   * it arrives a few ms later; a gossip tick in between relayed it anyway (idle 4-validator localnet: 4.5
+   * redundant vote sends per height and node, on top of the 6 own ones).
+   */
+  voteRelayDelayMs: number;
   /** catch-up sends a peer the block of its height again only after this long (it can also ask for it). */
   blockResendMs: number;
   maxFutureRoundsPerPeer: number;
@@ -338,6 +345,7 @@ export const DEFAULT_CONSENSUS_REACTOR_OPTIONS: ConsensusReactorOptions = {
   resendMs: 1500,
   catchupIntervalMs: 400,
   relayDelayMs: 1000,
+  voteRelayDelayMs: 250,
   blockResendMs: 5000,
   maxFutureRoundsPerPeer: 4,
   channels: {},
@@ -378,6 +386,8 @@ export class ConsensusReactor {
   private readonly peers = new Map<string, PeerState>();
   /** when a peer's proposal (`p/h/r`) first reached us (the relay delay counts from it). */
   private readonly proposalSeenAt = new Map<string, number>();
+  /** when a peer's vote (voteKey) first reached us (voteRelayDelayMs counts from it). */
+  private readonly voteSeenAt = new Map<string, number>();
   /** block hashes (hex) of proposals received from peers, queued for the machine: not asked for again. */
   private readonly incomingBlocks = new Set<string>();
   private active = false;
@@ -639,6 +649,8 @@ export class ConsensusReactor {
         if (getBit(ps.bits.get(`${vote.round}/${vote.type}`), vote.validatorIndex)) continue;
         const k = voteKey(vote);
         if (this.recentlySent(ps, k, now)) continue;
+        const seen = this.voteSeenAt.get(k);
+        if (seen !== undefined && now - seen < this.o.voteRelayDelayMs) continue;
         if (this.votes.send(peer, vote)) {
           ps.sent.set(k, now);
           this.stats.votesSent++;
@@ -849,6 +861,13 @@ export class ConsensusReactor {
       }
     }
     if (h === ps.height) setBit(ps, `${vote.round}/${vote.type}`, vote.validatorIndex, vote.validatorIndex + 1);
+    const k = voteKey(vote);
+    if (!this.voteSeenAt.has(k)) {
+      if (this.voteSeenAt.size >= 4096) {
+        for (const key of this.voteSeenAt.keys()) if (this.voteSeenAt.size >= 2048) this.voteSeenAt.delete(key);
+      }
+      this.voteSeenAt.set(k, this.now());
+    }
     this.d.driver.push({ kind: "vote", vote }, peer);
     return undefined;
   }
