@@ -59,7 +59,7 @@ const BENCHES: BenchSpec[] = [
   { file: "test/bench/localnet.ts", limitS: 1500, estS: 400, quickEnv: { BENCH_LOCALNET_SENDERS: "200", BENCH_LOCALNET_TXS_PER_SENDER: "2", BENCH_LOCALNET_PACED_SECONDS: "5" }, quickEstS: 120 },
 ];
 /** helpers and profilers in test/bench that are not benchmarks themselves. */
-const NOT_BENCHES = new Set(["run.ts", "chart.ts", "profileAreas.ts", "dbPrefixes.ts"]);
+const NOT_BENCHES = new Set(["run.ts", "chart.ts", "profileAreas.ts", "dbPrefixes.ts", "heapSurvivors.ts"]);
 const DEFAULT_LIMIT_S = 900;
 const DEFAULT_EST_S = 180;
 /** BENCH_TIMEOUT_S: one time limit for every bench instead of their own. */
