@@ -622,6 +622,15 @@ export class ConsensusReactor {
     }
   }
 
+  /** records when `key` first reached us (the relay delays count from it); at `max` entries the older half goes. */
+  private noteSeen(seenAt: Map<string, number>, key: string, max: number): void {
+    if (seenAt.has(key)) return;
+    if (seenAt.size >= max) {
+      for (const k of seenAt.keys()) if (seenAt.size >= max / 2) seenAt.delete(k);
+    }
+    seenAt.set(key, this.now());
+  }
+
   private recentlySent(ps: PeerState, key: string, now: number): boolean {
     const t = ps.sent.get(key);
     return t !== undefined && now - t < this.o.resendMs;
@@ -804,12 +813,7 @@ export class ConsensusReactor {
           return undefined;
         }
         const k = `p/${h}/${m.proposal.round}`;
-        if (!this.proposalSeenAt.has(k)) {
-          if (this.proposalSeenAt.size >= 256) {
-            for (const key of this.proposalSeenAt.keys()) if (this.proposalSeenAt.size >= 128) this.proposalSeenAt.delete(key);
-          }
-          this.proposalSeenAt.set(k, this.now());
-        }
+        this.noteSeen(this.proposalSeenAt, k, 256);
         if (this.incomingBlocks.size >= 64) this.incomingBlocks.clear();
         this.incomingBlocks.add(toHex(m.proposal.blockId.hash));
         // our status shows a queued proposal as held (statusMessage): tell the peers now
@@ -861,13 +865,7 @@ export class ConsensusReactor {
       }
     }
     if (h === ps.height) setBit(ps, `${vote.round}/${vote.type}`, vote.validatorIndex, vote.validatorIndex + 1);
-    const k = voteKey(vote);
-    if (!this.voteSeenAt.has(k)) {
-      if (this.voteSeenAt.size >= 4096) {
-        for (const key of this.voteSeenAt.keys()) if (this.voteSeenAt.size >= 2048) this.voteSeenAt.delete(key);
-      }
-      this.voteSeenAt.set(k, this.now());
-    }
+    this.noteSeen(this.voteSeenAt, voteKey(vote), 4096);
     this.d.driver.push({ kind: "vote", vote }, peer);
     return undefined;
   }
