@@ -4,6 +4,7 @@
  */
 import type { Application, Bytes } from "./core/abci.ts";
 import { BECH32_PREFIX, accAddressFromString, moduleAddress } from "./core/address.ts";
+import { toKeyString } from "./core/bytes.ts";
 import { namespacedKey } from "./core/context.ts";
 import { nobleSigVerifier, type SigVerifier } from "./core/crypto.ts";
 import type { Ed25519Verifier } from "./core/voteExtension.ts";
@@ -12,7 +13,7 @@ import { DEFAULT_RUNTIME_PARAMS, RUNTIME_NAMESPACE, runtimeParamsToJson } from "
 import { createCommitStore } from "./core/store/commitStore.ts";
 import type { CommitStore, KvBackend } from "./core/store/types.ts";
 import { FEE_COLLECTOR_NAME, PERMISSION, accountKey, authGenesisToJson, createAuthAnte, createAuthModule, defaultAuthGenesis } from "./auth/index.ts";
-import { balanceKey, bankGenesisToJson, createBankModule, defaultBankGenesis } from "./bank/index.ts";
+import { BANK_MODULE_NAME, balanceKey, balancesPrefix, bankGenesisToJson, createBankModule, defaultBankGenesis } from "./bank/index.ts";
 import { type InferenceSource, attributionGenesisToJson, createAttributionModule, defaultAttributionGenesis } from "./attribution/index.ts";
 import { DATANET_ESCROW_ACCOUNT, createDatanetModule, datanetGenesisToJson, defaultDatanetGenesis } from "./datanet/index.ts";
 import { BONDED_POOL_NAME, NOT_BONDED_POOL_NAME, createStakingModule, defaultStakingGenesis, stakingGenesisToJson } from "./staking/index.ts";
@@ -74,6 +75,8 @@ export interface OpenLedgerAppOptions {
   computeVerdictSource?: VerdictSource;
   /** the node's replay service for compute jobs (ExtendVote; node/provider/verifier.ts); without it this validator votes nothing. */
   computeVerifier?: ComputeVerifier;
+  /** RECHECK answered from a tx's last check when nothing it depends on changed (runtime/recheckMemo.ts); default false. */
+  recheckMemo?: boolean;
 }
 
 export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<RuntimeApplication> {
@@ -140,6 +143,9 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
   const routes = createRouters(modules).msgs;
   gov.setRouter((typeUrl) => routes.get(typeUrl)?.handler);
   const ante = createAuthAnte({ accountKeeper: auth.keeper, bankKeeper: bank.keeper, feeCollector: FEE_COLLECTOR_NAME });
+  // the fee collector's balances: every check credits them and no check's verdict reads them (a module
+  // account never signs), so the recheck memo leaves them out of a check's dependencies
+  const feeCollectorBalances = toKeyString(namespacedKey(BANK_MODULE_NAME, balancesPrefix(moduleAddress(FEE_COLLECTOR_NAME))));
   return createApplication({
     modules,
     order: {
@@ -165,6 +171,8 @@ export async function createOpenLedgerApp(opts: OpenLedgerAppOptions): Promise<R
     store,
     minGasPrices: opts.minGasPrices ?? DEFAULT_MIN_GAS_PRICES,
     ante,
+    recheckMemoIgnore: (ks) => ks.startsWith(feeCollectorBalances),
+    ...(opts.recheckMemo !== undefined ? { recheckMemo: opts.recheckMemo } : {}),
     ...(opts.sigVerifier !== undefined ? { sigVerifier: opts.sigVerifier } : {}),
     ...(opts.ed25519Verifier !== undefined ? { ed25519Verifier: opts.ed25519Verifier } : {}),
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),

@@ -459,7 +459,7 @@ export async function startNode(opts: NodeOptions, deps: NodeDeps): Promise<Runn
         closers.push({
           name: "consensus reactor",
           fn: () => {
-            log.info({ consensus: { ...reactor.stats, duplicatesSkipped: driver.duplicatesSkipped }, mempool: mempoolReactor.stats, pool: { ...mempool.stats, recheckMs: Math.round(mempool.stats.recheckMs) } }, "gossip stats since start");
+            log.info({ consensus: { ...reactor.stats, duplicatesSkipped: driver.duplicatesSkipped }, mempool: mempoolReactor.stats, pool: { ...mempool.stats, recheckMs: Math.round(mempool.stats.recheckMs), recheckMemo: deps.app.recheckMemoStats } }, "gossip stats since start");
             reactor.stop();
             mempoolReactor.close();
           },

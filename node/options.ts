@@ -38,6 +38,8 @@ export interface NodeOptions {
     maxTxsPerSender: number;
     cacheSize: number;
     recheck: boolean;
+    /** answer a RECHECK from the tx's last check when the block changed nothing it read or wrote (modules/runtime/recheckMemo.ts); off by default (it measured slower). */
+    recheckMemo: boolean;
   };
   consensus: {
     /** single-validator block interval (dev chain); BFT timeouts come with the consensus engine. */
@@ -95,6 +97,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, "home" | "chainId"> = {
     maxTxsPerSender: 1_000,
     cacheSize: 10_000,
     recheck: true,
+    recheckMemo: false,
   },
   consensus: {
     blockIntervalMs: 1000,

@@ -48,7 +48,7 @@ describe("config/toml", () => {
     const p = homePaths(h);
     writeFileSync(
       p.configToml,
-      'moniker = "m"\n[rpc]\nladdr = "tcp://0.0.0.0:36657"\ncors_allowed_origins = []\n[p2p]\npersistent_peers = "a@1.2.3.4:1,b@5.6.7.8:2"\n[consensus]\ntimeout_commit = "250ms"\ncreate_empty_blocks = false\n[mempool]\nrecheck = false\n',
+      'moniker = "m"\n[rpc]\nladdr = "tcp://0.0.0.0:36657"\ncors_allowed_origins = []\n[p2p]\npersistent_peers = "a@1.2.3.4:1,b@5.6.7.8:2"\n[consensus]\ntimeout_commit = "250ms"\ncreate_empty_blocks = false\n[mempool]\nrecheck = false\nrecheck_memo = false\n',
     );
     writeFileSync(p.appToml, 'minimum-gas-prices = "0.01uopen"\n');
     const o = readConfig(h);
@@ -58,6 +58,7 @@ describe("config/toml", () => {
     assert.equal(o.consensus.blockIntervalMs, 250);
     assert.equal(o.consensus.createEmptyBlocks, false);
     assert.equal(o.mempool.recheck, false);
+    assert.equal(o.mempool.recheckMemo, false);
     assert.equal(o.mempool.maxTxs, DEFAULT_NODE_OPTIONS.mempool.maxTxs);
     assert.equal(o.app.minimumGasPrices, "0.01uopen");
   });

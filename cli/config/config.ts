@@ -88,6 +88,10 @@ max_txs_per_sender = ${o.mempool.maxTxsPerSender}
 cache_size = ${o.mempool.cacheSize}
 # Re-run CheckTx on the remaining txs after every block.
 recheck = ${o.mempool.recheck}
+# Answer a recheck from the tx's last CheckTx when the block changed nothing that check read or wrote
+# (the same verdict, without running the ante again). Off by default: recording every check's reads
+# and writes cost more than the rechecks it saved in the bank-send and localnet benches.
+recheck_memo = ${o.mempool.recheckMemo}
 
 #######################################################
 ###         Consensus Configuration Options         ###
@@ -301,6 +305,7 @@ export function readConfig(home: string): ConfigOptions {
       maxTxsPerSender: num(mp, "max_txs_per_sender", d.mempool.maxTxsPerSender, cf),
       cacheSize: num(mp, "cache_size", d.mempool.cacheSize, cf),
       recheck: bool(mp, "recheck", d.mempool.recheck, cf),
+      recheckMemo: bool(mp, "recheck_memo", d.mempool.recheckMemo, cf),
     },
     consensus: {
       blockIntervalMs: duration(cs, "timeout_commit", d.consensus.blockIntervalMs, cf),

@@ -11,7 +11,7 @@ export type { BankKeeper, Balance } from "./keeper.ts";
 export type { BankGenesis } from "./genesis.ts";
 export type { BankParams } from "./params.ts";
 export type { BankAccountKeeper } from "./expectedKeepers.ts";
-export { MODULE_NAME as BANK_MODULE_NAME, balanceKey } from "./keys.ts";
+export { MODULE_NAME as BANK_MODULE_NAME, balanceKey, balancesPrefix } from "./keys.ts";
 export { genesisToJson as bankGenesisToJson, defaultGenesis as defaultBankGenesis, metadataToJson } from "./genesis.ts";
 
 export type BankViewKeeper = Pick<BankKeeper, "getBalance" | "getAllBalances" | "getSupply">;

@@ -261,4 +261,6 @@ export interface Application {
   close(): Promise<void>;
   /** node-side instrumentation (context.ts PhaseTracer): FinalizeBlock's modules mark phases on it; never state. */
   setPhaseTracer?(tracer: PhaseTracer | undefined): void;
+  /** node-local: RECHECKs answered from the app's memo of earlier checks vs run in full (logs, benches). */
+  readonly recheckMemoStats?: { readonly replayed: number; readonly full: number } | undefined;
 }

@@ -33,7 +33,7 @@ import type {
   VerifyVoteExtensionResponse,
 } from "../core/abci.ts";
 import { accAddressToString } from "../core/address.ts";
-import { concat, equal, fromUtf8, readU64be, startsWith, toHex, u64be, utf8 } from "../core/bytes.ts";
+import { concat, equal, fromUtf8, readU64be, startsWith, toHex, toKeyString, u64be, utf8 } from "../core/bytes.ts";
 import { type BlockHeader, type ExecMode, type PhaseTracer, type GenesisContext, type GenesisTxResult, EMPTY_TIME, createQueryContext, createWriteContext, namespacePrefix, namespacedKey } from "../core/context.ts";
 import { type SigVerifier, nobleSigVerifier } from "../core/crypto.ts";
 import { type DecCoin, parseDecCoins } from "../core/dec.ts";
@@ -60,6 +60,7 @@ import type { AnteDecorator } from "../core/tx.ts";
 import { consensusParamsFromJson, consensusParamsToJson } from "./consensusParams.ts";
 import { createTxDecoder } from "./decode.ts";
 import { type ModuleOrder, createModuleManager } from "./moduleManager.ts";
+import { RecheckMemo, type RecheckMemoStats } from "./recheckMemo.ts";
 import { type Routers, createRouters } from "./router.ts";
 import { type TxEnv, runTx } from "./runTx.ts";
 import { type CachedSigVerifier, createCachedSigVerifier } from "./sigCache.ts";
@@ -93,9 +94,18 @@ export interface CreateApplicationOptions {
   appVersion?: bigint;
   /** include internal error details in logs of results (never in consensus: logs are not hashed). */
   debug?: boolean;
+  /**
+   * RECHECK answered from the tx's last check when nothing it read or wrote changed (recheckMemo.ts);
+   * default false (measured slower: README "Recheck memo"). `recheckMemoIgnore`: store keys (latin1 key strings) outside every check's
+   * dependencies, e.g. the fee collector's balance.
+   */
+  recheckMemo?: boolean;
+  recheckMemoIgnore?: (ks: string) => boolean;
 }
 
 export interface RuntimeApplication extends Application {
+  /** rechecks answered from the memo and run in full (metrics, tests); undefined with the memo off. */
+  readonly recheckMemoStats: RecheckMemoStats | undefined;
   /** runs every module invariant on the committed state; throws InvariantViolation. */
   checkInvariants(): Promise<void>;
   /** the app_state JSON of the committed state (modules in export order, plus "runtime"). */
@@ -190,6 +200,10 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
   /** the block being finalized (between finalizeBlock and commit). */
   let pending: { header: BlockHeader; appHash: Bytes } | null = null;
   let checkState: CacheKVStore = new CacheKVStore(store.committed());
+  const memo = opts.recheckMemo === true ? new RecheckMemo(opts.recheckMemoIgnore) : null;
+  const runtimeParamsKs = toKeyString(namespacedKey(RUNTIME_NAMESPACE, RUNTIME_PARAMS_KEY));
+  /** the block gas limit the memo's records were checked under. */
+  let memoMaxBlockGas = -1n;
 
   const readRuntimeParams = (reader: KVStoreReader): RuntimeParams => decodeRuntimeParams(reader.get(namespacedKey(RUNTIME_NAMESPACE, RUNTIME_PARAMS_KEY)));
   let committedRuntimeParams = readRuntimeParams(store.committed());
@@ -208,6 +222,45 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
     ...(mode === "finalize" && tracer !== undefined ? { tracer } : {}),
   });
   const checkHeader = (): BlockHeader => ({ height: store.version + 1n, time: lastBlockTime, chainId, proposer: EMPTY, hash: EMPTY });
+  /** checkHeader whose height and time call `onRead` when read (a check that reads them is never replayed). */
+  const trackedCheckHeader = (onRead: () => void): BlockHeader => {
+    const height = store.version + 1n;
+    const time = lastBlockTime;
+    return {
+      get height() {
+        onRead();
+        return height;
+      },
+      get time() {
+        onRead();
+        return time;
+      },
+      chainId,
+      proposer: EMPTY,
+      hash: EMPTY,
+    };
+  };
+
+  /** CheckTx's answer from runTx's outcome. */
+  const checkResponse = (out: Awaited<ReturnType<typeof runTx>>): CheckTxResponse => {
+    const tx = out.tx;
+    const first = tx?.signers[0];
+    let priority = 0n;
+    if (tx !== null && tx.gasLimit > 0n && tx.fee.length > 0) priority = ((tx.fee[0]?.amount ?? 0n) * 1_000_000n) / tx.gasLimit;
+    return {
+      code: out.code,
+      data: EMPTY,
+      log: out.log,
+      info: "",
+      gasWanted: out.gasWanted,
+      gasUsed: out.gasUsed,
+      events: out.code === 0 ? out.events : [],
+      codespace: out.codespace,
+      sender: first === undefined ? "" : accAddressToString(first),
+      sequence: tx?.authInfo.signerInfos[0]?.sequence ?? 0n,
+      priority,
+    };
+  };
 
   /** votes of height h carry extensions (consensus params abci.vote_extensions_enable_height). */
   const extensionsEnabled = (h: bigint): boolean => {
@@ -367,6 +420,7 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       }
       await runInvariants(working);
       checkState = new CacheKVStore(working);
+      memo?.reset();
       committedRuntimeParams = runtimeParams;
       return { consensusParams: null, validators, appHash: store.workingRoot() };
     },
@@ -377,24 +431,23 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
         const r = toTxResult(ErrInvalidRequest.wrap(`${MSG_COMMIT_VERDICTS_TYPE_URL} is put into blocks by their proposer; the mempool never accepts it`), debug);
         return { code: r.code, data: EMPTY, log: r.log, info: "", gasWanted: 0n, gasUsed: 0n, events: [], codespace: r.codespace, sender: "", sequence: 0n, priority: 0n };
       }
-      const out = await runTx(mode, req.tx, checkState, checkHeader(), env(committedRuntimeParams, mode));
-      const tx = out.tx;
-      const first = tx?.signers[0];
-      let priority = 0n;
-      if (tx !== null && tx.gasLimit > 0n && tx.fee.length > 0) priority = ((tx.fee[0]?.amount ?? 0n) * 1_000_000n) / tx.gasLimit;
-      return {
-        code: out.code,
-        data: EMPTY,
-        log: out.log,
-        info: "",
-        gasWanted: out.gasWanted,
-        gasUsed: out.gasUsed,
-        events: out.code === 0 ? out.events : [],
-        codespace: out.codespace,
-        sender: first === undefined ? "" : accAddressToString(first),
-        sequence: tx?.authInfo.signerInfos[0]?.sequence ?? 0n,
-        priority,
-      };
+      if (memo === null) return checkResponse(await runTx(mode, req.tx, checkState, checkHeader(), env(committedRuntimeParams, mode)));
+      if (mode === "recheck") {
+        const hit = memo.replay(req.tx, checkState);
+        if (hit !== undefined) return hit;
+      }
+      let headerRead = false;
+      const tracker = memo.tracker(checkState);
+      const header = trackedCheckHeader(() => {
+        headerRead = true;
+      });
+      const res = checkResponse(await runTx(mode, req.tx, tracker, header, env(committedRuntimeParams, mode)));
+      memo.recorded(req.tx, tracker, res, headerRead);
+      return res;
+    },
+
+    get recheckMemoStats(): RecheckMemoStats | undefined {
+      return memo?.stats;
     },
 
     async prepareProposal(req: PrepareProposalRequest): Promise<PrepareProposalResponse> {
@@ -588,6 +641,11 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       pending = null;
       checkState = new CacheKVStore(store.committed());
       committedRuntimeParams = readRuntimeParams(store.committed());
+      // the memo's records hold if nothing a check depends on outside the store changed: the runtime
+      // params (passed to runTx, not read through the check state) and the block gas limit
+      const changed = store.lastChangedKeys?.();
+      memo?.beginPass(changed, changed !== undefined && !changed.includes(runtimeParamsKs) && maxBlockGas() === memoMaxBlockGas);
+      memoMaxBlockGas = maxBlockGas();
       return { retainHeight: 0n };
     },
 

@@ -371,6 +371,8 @@ function gossipReport(procs: Proc[], committed: number): Record<string, unknown>
     committed,
     checks_per_tx: per.map((x) => r3(x.pool.checked ?? 0)),
     rechecks_per_tx: per.map((x) => r3(x.pool.rechecked ?? 0)),
+    // of which answered from the app's recheck memo (modules/runtime/recheckMemo.ts)
+    rechecks_replayed_per_tx: per.map((x) => r3(x.pool.recheckMemo?.replayed ?? 0)),
     recheck_rounds: per.map((x) => x.pool.recheckRounds ?? 0),
     recheck_ms: per.map((x) => x.pool.recheckMs ?? 0),
     recheck_dropped: per.map((x) => x.pool.recheckDropped ?? 0),

@@ -50,7 +50,7 @@ export async function runNode(home: string, overrides: ConfigOverrides, hooks: S
     // (the node's blob service, with peer fetch on BFT nodes, once it runs; its local store until then)
     const localBlobs = new BlobStore(join(p.dataDir, "blobs"));
     const computeVerifier = new OnnxVerifier({ blobs: { get: (h) => (blobService ?? localBlobs).get(h), put: (b) => (blobService ?? localBlobs).put(b) }, logger: logger.child({ module: "compute-replay" }) });
-    app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, ed25519Verifier: { verify: verifyEd25519 }, computeVerifier, logger: logger.child({ module: "app" }) });
+    app = await createOpenLedgerApp({ backend, minGasPrices: opts.app.minimumGasPrices, sigVerifier, ed25519Verifier: { verify: verifyEd25519 }, computeVerifier, logger: logger.child({ module: "app" }), recheckMemo: opts.mempool.recheckMemo });
   } catch (e) {
     await backend.close();
     await sigPool.close();

@@ -172,7 +172,9 @@ class SmtCommitStore implements CommitStore {
   private dropping = false;
   /** sha256(key) of recently written keys (the same accounts and balances change block after block). */
   private readonly keyHashes = new Map<string, Bytes>();
-  private cached: { mutations: number; result: BatchResult; dirty: DirtyEntry[] } | null = null;
+  private cached: { mutations: number; result: BatchResult; dirty: DirtyEntry[]; dirtyKs: string[] } | null = null;
+  /** the key strings the last commit changed (lastChangedKeys). */
+  private changedKs: readonly string[] | undefined = undefined;
   private closed = false;
 
   constructor(backend: KvBackend, cacheNodes: number, version: bigint, root: RootRef) {
@@ -224,7 +226,7 @@ class SmtCommitStore implements CommitStore {
     return this.compute().result.root;
   }
 
-  private compute(): { result: BatchResult; dirty: DirtyEntry[] } {
+  private compute(): { result: BatchResult; dirty: DirtyEntry[]; dirtyKs: string[] } {
     this.assertOpen();
     const m = this.work.mutations;
     if (this.cached !== null && this.cached.mutations === m) return this.cached;
@@ -232,6 +234,7 @@ class SmtCommitStore implements CommitStore {
     // writes that leave a key as committed (a value rewritten unchanged, e.g. an index entry set on
     // every account update; a delete of an absent key) change neither the tree nor the flat table
     const dirty: DirtyEntry[] = [];
+    const dirtyKs: string[] = [];
     // forEach: no [key, entry] pair per entry
     this.writeSet.forEachKeyed((e, ks) => {
       const cur = this.flat.getByKeyString(ks, undefined);
@@ -243,16 +246,17 @@ class SmtCommitStore implements CommitStore {
         this.keyHashes.set(ks, kh);
       }
       dirty.push({ keyHash: kh, key: e.key, value: e.value });
+      dirtyKs.push(ks);
     });
     const result = applyBatch(this.nodes, this._root, sortEntries(dirty));
-    this.cached = { mutations: m, result, dirty };
+    this.cached = { mutations: m, result, dirty, dirtyKs };
     return this.cached;
   }
 
   async commit(version: bigint, meta: readonly KV[] = []): Promise<Bytes> {
     this.assertOpen();
     if (version <= this._version) throw new Error(`store: commit version ${version} <= ${this._version}`);
-    const { result, dirty } = this.compute();
+    const { result, dirty, dirtyKs } = this.compute();
     if (version > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`store: version ${version} out of range`);
     // the batch's nodes get their location's version now; a failed write leaves them stamped, so the
     // next commit builds the batch again
@@ -268,9 +272,14 @@ class SmtCommitStore implements CommitStore {
     this._version = version;
     this._root = { hash: result.root, v: result.rootV, i: result.rootI };
     this.writeSet = new CacheKVStore(this.flat);
+    this.changedKs = dirtyKs;
     // a compute() during the write built on the old root: drop it
     this.cached = null;
     return result.root;
+  }
+
+  lastChangedKeys(): readonly string[] | undefined {
+    return this.changedKs;
   }
 
   /**

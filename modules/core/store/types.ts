@@ -88,5 +88,11 @@ export interface CommitStore {
   prove(key: Bytes, version: bigint): ProofResult;
   /** root hash of a committed version, undefined when unknown (pruned or in the future). */
   rootAt(version: bigint): Bytes | undefined;
+  /**
+   * the keys (latin1 key strings, toKeyString) whose committed value the last commit changed (a write
+   * that left a value as it was is not one); undefined when the store does not know (CheckTx's recheck
+   * memo then rechecks every tx in full).
+   */
+  lastChangedKeys?(): readonly string[] | undefined;
   close(): Promise<void>;
 }
