@@ -96,8 +96,8 @@ export interface CreateApplicationOptions {
   debug?: boolean;
   /**
    * RECHECK answered from the tx's last check when nothing it read or wrote changed (recheckMemo.ts);
-   * default false (measured slower: README "Recheck memo"). `recheckMemoIgnore`: store keys (latin1 key strings) outside every check's
-   * dependencies, e.g. the fee collector's balance.
+   * default false (measured slower: README "Recheck memo"). `recheckMemoIgnore`: store keys (latin1
+   * key strings) outside every check's dependencies, e.g. the fee collector's balance.
    */
   recheckMemo?: boolean;
   recheckMemoIgnore?: (ks: string) => boolean;
@@ -643,9 +643,11 @@ export function createApplication(opts: CreateApplicationOptions): RuntimeApplic
       committedRuntimeParams = readRuntimeParams(store.committed());
       // the memo's records hold if nothing a check depends on outside the store changed: the runtime
       // params (passed to runTx, not read through the check state) and the block gas limit
-      const changed = store.lastChangedKeys?.();
-      memo?.beginPass(changed, changed !== undefined && !changed.includes(runtimeParamsKs) && maxBlockGas() === memoMaxBlockGas);
-      memoMaxBlockGas = maxBlockGas();
+      if (memo !== null) {
+        const changed = store.lastChangedKeys?.();
+        memo.beginPass(changed, changed !== undefined && !changed.includes(runtimeParamsKs) && maxBlockGas() === memoMaxBlockGas);
+        memoMaxBlockGas = maxBlockGas();
+      }
       return { retainHeight: 0n };
     },
 
